@@ -1,0 +1,1 @@
+//! The quai server library.

@@ -1,0 +1,1 @@
+//! The Quai web app.
