@@ -1,1 +1,88 @@
-//! The quai server library.
+//! The quai server: an axum app (`app`) over shared state (`AppState`), and `Server`, which
+//! starts it on a listener with the session reaper and stops it gracefully, removing every
+//! container it made. Modules: `config` (flags), `api` (REST), `ws` (session socket),
+//! `session` (lifecycle), `runtime` (container engine), `web` (static files).
+
+pub mod api;
+pub mod config;
+pub mod runtime;
+pub mod session;
+pub mod web;
+pub mod ws;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use quai_protocol::EndReason;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tower_http::trace::TraceLayer;
+
+pub use config::Config;
+use runtime::Runtime;
+use session::Sessions;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub sessions: Arc<Sessions>,
+}
+
+impl AppState {
+    pub fn new(config: Config, runtime: Arc<dyn Runtime>) -> Self {
+        let config = Arc::new(config);
+        AppState { sessions: Arc::new(Sessions::new(runtime, config.clone())), config }
+    }
+}
+
+/// The whole HTTP surface: API, session sockets, health, static frontend.
+pub fn app(state: AppState) -> Router {
+    api::routes().fallback(web::static_files).layer(TraceLayer::new_for_http()).with_state(state)
+}
+
+/// A running server; `shutdown` ends its sessions and stops it.
+pub struct Server {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    stop: oneshot::Sender<()>,
+    serving: JoinHandle<std::io::Result<()>>,
+    reaper: JoinHandle<()>,
+}
+
+impl Server {
+    /// Removes this instance's leftovers, binds `config.listen` and starts serving.
+    pub async fn start(config: Config, runtime: Arc<dyn Runtime>) -> std::io::Result<Server> {
+        match runtime.remove_leftovers().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(removed = n, "removed leftovers of a previous run"),
+            Err(err) => tracing::warn!(error = %err, "could not look for leftovers of a previous run"),
+        }
+        let listener = tokio::net::TcpListener::bind(config.listen).await?;
+        let addr = listener.local_addr()?;
+        let state = AppState::new(config, runtime);
+        let (stop, stopped) = oneshot::channel::<()>();
+        let router = app(state.clone());
+        let serving = tokio::spawn(async move {
+            axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+                .with_graceful_shutdown(async move {
+                    let _ = stopped.await;
+                })
+                .await
+        });
+        let reaper = session::reaper::spawn(state.sessions.clone());
+        Ok(Server { addr, state, stop, serving, reaper })
+    }
+
+    /// Ends every session (removing its containers), then stops serving within 10 s.
+    pub async fn shutdown(self) {
+        self.reaper.abort();
+        self.state.sessions.end_all(EndReason::ServerShutdown).await;
+        let _ = self.stop.send(());
+        if tokio::time::timeout(Duration::from_secs(10), self.serving).await.is_err() {
+            tracing::warn!("connections did not close within 10 s; stopping anyway");
+        }
+    }
+}

@@ -1,0 +1,76 @@
+//! `AppError`: every failure of the HTTP edge as a status and a JSON `ApiError` body whose
+//! message is one readable sentence with no internals.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use quai_protocol::{ApiError, ErrorCode};
+
+use crate::runtime::RuntimeError;
+use crate::session::SessionError;
+
+#[derive(Debug)]
+pub struct AppError {
+    pub status: StatusCode,
+    pub body: ApiError,
+}
+
+impl AppError {
+    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
+        AppError { status, body: ApiError { code, message: message.into(), retry_after_secs: None } }
+    }
+
+    pub fn not_found() -> Self {
+        AppError::from(SessionError::NotFound)
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let retry = self.body.retry_after_secs;
+        let mut response = (self.status, axum::Json(self.body)).into_response();
+        if let Some(secs) = retry {
+            if let Ok(value) = HeaderValue::from_str(&secs.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+        }
+        response
+    }
+}
+
+impl From<SessionError> for AppError {
+    fn from(err: SessionError) -> Self {
+        let message = err.to_string();
+        match err {
+            SessionError::Capacity { retry_after_secs } => AppError {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                body: ApiError { code: ErrorCode::Capacity, message, retry_after_secs: Some(retry_after_secs) },
+            },
+            SessionError::NotFound => AppError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, message),
+            SessionError::BadRequest(_) => AppError::new(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, message),
+            SessionError::Runtime(err) => AppError::from(err),
+        }
+    }
+}
+
+impl From<RuntimeError> for AppError {
+    fn from(err: RuntimeError) -> Self {
+        tracing::error!(error = %err, "container engine error");
+        match err {
+            RuntimeError::Unavailable(_) => AppError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::RuntimeUnavailable,
+                "The container engine is not reachable right now; please retry in a minute.",
+            ),
+            RuntimeError::MissingImage(_) => AppError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::RuntimeUnavailable,
+                "The session image is missing on this server; the operator must build it (cargo xtask images).",
+            ),
+            RuntimeError::Engine(_) | RuntimeError::Timeout(_) => AppError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                ErrorCode::Internal,
+                "The container engine could not start your playground; please retry.",
+            ),
+        }
+    }
+}

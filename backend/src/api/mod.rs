@@ -1,0 +1,110 @@
+//! The REST routes under `/api` and `/healthz`: create, inspect and end sessions, and report
+//! whether the container engine answers. Sessions are owned by whoever holds their token,
+//! presented as the HttpOnly cookie `quai_<id>` or as `Authorization: Bearer <token>`.
+
+pub mod error;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use axum_extra::extract::CookieJar;
+use quai_protocol::{CreateSession, DockerHealth, EndReason, ErrorCode, Health, SessionCreated};
+
+use crate::session::{token, Session};
+use crate::AppState;
+pub use error::AppError;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/sessions", post(create_session))
+        .route("/api/sessions/{id}", get(session_info).delete(end_session))
+        .route("/api/sessions/{id}/ws", get(crate::ws::upgrade))
+        .route("/api/{*rest}", axum::routing::any(unknown_api))
+        .route("/healthz", get(health))
+}
+
+/// Name of the cookie that carries the token of session `id`.
+pub fn cookie_name(id: &str) -> String {
+    format!("quai_{id}")
+}
+
+/// The session `id` if the request holds its token; 404 otherwise, whatever the reason.
+pub fn authorize(state: &AppState, id: &str, headers: &HeaderMap, jar: &CookieJar) -> Result<Arc<Session>, AppError> {
+    if !token::is_session_id(id) {
+        return Err(AppError::not_found());
+    }
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_string);
+    let presented = bearer.or_else(|| jar.get(&cookie_name(id)).map(|c| c.value().to_string()));
+    let presented = presented.ok_or_else(AppError::not_found)?;
+    Ok(state.sessions.get(id, &presented)?)
+}
+
+async fn create_session(State(state): State<AppState>, body: axum::body::Bytes) -> Result<Response, AppError> {
+    let request: CreateSession = if body.iter().all(u8::is_ascii_whitespace) {
+        CreateSession::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|err| {
+            AppError::new(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, format!("The request body is not valid JSON for a new session: {err}."))
+        })?
+    };
+    let (session, token) = state.sessions.create(request.nodes).await?;
+    let cookie = format!(
+        "{}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}",
+        cookie_name(&session.id),
+        state.config.session_ttl
+    );
+    let body = SessionCreated { session: session.info().await, token };
+    Ok((StatusCode::CREATED, [(header::SET_COOKIE, cookie)], axum::Json(body)).into_response())
+}
+
+async fn session_info(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    jar: CookieJar,
+) -> Result<Response, AppError> {
+    let session = authorize(&state, &id, &headers, &jar)?;
+    Ok(axum::Json(session.info().await).into_response())
+}
+
+async fn end_session(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    jar: CookieJar,
+) -> Result<Response, AppError> {
+    let session = authorize(&state, &id, &headers, &jar)?;
+    state.sessions.end(&session.id, EndReason::Ended).await?;
+    let expired = format!("{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0", cookie_name(&id));
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, expired)]).into_response())
+}
+
+async fn unknown_api() -> AppError {
+    AppError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "There is no such API route.")
+}
+
+async fn health(State(state): State<AppState>) -> Response {
+    let ping = tokio::time::timeout(Duration::from_secs(3), state.sessions.runtime().ping()).await;
+    let docker = match ping {
+        Ok(Ok(version)) => DockerHealth { reachable: true, detail: version },
+        Ok(Err(err)) => DockerHealth { reachable: false, detail: err.to_string() },
+        Err(_) => DockerHealth { reachable: false, detail: "the container engine did not answer within 3 s".into() },
+    };
+    let status = if docker.reachable { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let body = Health {
+        status: if docker.reachable { "ok" } else { "degraded" }.into(),
+        docker,
+        sessions: state.sessions.count(),
+        version: env!("CARGO_PKG_VERSION").into(),
+    };
+    (status, axum::Json(body)).into_response()
+}

@@ -1,0 +1,305 @@
+//! `DockerRuntime`: the `Runtime` on a Docker Engine through bollard. One bridge network per
+//! session, one container per node kept alive by `sleep infinity` under the engine's init,
+//! terminals as `docker exec` processes with a TTY. Every object carries the labels of
+//! `super::labels`, which is how sessions and leftovers are found and removed.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bollard::container::{
+    Config, CreateContainerOptions, ListContainersOptions, LogOutput, NetworkingConfig,
+    RemoveContainerOptions, StartContainerOptions,
+};
+use bollard::errors::Error as BollardError;
+use bollard::exec::{CreateExecOptions, ResizeExecOptions, StartExecOptions, StartExecResults};
+use bollard::models::{EndpointSettings, HostConfig};
+use bollard::network::{CreateNetworkOptions, ListNetworksOptions};
+use bollard::volume::{ListVolumesOptions, RemoveVolumeOptions};
+use bollard::Docker;
+use futures::StreamExt;
+
+use super::{labels, ExecOutput, Node, NodeSpec, Runtime, RuntimeError, TermSize, TerminalIo};
+
+/// Capabilities a login shell needs; everything else is dropped.
+const SHELL_CAPS: &[&str] = &[
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "SETGID",
+    "SETUID",
+    "SETPCAP",
+    "NET_BIND_SERVICE",
+    "SYS_CHROOT",
+    "AUDIT_WRITE",
+];
+
+/// The Docker Engine, reached through `DOCKER_HOST` or the local socket.
+pub struct DockerRuntime {
+    docker: Docker,
+    instance: String,
+}
+
+impl DockerRuntime {
+    /// Connects lazily: a dead engine shows up on first use, not here.
+    pub fn connect(instance: &str) -> Result<Self, RuntimeError> {
+        let docker = Docker::connect_with_defaults().map_err(|e| RuntimeError::Unavailable(e.to_string()))?;
+        Ok(DockerRuntime { docker, instance: instance.to_string() })
+    }
+
+    fn base_labels(&self, session: &str) -> HashMap<String, String> {
+        HashMap::from([
+            (labels::MANAGED.to_string(), "true".to_string()),
+            (labels::INSTANCE.to_string(), self.instance.clone()),
+            (labels::SESSION.to_string(), session.to_string()),
+        ])
+    }
+
+    fn filters(&self, session: Option<&str>) -> HashMap<String, Vec<String>> {
+        let mut label = vec![format!("{}={}", labels::INSTANCE, self.instance)];
+        if let Some(session) = session {
+            label.push(format!("{}={session}", labels::SESSION));
+        }
+        HashMap::from([("label".to_string(), label)])
+    }
+
+    async fn create_node(&self, session: &str, network: &str, spec: &NodeSpec) -> Result<Node, RuntimeError> {
+        let mut node_labels = self.base_labels(session);
+        node_labels.insert(labels::NODE.to_string(), spec.name.clone());
+        let name = format!("quai-{session}-{}", spec.name);
+        let config = Config {
+            image: Some(spec.image.clone()),
+            hostname: Some(spec.name.clone()),
+            cmd: Some(vec!["sleep".to_string(), "infinity".to_string()]),
+            env: Some(vec!["TERM=xterm-256color".to_string(), "LANG=C.UTF-8".to_string()]),
+            working_dir: Some("/root".to_string()),
+            labels: Some(node_labels),
+            host_config: Some(HostConfig {
+                init: Some(true),
+                network_mode: Some(network.to_string()),
+                memory: Some(spec.memory_bytes),
+                memory_swap: Some(spec.memory_bytes),
+                pids_limit: Some(spec.pids),
+                nano_cpus: Some(spec.nano_cpus),
+                cap_drop: Some(vec!["ALL".to_string()]),
+                cap_add: Some(SHELL_CAPS.iter().map(|c| c.to_string()).collect()),
+                security_opt: Some(vec!["no-new-privileges".to_string()]),
+                ..Default::default()
+            }),
+            networking_config: Some(NetworkingConfig {
+                endpoints_config: HashMap::from([(
+                    network.to_string(),
+                    EndpointSettings { aliases: Some(vec![spec.name.clone()]), ..Default::default() },
+                )]),
+            }),
+            ..Default::default()
+        };
+        let created = self
+            .docker
+            .create_container(Some(CreateContainerOptions { name: name.as_str(), platform: None }), config)
+            .await
+            .map_err(|e| match e {
+                BollardError::DockerResponseServerError { status_code: 404, .. } => {
+                    RuntimeError::MissingImage(spec.image.clone())
+                }
+                other => engine_error(other),
+            })?;
+        self.docker
+            .start_container(&created.id, None::<StartContainerOptions<String>>)
+            .await
+            .map_err(engine_error)?;
+        Ok(Node { name: spec.name.clone(), container: created.id })
+    }
+}
+
+/// Sorts bollard's errors into "cannot reach the engine" and "the engine said no".
+fn engine_error(err: BollardError) -> RuntimeError {
+    match err {
+        BollardError::DockerResponseServerError { message, .. } => RuntimeError::Engine(message),
+        BollardError::JsonDataError { .. } | BollardError::JsonSerdeError { .. } => RuntimeError::Engine(err.to_string()),
+        other => RuntimeError::Unavailable(other.to_string()),
+    }
+}
+
+fn is_not_found(err: &BollardError) -> bool {
+    matches!(err, BollardError::DockerResponseServerError { status_code: 404, .. })
+}
+
+#[async_trait]
+impl Runtime for DockerRuntime {
+    async fn ping(&self) -> Result<String, RuntimeError> {
+        let version = self.docker.version().await.map_err(engine_error)?;
+        Ok(version.version.unwrap_or_else(|| "unknown".to_string()))
+    }
+
+    async fn create_session(&self, session: &str, nodes: &[NodeSpec]) -> Result<Vec<Node>, RuntimeError> {
+        let network = format!("quai-{session}");
+        let created = self
+            .docker
+            .create_network(CreateNetworkOptions {
+                name: network.clone(),
+                driver: "bridge".to_string(),
+                labels: self.base_labels(session),
+                ..Default::default()
+            })
+            .await
+            .map_err(engine_error);
+        if let Err(err) = created {
+            return Err(err);
+        }
+        let mut made = Vec::with_capacity(nodes.len());
+        for spec in nodes {
+            match self.create_node(session, &network, spec).await {
+                Ok(node) => made.push(node),
+                Err(err) => {
+                    if let Err(cleanup) = self.destroy_session(session).await {
+                        tracing::warn!(session, error = %cleanup, "could not clean up a half-created session");
+                    }
+                    return Err(err);
+                }
+            }
+        }
+        Ok(made)
+    }
+
+    async fn open_terminal(&self, node: &Node, size: TermSize) -> Result<TerminalIo, RuntimeError> {
+        let exec = self
+            .docker
+            .create_exec(
+                &node.container,
+                CreateExecOptions {
+                    attach_stdin: Some(true),
+                    attach_stdout: Some(true),
+                    attach_stderr: Some(true),
+                    tty: Some(true),
+                    env: Some(vec!["TERM=xterm-256color", "LANG=C.UTF-8"]),
+                    cmd: Some(vec!["/bin/bash", "-l"]),
+                    working_dir: Some("/root"),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(engine_error)?;
+        let started = self
+            .docker
+            .start_exec(&exec.id, Some(StartExecOptions { detach: false, tty: true, output_capacity: Some(64 * 1024) }))
+            .await
+            .map_err(engine_error)?;
+        let StartExecResults::Attached { output, input } = started else {
+            return Err(RuntimeError::Engine("the engine detached the terminal".to_string()));
+        };
+        // The TTY exists once the exec runs; the first resize may race its start, so retry once.
+        if self.resize_terminal(&exec.id, size).await.is_err() {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            self.resize_terminal(&exec.id, size).await?;
+        }
+        let output = output.map(|item| match item {
+            Ok(LogOutput::Console { message })
+            | Ok(LogOutput::StdOut { message })
+            | Ok(LogOutput::StdErr { message }) => Ok(message),
+            Ok(LogOutput::StdIn { .. }) => Ok(bytes::Bytes::new()),
+            Err(err) => Err(engine_error(err)),
+        });
+        Ok(TerminalIo { exec: exec.id, output: Box::pin(output), input })
+    }
+
+    async fn resize_terminal(&self, exec: &str, size: TermSize) -> Result<(), RuntimeError> {
+        self.docker
+            .resize_exec(exec, ResizeExecOptions { height: size.rows, width: size.cols })
+            .await
+            .map_err(engine_error)
+    }
+
+    async fn terminal_exit_code(&self, exec: &str) -> Result<Option<i64>, RuntimeError> {
+        let inspected = self.docker.inspect_exec(exec).await.map_err(engine_error)?;
+        Ok(inspected.exit_code)
+    }
+
+    async fn exec(&self, node: &Node, cmd: &[&str], timeout: Duration) -> Result<ExecOutput, RuntimeError> {
+        let run = async {
+            let exec = self
+                .docker
+                .create_exec(
+                    &node.container,
+                    CreateExecOptions {
+                        attach_stdout: Some(true),
+                        attach_stderr: Some(true),
+                        cmd: Some(cmd.to_vec()),
+                        working_dir: Some("/root"),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .map_err(engine_error)?;
+            let mut text = Vec::new();
+            if let StartExecResults::Attached { mut output, .. } =
+                self.docker.start_exec(&exec.id, None).await.map_err(engine_error)?
+            {
+                while let Some(chunk) = output.next().await {
+                    text.extend_from_slice(&chunk.map_err(engine_error)?.into_bytes());
+                }
+            }
+            let exit_code = self.terminal_exit_code(&exec.id).await?;
+            Ok(ExecOutput { exit_code, output: String::from_utf8_lossy(&text).into_owned() })
+        };
+        tokio::time::timeout(timeout, run).await.map_err(|_| RuntimeError::Timeout(timeout))?
+    }
+
+    async fn destroy_session(&self, session: &str) -> Result<(), RuntimeError> {
+        remove_labelled(self, Some(session)).await.map(|_| ())
+    }
+
+    async fn remove_leftovers(&self) -> Result<usize, RuntimeError> {
+        remove_labelled(self, None).await
+    }
+}
+
+/// Removes containers, then networks, then volumes labelled with this instance (and session).
+async fn remove_labelled(rt: &DockerRuntime, session: Option<&str>) -> Result<usize, RuntimeError> {
+    let filters = rt.filters(session);
+    let mut removed = 0;
+    let containers = rt
+        .docker
+        .list_containers(Some(ListContainersOptions { all: true, filters: filters.clone(), ..Default::default() }))
+        .await
+        .map_err(engine_error)?;
+    let removals = containers.iter().filter_map(|c| c.id.as_deref()).map(|id| async move {
+        rt.docker
+            .remove_container(id, Some(RemoveContainerOptions { force: true, v: true, ..Default::default() }))
+            .await
+    });
+    for result in futures::future::join_all(removals).await {
+        match result {
+            Ok(()) => removed += 1,
+            Err(err) if is_not_found(&err) => {}
+            Err(err) => return Err(engine_error(err)),
+        }
+    }
+    let networks = rt
+        .docker
+        .list_networks(Some(ListNetworksOptions { filters: filters.clone() }))
+        .await
+        .map_err(engine_error)?;
+    for network in networks.iter().filter_map(|n| n.id.as_deref()) {
+        match rt.docker.remove_network(network).await {
+            Ok(()) => removed += 1,
+            Err(err) if is_not_found(&err) => {}
+            Err(err) => return Err(engine_error(err)),
+        }
+    }
+    let volumes = rt
+        .docker
+        .list_volumes(Some(ListVolumesOptions { filters }))
+        .await
+        .map_err(engine_error)?;
+    for volume in volumes.volumes.unwrap_or_default() {
+        match rt.docker.remove_volume(&volume.name, Some(RemoveVolumeOptions { force: true })).await {
+            Ok(()) => removed += 1,
+            Err(err) if is_not_found(&err) => {}
+            Err(err) => return Err(engine_error(err)),
+        }
+    }
+    Ok(removed)
+}

@@ -1,0 +1,116 @@
+//! The container engine behind sessions: `trait Runtime` (object-safe, used as
+//! `Arc<dyn Runtime>`) and its Docker implementation in `docker`. The rest of the server
+//! never builds an engine request itself.
+
+mod docker;
+
+use std::pin::Pin;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use futures::Stream;
+use tokio::io::AsyncWrite;
+
+pub use docker::DockerRuntime;
+
+/// Label keys every object Quai creates carries.
+pub mod labels {
+    /// Present on everything Quai manages.
+    pub const MANAGED: &str = "quai.managed";
+    /// The server instance that owns the object.
+    pub const INSTANCE: &str = "quai.instance";
+    /// The session the object belongs to.
+    pub const SESSION: &str = "quai.session";
+    /// The node name (`node1`, …) of a container.
+    pub const NODE: &str = "quai.node";
+}
+
+/// What a node should be.
+#[derive(Debug, Clone)]
+pub struct NodeSpec {
+    /// `node1`, `node2`, …: container hostname and network alias.
+    pub name: String,
+    pub image: String,
+    pub memory_bytes: i64,
+    pub pids: i64,
+    pub nano_cpus: i64,
+}
+
+/// A node the runtime created.
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub name: String,
+    /// The engine's id of its container.
+    pub container: String,
+}
+
+/// A terminal size in character cells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TermSize {
+    pub cols: u16,
+    pub rows: u16,
+}
+
+/// Output of a terminal's process: raw console bytes, until it exits.
+pub type OutputStream = Pin<Box<dyn Stream<Item = Result<Bytes, RuntimeError>> + Send>>;
+/// Keystrokes into a terminal's process.
+pub type InputSink = Pin<Box<dyn AsyncWrite + Send>>;
+
+/// A process with a TTY running in a node.
+pub struct TerminalIo {
+    /// The engine's id of the exec, used to resize it and read its exit code.
+    pub exec: String,
+    pub output: OutputStream,
+    pub input: InputSink,
+}
+
+/// What a command run to completion printed.
+#[derive(Debug, Clone)]
+pub struct ExecOutput {
+    pub exit_code: Option<i64>,
+    /// stdout and stderr interleaved, lossily decoded.
+    pub output: String,
+}
+
+/// Why the engine could not do something.
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+    #[error("the container engine cannot be reached: {0}")]
+    Unavailable(String),
+    #[error("the image {0} is not on this server; build it with `cargo xtask images`")]
+    MissingImage(String),
+    #[error("the container engine refused: {0}")]
+    Engine(String),
+    #[error("the command did not finish within {0:?}")]
+    Timeout(Duration),
+}
+
+/// The container engine, as sessions see it.
+#[async_trait]
+pub trait Runtime: Send + Sync + 'static {
+    /// Checks the engine answers; returns its version.
+    async fn ping(&self) -> Result<String, RuntimeError>;
+
+    /// Creates the session's private network and its nodes, started. On failure nothing is left.
+    async fn create_session(&self, session: &str, nodes: &[NodeSpec]) -> Result<Vec<Node>, RuntimeError>;
+
+    /// Starts a login shell with a TTY of `size` in `node`.
+    async fn open_terminal(&self, node: &Node, size: TermSize) -> Result<TerminalIo, RuntimeError>;
+
+    /// Changes the TTY size of a terminal's process.
+    async fn resize_terminal(&self, exec: &str, size: TermSize) -> Result<(), RuntimeError>;
+
+    /// Exit code of a terminal's process, once it has ended.
+    async fn terminal_exit_code(&self, exec: &str) -> Result<Option<i64>, RuntimeError>;
+
+    /// Runs `cmd` in `node` without a TTY and collects its output.
+    async fn exec(&self, node: &Node, cmd: &[&str], timeout: Duration) -> Result<ExecOutput, RuntimeError>;
+
+    /// Removes every container, network and volume of `session`.
+    async fn destroy_session(&self, session: &str) -> Result<(), RuntimeError>;
+
+    /// Removes everything this server instance left behind (a previous run, a crash);
+    /// returns how many objects were removed.
+    async fn remove_leftovers(&self) -> Result<usize, RuntimeError>;
+}

@@ -1,0 +1,283 @@
+//! The session socket, `GET /api/sessions/{id}/ws`: checks Origin and token, then runs one
+//! connection as three kinds of task — a sender draining a bounded queue into the socket,
+//! the receive loop handling browser messages and session events, and one forwarder per
+//! attached terminal copying its output (scrollback first) into the queue. When the
+//! socket ends every forwarder is aborted; the terminals keep running for the next attach.
+
+mod origin;
+
+use std::collections::HashMap;
+use std::ops::ControlFlow;
+use std::sync::{Arc, Weak};
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use axum_extra::extract::CookieJar;
+use bytes::Bytes;
+use futures::{SinkExt, StreamExt};
+use quai_protocol::{
+    check_size, frame, ClientMsg, EndReason, ErrorCode, Frame, FrameKind, ServerMsg, PROTOCOL_VERSION,
+};
+use tokio::sync::{broadcast, mpsc};
+use tokio::task::JoinHandle;
+
+use crate::api::{authorize, AppError};
+use crate::runtime::TermSize;
+use crate::session::terminal::{TermEvent, Terminal};
+use crate::session::{Session, SessionEvent};
+use crate::AppState;
+
+/// Largest message a browser may send (a big paste fits; a flood does not).
+const MAX_MESSAGE: usize = 1024 * 1024;
+/// Messages queued for the socket before forwarders wait.
+const OUT_QUEUE: usize = 256;
+/// Largest binary frame of replayed scrollback.
+const REPLAY_CHUNK: usize = 64 * 1024;
+
+/// Close codes with a meaning for the browser.
+pub mod close {
+    /// The session ended; see the preceding `SessionEnded`.
+    pub const SESSION_ENDED: u16 = 4000;
+    /// The browser spoke another protocol version or skipped `Hello`.
+    pub const PROTOCOL: u16 = 4002;
+}
+
+pub async fn upgrade(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    jar: CookieJar,
+    ws: WebSocketUpgrade,
+) -> Result<Response, AppError> {
+    origin::check(&headers, &state.config.allowed_origins)?;
+    let session = authorize(&state, &id, &headers, &jar)?;
+    Ok(ws.max_message_size(MAX_MESSAGE).on_upgrade(move |socket| run(state, session, socket)))
+}
+
+fn text(msg: &ServerMsg) -> Message {
+    Message::Text(serde_json::to_string(msg).expect("server messages serialize").into())
+}
+
+fn closing(code: u16, reason: &str) -> Message {
+    Message::Close(Some(CloseFrame { code, reason: reason.to_string().into() }))
+}
+
+async fn run(state: AppState, session: Arc<Session>, socket: WebSocket) {
+    let (mut sink, mut stream) = socket.split();
+    let (out, mut queue) = mpsc::channel::<Message>(OUT_QUEUE);
+    let sender = tokio::spawn(async move {
+        while let Some(msg) = queue.recv().await {
+            let last = matches!(msg, Message::Close(_));
+            if sink.send(msg).await.is_err() || last {
+                break;
+            }
+        }
+    });
+    let mut events = session.subscribe();
+    let mut conn = Connection { state, session, out, forwarders: HashMap::new(), greeted: false };
+    if conn.session.is_ended() {
+        conn.end(EndReason::Ended).await;
+    } else {
+        loop {
+            let flow = tokio::select! {
+                msg = stream.next() => match msg {
+                    Some(Ok(msg)) => conn.handle(msg).await,
+                    _ => ControlFlow::Break(()),
+                },
+                event = events.recv() => match event {
+                    Ok(SessionEvent::Expiring(seconds_left)) => {
+                        conn.send(ServerMsg::Expiring { seconds_left }).await;
+                        ControlFlow::Continue(())
+                    }
+                    Ok(SessionEvent::Ended(reason)) => {
+                        conn.end(reason).await;
+                        ControlFlow::Break(())
+                    }
+                    Err(broadcast::error::RecvError::Lagged(_)) => ControlFlow::Continue(()),
+                    Err(broadcast::error::RecvError::Closed) => ControlFlow::Break(()),
+                },
+            };
+            if flow.is_break() {
+                break;
+            }
+        }
+    }
+    for (_, forwarder) in conn.forwarders.drain() {
+        forwarder.abort();
+    }
+    drop(conn);
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), sender).await;
+}
+
+/// One browser connection to one session.
+struct Connection {
+    state: AppState,
+    session: Arc<Session>,
+    out: mpsc::Sender<Message>,
+    forwarders: HashMap<u16, JoinHandle<()>>,
+    greeted: bool,
+}
+
+impl Connection {
+    async fn send(&self, msg: ServerMsg) {
+        let _ = self.out.send(text(&msg)).await;
+    }
+
+    async fn error(&self, code: ErrorCode, message: impl Into<String>) {
+        self.send(ServerMsg::Error { code, message: message.into() }).await;
+    }
+
+    async fn end(&self, reason: EndReason) {
+        self.send(ServerMsg::SessionEnded { reason }).await;
+        let _ = self.out.send(closing(close::SESSION_ENDED, "session ended")).await;
+    }
+
+    async fn handle(&mut self, msg: Message) -> ControlFlow<()> {
+        match msg {
+            Message::Text(body) => match serde_json::from_str::<ClientMsg>(body.as_str()) {
+                Ok(msg) => self.handle_control(msg).await,
+                Err(err) => {
+                    self.error(ErrorCode::BadRequest, format!("The message could not be read and was ignored: {err}.")).await;
+                    ControlFlow::Continue(())
+                }
+            },
+            Message::Binary(bytes) => {
+                self.handle_frame(&bytes).await;
+                ControlFlow::Continue(())
+            }
+            Message::Close(_) => ControlFlow::Break(()),
+            Message::Ping(_) | Message::Pong(_) => ControlFlow::Continue(()),
+        }
+    }
+
+    async fn handle_control(&mut self, msg: ClientMsg) -> ControlFlow<()> {
+        if !self.greeted && !matches!(msg, ClientMsg::Hello { .. }) {
+            self.error(ErrorCode::ProtocolVersion, "The first message on the socket must be Hello.").await;
+            let _ = self.out.send(closing(close::PROTOCOL, "hello expected")).await;
+            return ControlFlow::Break(());
+        }
+        match msg {
+            ClientMsg::Hello { version } if version != PROTOCOL_VERSION => {
+                self.error(
+                    ErrorCode::ProtocolVersion,
+                    format!("This page speaks protocol {version} but the server speaks {PROTOCOL_VERSION}; reload the page."),
+                )
+                .await;
+                let _ = self.out.send(closing(close::PROTOCOL, "protocol version")).await;
+                return ControlFlow::Break(());
+            }
+            ClientMsg::Hello { .. } => {
+                self.greeted = true;
+                let session = self.session.info().await;
+                self.send(ServerMsg::Hello { version: PROTOCOL_VERSION, session }).await;
+            }
+            ClientMsg::OpenTerminal { term, node, cols, rows } => self.open_terminal(term, &node, cols, rows).await,
+            ClientMsg::Resize { term, cols, rows } => self.resize(term, cols, rows).await,
+            ClientMsg::CloseTerminal { term } => {
+                if let Some(forwarder) = self.forwarders.remove(&term) {
+                    forwarder.abort();
+                }
+                if !self.session.close_terminal(term).await {
+                    self.error(ErrorCode::Terminal, format!("There is no terminal {term} to close.")).await;
+                }
+            }
+            ClientMsg::Ping { nonce } => self.send(ServerMsg::Pong { nonce }).await,
+        }
+        ControlFlow::Continue(())
+    }
+
+    async fn open_terminal(&mut self, term: u16, node: &str, cols: u16, rows: u16) {
+        if let Err(message) = check_size(cols, rows) {
+            self.error(ErrorCode::BadRequest, format!("The terminal was not opened: {message}.")).await;
+            return;
+        }
+        let size = TermSize { cols, rows };
+        let scrollback = self.state.config.scrollback_bytes;
+        match self.session.open_terminal(self.state.sessions.runtime(), term, node, size, scrollback).await {
+            Ok(terminal) => {
+                if let Some(previous) = self.forwarders.remove(&term) {
+                    previous.abort();
+                }
+                let forwarder = tokio::spawn(forward(Arc::downgrade(&terminal), self.out.clone()));
+                self.forwarders.insert(term, forwarder);
+            }
+            Err(err) => self.error(ErrorCode::Terminal, format!("The terminal could not be opened: {err}.")).await,
+        }
+    }
+
+    async fn resize(&self, term: u16, cols: u16, rows: u16) {
+        if let Err(message) = check_size(cols, rows) {
+            self.error(ErrorCode::BadRequest, format!("The resize was ignored: {message}.")).await;
+            return;
+        }
+        let Some(terminal) = self.session.terminal(term).await else {
+            self.error(ErrorCode::Terminal, format!("There is no terminal {term} to resize.")).await;
+            return;
+        };
+        if let Err(err) = terminal.resize(self.state.sessions.runtime().as_ref(), TermSize { cols, rows }).await {
+            self.error(ErrorCode::Terminal, format!("The terminal could not be resized: {err}.")).await;
+        }
+    }
+
+    async fn handle_frame(&self, bytes: &[u8]) {
+        let frame = match Frame::decode(bytes) {
+            Ok(frame) => frame,
+            Err(err) => {
+                self.error(ErrorCode::BadRequest, format!("The frame was ignored: {err}.")).await;
+                return;
+            }
+        };
+        if frame.kind != FrameKind::Input {
+            self.error(ErrorCode::BadRequest, "The browser may only send input frames; the frame was ignored.").await;
+            return;
+        }
+        match self.session.terminal(frame.term).await {
+            Some(terminal) if terminal.send_input(Bytes::from(frame.data)).await => {}
+            Some(_) => self.error(ErrorCode::Terminal, format!("Terminal {} has exited; open it again.", frame.term)).await,
+            None => self.error(ErrorCode::Terminal, format!("There is no terminal {}; open it first.", frame.term)).await,
+        }
+    }
+}
+
+/// Copies one terminal's output to the socket: the scrollback, then live output. When the
+/// socket falls too far behind, it starts over from a fresh snapshot (the browser resets
+/// its terminal on every `TerminalOpened`).
+async fn forward(terminal: Weak<Terminal>, out: mpsc::Sender<Message>) {
+    loop {
+        let Some(live) = terminal.upgrade() else { return };
+        let attachment = live.attach();
+        let (term, node) = (live.term, live.node.clone());
+        drop(live);
+        let opened = ServerMsg::TerminalOpened { term, node, replay: attachment.replay.len() as u64 };
+        if out.send(text(&opened)).await.is_err() {
+            return;
+        }
+        for chunk in attachment.replay.chunks(REPLAY_CHUNK) {
+            if out.send(Message::Binary(frame::encode(FrameKind::Output, term, chunk).into())).await.is_err() {
+                return;
+            }
+        }
+        if let Some(exit_code) = attachment.exited {
+            let _ = out.send(text(&ServerMsg::TerminalExited { term, exit_code })).await;
+            return;
+        }
+        let mut events = attachment.events;
+        loop {
+            match events.recv().await {
+                Ok(TermEvent::Output(bytes)) => {
+                    if out.send(Message::Binary(frame::encode(FrameKind::Output, term, &bytes).into())).await.is_err() {
+                        return;
+                    }
+                }
+                Ok(TermEvent::Exited(exit_code)) => {
+                    let _ = out.send(text(&ServerMsg::TerminalExited { term, exit_code })).await;
+                    return;
+                }
+                Err(broadcast::error::RecvError::Lagged(_)) => break,
+                Err(broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    }
+}
