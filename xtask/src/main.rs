@@ -1,1 +1,58 @@
-fn main() {}
+//! `cargo xtask`: sets up a machine for Quai, builds it, runs it and tests it.
+//!
+//! Every subcommand first installs what is missing (saying so on a `==>` line), then acts:
+//! `run` serves Quai, `test` runs every check CI runs, `images` builds the session images.
+
+mod backend;
+mod frontend;
+mod images;
+mod run;
+mod setup;
+mod shell;
+mod test;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Builds, runs and tests Quai; installs what is missing on a Debian machine first.
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Set up what is missing, build everything and serve Quai on port 8080.
+    Run {
+        /// Extra arguments for `quai serve`, after `--` (for example `-- --listen 127.0.0.1:9000`).
+        #[arg(last = true)]
+        serve_args: Vec<String>,
+    },
+    /// Set up what is missing, then run formatting, lints, unit, Docker and browser tests.
+    Test,
+    /// Build the session images from the recipes in images/ when a recipe changed.
+    Images {
+        /// Rebuild even when an image for the current recipe exists.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = shell::enter_project_root().and_then(|()| match cli.command {
+        Command::Run { serve_args } => run::run(&serve_args),
+        Command::Test => test::test(),
+        Command::Images { force } => images::images(force).map(|_| ()),
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            shell::error(&format!("{err:#}"));
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,26 @@
+# System-wide bashrc of a Quai playground node.
+[ -z "$PS1" ] && return
+
+shopt -s checkwinsize histappend
+HISTSIZE=10000
+HISTFILESIZE=20000
+
+export TERM="${TERM:-xterm-256color}"
+export LANG="${LANG:-C.UTF-8}"
+export EDITOR=vim PAGER=less LESS=-R
+
+# root@node1:~# in colours: user@host in green, directory in blue.
+if [ "$(id -u)" -eq 0 ]; then sign='#'; else sign='$'; fi
+PS1="\[\e[1;32m\]\u@\h\[\e[0m\]:\[\e[1;34m\]\w\[\e[0m\]${sign} "
+unset sign
+
+alias ls='ls --color=auto'
+alias ll='ls -alF'
+alias grep='grep --color=auto'
+
+if [ -f /usr/share/bash-completion/bash_completion ]; then
+  . /usr/share/bash-completion/bash_completion
+fi
+
+# Greet in the first shell of a terminal, not in nested ones.
+if [ "${SHLVL:-1}" -le 1 ] && [ -r /etc/motd ]; then cat /etc/motd; fi

@@ -1,0 +1,1 @@
+# Quai: everything lives in /etc/bash.bashrc; add your own settings below.

@@ -1,0 +1,149 @@
+//! `cargo xtask test`: sets up the machine like `run` (plus Chromium), then runs every check
+//! CI runs as a stage — formatting, lints, builds, unit and Docker tests, browser tests — and
+//! keeps going after a failure so one run reports them all.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Result};
+
+use crate::run::{prepare, Ready};
+use crate::setup;
+use crate::shell::{self, cargo, step};
+use crate::{backend, frontend};
+
+/// The result of one stage.
+struct Stage {
+    name: &'static str,
+    outcome: Result<()>,
+    elapsed: Duration,
+}
+
+fn stage(stages: &mut Vec<Stage>, name: &'static str, body: impl FnOnce() -> Result<()>) -> bool {
+    step(&format!("Stage: {name}"));
+    let begin = Instant::now();
+    let outcome = body();
+    if let Err(err) = &outcome {
+        shell::error(&format!("{name} failed: {err:#}"));
+    }
+    let passed = outcome.is_ok();
+    stages.push(Stage {
+        name,
+        outcome,
+        elapsed: begin.elapsed(),
+    });
+    passed
+}
+
+/// `cargo xtask test`.
+pub fn test() -> Result<()> {
+    let ready = prepare(true)?;
+    let mut stages = Vec::new();
+    run_stages(&ready, &mut stages);
+
+    step("Summary");
+    let failed = stages.iter().filter(|stage| stage.outcome.is_err()).count();
+    for stage in &stages {
+        let time = shell::seconds(stage.elapsed);
+        match &stage.outcome {
+            Ok(()) => println!("  passed  {} ({time})", stage.name),
+            Err(err) => println!("  FAILED  {} ({time}): {}", stage.name, first_line(err)),
+        }
+    }
+    println!("xtask: {} passed, {failed} failed", stages.len() - failed);
+    if failed > 0 {
+        bail!("{failed} of {} test stages failed", stages.len());
+    }
+    Ok(())
+}
+
+fn first_line(err: &anyhow::Error) -> String {
+    format!("{err:#}")
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn run_stages(ready: &Ready, stages: &mut Vec<Stage>) {
+    stage(stages, "formatting (cargo fmt --check)", || {
+        shell::run(cargo().args(["fmt", "--all", "--", "--check"]))
+    });
+    stage(stages, "lints (cargo clippy)", || {
+        shell::run(cargo().args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]))
+    });
+    stage(
+        stages,
+        "frontend lints (cargo clippy --target wasm32-unknown-unknown)",
+        || {
+            shell::run(cargo().args([
+                "clippy",
+                "-p",
+                "quai-frontend",
+                "--target",
+                "wasm32-unknown-unknown",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ]))
+        },
+    );
+    let frontend_built = stage(stages, "frontend build", || {
+        frontend::build(&ready.wasm_bindgen)
+    });
+    let mut binary = None;
+    let backend_built = stage(stages, "server build", || {
+        binary = Some(backend::build()?);
+        Ok(())
+    });
+    stage(stages, "unit and Docker tests (cargo test)", || {
+        shell::run(
+            cargo()
+                .args(["test", "--workspace"])
+                .env("QUAI_BASE_IMAGE", &ready.base_image),
+        )
+    });
+    stage(
+        stages,
+        "browser tests (node --test e2e/)",
+        || match binary {
+            Some(binary) if frontend_built && backend_built => {
+                browser_tests(&binary, &ready.base_image)
+            }
+            _ => Err(anyhow!("not run because the build failed")),
+        },
+    );
+}
+
+/// Installs the e2e packages and runs every `e2e/*.test.mjs` with Node's test runner.
+fn browser_tests(binary: &Path, base_image: &str) -> Result<()> {
+    let dir = Path::new("e2e");
+    setup::npm_packages(dir, "the browser tests")?;
+    let mut files: Vec<PathBuf> = fs::read_dir(dir)?
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|path| path.to_string_lossy().ends_with(".test.mjs"))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        bail!("e2e/ holds no *.test.mjs file");
+    }
+    let chromium = setup::chromium_binary().ok_or_else(|| anyhow!("Chromium is not installed"))?;
+    shell::run(
+        Command::new("node")
+            .arg("--test")
+            .args(&files)
+            .env("QUAI_BIN", binary)
+            .env("QUAI_BASE_IMAGE", base_image)
+            .env("QUAI_E2E_CHROMIUM", chromium),
+    )
+}
