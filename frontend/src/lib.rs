@@ -1,1 +1,22 @@
-//! The Quai web app.
+//! The Quai web app: a Yew single-page app compiled to wasm32, talking to the backend over
+//! the REST API and one WebSocket per session, with xterm.js terminals.
+//!
+//! `app` routes to `pages`; pages are built from `components`; `services` do the I/O;
+//! `state` is the playground's reducer; `xterm` binds xterm.js.
+
+pub mod app;
+pub mod components;
+pub mod pages;
+pub mod services;
+pub mod state;
+pub mod xterm;
+
+/// Entry point: wasm-bindgen calls it when `init()` in index.html has loaded the module.
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen::prelude::wasm_bindgen(start)]
+pub fn run() {
+    if let Some(boot) = gloo::utils::document().get_element_by_id("boot") {
+        boot.remove();
+    }
+    yew::Renderer::<app::App>::new().render();
+}

@@ -1,0 +1,37 @@
+//! A dismissable banner for errors and warnings (`data-test-id="error-banner"` by default).
+
+use yew::prelude::*;
+
+use crate::state::Level;
+
+#[derive(Properties, PartialEq)]
+pub struct BannerProps {
+    pub text: AttrValue,
+    #[prop_or(Level::Error)]
+    pub level: Level,
+    #[prop_or_else(|| AttrValue::from("error-banner"))]
+    pub test_id: AttrValue,
+    /// Shows a close button when set.
+    #[prop_or_default]
+    pub on_dismiss: Option<Callback<()>>,
+}
+
+#[function_component(Banner)]
+pub fn banner(props: &BannerProps) -> Html {
+    let (class, role) = match props.level {
+        Level::Error => ("banner banner-error", "alert"),
+        Level::Warning => ("banner banner-warning", "status"),
+    };
+    let dismiss = props.on_dismiss.clone().map(|cb| {
+        html! {
+            <button class="banner-dismiss" type="button" aria-label="Dismiss"
+                data-test-id="dismiss-banner" onclick={move |_| cb.emit(())}>{ "×" }</button>
+        }
+    });
+    html! {
+        <div class={class} role={role} data-test-id={props.test_id.clone()}>
+            <span class="banner-text">{ props.text.clone() }</span>
+            { for dismiss }
+        </div>
+    }
+}

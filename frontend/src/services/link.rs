@@ -1,0 +1,356 @@
+//! Links one playground session's socket to its xterm.js terminals: (re)opens each
+//! terminal after every `Hello`, writes its output, sends keystrokes and resizes, reopens a
+//! shell that exited on the next key, and tells the page what it must show (connection
+//! status, warnings, the end of the session) as `state::Action`s.
+//!
+//! Terminals and the socket call back into the link synchronously, so no borrow of its
+//! state is held across a call into either of them or into `dispatch`.
+
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use std::rc::{Rc, Weak};
+
+use quai_protocol::{ClientMsg, ErrorCode, ServerMsg, MAX_COLS, MAX_ROWS, MIN_COLS, MIN_ROWS};
+use yew::Callback;
+
+use super::api;
+use super::socket::{socket_url, SessionSocket, SocketEvent};
+use crate::state::{Action, Conn, Ended};
+use crate::xterm::Xterm;
+
+/// What xterm shows when the shell of a terminal ends.
+pub const EXITED_LINE: &str = "\r\n\x1b[2m[shell exited — press any key for a new one]\x1b[0m\r\n";
+
+/// The link of one session; dropping it closes the socket.
+pub struct SessionLink {
+    inner: Rc<Inner>,
+}
+
+struct Inner {
+    id: String,
+    dispatch: Callback<Action>,
+    socket: RefCell<Option<SessionSocket>>,
+    terms: RefCell<BTreeMap<u16, Slot>>,
+    /// The server answered `Hello` on the current socket.
+    ready: Cell<bool>,
+    /// A `GET` to learn whether the session still exists is under way.
+    checking: Cell<bool>,
+}
+
+struct Slot {
+    node: String,
+    xterm: Rc<Xterm>,
+    phase: Phase,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Not attached on the current socket (yet).
+    Closed,
+    /// `OpenTerminal` sent, `TerminalOpened` not yet received.
+    Opening,
+    Open,
+    /// Its shell ended; the next key opens a new one.
+    Exited,
+}
+
+impl SessionLink {
+    /// Connects to session `id`'s socket on the page's own host.
+    pub fn connect(id: &str, dispatch: Callback<Action>) -> SessionLink {
+        let inner = Rc::new(Inner {
+            id: id.to_string(),
+            dispatch,
+            socket: RefCell::new(None),
+            terms: RefCell::new(BTreeMap::new()),
+            ready: Cell::new(false),
+            checking: Cell::new(false),
+        });
+        let location = gloo::utils::window().location();
+        let url = socket_url(
+            &location.protocol().unwrap_or_default(),
+            &location.host().unwrap_or_default(),
+            id,
+        );
+        let weak = Rc::downgrade(&inner);
+        let socket = SessionSocket::connect(url, move |event| {
+            if let Some(inner) = weak.upgrade() {
+                inner.on_socket(event);
+            }
+        });
+        inner.socket.replace(Some(socket));
+        SessionLink { inner }
+    }
+
+    /// Shows terminal `term` of `node` in `xterm`, opening it now if the socket is ready.
+    pub fn attach(&self, term: u16, node: &str, xterm: Rc<Xterm>) {
+        let weak = Rc::downgrade(&self.inner);
+        xterm.on_data(with(weak.clone(), move |inner, data: String| {
+            inner.input(term, data.as_bytes())
+        }));
+        xterm.on_binary(with(weak.clone(), move |inner, data: Vec<u8>| {
+            inner.input(term, &data)
+        }));
+        let on_resize = with(weak, move |inner, (cols, rows)| {
+            inner.resized(term, cols, rows)
+        });
+        let mut on_resize = on_resize;
+        xterm.on_resize(move |cols, rows| on_resize((cols, rows)));
+        self.inner.terms.borrow_mut().insert(
+            term,
+            Slot {
+                node: node.to_string(),
+                xterm,
+                phase: Phase::Closed,
+            },
+        );
+        if self.inner.ready.get() {
+            self.inner.open_term(term);
+        }
+    }
+
+    /// Closes the socket for good (the session ended).
+    pub fn close(&self) {
+        self.inner.close();
+    }
+}
+
+impl Inner {
+    fn on_socket(self: &Rc<Self>, event: SocketEvent) {
+        match event {
+            SocketEvent::Ready(session) => {
+                self.ready.set(true);
+                self.dispatch.emit(Action::Conn(Conn::Connected));
+                self.dispatch.emit(Action::ExpiresAt(session.expires_at));
+                let terms: Vec<u16> = self
+                    .terms
+                    .borrow()
+                    .iter()
+                    .filter(|(_, slot)| slot.phase != Phase::Exited)
+                    .map(|(term, _)| *term)
+                    .collect();
+                for term in terms {
+                    self.open_term(term);
+                }
+            }
+            SocketEvent::Output { term, data } => {
+                if let Some(xterm) = self.xterm(term) {
+                    xterm.write(&data);
+                }
+            }
+            SocketEvent::Message(msg) => self.on_message(msg),
+            SocketEvent::Dropped {
+                attempt,
+                delay_ms,
+                code,
+            } => {
+                gloo::console::info!(format!(
+                    "Quai: the socket dropped (code {code}); reconnect attempt {} in {delay_ms} ms",
+                    attempt + 1
+                ));
+                self.ready.set(false);
+                for slot in self.terms.borrow_mut().values_mut() {
+                    if slot.phase != Phase::Exited {
+                        slot.phase = Phase::Closed;
+                    }
+                }
+                self.dispatch.emit(Action::Conn(Conn::Reconnecting));
+                self.check_session_exists();
+            }
+        }
+    }
+
+    fn on_message(self: &Rc<Self>, msg: ServerMsg) {
+        match msg {
+            ServerMsg::TerminalOpened { term, .. } => {
+                if let Some(xterm) = self.set_phase(term, Phase::Open) {
+                    // The server replays the scrollback next: start from a clean screen so
+                    // it shows once.
+                    xterm.reset();
+                }
+            }
+            ServerMsg::TerminalExited { term, .. } => {
+                if let Some(xterm) = self.set_phase(term, Phase::Exited) {
+                    xterm.write_text(EXITED_LINE);
+                }
+            }
+            ServerMsg::Expiring { seconds_left } => {
+                self.dispatch.emit(Action::Expiring {
+                    seconds_left,
+                    now: now_secs(),
+                });
+            }
+            ServerMsg::SessionEnded { reason } => self.end(Ended::Reason(reason)),
+            ServerMsg::Error { code, message } => match code {
+                ErrorCode::NotFound | ErrorCode::SessionEnded => self.end(Ended::NotFound),
+                ErrorCode::ProtocolVersion | ErrorCode::Forbidden => {
+                    self.close();
+                    self.dispatch.emit(Action::Conn(Conn::Disconnected));
+                    let advice = if code == ErrorCode::ProtocolVersion {
+                        " This page is older or newer than the server: reload it."
+                    } else {
+                        ""
+                    };
+                    self.dispatch
+                        .emit(Action::Error(format!("{message}{advice}")));
+                }
+                ErrorCode::Terminal => {
+                    // A terminal that failed to open gets another try on the next key.
+                    let opening: Vec<u16> = self
+                        .terms
+                        .borrow()
+                        .iter()
+                        .filter(|(_, slot)| slot.phase == Phase::Opening)
+                        .map(|(term, _)| *term)
+                        .collect();
+                    for term in opening {
+                        if let Some(xterm) = self.set_phase(term, Phase::Exited) {
+                            xterm.write_text(EXITED_LINE);
+                        }
+                    }
+                    self.dispatch.emit(Action::Error(message));
+                }
+                _ => self.dispatch.emit(Action::Error(message)),
+            },
+            ServerMsg::Hello { .. } | ServerMsg::Pong { .. } => {}
+        }
+    }
+
+    fn input(self: &Rc<Self>, term: u16, bytes: &[u8]) {
+        let phase = self.terms.borrow().get(&term).map(|slot| slot.phase);
+        match phase {
+            Some(Phase::Open) => {
+                if let Some(socket) = self.socket.borrow().as_ref() {
+                    socket.send_input(term, bytes);
+                }
+            }
+            Some(Phase::Exited) if self.ready.get() => self.open_term(term),
+            _ => {}
+        }
+    }
+
+    fn resized(&self, term: u16, cols: u16, rows: u16) {
+        let phase = self.terms.borrow().get(&term).map(|slot| slot.phase);
+        if matches!(phase, Some(Phase::Open | Phase::Opening)) {
+            let (cols, rows) = clamp_size(cols, rows);
+            self.send(&ClientMsg::Resize { term, cols, rows });
+        }
+    }
+
+    fn open_term(&self, term: u16) {
+        let Some((node, xterm)) = self
+            .terms
+            .borrow()
+            .get(&term)
+            .map(|slot| (slot.node.clone(), slot.xterm.clone()))
+        else {
+            return;
+        };
+        xterm.fit();
+        let (cols, rows) = clamp_size(xterm.cols(), xterm.rows());
+        if self.send(&ClientMsg::OpenTerminal {
+            term,
+            node,
+            cols,
+            rows,
+        }) {
+            self.set_phase(term, Phase::Opening);
+        }
+    }
+
+    /// Sets the phase of `term` and returns its terminal.
+    fn set_phase(&self, term: u16, phase: Phase) -> Option<Rc<Xterm>> {
+        let mut terms = self.terms.borrow_mut();
+        let slot = terms.get_mut(&term)?;
+        slot.phase = phase;
+        Some(slot.xterm.clone())
+    }
+
+    fn xterm(&self, term: u16) -> Option<Rc<Xterm>> {
+        self.terms
+            .borrow()
+            .get(&term)
+            .map(|slot| slot.xterm.clone())
+    }
+
+    fn send(&self, msg: &ClientMsg) -> bool {
+        self.socket
+            .borrow()
+            .as_ref()
+            .is_some_and(|socket| socket.send(msg))
+    }
+
+    fn end(&self, ended: Ended) {
+        self.close();
+        self.dispatch.emit(Action::Ended(ended));
+    }
+
+    fn close(&self) {
+        self.ready.set(false);
+        if let Some(socket) = self.socket.borrow().as_ref() {
+            socket.close();
+        }
+    }
+
+    /// After a drop, asks the API whether the session is still there: a socket to a
+    /// session that is gone fails without saying why.
+    fn check_session_exists(self: &Rc<Self>) {
+        if self.checking.replace(true) {
+            return;
+        }
+        let weak = Rc::downgrade(self);
+        let id = self.id.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let result = api::get_session(&id).await;
+            let Some(inner) = weak.upgrade() else { return };
+            inner.checking.set(false);
+            if let Err(failure) = result {
+                if failure.is_not_found() {
+                    inner.end(Ended::NotFound);
+                }
+            }
+        });
+    }
+}
+
+/// Keeps a terminal size inside what the server accepts (`quai_protocol::check_size`).
+pub fn clamp_size(cols: u16, rows: u16) -> (u16, u16) {
+    (
+        cols.clamp(MIN_COLS, MAX_COLS),
+        rows.clamp(MIN_ROWS, MAX_ROWS),
+    )
+}
+
+fn now_secs() -> u64 {
+    (js_sys::Date::now() / 1000.0) as u64
+}
+
+/// Wraps a method of `Inner` as a terminal listener that does nothing once the link is gone.
+fn with<A>(weak: Weak<Inner>, f: impl Fn(&Rc<Inner>, A)) -> impl FnMut(A) {
+    move |arg| {
+        if let Some(inner) = weak.upgrade() {
+            f(&inner, arg);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quai_protocol::check_size;
+
+    #[test]
+    fn clamped_sizes_are_always_accepted() {
+        for (cols, rows) in [(0, 0), (1, 1), (80, 24), (5000, 9000), (u16::MAX, 0)] {
+            let (c, r) = clamp_size(cols, rows);
+            assert!(check_size(c, r).is_ok(), "{cols}x{rows} -> {c}x{r}");
+        }
+        assert_eq!(clamp_size(80, 24), (80, 24));
+    }
+
+    #[test]
+    fn the_exit_line_is_dim_and_on_its_own_line() {
+        assert!(EXITED_LINE.starts_with("\r\n\x1b[2m"));
+        assert!(EXITED_LINE.contains("[shell exited — press any key for a new one]"));
+        assert!(EXITED_LINE.ends_with("\x1b[0m\r\n"));
+    }
+}

@@ -1,0 +1,369 @@
+//! The session socket (`/api/sessions/{id}/ws`): one WebSocket that says `Hello`, keeps
+//! itself alive with `Ping`, decodes text frames into `ServerMsg` and binary frames into
+//! terminal output, and, when it drops without being closed on purpose, opens a new one
+//! after a growing delay. Everything it hears goes to one `on_event` callback.
+//!
+//! The callback may call back into the socket (`send`), so no borrow of the socket's state
+//! is held while it runs.
+
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
+
+use gloo::timers::callback::{Interval, Timeout};
+use js_sys::{ArrayBuffer, Uint8Array};
+use quai_protocol::{frame, ClientMsg, Frame, FrameKind, ServerMsg, SessionInfo, PROTOCOL_VERSION};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
+
+/// How often a `Ping` goes out while connected.
+pub const PING_EVERY_MS: u32 = 25_000;
+
+/// After this many ping periods without a word from the server (or without the socket
+/// opening), the socket is taken for dead and replaced.
+const SILENT_PERIODS: u32 = 2;
+
+/// What the socket tells its owner.
+#[derive(Debug)]
+pub enum SocketEvent {
+    /// The server answered `Hello`: terminals can be (re)opened now.
+    Ready(SessionInfo),
+    /// Any other control message (`Pong` is handled here).
+    Message(ServerMsg),
+    /// Bytes terminal `term` printed (a fresh array, safe to keep).
+    Output { term: u16, data: Uint8Array },
+    /// The socket dropped; the next one opens in `delay_ms`.
+    Dropped {
+        attempt: u32,
+        delay_ms: u32,
+        code: u16,
+    },
+}
+
+/// Delay before reconnect attempt `attempt` (0-based): 0.5 s, 1 s, 2 s, … at most 10 s.
+pub fn backoff_ms(attempt: u32) -> u32 {
+    500u32.saturating_mul(1u32 << attempt.min(5)).min(10_000)
+}
+
+/// `ws://host/api/sessions/{id}/ws`, or `wss://` when the page came over HTTPS.
+pub fn socket_url(page_protocol: &str, host: &str, id: &str) -> String {
+    let scheme = if page_protocol == "https:" {
+        "wss"
+    } else {
+        "ws"
+    };
+    format!("{scheme}://{host}{}/ws", super::api::session_path(id))
+}
+
+/// A self-reconnecting session socket; dropping it closes the socket for good.
+pub struct SessionSocket {
+    inner: Rc<Inner>,
+}
+
+struct Inner {
+    url: String,
+    on_event: Box<dyn Fn(SocketEvent)>,
+    state: RefCell<State>,
+}
+
+#[derive(Default)]
+struct State {
+    ws: Option<WebSocket>,
+    handlers: Option<Handlers>,
+    /// The server answered `Hello` on the current socket.
+    ready: bool,
+    /// Reconnect attempts since the last `Hello`.
+    attempt: u32,
+    /// Ping periods since the server last said anything.
+    silent: u32,
+    nonce: u64,
+    /// `close()` was called: no more reconnects.
+    stopped: bool,
+    retry: Option<Timeout>,
+    ping: Option<Interval>,
+}
+
+enum Tick {
+    Idle,
+    Ping(u64),
+    Dead(Option<WebSocket>),
+}
+
+struct Handlers {
+    _open: Closure<dyn FnMut()>,
+    _message: Closure<dyn FnMut(MessageEvent)>,
+    _close: Closure<dyn FnMut(CloseEvent)>,
+}
+
+impl SessionSocket {
+    /// Opens the socket to `url` now and keeps it open until dropped or closed.
+    pub fn connect(url: String, on_event: impl Fn(SocketEvent) + 'static) -> SessionSocket {
+        let inner = Rc::new(Inner {
+            url,
+            on_event: Box::new(on_event),
+            state: RefCell::default(),
+        });
+        let weak = Rc::downgrade(&inner);
+        let ping = Interval::new(PING_EVERY_MS, move || {
+            if let Some(inner) = weak.upgrade() {
+                inner.tick();
+            }
+        });
+        inner.state.borrow_mut().ping = Some(ping);
+        Inner::open(&inner);
+        SessionSocket { inner }
+    }
+
+    /// Sends a control message; `false` when not connected (the message is dropped).
+    pub fn send(&self, msg: &ClientMsg) -> bool {
+        self.inner.send(msg)
+    }
+
+    /// Sends bytes typed into terminal `term`; `false` when not connected.
+    pub fn send_input(&self, term: u16, bytes: &[u8]) -> bool {
+        let Some(ws) = self.inner.open_socket() else {
+            return false;
+        };
+        ws.send_with_u8_array(&frame::encode(FrameKind::Input, term, bytes))
+            .is_ok()
+    }
+
+    /// Closes the socket for good (the session ended, or the page is leaving).
+    pub fn close(&self) {
+        let (ws, retry) = {
+            let mut state = self.inner.state.borrow_mut();
+            state.stopped = true;
+            state.ready = false;
+            (state.ws.take(), state.retry.take())
+        };
+        if let Some(retry) = retry {
+            retry.cancel();
+        }
+        if let Some(ws) = ws {
+            detach(&ws);
+            let _ = ws.close_with_code(1000);
+        }
+    }
+}
+
+impl Drop for SessionSocket {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+impl Inner {
+    fn open(self: &Rc<Self>) {
+        if self.state.borrow().stopped {
+            return;
+        }
+        let ws = match WebSocket::new(&self.url) {
+            Ok(ws) => ws,
+            Err(_) => {
+                // A malformed URL or a refused scheme: try again later like any drop.
+                self.dropped(1006);
+                return;
+            }
+        };
+        ws.set_binary_type(BinaryType::Arraybuffer);
+        let handlers = Handlers {
+            _open: {
+                let weak = Rc::downgrade(self);
+                Closure::new(move || {
+                    if let Some(inner) = weak.upgrade() {
+                        inner.opened();
+                    }
+                })
+            },
+            _message: Closure::new(with(Rc::downgrade(self), |inner, ev: MessageEvent| {
+                inner.message(ev)
+            })),
+            _close: Closure::new(with(Rc::downgrade(self), |inner, ev: CloseEvent| {
+                inner.closed(ev.code());
+            })),
+        };
+        ws.set_onopen(Some(handlers._open.as_ref().unchecked_ref()));
+        ws.set_onmessage(Some(handlers._message.as_ref().unchecked_ref()));
+        ws.set_onclose(Some(handlers._close.as_ref().unchecked_ref()));
+        let mut state = self.state.borrow_mut();
+        state.ws = Some(ws);
+        state.handlers = Some(handlers);
+        state.ready = false;
+        state.silent = 0;
+    }
+
+    fn opened(&self) {
+        self.state.borrow_mut().silent = 0;
+        self.send(&ClientMsg::Hello {
+            version: PROTOCOL_VERSION,
+        });
+    }
+
+    fn message(&self, ev: MessageEvent) {
+        self.state.borrow_mut().silent = 0;
+        let data = ev.data();
+        if let Some(text) = data.as_string() {
+            match serde_json::from_str::<ServerMsg>(&text) {
+                Ok(ServerMsg::Hello { session, .. }) => {
+                    {
+                        let mut state = self.state.borrow_mut();
+                        state.ready = true;
+                        state.attempt = 0;
+                    }
+                    (self.on_event)(SocketEvent::Ready(session));
+                }
+                Ok(ServerMsg::Pong { .. }) => {}
+                Ok(msg) => (self.on_event)(SocketEvent::Message(msg)),
+                Err(err) => gloo::console::warn!(format!("Quai: ignoring a socket message: {err}")),
+            }
+        } else if let Ok(buffer) = data.dyn_into::<ArrayBuffer>() {
+            let bytes = Uint8Array::new(&buffer);
+            let len = bytes.length();
+            if len < frame::HEADER_LEN as u32 {
+                return;
+            }
+            let mut header = [0u8; frame::HEADER_LEN];
+            bytes
+                .subarray(0, frame::HEADER_LEN as u32)
+                .copy_to(&mut header);
+            if let Ok(Frame {
+                kind: FrameKind::Output,
+                term,
+                ..
+            }) = Frame::decode(&header)
+            {
+                let data = bytes.subarray(frame::HEADER_LEN as u32, len);
+                (self.on_event)(SocketEvent::Output { term, data });
+            }
+        }
+    }
+
+    fn closed(self: &Rc<Self>, code: u16) {
+        let ws = self.state.borrow_mut().ws.take();
+        if let Some(ws) = ws {
+            detach(&ws);
+        }
+        self.dropped(code);
+    }
+
+    /// The socket is gone: schedule the next one unless closed on purpose.
+    fn dropped(self: &Rc<Self>, code: u16) {
+        let (attempt, delay_ms) = {
+            let mut state = self.state.borrow_mut();
+            state.ready = false;
+            if state.stopped {
+                return;
+            }
+            let attempt = state.attempt;
+            state.attempt = attempt.saturating_add(1);
+            let delay_ms = backoff_ms(attempt);
+            let weak = Rc::downgrade(self);
+            // The previous timer has fired already; replacing it only frees it.
+            state.retry = Some(Timeout::new(delay_ms, move || {
+                if let Some(inner) = weak.upgrade() {
+                    Inner::open(&inner);
+                }
+            }));
+            (attempt, delay_ms)
+        };
+        (self.on_event)(SocketEvent::Dropped {
+            attempt,
+            delay_ms,
+            code,
+        });
+    }
+
+    /// Every ping period: ping when connected, replace a socket that stays silent.
+    fn tick(self: &Rc<Self>) {
+        let tick = {
+            let mut state = self.state.borrow_mut();
+            if state.ws.is_none() {
+                Tick::Idle
+            } else if state.silent >= SILENT_PERIODS {
+                Tick::Dead(state.ws.take())
+            } else {
+                state.silent += 1;
+                state.nonce += 1;
+                if state.ready {
+                    Tick::Ping(state.nonce)
+                } else {
+                    Tick::Idle
+                }
+            }
+        };
+        match tick {
+            Tick::Idle => {}
+            Tick::Ping(nonce) => {
+                self.send(&ClientMsg::Ping { nonce });
+            }
+            Tick::Dead(ws) => {
+                if let Some(ws) = ws {
+                    detach(&ws);
+                    let _ = ws.close();
+                }
+                self.dropped(1006);
+            }
+        }
+    }
+
+    fn open_socket(&self) -> Option<WebSocket> {
+        let state = self.state.borrow();
+        state
+            .ws
+            .as_ref()
+            .filter(|ws| ws.ready_state() == WebSocket::OPEN)
+            .cloned()
+    }
+
+    fn send(&self, msg: &ClientMsg) -> bool {
+        let Some(ws) = self.open_socket() else {
+            return false;
+        };
+        match serde_json::to_string(msg) {
+            Ok(text) => ws.send_with_str(&text).is_ok(),
+            Err(_) => false,
+        }
+    }
+}
+
+/// Wraps a method of `Inner` as an event handler that does nothing once the socket is gone.
+fn with<A>(weak: Weak<Inner>, f: impl Fn(&Rc<Inner>, A)) -> impl FnMut(A) {
+    move |arg| {
+        if let Some(inner) = weak.upgrade() {
+            f(&inner, arg);
+        }
+    }
+}
+
+fn detach(ws: &WebSocket) {
+    ws.set_onopen(None);
+    ws.set_onmessage(None);
+    ws.set_onclose(None);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_from_half_a_second_up_to_ten() {
+        let delays: Vec<u32> = (0..8).map(backoff_ms).collect();
+        assert_eq!(
+            delays,
+            [500, 1000, 2000, 4000, 8000, 10_000, 10_000, 10_000]
+        );
+        assert_eq!(backoff_ms(u32::MAX), 10_000);
+    }
+
+    #[test]
+    fn socket_url_follows_the_page_protocol() {
+        assert_eq!(
+            socket_url("http:", "127.0.0.1:8091", "ab"),
+            "ws://127.0.0.1:8091/api/sessions/ab/ws"
+        );
+        assert_eq!(
+            socket_url("https:", "quai.example", "ab"),
+            "wss://quai.example/api/sessions/ab/ws"
+        );
+    }
+}

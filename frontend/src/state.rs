@@ -1,0 +1,265 @@
+//! What the playground page shows, as a reducer: the connection status, the notices (error
+//! and warning banners), when the session expires and whether it has ended. The socket
+//! driver and the page's buttons dispatch `Action`s; nothing here touches the browser.
+
+use std::rc::Rc;
+
+use quai_protocol::EndReason;
+use yew::Reducible;
+
+/// State of the session socket as the top bar shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conn {
+    /// First connection under way.
+    Connecting,
+    /// The server answered `Hello`.
+    Connected,
+    /// The socket dropped; a new one is being opened.
+    Reconnecting,
+    /// No socket and none coming (the session ended or the server refused us).
+    Disconnected,
+}
+
+impl Conn {
+    /// The text of `data-test-id="connection-status"`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Conn::Connecting => "connecting…",
+            Conn::Connected => "connected",
+            Conn::Reconnecting => "reconnecting…",
+            Conn::Disconnected => "disconnected",
+        }
+    }
+}
+
+/// Why the playground shows its "session ended" panel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    /// The server does not know the session (unknown, expired earlier, or not ours).
+    NotFound,
+    /// The server said so on the socket.
+    Reason(EndReason),
+    /// The user clicked "End session".
+    ByUser,
+}
+
+impl Ended {
+    /// One sentence for the panel.
+    pub fn sentence(self) -> &'static str {
+        match self {
+            Ended::NotFound => "This session has ended or does not exist.",
+            Ended::Reason(EndReason::Expired) => {
+                "This session's time ran out, and its containers were removed."
+            }
+            Ended::Reason(EndReason::Ended) | Ended::ByUser => {
+                "This session has ended, and its containers were removed."
+            }
+            Ended::Reason(EndReason::ServerShutdown) => {
+                "The Quai server is shutting down, so this session has ended."
+            }
+            Ended::Reason(EndReason::Lost) => {
+                "This session's containers were lost, so it has ended."
+            }
+        }
+    }
+}
+
+/// How loud a notice is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Error,
+    Warning,
+}
+
+/// A dismissable banner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub id: u32,
+    pub level: Level,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlaygroundState {
+    pub conn: Conn,
+    /// Unix time (seconds, browser clock) when the session ends.
+    pub expires_at: Option<u64>,
+    pub notices: Vec<Notice>,
+    pub ended: Option<Ended>,
+    next_id: u32,
+}
+
+impl Default for PlaygroundState {
+    fn default() -> Self {
+        PlaygroundState {
+            conn: Conn::Connecting,
+            expires_at: None,
+            notices: Vec::new(),
+            ended: None,
+            next_id: 1,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    Conn(Conn),
+    /// The session's end as `SessionInfo` tells it.
+    ExpiresAt(u64),
+    /// The server warned that the session ends in `seconds_left`, `now` being the browser's
+    /// clock: the countdown follows the server from then on.
+    Expiring {
+        seconds_left: u64,
+        now: u64,
+    },
+    Error(String),
+    Dismiss(u32),
+    Ended(Ended),
+}
+
+impl Reducible for PlaygroundState {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut next = (*self).clone();
+        match action {
+            Action::Conn(conn) => {
+                // Once ended, the socket's last breath must not bring "reconnecting…" back.
+                next.conn = if next.ended.is_some() {
+                    Conn::Disconnected
+                } else {
+                    conn
+                };
+            }
+            Action::ExpiresAt(at) => next.expires_at = Some(at),
+            Action::Expiring { seconds_left, now } => {
+                next.expires_at = Some(now + seconds_left);
+                next.push(Level::Warning, expiring_sentence(seconds_left));
+            }
+            Action::Error(text) => next.push(Level::Error, text),
+            Action::Dismiss(id) => next.notices.retain(|n| n.id != id),
+            Action::Ended(ended) => {
+                if next.ended.is_none() {
+                    next.ended = Some(ended);
+                }
+                next.conn = Conn::Disconnected;
+                next.notices.retain(|n| n.level == Level::Error);
+            }
+        }
+        Rc::new(next)
+    }
+}
+
+impl PlaygroundState {
+    fn push(&mut self, level: Level, text: String) {
+        // The same sentence twice in a row (a flapping socket) stays one banner.
+        self.notices.retain(|n| n.text != text);
+        // Only the latest expiry warning matters.
+        if level == Level::Warning {
+            self.notices.retain(|n| n.level != Level::Warning);
+        }
+        self.notices.push(Notice {
+            id: self.next_id,
+            level,
+            text,
+        });
+        self.next_id += 1;
+    }
+}
+
+/// "This session ends in 10 minutes. …" for an `Expiring` warning.
+pub fn expiring_sentence(seconds_left: u64) -> String {
+    let when = if seconds_left < 60 {
+        plural(seconds_left, "second")
+    } else {
+        plural(seconds_left.div_ceil(60), "minute")
+    };
+    format!("This session ends in {when}; its containers and files will then be removed.")
+}
+
+/// `1 minute`, `2 minutes`.
+pub fn plural(n: u64, unit: &str) -> String {
+    if n == 1 {
+        format!("1 {unit}")
+    } else {
+        format!("{n} {unit}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn apply(state: PlaygroundState, actions: impl IntoIterator<Item = Action>) -> PlaygroundState {
+        let mut state = Rc::new(state);
+        for action in actions {
+            state = state.reduce(action);
+        }
+        (*state).clone()
+    }
+
+    #[test]
+    fn expiring_sets_the_countdown_from_the_server_and_warns_once() {
+        let s = apply(
+            PlaygroundState::default(),
+            [
+                Action::ExpiresAt(5000),
+                Action::Expiring {
+                    seconds_left: 600,
+                    now: 1000,
+                },
+                Action::Expiring {
+                    seconds_left: 60,
+                    now: 1540,
+                },
+            ],
+        );
+        assert_eq!(s.expires_at, Some(1600));
+        assert_eq!(s.notices.len(), 1);
+        assert_eq!(
+            s.notices[0].text,
+            "This session ends in 1 minute; its containers and files will then be removed."
+        );
+    }
+
+    #[test]
+    fn expiring_sentences_round_up_to_minutes() {
+        assert!(expiring_sentence(599).contains("in 10 minutes"));
+        assert!(expiring_sentence(30).contains("in 30 seconds"));
+        assert!(expiring_sentence(1).contains("in 1 second;"));
+    }
+
+    #[test]
+    fn errors_are_dismissable_and_not_repeated() {
+        let s = apply(
+            PlaygroundState::default(),
+            [
+                Action::Error("a".into()),
+                Action::Error("b".into()),
+                Action::Error("a".into()),
+            ],
+        );
+        let texts: Vec<_> = s.notices.iter().map(|n| n.text.as_str()).collect();
+        assert_eq!(texts, ["b", "a"]);
+        let id = s.notices[0].id;
+        let s = apply(s, [Action::Dismiss(id)]);
+        assert_eq!(s.notices.len(), 1);
+        assert_eq!(s.notices[0].text, "a");
+    }
+
+    #[test]
+    fn an_ended_session_stays_disconnected_and_keeps_its_first_reason() {
+        let s = apply(
+            PlaygroundState::default(),
+            [
+                Action::Conn(Conn::Connected),
+                Action::Ended(Ended::Reason(EndReason::Expired)),
+                Action::Conn(Conn::Reconnecting),
+                Action::Ended(Ended::ByUser),
+            ],
+        );
+        assert_eq!(s.conn, Conn::Disconnected);
+        assert_eq!(s.ended, Some(Ended::Reason(EndReason::Expired)));
+        assert_eq!(s.conn.label(), "disconnected");
+    }
+}

@@ -1,0 +1,295 @@
+//! wasm-bindgen bindings to xterm.js and its fit and webgl addons (the UMD globals
+//! `Terminal`, `FitAddon.FitAddon` and `WebglAddon.WebglAddon` that index.html loads), and
+//! `Xterm`, a safe owner of one terminal with its addons and event listeners.
+
+use js_sys::{Function, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::HtmlElement;
+
+#[wasm_bindgen]
+extern "C" {
+    /// `Terminal` from `@xterm/xterm`.
+    #[wasm_bindgen(js_name = Terminal)]
+    pub type Terminal;
+
+    #[wasm_bindgen(constructor, js_class = "Terminal")]
+    fn new(options: &JsValue) -> Terminal;
+    #[wasm_bindgen(method)]
+    fn open(this: &Terminal, parent: &HtmlElement);
+    #[wasm_bindgen(method, js_name = loadAddon)]
+    fn load_addon(this: &Terminal, addon: &JsValue);
+    /// `loadAddon` may throw (the webgl addon does when WebGL fails late).
+    #[wasm_bindgen(method, catch, js_name = loadAddon)]
+    fn try_load_addon(this: &Terminal, addon: &JsValue) -> Result<(), JsValue>;
+    #[wasm_bindgen(method, js_name = write)]
+    fn write_bytes(this: &Terminal, data: &Uint8Array);
+    #[wasm_bindgen(method, js_name = write)]
+    fn write_str(this: &Terminal, data: &str);
+    #[wasm_bindgen(method)]
+    fn reset(this: &Terminal);
+    #[wasm_bindgen(method)]
+    fn focus(this: &Terminal);
+    #[wasm_bindgen(method)]
+    fn dispose(this: &Terminal);
+    #[wasm_bindgen(method, getter)]
+    fn cols(this: &Terminal) -> u16;
+    #[wasm_bindgen(method, getter)]
+    fn rows(this: &Terminal) -> u16;
+    #[wasm_bindgen(method, js_name = onData)]
+    fn on_data(this: &Terminal, listener: &Function) -> Disposable;
+    #[wasm_bindgen(method, js_name = onBinary)]
+    fn on_binary(this: &Terminal, listener: &Function) -> Disposable;
+    #[wasm_bindgen(method, js_name = onResize)]
+    fn on_resize(this: &Terminal, listener: &Function) -> Disposable;
+
+    /// What xterm.js returns for a listener: `dispose()` removes it.
+    pub type Disposable;
+    #[wasm_bindgen(method, js_name = dispose)]
+    fn dispose_listener(this: &Disposable);
+
+    /// `{cols, rows}` as passed to `onResize` listeners.
+    type Dimensions;
+    #[wasm_bindgen(method, getter)]
+    fn cols(this: &Dimensions) -> u16;
+    #[wasm_bindgen(method, getter)]
+    fn rows(this: &Dimensions) -> u16;
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// `FitAddon.FitAddon` from `@xterm/addon-fit`.
+    #[wasm_bindgen(js_namespace = FitAddon, js_name = FitAddon)]
+    pub type Fit;
+    #[wasm_bindgen(constructor, js_namespace = FitAddon, js_class = "FitAddon")]
+    fn new() -> Fit;
+    #[wasm_bindgen(method, catch, js_class = "FitAddon")]
+    fn fit(this: &Fit) -> Result<(), JsValue>;
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// `WebglAddon.WebglAddon` from `@xterm/addon-webgl`.
+    #[wasm_bindgen(js_namespace = WebglAddon, js_name = WebglAddon)]
+    pub type Webgl;
+    #[wasm_bindgen(catch, constructor, js_namespace = WebglAddon, js_class = "WebglAddon")]
+    fn new() -> Result<Webgl, JsValue>;
+    #[wasm_bindgen(method, js_class = "WebglAddon", js_name = onContextLoss)]
+    fn on_context_loss(this: &Webgl, listener: &Function) -> Disposable;
+    #[wasm_bindgen(method, js_class = "WebglAddon", js_name = dispose)]
+    fn dispose_addon(this: &Webgl);
+}
+
+/// How the terminal draws: `webgl` when a WebGL2 context could be had, `dom` otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Renderer {
+    Webgl,
+    Dom,
+}
+
+impl Renderer {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Renderer::Webgl => "webgl",
+            Renderer::Dom => "dom",
+        }
+    }
+}
+
+/// The options every Quai terminal starts with: readable monospace, generous scrollback
+/// and a dark theme that matches `style.css`.
+pub fn default_options() -> serde_json::Value {
+    serde_json::json!({
+        "cursorBlink": true,
+        "fontFamily": "ui-monospace, 'SFMono-Regular', 'Cascadia Mono', 'DejaVu Sans Mono', Menlo, Consolas, 'Liberation Mono', monospace",
+        "fontSize": 14,
+        "lineHeight": 1.15,
+        "scrollback": 5000,
+        "allowProposedApi": false,
+        "theme": {
+            "background": "#0f1419",
+            "foreground": "#d8dee9",
+            "cursor": "#f5c06f",
+            "cursorAccent": "#0f1419",
+            "selectionBackground": "#3a4a5e",
+            "black": "#1c2128",
+            "red": "#f07178",
+            "green": "#a6da95",
+            "yellow": "#f5c06f",
+            "blue": "#6cb6ff",
+            "magenta": "#d2a8ff",
+            "cyan": "#76e3ea",
+            "white": "#d8dee9",
+            "brightBlack": "#6e7681",
+            "brightRed": "#ff8f96",
+            "brightGreen": "#c3f0b4",
+            "brightYellow": "#ffd68a",
+            "brightBlue": "#96caff",
+            "brightMagenta": "#e2c5ff",
+            "brightCyan": "#a5f2f6",
+            "brightWhite": "#ffffff"
+        }
+    })
+}
+
+type Listener = (Closure<dyn FnMut(JsValue)>, Disposable);
+
+/// The loaded webgl addon with its context-loss listener.
+type WebglRenderer = (Webgl, Closure<dyn FnMut(JsValue)>, Disposable);
+
+/// One xterm.js terminal opened in an element, with the fit addon and, where WebGL2 works,
+/// the webgl renderer. Dropping it removes its listeners and disposes the terminal.
+pub struct Xterm {
+    term: Terminal,
+    fit: Fit,
+    renderer: Renderer,
+    listeners: std::cell::RefCell<Vec<Listener>>,
+    _webgl: Option<WebglRenderer>,
+}
+
+impl Xterm {
+    /// Creates a terminal inside `parent`, loads its addons and fits it to the parent.
+    pub fn open(parent: &HtmlElement) -> Result<Xterm, JsValue> {
+        let options = js_sys::JSON::parse(&default_options().to_string())?;
+        let term = Terminal::new(&options);
+        let fit = Fit::new();
+        term.load_addon(&fit);
+        term.open(parent);
+        let webgl = if webgl_wanted() {
+            load_webgl(&term)
+        } else {
+            None
+        };
+        let renderer = if webgl.is_some() {
+            Renderer::Webgl
+        } else {
+            Renderer::Dom
+        };
+        let xterm = Xterm {
+            term,
+            fit,
+            renderer,
+            listeners: Default::default(),
+            _webgl: webgl,
+        };
+        xterm.fit();
+        Ok(xterm)
+    }
+
+    pub fn renderer(&self) -> Renderer {
+        self.renderer
+    }
+
+    /// Resizes the terminal to fill its parent (no-op while the parent is hidden).
+    pub fn fit(&self) {
+        // The fit addon throws while the terminal is not laid out yet; nothing to do then.
+        let _ = self.fit.fit();
+    }
+
+    pub fn cols(&self) -> u16 {
+        self.term.cols()
+    }
+
+    pub fn rows(&self) -> u16 {
+        self.term.rows()
+    }
+
+    /// Writes terminal output. xterm.js keeps the array until it has parsed it, so it must
+    /// not be a view into wasm memory.
+    pub fn write(&self, data: &Uint8Array) {
+        self.term.write_bytes(data);
+    }
+
+    pub fn write_text(&self, text: &str) {
+        self.term.write_str(text);
+    }
+
+    /// Clears the screen, the scrollback and every mode, as a fresh terminal.
+    pub fn reset(&self) {
+        self.term.reset();
+    }
+
+    pub fn focus(&self) {
+        self.term.focus();
+    }
+
+    /// Calls `f` with what the user types or pastes (a UTF-8 string).
+    pub fn on_data(&self, mut f: impl FnMut(String) + 'static) {
+        self.listen(Terminal::on_data, move |v| {
+            f(v.as_string().unwrap_or_default())
+        });
+    }
+
+    /// Calls `f` with raw bytes xterm.js reports outside UTF-8 (some mouse modes).
+    pub fn on_binary(&self, mut f: impl FnMut(Vec<u8>) + 'static) {
+        self.listen(Terminal::on_binary, move |v| {
+            // Each character of the string is one byte (0–255).
+            let s = v.as_string().unwrap_or_default();
+            f(s.chars().map(|c| c as u32 as u8).collect())
+        });
+    }
+
+    /// Calls `f(cols, rows)` whenever the terminal's size changes.
+    pub fn on_resize(&self, mut f: impl FnMut(u16, u16) + 'static) {
+        self.listen(Terminal::on_resize, move |v| {
+            let d: Dimensions = v.unchecked_into();
+            f(d.cols(), d.rows())
+        });
+    }
+
+    fn listen(
+        &self,
+        add: fn(&Terminal, &Function) -> Disposable,
+        f: impl FnMut(JsValue) + 'static,
+    ) {
+        let closure = Closure::<dyn FnMut(JsValue)>::new(f);
+        let disposable = add(&self.term, closure.as_ref().unchecked_ref());
+        self.listeners.borrow_mut().push((closure, disposable));
+    }
+}
+
+impl Drop for Xterm {
+    fn drop(&mut self) {
+        for (_, disposable) in self.listeners.borrow_mut().drain(..) {
+            disposable.dispose_listener();
+        }
+        // Disposing the terminal disposes its addons too.
+        self.term.dispose();
+    }
+}
+
+/// The webgl renderer is used unless the page asks for the DOM one (`?renderer=dom`) or no
+/// WebGL2 context can be created (headless browsers, old GPUs, WebGL turned off).
+fn webgl_wanted() -> bool {
+    let Some(window) = web_sys::window() else {
+        return false;
+    };
+    if let Ok(search) = window.location().search() {
+        if let Ok(params) = web_sys::UrlSearchParams::new_with_str(&search) {
+            if params.get("renderer").as_deref() == Some("dom") {
+                return false;
+            }
+        }
+    }
+    let Some(document) = window.document() else {
+        return false;
+    };
+    let Ok(canvas) = document.create_element("canvas") else {
+        return false;
+    };
+    let Ok(canvas) = canvas.dyn_into::<web_sys::HtmlCanvasElement>() else {
+        return false;
+    };
+    matches!(canvas.get_context("webgl2"), Ok(Some(_)))
+}
+
+/// Loads the webgl addon, or returns `None` (the DOM renderer stays) when anything throws.
+fn load_webgl(term: &Terminal) -> Option<WebglRenderer> {
+    let addon = Webgl::new().ok()?;
+    term.try_load_addon(&addon).ok()?;
+    // On a lost GPU context, dropping the addon makes xterm.js fall back to the DOM renderer.
+    let weak: Webgl = AsRef::<JsValue>::as_ref(&addon).clone().unchecked_into();
+    let on_loss = Closure::<dyn FnMut(JsValue)>::new(move |_| weak.dispose_addon());
+    let disposable = addon.on_context_loss(on_loss.as_ref().unchecked_ref());
+    Some((addon, on_loss, disposable))
+}
