@@ -103,7 +103,12 @@ pub fn install_tools(tools: &[Tool]) -> Result<()> {
         .filter(|tool| !tool.is_installed())
         .collect();
     for tool in tools.iter().filter(|tool| !missing.contains(tool)) {
-        ok(&format!("{} is installed", tool.describe()));
+        let verb = if tool.describe().contains(" and ") {
+            "are"
+        } else {
+            "is"
+        };
+        ok(&format!("{} {verb} installed", tool.describe()));
     }
     if missing.is_empty() {
         return Ok(());
