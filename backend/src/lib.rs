@@ -34,13 +34,19 @@ pub struct AppState {
 impl AppState {
     pub fn new(config: Config, runtime: Arc<dyn Runtime>) -> Self {
         let config = Arc::new(config);
-        AppState { sessions: Arc::new(Sessions::new(runtime, config.clone())), config }
+        AppState {
+            sessions: Arc::new(Sessions::new(runtime, config.clone())),
+            config,
+        }
     }
 }
 
 /// The whole HTTP surface: API, session sockets, health, static frontend.
 pub fn app(state: AppState) -> Router {
-    api::routes().fallback(web::static_files).layer(TraceLayer::new_for_http()).with_state(state)
+    api::routes()
+        .fallback(web::static_files)
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
 }
 
 /// A running server; `shutdown` ends its sessions and stops it.
@@ -58,7 +64,9 @@ impl Server {
         match runtime.remove_leftovers().await {
             Ok(0) => {}
             Ok(n) => tracing::info!(removed = n, "removed leftovers of a previous run"),
-            Err(err) => tracing::warn!(error = %err, "could not look for leftovers of a previous run"),
+            Err(err) => {
+                tracing::warn!(error = %err, "could not look for leftovers of a previous run")
+            }
         }
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
@@ -66,14 +74,23 @@ impl Server {
         let (stop, stopped) = oneshot::channel::<()>();
         let router = app(state.clone());
         let serving = tokio::spawn(async move {
-            axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-                .with_graceful_shutdown(async move {
-                    let _ = stopped.await;
-                })
-                .await
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .await
         });
         let reaper = session::reaper::spawn(state.sessions.clone());
-        Ok(Server { addr, state, stop, serving, reaper })
+        Ok(Server {
+            addr,
+            state,
+            stop,
+            serving,
+            reaper,
+        })
     }
 
     /// Ends every session (removing its containers), then stops serving within 10 s.
@@ -81,7 +98,10 @@ impl Server {
         self.reaper.abort();
         self.state.sessions.end_all(EndReason::ServerShutdown).await;
         let _ = self.stop.send(());
-        if tokio::time::timeout(Duration::from_secs(10), self.serving).await.is_err() {
+        if tokio::time::timeout(Duration::from_secs(10), self.serving)
+            .await
+            .is_err()
+        {
             tracing::warn!("connections did not close within 10 s; stopping anyway");
         }
     }

@@ -9,7 +9,11 @@ use quai::runtime::DockerRuntime;
 use quai::{Config, Server};
 
 #[derive(Parser)]
-#[command(name = "quai", version, about = "A self-hosted Docker playground and teaching platform")]
+#[command(
+    name = "quai",
+    version,
+    about = "A self-hosted Docker playground and teaching platform"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -36,13 +40,18 @@ async fn main() -> anyhow::Result<()> {
 
 async fn serve(config: Config) -> anyhow::Result<()> {
     let listen = config.listen;
-    let runtime = DockerRuntime::connect(&config.instance).context("cannot set up the Docker client")?;
+    let runtime =
+        DockerRuntime::connect(&config.instance).context("cannot set up the Docker client")?;
     let runtime = Arc::new(runtime);
     match quai::runtime::Runtime::ping(runtime.as_ref()).await {
         Ok(version) => tracing::info!(%version, "Docker Engine reachable"),
-        Err(err) => tracing::warn!(error = %err, "Docker Engine not reachable yet; sessions will fail until it is"),
+        Err(err) => {
+            tracing::warn!(error = %err, "Docker Engine not reachable yet; sessions will fail until it is")
+        }
     }
-    let server = Server::start(config, runtime).await.with_context(|| format!("cannot listen on {listen}"))?;
+    let server = Server::start(config, runtime)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
     println!("Quai is listening on http://{}/", server.addr);
     shutdown_signal().await;
     tracing::info!("shutting down: ending sessions and removing their containers");
@@ -52,7 +61,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 
 async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("SIGTERM handler");
     tokio::select! {
         _ = ctrl_c => {}
         _ = term.recv() => {}

@@ -21,13 +21,23 @@ pub async fn static_files(State(state): State<AppState>, request: Request) -> Re
     if response.status() != StatusCode::NOT_FOUND || has_extension(&uri) {
         return response;
     }
-    let index = Request::builder().uri("/index.html").body(Body::empty()).expect("static request");
+    let index = Request::builder()
+        .uri("/index.html")
+        .body(Body::empty())
+        .expect("static request");
     match dir.oneshot(index).await {
         Ok(response) if response.status().is_success() => response.map(Body::new),
-        _ => (StatusCode::NOT_FOUND, "The Quai frontend is not built; run `cargo xtask run`.").into_response(),
+        _ => (
+            StatusCode::NOT_FOUND,
+            "The Quai frontend is not built; run `cargo xtask run`.",
+        )
+            .into_response(),
     }
 }
 
 fn has_extension(uri: &Uri) -> bool {
-    uri.path().rsplit('/').next().is_some_and(|last| last.contains('.'))
+    uri.path()
+        .rsplit('/')
+        .next()
+        .is_some_and(|last| last.contains('.'))
 }

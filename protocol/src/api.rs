@@ -119,8 +119,13 @@ mod tests {
             id: "0123456789abcdef0123456789abcdef".into(),
             created_at: 1,
             expires_at: 7201,
-            nodes: vec![NodeInfo { name: "node1".into() }],
-            terminals: vec![TerminalInfo { term: 1, node: "node1".into() }],
+            nodes: vec![NodeInfo {
+                name: "node1".into(),
+            }],
+            terminals: vec![TerminalInfo {
+                term: 1,
+                node: "node1".into(),
+            }],
         }
     }
 
@@ -128,16 +133,25 @@ mod tests {
     fn create_session_round_trips_and_accepts_an_empty_body() {
         round_trip(&CreateSession { nodes: Some(2) });
         round_trip(&CreateSession::default());
-        assert_eq!(serde_json::from_str::<CreateSession>("{}").unwrap(), CreateSession::default());
+        assert_eq!(
+            serde_json::from_str::<CreateSession>("{}").unwrap(),
+            CreateSession::default()
+        );
     }
 
     #[test]
     fn session_bodies_round_trip() {
         round_trip(&info());
-        let created = SessionCreated { session: info(), token: "t".into() };
+        let created = SessionCreated {
+            session: info(),
+            token: "t".into(),
+        };
         round_trip(&created);
         let text = serde_json::to_string(&created).unwrap();
-        assert!(text.contains("\"id\":\"0123") && text.contains("\"token\":\"t\""), "{text}");
+        assert!(
+            text.contains("\"id\":\"0123") && text.contains("\"token\":\"t\""),
+            "{text}"
+        );
     }
 
     #[test]
@@ -148,15 +162,24 @@ mod tests {
             retry_after_secs: Some(120),
         };
         round_trip(&err);
-        assert!(serde_json::to_string(&err).unwrap().contains("\"code\":\"capacity\""));
-        round_trip(&ApiError { code: ErrorCode::RuntimeUnavailable, message: "x".into(), retry_after_secs: None });
+        assert!(serde_json::to_string(&err)
+            .unwrap()
+            .contains("\"code\":\"capacity\""));
+        round_trip(&ApiError {
+            code: ErrorCode::RuntimeUnavailable,
+            message: "x".into(),
+            retry_after_secs: None,
+        });
     }
 
     #[test]
     fn health_round_trips() {
         round_trip(&Health {
             status: "ok".into(),
-            docker: DockerHealth { reachable: true, detail: "28.2.2".into() },
+            docker: DockerHealth {
+                reachable: true,
+                detail: "28.2.2".into(),
+            },
             sessions: 3,
             version: "0.1.0".into(),
         });

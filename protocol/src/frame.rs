@@ -33,7 +33,11 @@ pub const HEADER_LEN: usize = 3;
 
 impl Frame {
     pub fn new(kind: FrameKind, term: u16, data: impl Into<Vec<u8>>) -> Self {
-        Frame { kind, term, data: data.into() }
+        Frame {
+            kind,
+            term,
+            data: data.into(),
+        }
     }
 
     /// Encodes the header and bytes into one buffer.
@@ -51,7 +55,11 @@ impl Frame {
             other => return Err(FrameError::UnknownKind(other)),
         };
         let term = u16::from_be_bytes([bytes[1], bytes[2]]);
-        Ok(Frame { kind, term, data: bytes[HEADER_LEN..].to_vec() })
+        Ok(Frame {
+            kind,
+            term,
+            data: bytes[HEADER_LEN..].to_vec(),
+        })
     }
 }
 

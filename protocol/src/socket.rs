@@ -13,7 +13,12 @@ pub enum ClientMsg {
     Hello { version: u32 },
     /// Opens terminal `term` on `node`, or re-attaches to it if it already runs: the server
     /// then replays its scrollback before the live output.
-    OpenTerminal { term: u16, node: String, cols: u16, rows: u16 },
+    OpenTerminal {
+        term: u16,
+        node: String,
+        cols: u16,
+        rows: u16,
+    },
     /// The browser's terminal changed size.
     Resize { term: u16, cols: u16, rows: u16 },
     /// Ends terminal `term` (its shell is killed).
@@ -41,19 +46,38 @@ pub enum EndReason {
 #[serde(tag = "type")]
 pub enum ServerMsg {
     /// Answer to `Hello`: the session as it stands.
-    Hello { version: u32, session: SessionInfo },
+    Hello {
+        version: u32,
+        session: SessionInfo,
+    },
     /// Terminal `term` is attached; `replay` bytes of scrollback follow in binary frames
     /// before the live output.
-    TerminalOpened { term: u16, node: String, replay: u64 },
+    TerminalOpened {
+        term: u16,
+        node: String,
+        replay: u64,
+    },
     /// The shell of terminal `term` ended; opening it again starts a new one.
-    TerminalExited { term: u16, exit_code: Option<i64> },
+    TerminalExited {
+        term: u16,
+        exit_code: Option<i64>,
+    },
     /// The session ends in `seconds_left` seconds unless extended.
-    Expiring { seconds_left: u64 },
+    Expiring {
+        seconds_left: u64,
+    },
     /// The session is over; the socket closes after this message.
-    SessionEnded { reason: EndReason },
+    SessionEnded {
+        reason: EndReason,
+    },
     /// Something the browser sent could not be done; nothing else was affected.
-    Error { code: ErrorCode, message: String },
-    Pong { nonce: u64 },
+    Error {
+        code: ErrorCode,
+        message: String,
+    },
+    Pong {
+        nonce: u64,
+    },
 }
 
 #[cfg(test)]
@@ -63,19 +87,36 @@ mod tests {
 
     fn round_trip_client(msg: ClientMsg) {
         let text = serde_json::to_string(&msg).unwrap();
-        assert_eq!(serde_json::from_str::<ClientMsg>(&text).unwrap(), msg, "{text}");
+        assert_eq!(
+            serde_json::from_str::<ClientMsg>(&text).unwrap(),
+            msg,
+            "{text}"
+        );
     }
 
     fn round_trip_server(msg: ServerMsg) {
         let text = serde_json::to_string(&msg).unwrap();
-        assert_eq!(serde_json::from_str::<ServerMsg>(&text).unwrap(), msg, "{text}");
+        assert_eq!(
+            serde_json::from_str::<ServerMsg>(&text).unwrap(),
+            msg,
+            "{text}"
+        );
     }
 
     #[test]
     fn every_client_message_round_trips() {
         round_trip_client(ClientMsg::Hello { version: 1 });
-        round_trip_client(ClientMsg::OpenTerminal { term: 3, node: "node1".into(), cols: 80, rows: 24 });
-        round_trip_client(ClientMsg::Resize { term: 3, cols: 120, rows: 40 });
+        round_trip_client(ClientMsg::OpenTerminal {
+            term: 3,
+            node: "node1".into(),
+            cols: 80,
+            rows: 24,
+        });
+        round_trip_client(ClientMsg::Resize {
+            term: 3,
+            cols: 120,
+            rows: 40,
+        });
         round_trip_client(ClientMsg::CloseTerminal { term: 3 });
         round_trip_client(ClientMsg::Ping { nonce: 42 });
     }
@@ -86,24 +127,55 @@ mod tests {
             id: "ab".repeat(16),
             created_at: 10,
             expires_at: 20,
-            nodes: vec![NodeInfo { name: "node1".into() }],
-            terminals: vec![TerminalInfo { term: 1, node: "node1".into() }],
+            nodes: vec![NodeInfo {
+                name: "node1".into(),
+            }],
+            terminals: vec![TerminalInfo {
+                term: 1,
+                node: "node1".into(),
+            }],
         };
-        round_trip_server(ServerMsg::Hello { version: 1, session });
-        round_trip_server(ServerMsg::TerminalOpened { term: 1, node: "node1".into(), replay: 1024 });
-        round_trip_server(ServerMsg::TerminalExited { term: 1, exit_code: Some(0) });
-        round_trip_server(ServerMsg::TerminalExited { term: 1, exit_code: None });
+        round_trip_server(ServerMsg::Hello {
+            version: 1,
+            session,
+        });
+        round_trip_server(ServerMsg::TerminalOpened {
+            term: 1,
+            node: "node1".into(),
+            replay: 1024,
+        });
+        round_trip_server(ServerMsg::TerminalExited {
+            term: 1,
+            exit_code: Some(0),
+        });
+        round_trip_server(ServerMsg::TerminalExited {
+            term: 1,
+            exit_code: None,
+        });
         round_trip_server(ServerMsg::Expiring { seconds_left: 600 });
-        for reason in [EndReason::Expired, EndReason::Ended, EndReason::ServerShutdown, EndReason::Lost] {
+        for reason in [
+            EndReason::Expired,
+            EndReason::Ended,
+            EndReason::ServerShutdown,
+            EndReason::Lost,
+        ] {
             round_trip_server(ServerMsg::SessionEnded { reason });
         }
-        round_trip_server(ServerMsg::Error { code: ErrorCode::BadRequest, message: "no".into() });
+        round_trip_server(ServerMsg::Error {
+            code: ErrorCode::BadRequest,
+            message: "no".into(),
+        });
         round_trip_server(ServerMsg::Pong { nonce: 7 });
     }
 
     #[test]
     fn messages_are_tagged_by_type() {
-        let text = serde_json::to_string(&ClientMsg::Resize { term: 1, cols: 80, rows: 24 }).unwrap();
+        let text = serde_json::to_string(&ClientMsg::Resize {
+            term: 1,
+            cols: 80,
+            rows: 24,
+        })
+        .unwrap();
         assert_eq!(text, r#"{"type":"Resize","term":1,"cols":80,"rows":24}"#);
     }
 
@@ -111,7 +183,10 @@ mod tests {
     fn unknown_or_malformed_messages_are_rejected() {
         assert!(serde_json::from_str::<ClientMsg>(r#"{"type":"Reboot"}"#).is_err());
         assert!(serde_json::from_str::<ClientMsg>(r#"{"type":"Resize","term":1}"#).is_err());
-        assert!(serde_json::from_str::<ClientMsg>(r#"{"type":"Resize","term":1,"cols":-5,"rows":2}"#).is_err());
+        assert!(serde_json::from_str::<ClientMsg>(
+            r#"{"type":"Resize","term":1,"cols":-5,"rows":2}"#
+        )
+        .is_err());
         assert!(serde_json::from_str::<ClientMsg>("not json").is_err());
     }
 }

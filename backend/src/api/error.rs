@@ -16,7 +16,14 @@ pub struct AppError {
 
 impl AppError {
     pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
-        AppError { status, body: ApiError { code, message: message.into(), retry_after_secs: None } }
+        AppError {
+            status,
+            body: ApiError {
+                code,
+                message: message.into(),
+                retry_after_secs: None,
+            },
+        }
     }
 
     pub fn not_found() -> Self {
@@ -43,10 +50,18 @@ impl From<SessionError> for AppError {
         match err {
             SessionError::Capacity { retry_after_secs } => AppError {
                 status: StatusCode::SERVICE_UNAVAILABLE,
-                body: ApiError { code: ErrorCode::Capacity, message, retry_after_secs: Some(retry_after_secs) },
+                body: ApiError {
+                    code: ErrorCode::Capacity,
+                    message,
+                    retry_after_secs: Some(retry_after_secs),
+                },
             },
-            SessionError::NotFound => AppError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, message),
-            SessionError::BadRequest(_) => AppError::new(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, message),
+            SessionError::NotFound => {
+                AppError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, message)
+            }
+            SessionError::BadRequest(_) => {
+                AppError::new(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, message)
+            }
             SessionError::Runtime(err) => AppError::from(err),
         }
     }

@@ -34,7 +34,12 @@ pub fn cookie_name(id: &str) -> String {
 }
 
 /// The session `id` if the request holds its token; 404 otherwise, whatever the reason.
-pub fn authorize(state: &AppState, id: &str, headers: &HeaderMap, jar: &CookieJar) -> Result<Arc<Session>, AppError> {
+pub fn authorize(
+    state: &AppState,
+    id: &str,
+    headers: &HeaderMap,
+    jar: &CookieJar,
+) -> Result<Arc<Session>, AppError> {
     if !token::is_session_id(id) {
         return Err(AppError::not_found());
     }
@@ -48,12 +53,19 @@ pub fn authorize(state: &AppState, id: &str, headers: &HeaderMap, jar: &CookieJa
     Ok(state.sessions.get(id, &presented)?)
 }
 
-async fn create_session(State(state): State<AppState>, body: axum::body::Bytes) -> Result<Response, AppError> {
+async fn create_session(
+    State(state): State<AppState>,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
     let request: CreateSession = if body.iter().all(u8::is_ascii_whitespace) {
         CreateSession::default()
     } else {
         serde_json::from_slice(&body).map_err(|err| {
-            AppError::new(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, format!("The request body is not valid JSON for a new session: {err}."))
+            AppError::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::BadRequest,
+                format!("The request body is not valid JSON for a new session: {err}."),
+            )
         })?
     };
     let (session, token) = state.sessions.create(request.nodes).await?;
@@ -62,8 +74,16 @@ async fn create_session(State(state): State<AppState>, body: axum::body::Bytes) 
         cookie_name(&session.id),
         state.config.session_ttl
     );
-    let body = SessionCreated { session: session.info().await, token };
-    Ok((StatusCode::CREATED, [(header::SET_COOKIE, cookie)], axum::Json(body)).into_response())
+    let body = SessionCreated {
+        session: session.info().await,
+        token,
+    };
+    Ok((
+        StatusCode::CREATED,
+        [(header::SET_COOKIE, cookie)],
+        axum::Json(body),
+    )
+        .into_response())
 }
 
 async fn session_info(
@@ -84,22 +104,42 @@ async fn end_session(
 ) -> Result<Response, AppError> {
     let session = authorize(&state, &id, &headers, &jar)?;
     state.sessions.end(&session.id, EndReason::Ended).await?;
-    let expired = format!("{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0", cookie_name(&id));
+    let expired = format!(
+        "{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0",
+        cookie_name(&id)
+    );
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, expired)]).into_response())
 }
 
 async fn unknown_api() -> AppError {
-    AppError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "There is no such API route.")
+    AppError::new(
+        StatusCode::NOT_FOUND,
+        ErrorCode::NotFound,
+        "There is no such API route.",
+    )
 }
 
 async fn health(State(state): State<AppState>) -> Response {
     let ping = tokio::time::timeout(Duration::from_secs(3), state.sessions.runtime().ping()).await;
     let docker = match ping {
-        Ok(Ok(version)) => DockerHealth { reachable: true, detail: version },
-        Ok(Err(err)) => DockerHealth { reachable: false, detail: err.to_string() },
-        Err(_) => DockerHealth { reachable: false, detail: "the container engine did not answer within 3 s".into() },
+        Ok(Ok(version)) => DockerHealth {
+            reachable: true,
+            detail: version,
+        },
+        Ok(Err(err)) => DockerHealth {
+            reachable: false,
+            detail: err.to_string(),
+        },
+        Err(_) => DockerHealth {
+            reachable: false,
+            detail: "the container engine did not answer within 3 s".into(),
+        },
     };
-    let status = if docker.reachable { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if docker.reachable {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     let body = Health {
         status: if docker.reachable { "ok" } else { "degraded" }.into(),
         docker,

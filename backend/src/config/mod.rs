@@ -50,7 +50,11 @@ pub struct Config {
 
     /// Extra origins (scheme://host:port) whose pages may open session sockets, comma separated.
     /// The server's own origin is always allowed.
-    #[arg(long = "allowed-origin", env = "QUAI_ALLOWED_ORIGINS", value_delimiter = ',')]
+    #[arg(
+        long = "allowed-origin",
+        env = "QUAI_ALLOWED_ORIGINS",
+        value_delimiter = ','
+    )]
     pub allowed_origins: Vec<String>,
 }
 
@@ -64,7 +68,8 @@ impl Config {
         Config {
             listen: "127.0.0.1:0".parse().expect("valid address"),
             static_dir: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../static")),
-            base_image: std::env::var("QUAI_BASE_IMAGE").unwrap_or_else(|_| "quai/base:latest".into()),
+            base_image: std::env::var("QUAI_BASE_IMAGE")
+                .unwrap_or_else(|_| "quai/base:latest".into()),
             instance: instance.into(),
             session_ttl: 7200,
             max_sessions: 50,

@@ -45,8 +45,22 @@ pub struct DockerRuntime {
 impl DockerRuntime {
     /// Connects lazily: a dead engine shows up on first use, not here.
     pub fn connect(instance: &str) -> Result<Self, RuntimeError> {
-        let docker = Docker::connect_with_defaults().map_err(|e| RuntimeError::Unavailable(e.to_string()))?;
-        Ok(DockerRuntime { docker, instance: instance.to_string() })
+        let docker = Docker::connect_with_defaults()
+            .map_err(|e| RuntimeError::Unavailable(e.to_string()))?;
+        Ok(DockerRuntime {
+            docker,
+            instance: instance.to_string(),
+        })
+    }
+
+    /// Connects to the engine's Unix socket at `path`.
+    pub fn connect_socket(path: &str, instance: &str) -> Result<Self, RuntimeError> {
+        let docker = Docker::connect_with_socket(path, 120, bollard::API_DEFAULT_VERSION)
+            .map_err(|e| RuntimeError::Unavailable(e.to_string()))?;
+        Ok(DockerRuntime {
+            docker,
+            instance: instance.to_string(),
+        })
     }
 
     fn base_labels(&self, session: &str) -> HashMap<String, String> {
@@ -65,7 +79,12 @@ impl DockerRuntime {
         HashMap::from([("label".to_string(), label)])
     }
 
-    async fn create_node(&self, session: &str, network: &str, spec: &NodeSpec) -> Result<Node, RuntimeError> {
+    async fn create_node(
+        &self,
+        session: &str,
+        network: &str,
+        spec: &NodeSpec,
+    ) -> Result<Node, RuntimeError> {
         let mut node_labels = self.base_labels(session);
         node_labels.insert(labels::NODE.to_string(), spec.name.clone());
         let name = format!("quai-{session}-{}", spec.name);
@@ -73,7 +92,10 @@ impl DockerRuntime {
             image: Some(spec.image.clone()),
             hostname: Some(spec.name.clone()),
             cmd: Some(vec!["sleep".to_string(), "infinity".to_string()]),
-            env: Some(vec!["TERM=xterm-256color".to_string(), "LANG=C.UTF-8".to_string()]),
+            env: Some(vec![
+                "TERM=xterm-256color".to_string(),
+                "LANG=C.UTF-8".to_string(),
+            ]),
             working_dir: Some("/root".to_string()),
             labels: Some(node_labels),
             host_config: Some(HostConfig {
@@ -91,26 +113,38 @@ impl DockerRuntime {
             networking_config: Some(NetworkingConfig {
                 endpoints_config: HashMap::from([(
                     network.to_string(),
-                    EndpointSettings { aliases: Some(vec![spec.name.clone()]), ..Default::default() },
+                    EndpointSettings {
+                        aliases: Some(vec![spec.name.clone()]),
+                        ..Default::default()
+                    },
                 )]),
             }),
             ..Default::default()
         };
         let created = self
             .docker
-            .create_container(Some(CreateContainerOptions { name: name.as_str(), platform: None }), config)
+            .create_container(
+                Some(CreateContainerOptions {
+                    name: name.as_str(),
+                    platform: None,
+                }),
+                config,
+            )
             .await
             .map_err(|e| match e {
-                BollardError::DockerResponseServerError { status_code: 404, .. } => {
-                    RuntimeError::MissingImage(spec.image.clone())
-                }
+                BollardError::DockerResponseServerError {
+                    status_code: 404, ..
+                } => RuntimeError::MissingImage(spec.image.clone()),
                 other => engine_error(other),
             })?;
         self.docker
             .start_container(&created.id, None::<StartContainerOptions<String>>)
             .await
             .map_err(engine_error)?;
-        Ok(Node { name: spec.name.clone(), container: created.id })
+        Ok(Node {
+            name: spec.name.clone(),
+            container: created.id,
+        })
     }
 }
 
@@ -118,13 +152,21 @@ impl DockerRuntime {
 fn engine_error(err: BollardError) -> RuntimeError {
     match err {
         BollardError::DockerResponseServerError { message, .. } => RuntimeError::Engine(message),
-        BollardError::JsonDataError { .. } | BollardError::JsonSerdeError { .. } => RuntimeError::Engine(err.to_string()),
+        BollardError::JsonDataError { .. } | BollardError::JsonSerdeError { .. } => {
+            RuntimeError::Engine(err.to_string())
+        }
         other => RuntimeError::Unavailable(other.to_string()),
     }
 }
 
 fn is_not_found(err: &BollardError) -> bool {
-    matches!(err, BollardError::DockerResponseServerError { status_code: 404, .. })
+    matches!(
+        err,
+        BollardError::DockerResponseServerError {
+            status_code: 404,
+            ..
+        }
+    )
 }
 
 #[async_trait]
@@ -134,10 +176,13 @@ impl Runtime for DockerRuntime {
         Ok(version.version.unwrap_or_else(|| "unknown".to_string()))
     }
 
-    async fn create_session(&self, session: &str, nodes: &[NodeSpec]) -> Result<Vec<Node>, RuntimeError> {
+    async fn create_session(
+        &self,
+        session: &str,
+        nodes: &[NodeSpec],
+    ) -> Result<Vec<Node>, RuntimeError> {
         let network = format!("quai-{session}");
-        let created = self
-            .docker
+        self.docker
             .create_network(CreateNetworkOptions {
                 name: network.clone(),
                 driver: "bridge".to_string(),
@@ -145,10 +190,7 @@ impl Runtime for DockerRuntime {
                 ..Default::default()
             })
             .await
-            .map_err(engine_error);
-        if let Err(err) = created {
-            return Err(err);
-        }
+            .map_err(engine_error)?;
         let mut made = Vec::with_capacity(nodes.len());
         for spec in nodes {
             match self.create_node(session, &network, spec).await {
@@ -184,11 +226,20 @@ impl Runtime for DockerRuntime {
             .map_err(engine_error)?;
         let started = self
             .docker
-            .start_exec(&exec.id, Some(StartExecOptions { detach: false, tty: true, output_capacity: Some(64 * 1024) }))
+            .start_exec(
+                &exec.id,
+                Some(StartExecOptions {
+                    detach: false,
+                    tty: true,
+                    output_capacity: Some(64 * 1024),
+                }),
+            )
             .await
             .map_err(engine_error)?;
         let StartExecResults::Attached { output, input } = started else {
-            return Err(RuntimeError::Engine("the engine detached the terminal".to_string()));
+            return Err(RuntimeError::Engine(
+                "the engine detached the terminal".to_string(),
+            ));
         };
         // The TTY exists once the exec runs; the first resize may race its start, so retry once.
         if self.resize_terminal(&exec.id, size).await.is_err() {
@@ -202,12 +253,22 @@ impl Runtime for DockerRuntime {
             Ok(LogOutput::StdIn { .. }) => Ok(bytes::Bytes::new()),
             Err(err) => Err(engine_error(err)),
         });
-        Ok(TerminalIo { exec: exec.id, output: Box::pin(output), input })
+        Ok(TerminalIo {
+            exec: exec.id,
+            output: Box::pin(output),
+            input,
+        })
     }
 
     async fn resize_terminal(&self, exec: &str, size: TermSize) -> Result<(), RuntimeError> {
         self.docker
-            .resize_exec(exec, ResizeExecOptions { height: size.rows, width: size.cols })
+            .resize_exec(
+                exec,
+                ResizeExecOptions {
+                    height: size.rows,
+                    width: size.cols,
+                },
+            )
             .await
             .map_err(engine_error)
     }
@@ -217,7 +278,12 @@ impl Runtime for DockerRuntime {
         Ok(inspected.exit_code)
     }
 
-    async fn exec(&self, node: &Node, cmd: &[&str], timeout: Duration) -> Result<ExecOutput, RuntimeError> {
+    async fn exec(
+        &self,
+        node: &Node,
+        cmd: &[&str],
+        timeout: Duration,
+    ) -> Result<ExecOutput, RuntimeError> {
         let run = async {
             let exec = self
                 .docker
@@ -234,17 +300,25 @@ impl Runtime for DockerRuntime {
                 .await
                 .map_err(engine_error)?;
             let mut text = Vec::new();
-            if let StartExecResults::Attached { mut output, .. } =
-                self.docker.start_exec(&exec.id, None).await.map_err(engine_error)?
+            if let StartExecResults::Attached { mut output, .. } = self
+                .docker
+                .start_exec(&exec.id, None)
+                .await
+                .map_err(engine_error)?
             {
                 while let Some(chunk) = output.next().await {
                     text.extend_from_slice(&chunk.map_err(engine_error)?.into_bytes());
                 }
             }
             let exit_code = self.terminal_exit_code(&exec.id).await?;
-            Ok(ExecOutput { exit_code, output: String::from_utf8_lossy(&text).into_owned() })
+            Ok(ExecOutput {
+                exit_code,
+                output: String::from_utf8_lossy(&text).into_owned(),
+            })
         };
-        tokio::time::timeout(timeout, run).await.map_err(|_| RuntimeError::Timeout(timeout))?
+        tokio::time::timeout(timeout, run)
+            .await
+            .map_err(|_| RuntimeError::Timeout(timeout))?
     }
 
     async fn destroy_session(&self, session: &str) -> Result<(), RuntimeError> {
@@ -262,14 +336,28 @@ async fn remove_labelled(rt: &DockerRuntime, session: Option<&str>) -> Result<us
     let mut removed = 0;
     let containers = rt
         .docker
-        .list_containers(Some(ListContainersOptions { all: true, filters: filters.clone(), ..Default::default() }))
+        .list_containers(Some(ListContainersOptions {
+            all: true,
+            filters: filters.clone(),
+            ..Default::default()
+        }))
         .await
         .map_err(engine_error)?;
-    let removals = containers.iter().filter_map(|c| c.id.as_deref()).map(|id| async move {
-        rt.docker
-            .remove_container(id, Some(RemoveContainerOptions { force: true, v: true, ..Default::default() }))
-            .await
-    });
+    let removals = containers
+        .iter()
+        .filter_map(|c| c.id.as_deref())
+        .map(|id| async move {
+            rt.docker
+                .remove_container(
+                    id,
+                    Some(RemoveContainerOptions {
+                        force: true,
+                        v: true,
+                        ..Default::default()
+                    }),
+                )
+                .await
+        });
     for result in futures::future::join_all(removals).await {
         match result {
             Ok(()) => removed += 1,
@@ -279,7 +367,9 @@ async fn remove_labelled(rt: &DockerRuntime, session: Option<&str>) -> Result<us
     }
     let networks = rt
         .docker
-        .list_networks(Some(ListNetworksOptions { filters: filters.clone() }))
+        .list_networks(Some(ListNetworksOptions {
+            filters: filters.clone(),
+        }))
         .await
         .map_err(engine_error)?;
     for network in networks.iter().filter_map(|n| n.id.as_deref()) {
@@ -295,7 +385,11 @@ async fn remove_labelled(rt: &DockerRuntime, session: Option<&str>) -> Result<us
         .await
         .map_err(engine_error)?;
     for volume in volumes.volumes.unwrap_or_default() {
-        match rt.docker.remove_volume(&volume.name, Some(RemoveVolumeOptions { force: true })).await {
+        match rt
+            .docker
+            .remove_volume(&volume.name, Some(RemoveVolumeOptions { force: true }))
+            .await
+        {
             Ok(()) => removed += 1,
             Err(err) if is_not_found(&err) => {}
             Err(err) => return Err(engine_error(err)),

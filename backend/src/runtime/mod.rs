@@ -93,7 +93,11 @@ pub trait Runtime: Send + Sync + 'static {
     async fn ping(&self) -> Result<String, RuntimeError>;
 
     /// Creates the session's private network and its nodes, started. On failure nothing is left.
-    async fn create_session(&self, session: &str, nodes: &[NodeSpec]) -> Result<Vec<Node>, RuntimeError>;
+    async fn create_session(
+        &self,
+        session: &str,
+        nodes: &[NodeSpec],
+    ) -> Result<Vec<Node>, RuntimeError>;
 
     /// Starts a login shell with a TTY of `size` in `node`.
     async fn open_terminal(&self, node: &Node, size: TermSize) -> Result<TerminalIo, RuntimeError>;
@@ -105,7 +109,12 @@ pub trait Runtime: Send + Sync + 'static {
     async fn terminal_exit_code(&self, exec: &str) -> Result<Option<i64>, RuntimeError>;
 
     /// Runs `cmd` in `node` without a TTY and collects its output.
-    async fn exec(&self, node: &Node, cmd: &[&str], timeout: Duration) -> Result<ExecOutput, RuntimeError>;
+    async fn exec(
+        &self,
+        node: &Node,
+        cmd: &[&str],
+        timeout: Duration,
+    ) -> Result<ExecOutput, RuntimeError>;
 
     /// Removes every container, network and volume of `session`.
     async fn destroy_session(&self, session: &str) -> Result<(), RuntimeError>;

@@ -45,7 +45,10 @@ pub enum SessionError {
 }
 
 pub fn unix_now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 /// One student's playground: its nodes and the terminals running in them.
@@ -88,14 +91,23 @@ impl Session {
         let mut terms: Vec<TerminalInfo> = terminals
             .values()
             .filter(|t| !t.has_exited())
-            .map(|t| TerminalInfo { term: t.term, node: t.node.clone() })
+            .map(|t| TerminalInfo {
+                term: t.term,
+                node: t.node.clone(),
+            })
             .collect();
         terms.sort_by_key(|t| t.term);
         SessionInfo {
             id: self.id.clone(),
             created_at: self.created_at,
             expires_at: self.expires_at(),
-            nodes: self.nodes.iter().map(|n| NodeInfo { name: n.name.clone() }).collect(),
+            nodes: self
+                .nodes
+                .iter()
+                .map(|n| NodeInfo {
+                    name: n.name.clone(),
+                })
+                .collect(),
             terminals: terms,
         }
     }
@@ -109,9 +121,9 @@ impl Session {
         size: TermSize,
         scrollback: usize,
     ) -> Result<Arc<Terminal>, SessionError> {
-        let target = self
-            .node(node)
-            .ok_or_else(|| SessionError::BadRequest(format!("this session has no node named {node:?}")))?;
+        let target = self.node(node).ok_or_else(|| {
+            SessionError::BadRequest(format!("this session has no node named {node:?}"))
+        })?;
         let mut terminals = self.terminals.lock().await;
         if let Some(existing) = terminals.get(&term) {
             if existing.node != node {
@@ -128,7 +140,13 @@ impl Session {
             }
         }
         let io = runtime.open_terminal(target, size).await?;
-        let terminal = Arc::new(Terminal::start(term, node.to_string(), io, runtime.clone(), scrollback));
+        let terminal = Arc::new(Terminal::start(
+            term,
+            node.to_string(),
+            io,
+            runtime.clone(),
+            scrollback,
+        ));
         terminals.insert(term, terminal.clone());
         Ok(terminal)
     }
@@ -154,7 +172,12 @@ pub struct Sessions {
 
 impl Sessions {
     pub fn new(runtime: Arc<dyn Runtime>, config: Arc<Config>) -> Self {
-        Sessions { runtime, config, live: Mutex::new(HashMap::new()), starting: AtomicUsize::new(0) }
+        Sessions {
+            runtime,
+            config,
+            live: Mutex::new(HashMap::new()),
+            starting: AtomicUsize::new(0),
+        }
     }
 
     pub fn runtime(&self) -> &Arc<dyn Runtime> {
@@ -204,7 +227,10 @@ impl Sessions {
             terminals: tokio::sync::Mutex::new(HashMap::new()),
             events,
         });
-        self.live.lock().expect("sessions lock").insert(id.clone(), session.clone());
+        self.live
+            .lock()
+            .expect("sessions lock")
+            .insert(id.clone(), session.clone());
         tracing::info!(session = %id, nodes, "session created");
         Ok((session, token))
     }
@@ -215,8 +241,13 @@ impl Sessions {
         let starting = self.starting.load(Ordering::SeqCst);
         if live.len() + starting >= self.config.max_sessions {
             let now = unix_now();
-            let soonest = live.values().map(|s| s.expires_at().saturating_sub(now)).min();
-            return Err(SessionError::Capacity { retry_after_secs: soonest.unwrap_or(60).max(1) });
+            let soonest = live
+                .values()
+                .map(|s| s.expires_at().saturating_sub(now))
+                .min();
+            return Err(SessionError::Capacity {
+                retry_after_secs: soonest.unwrap_or(60).max(1),
+            });
         }
         self.starting.fetch_add(1, Ordering::SeqCst);
         Ok(())
@@ -226,25 +257,40 @@ impl Sessions {
     pub fn get(&self, id: &str, token: &str) -> Result<Arc<Session>, SessionError> {
         let live = self.live.lock().expect("sessions lock");
         match live.get(id) {
-            Some(session) if session.token_matches(token) && !session.is_ended() => Ok(session.clone()),
+            Some(session) if session.token_matches(token) && !session.is_ended() => {
+                Ok(session.clone())
+            }
             _ => Err(SessionError::NotFound),
         }
     }
 
     /// Ends session `id`: its sockets are told, its terminals stop, its containers go.
     pub async fn end(&self, id: &str, reason: EndReason) -> Result<(), SessionError> {
-        let session = self.live.lock().expect("sessions lock").remove(id).ok_or(SessionError::NotFound)?;
+        let session = self
+            .live
+            .lock()
+            .expect("sessions lock")
+            .remove(id)
+            .ok_or(SessionError::NotFound)?;
         session.ended.store(true, Ordering::SeqCst);
-        let _ = session.events.send(SessionEvent::Ended(reason));
         session.terminals.lock().await.clear();
-        self.runtime.destroy_session(id).await?;
+        let destroyed = self.runtime.destroy_session(id).await;
+        // Sockets hear of the end once the containers are gone, whatever the engine said.
+        let _ = session.events.send(SessionEvent::Ended(reason));
+        destroyed?;
         tracing::info!(session = %id, ?reason, "session ended");
         Ok(())
     }
 
     /// Ends expired sessions and warns those about to expire. Called every second by the reaper.
     pub async fn reap(&self, now: u64) {
-        let sessions: Vec<Arc<Session>> = self.live.lock().expect("sessions lock").values().cloned().collect();
+        let sessions: Vec<Arc<Session>> = self
+            .live
+            .lock()
+            .expect("sessions lock")
+            .values()
+            .cloned()
+            .collect();
         for session in sessions {
             let left = session.expires_at().saturating_sub(now);
             if left == 0 {
@@ -265,7 +311,13 @@ impl Sessions {
 
     /// Ends every session (server shutdown).
     pub async fn end_all(&self, reason: EndReason) {
-        let ids: Vec<String> = self.live.lock().expect("sessions lock").keys().cloned().collect();
+        let ids: Vec<String> = self
+            .live
+            .lock()
+            .expect("sessions lock")
+            .keys()
+            .cloned()
+            .collect();
         let ends = ids.iter().map(|id| self.end(id, reason));
         for result in futures::future::join_all(ends).await {
             if let Err(err) = result {

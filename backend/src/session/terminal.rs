@@ -36,11 +36,17 @@ pub struct Scrollback {
 
 impl Scrollback {
     pub fn new(capacity: usize) -> Self {
-        Scrollback { bytes: VecDeque::with_capacity(capacity.min(64 * 1024)), capacity, truncated: false }
+        Scrollback {
+            bytes: VecDeque::with_capacity(capacity.min(64 * 1024)),
+            capacity,
+            truncated: false,
+        }
     }
 
     pub fn push(&mut self, data: &[u8]) {
-        let data = &data[data.len().saturating_sub(self.capacity)..];
+        let cut = data.len().saturating_sub(self.capacity);
+        let data = &data[cut..];
+        self.truncated |= cut > 0;
         let overflow = (self.bytes.len() + data.len()).saturating_sub(self.capacity);
         if overflow > 0 {
             self.bytes.drain(..overflow);
@@ -98,9 +104,22 @@ pub struct Terminal {
 
 impl Terminal {
     /// Starts the pump and writer tasks around a freshly opened TTY process.
-    pub fn start(term: u16, node: String, io: TerminalIo, runtime: Arc<dyn Runtime>, scrollback: usize) -> Self {
-        let TerminalIo { exec, mut output, mut input } = io;
-        let state = Arc::new(Mutex::new(State { scrollback: Scrollback::new(scrollback), exited: None }));
+    pub fn start(
+        term: u16,
+        node: String,
+        io: TerminalIo,
+        runtime: Arc<dyn Runtime>,
+        scrollback: usize,
+    ) -> Self {
+        let TerminalIo {
+            exec,
+            mut output,
+            mut input,
+        } = io;
+        let state = Arc::new(Mutex::new(State {
+            scrollback: Scrollback::new(scrollback),
+            exited: None,
+        }));
         let (events, _) = broadcast::channel(BROADCAST_CHUNKS);
         let (input_tx, mut input_rx) = mpsc::channel::<Bytes>(INPUT_QUEUE);
 
@@ -137,7 +156,15 @@ impl Terminal {
                 }
             }
         });
-        Terminal { term, node, exec, state, events, input: input_tx, tasks: [pump, writer] }
+        Terminal {
+            term,
+            node,
+            exec,
+            state,
+            events,
+            input: input_tx,
+            tasks: [pump, writer],
+        }
     }
 
     pub fn exec_id(&self) -> &str {
@@ -147,11 +174,19 @@ impl Terminal {
     /// Snapshot of the scrollback plus a receiver for everything after it.
     pub fn attach(&self) -> Attachment {
         let state = self.state.lock().expect("terminal state lock");
-        Attachment { replay: state.scrollback.snapshot(), events: self.events.subscribe(), exited: state.exited }
+        Attachment {
+            replay: state.scrollback.snapshot(),
+            events: self.events.subscribe(),
+            exited: state.exited,
+        }
     }
 
     pub fn has_exited(&self) -> bool {
-        self.state.lock().expect("terminal state lock").exited.is_some()
+        self.state
+            .lock()
+            .expect("terminal state lock")
+            .exited
+            .is_some()
     }
 
     /// Queues keystrokes; waits while the writer is behind. False once the process is gone.
@@ -159,7 +194,11 @@ impl Terminal {
         self.input.send(bytes).await.is_ok()
     }
 
-    pub async fn resize(&self, runtime: &dyn Runtime, size: TermSize) -> Result<(), crate::runtime::RuntimeError> {
+    pub async fn resize(
+        &self,
+        runtime: &dyn Runtime,
+        size: TermSize,
+    ) -> Result<(), crate::runtime::RuntimeError> {
         runtime.resize_terminal(&self.exec, size).await
     }
 }

@@ -25,12 +25,19 @@ pub fn hash_token(token: &str) -> [u8; 32] {
 /// Compares in time independent of where the hashes differ.
 pub fn token_matches(presented: &str, stored: &[u8; 32]) -> bool {
     let presented = hash_token(presented);
-    presented.iter().zip(stored.iter()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+    presented
+        .iter()
+        .zip(stored.iter())
+        .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+        == 0
 }
 
 /// True for strings shaped like a session id, checked before any lookup.
 pub fn is_session_id(id: &str) -> bool {
-    id.len() == 32 && id.bytes().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
+    id.len() == 32
+        && id
+            .bytes()
+            .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
 }
 
 #[cfg(test)]

@@ -18,7 +18,8 @@ use axum_extra::extract::CookieJar;
 use bytes::Bytes;
 use futures::{SinkExt, StreamExt};
 use quai_protocol::{
-    check_size, frame, ClientMsg, EndReason, ErrorCode, Frame, FrameKind, ServerMsg, PROTOCOL_VERSION,
+    check_size, frame, ClientMsg, EndReason, ErrorCode, Frame, FrameKind, ServerMsg,
+    PROTOCOL_VERSION,
 };
 use tokio::sync::{broadcast, mpsc};
 use tokio::task::JoinHandle;
@@ -53,15 +54,24 @@ pub async fn upgrade(
 ) -> Result<Response, AppError> {
     origin::check(&headers, &state.config.allowed_origins)?;
     let session = authorize(&state, &id, &headers, &jar)?;
-    Ok(ws.max_message_size(MAX_MESSAGE).on_upgrade(move |socket| run(state, session, socket)))
+    Ok(ws
+        .max_message_size(MAX_MESSAGE)
+        .on_upgrade(move |socket| run(state, session, socket)))
 }
 
 fn text(msg: &ServerMsg) -> Message {
-    Message::Text(serde_json::to_string(msg).expect("server messages serialize").into())
+    Message::Text(
+        serde_json::to_string(msg)
+            .expect("server messages serialize")
+            .into(),
+    )
 }
 
 fn closing(code: u16, reason: &str) -> Message {
-    Message::Close(Some(CloseFrame { code, reason: reason.to_string().into() }))
+    Message::Close(Some(CloseFrame {
+        code,
+        reason: reason.to_string().into(),
+    }))
 }
 
 async fn run(state: AppState, session: Arc<Session>, socket: WebSocket) {
@@ -76,7 +86,13 @@ async fn run(state: AppState, session: Arc<Session>, socket: WebSocket) {
         }
     });
     let mut events = session.subscribe();
-    let mut conn = Connection { state, session, out, forwarders: HashMap::new(), greeted: false };
+    let mut conn = Connection {
+        state,
+        session,
+        out,
+        forwarders: HashMap::new(),
+        greeted: false,
+    };
     if conn.session.is_ended() {
         conn.end(EndReason::Ended).await;
     } else {
@@ -126,12 +142,19 @@ impl Connection {
     }
 
     async fn error(&self, code: ErrorCode, message: impl Into<String>) {
-        self.send(ServerMsg::Error { code, message: message.into() }).await;
+        self.send(ServerMsg::Error {
+            code,
+            message: message.into(),
+        })
+        .await;
     }
 
     async fn end(&self, reason: EndReason) {
         self.send(ServerMsg::SessionEnded { reason }).await;
-        let _ = self.out.send(closing(close::SESSION_ENDED, "session ended")).await;
+        let _ = self
+            .out
+            .send(closing(close::SESSION_ENDED, "session ended"))
+            .await;
     }
 
     async fn handle(&mut self, msg: Message) -> ControlFlow<()> {
@@ -139,7 +162,11 @@ impl Connection {
             Message::Text(body) => match serde_json::from_str::<ClientMsg>(body.as_str()) {
                 Ok(msg) => self.handle_control(msg).await,
                 Err(err) => {
-                    self.error(ErrorCode::BadRequest, format!("The message could not be read and was ignored: {err}.")).await;
+                    self.error(
+                        ErrorCode::BadRequest,
+                        format!("The message could not be read and was ignored: {err}."),
+                    )
+                    .await;
                     ControlFlow::Continue(())
                 }
             },
@@ -154,8 +181,15 @@ impl Connection {
 
     async fn handle_control(&mut self, msg: ClientMsg) -> ControlFlow<()> {
         if !self.greeted && !matches!(msg, ClientMsg::Hello { .. }) {
-            self.error(ErrorCode::ProtocolVersion, "The first message on the socket must be Hello.").await;
-            let _ = self.out.send(closing(close::PROTOCOL, "hello expected")).await;
+            self.error(
+                ErrorCode::ProtocolVersion,
+                "The first message on the socket must be Hello.",
+            )
+            .await;
+            let _ = self
+                .out
+                .send(closing(close::PROTOCOL, "hello expected"))
+                .await;
             return ControlFlow::Break(());
         }
         match msg {
@@ -165,22 +199,38 @@ impl Connection {
                     format!("This page speaks protocol {version} but the server speaks {PROTOCOL_VERSION}; reload the page."),
                 )
                 .await;
-                let _ = self.out.send(closing(close::PROTOCOL, "protocol version")).await;
+                let _ = self
+                    .out
+                    .send(closing(close::PROTOCOL, "protocol version"))
+                    .await;
                 return ControlFlow::Break(());
             }
             ClientMsg::Hello { .. } => {
                 self.greeted = true;
                 let session = self.session.info().await;
-                self.send(ServerMsg::Hello { version: PROTOCOL_VERSION, session }).await;
+                self.send(ServerMsg::Hello {
+                    version: PROTOCOL_VERSION,
+                    session,
+                })
+                .await;
             }
-            ClientMsg::OpenTerminal { term, node, cols, rows } => self.open_terminal(term, &node, cols, rows).await,
+            ClientMsg::OpenTerminal {
+                term,
+                node,
+                cols,
+                rows,
+            } => self.open_terminal(term, &node, cols, rows).await,
             ClientMsg::Resize { term, cols, rows } => self.resize(term, cols, rows).await,
             ClientMsg::CloseTerminal { term } => {
                 if let Some(forwarder) = self.forwarders.remove(&term) {
                     forwarder.abort();
                 }
                 if !self.session.close_terminal(term).await {
-                    self.error(ErrorCode::Terminal, format!("There is no terminal {term} to close.")).await;
+                    self.error(
+                        ErrorCode::Terminal,
+                        format!("There is no terminal {term} to close."),
+                    )
+                    .await;
                 }
             }
             ClientMsg::Ping { nonce } => self.send(ServerMsg::Pong { nonce }).await,
@@ -190,12 +240,20 @@ impl Connection {
 
     async fn open_terminal(&mut self, term: u16, node: &str, cols: u16, rows: u16) {
         if let Err(message) = check_size(cols, rows) {
-            self.error(ErrorCode::BadRequest, format!("The terminal was not opened: {message}.")).await;
+            self.error(
+                ErrorCode::BadRequest,
+                format!("The terminal was not opened: {message}."),
+            )
+            .await;
             return;
         }
         let size = TermSize { cols, rows };
         let scrollback = self.state.config.scrollback_bytes;
-        match self.session.open_terminal(self.state.sessions.runtime(), term, node, size, scrollback).await {
+        match self
+            .session
+            .open_terminal(self.state.sessions.runtime(), term, node, size, scrollback)
+            .await
+        {
             Ok(terminal) => {
                 if let Some(previous) = self.forwarders.remove(&term) {
                     previous.abort();
@@ -203,21 +261,45 @@ impl Connection {
                 let forwarder = tokio::spawn(forward(Arc::downgrade(&terminal), self.out.clone()));
                 self.forwarders.insert(term, forwarder);
             }
-            Err(err) => self.error(ErrorCode::Terminal, format!("The terminal could not be opened: {err}.")).await,
+            Err(err) => {
+                self.error(
+                    ErrorCode::Terminal,
+                    format!("The terminal could not be opened: {err}."),
+                )
+                .await
+            }
         }
     }
 
     async fn resize(&self, term: u16, cols: u16, rows: u16) {
         if let Err(message) = check_size(cols, rows) {
-            self.error(ErrorCode::BadRequest, format!("The resize was ignored: {message}.")).await;
+            self.error(
+                ErrorCode::BadRequest,
+                format!("The resize was ignored: {message}."),
+            )
+            .await;
             return;
         }
         let Some(terminal) = self.session.terminal(term).await else {
-            self.error(ErrorCode::Terminal, format!("There is no terminal {term} to resize.")).await;
+            self.error(
+                ErrorCode::Terminal,
+                format!("There is no terminal {term} to resize."),
+            )
+            .await;
             return;
         };
-        if let Err(err) = terminal.resize(self.state.sessions.runtime().as_ref(), TermSize { cols, rows }).await {
-            self.error(ErrorCode::Terminal, format!("The terminal could not be resized: {err}.")).await;
+        if let Err(err) = terminal
+            .resize(
+                self.state.sessions.runtime().as_ref(),
+                TermSize { cols, rows },
+            )
+            .await
+        {
+            self.error(
+                ErrorCode::Terminal,
+                format!("The terminal could not be resized: {err}."),
+            )
+            .await;
         }
     }
 
@@ -225,18 +307,38 @@ impl Connection {
         let frame = match Frame::decode(bytes) {
             Ok(frame) => frame,
             Err(err) => {
-                self.error(ErrorCode::BadRequest, format!("The frame was ignored: {err}.")).await;
+                self.error(
+                    ErrorCode::BadRequest,
+                    format!("The frame was ignored: {err}."),
+                )
+                .await;
                 return;
             }
         };
         if frame.kind != FrameKind::Input {
-            self.error(ErrorCode::BadRequest, "The browser may only send input frames; the frame was ignored.").await;
+            self.error(
+                ErrorCode::BadRequest,
+                "The browser may only send input frames; the frame was ignored.",
+            )
+            .await;
             return;
         }
         match self.session.terminal(frame.term).await {
             Some(terminal) if terminal.send_input(Bytes::from(frame.data)).await => {}
-            Some(_) => self.error(ErrorCode::Terminal, format!("Terminal {} has exited; open it again.", frame.term)).await,
-            None => self.error(ErrorCode::Terminal, format!("There is no terminal {}; open it first.", frame.term)).await,
+            Some(_) => {
+                self.error(
+                    ErrorCode::Terminal,
+                    format!("Terminal {} has exited; open it again.", frame.term),
+                )
+                .await
+            }
+            None => {
+                self.error(
+                    ErrorCode::Terminal,
+                    format!("There is no terminal {}; open it first.", frame.term),
+                )
+                .await
+            }
         }
     }
 }
@@ -246,33 +348,55 @@ impl Connection {
 /// its terminal on every `TerminalOpened`).
 async fn forward(terminal: Weak<Terminal>, out: mpsc::Sender<Message>) {
     loop {
-        let Some(live) = terminal.upgrade() else { return };
+        let Some(live) = terminal.upgrade() else {
+            return;
+        };
         let attachment = live.attach();
         let (term, node) = (live.term, live.node.clone());
         drop(live);
-        let opened = ServerMsg::TerminalOpened { term, node, replay: attachment.replay.len() as u64 };
+        let opened = ServerMsg::TerminalOpened {
+            term,
+            node,
+            replay: attachment.replay.len() as u64,
+        };
         if out.send(text(&opened)).await.is_err() {
             return;
         }
         for chunk in attachment.replay.chunks(REPLAY_CHUNK) {
-            if out.send(Message::Binary(frame::encode(FrameKind::Output, term, chunk).into())).await.is_err() {
+            if out
+                .send(Message::Binary(
+                    frame::encode(FrameKind::Output, term, chunk).into(),
+                ))
+                .await
+                .is_err()
+            {
                 return;
             }
         }
         if let Some(exit_code) = attachment.exited {
-            let _ = out.send(text(&ServerMsg::TerminalExited { term, exit_code })).await;
+            let _ = out
+                .send(text(&ServerMsg::TerminalExited { term, exit_code }))
+                .await;
             return;
         }
         let mut events = attachment.events;
         loop {
             match events.recv().await {
                 Ok(TermEvent::Output(bytes)) => {
-                    if out.send(Message::Binary(frame::encode(FrameKind::Output, term, &bytes).into())).await.is_err() {
+                    if out
+                        .send(Message::Binary(
+                            frame::encode(FrameKind::Output, term, &bytes).into(),
+                        ))
+                        .await
+                        .is_err()
+                    {
                         return;
                     }
                 }
                 Ok(TermEvent::Exited(exit_code)) => {
-                    let _ = out.send(text(&ServerMsg::TerminalExited { term, exit_code })).await;
+                    let _ = out
+                        .send(text(&ServerMsg::TerminalExited { term, exit_code }))
+                        .await;
                     return;
                 }
                 Err(broadcast::error::RecvError::Lagged(_)) => break,

@@ -1,0 +1,286 @@
+//! Test harness for the server against the real Docker Engine: a `TestServer` on a loopback
+//! port with its own instance label (so parallel tests never touch each other's
+//! containers), an HTTP helper, and a typed socket client that reads terminal output.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bollard::container::ListContainersOptions;
+use bollard::network::ListNetworksOptions;
+use futures::{SinkExt, StreamExt};
+use quai::runtime::{DockerRuntime, Runtime};
+use quai::{Config, Server};
+use quai_protocol::{ClientMsg, Frame, FrameKind, ServerMsg, SessionCreated, PROTOCOL_VERSION};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// Longest wait for anything a test expects to see.
+pub const PATIENCE: Duration = Duration::from_secs(30);
+
+pub fn unique_instance(name: &str) -> String {
+    format!(
+        "test-{name}-{}",
+        &quai::session::token::new_session_id()[..8]
+    )
+}
+
+pub struct TestServer {
+    pub server: Option<Server>,
+    pub base: String,
+    pub instance: String,
+    pub http: reqwest::Client,
+}
+
+impl TestServer {
+    pub async fn start(name: &str) -> Self {
+        Self::start_with(name, |_| {}).await
+    }
+
+    pub async fn start_with(name: &str, tweak: impl FnOnce(&mut Config)) -> Self {
+        let mut config = Config::for_tests(&unique_instance(name));
+        tweak(&mut config);
+        let runtime = Arc::new(DockerRuntime::connect(&config.instance).expect("docker client"));
+        Self::start_on(config, runtime).await
+    }
+
+    pub async fn start_on(config: Config, runtime: Arc<dyn Runtime>) -> Self {
+        let instance = config.instance.clone();
+        let server = Server::start(config, runtime).await.expect("server starts");
+        let base = format!("http://{}", server.addr);
+        TestServer {
+            server: Some(server),
+            base,
+            instance,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn create_session(&self) -> SessionCreated {
+        let response = self
+            .http
+            .post(self.url("/api/sessions"))
+            .json(&serde_json::json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201, "{:?}", response.text().await);
+        response.json().await.unwrap()
+    }
+
+    pub async fn socket(&self, session: &SessionCreated) -> TestSocket {
+        self.socket_with(&session.session.id, &session.token, None)
+            .await
+            .expect("socket opens")
+    }
+
+    /// Opens the socket of session `id` presenting `token` as the browser's cookie.
+    pub async fn socket_with(
+        &self,
+        id: &str,
+        token: &str,
+        origin: Option<&str>,
+    ) -> Result<TestSocket, u16> {
+        let url = format!(
+            "ws://{}/api/sessions/{id}/ws",
+            self.server.as_ref().unwrap().addr
+        );
+        let mut request = url.into_client_request().unwrap();
+        request
+            .headers_mut()
+            .insert("cookie", format!("quai_{id}={token}").parse().unwrap());
+        if let Some(origin) = origin {
+            request
+                .headers_mut()
+                .insert("origin", origin.parse().unwrap());
+        }
+        match tokio_tungstenite::connect_async(request).await {
+            Ok((ws, _)) => Ok(TestSocket {
+                ws,
+                output: HashMap::new(),
+                messages: Vec::new(),
+            }),
+            Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+                Err(response.status().as_u16())
+            }
+            Err(other) => panic!("socket failed: {other}"),
+        }
+    }
+
+    /// Stops the server the way Ctrl-C does.
+    pub async fn stop(mut self) {
+        if let Some(server) = self.server.take() {
+            server.shutdown().await;
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        // A failed test still removes what it made: leftovers of this instance go now.
+        if self.server.is_some() {
+            let instance = self.instance.clone();
+            std::thread::spawn(move || {
+                let rt = tokio::runtime::Runtime::new().unwrap();
+                rt.block_on(async {
+                    if let Ok(runtime) = DockerRuntime::connect(&instance) {
+                        let _ = runtime.remove_leftovers().await;
+                    }
+                });
+            })
+            .join()
+            .ok();
+        }
+    }
+}
+
+/// Containers of the engine carrying `label=value`.
+pub async fn containers_labelled(label: &str, value: &str) -> Vec<String> {
+    let docker = bollard::Docker::connect_with_defaults().unwrap();
+    let filters = HashMap::from([("label".to_string(), vec![format!("{label}={value}")])]);
+    docker
+        .list_containers(Some(ListContainersOptions {
+            all: true,
+            filters,
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|c| c.id)
+        .collect()
+}
+
+pub async fn networks_labelled(label: &str, value: &str) -> Vec<String> {
+    let docker = bollard::Docker::connect_with_defaults().unwrap();
+    let filters = HashMap::from([("label".to_string(), vec![format!("{label}={value}")])]);
+    docker
+        .list_networks(Some(ListNetworksOptions { filters }))
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|n| n.id)
+        .collect()
+}
+
+/// A socket client that keeps each terminal's output as text.
+pub struct TestSocket {
+    pub ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    pub output: HashMap<u16, String>,
+    pub messages: Vec<ServerMsg>,
+}
+
+impl TestSocket {
+    pub async fn send(&mut self, msg: &ClientMsg) {
+        self.ws
+            .send(Message::Text(serde_json::to_string(msg).unwrap().into()))
+            .await
+            .unwrap();
+    }
+
+    pub async fn send_raw(&mut self, msg: Message) {
+        self.ws.send(msg).await.unwrap();
+    }
+
+    pub async fn type_in(&mut self, term: u16, keys: &str) {
+        let frame = Frame::new(FrameKind::Input, term, keys.as_bytes().to_vec()).encode();
+        self.ws.send(Message::Binary(frame.into())).await.unwrap();
+    }
+
+    pub async fn hello(&mut self) -> ServerMsg {
+        self.send(&ClientMsg::Hello {
+            version: PROTOCOL_VERSION,
+        })
+        .await;
+        self.next_message(|m| matches!(m, ServerMsg::Hello { .. }))
+            .await
+    }
+
+    /// Opens terminal `term` on node1 and waits for a shell prompt.
+    pub async fn open_shell(&mut self, term: u16) {
+        self.send(&ClientMsg::OpenTerminal {
+            term,
+            node: "node1".into(),
+            cols: 80,
+            rows: 24,
+        })
+        .await;
+        self.wait_for_output(term, "# ").await;
+    }
+
+    /// Reads the socket until one frame or message arrives; None when it closed.
+    pub async fn read_one(&mut self) -> Option<()> {
+        let msg = tokio::time::timeout(PATIENCE, self.ws.next())
+            .await
+            .expect("the server said nothing for 30 s")?;
+        match msg.ok()? {
+            Message::Text(text) => {
+                let parsed: ServerMsg =
+                    serde_json::from_str(text.as_str()).expect("server messages parse");
+                if let ServerMsg::TerminalOpened { term, .. } = &parsed {
+                    self.output.insert(*term, String::new());
+                }
+                self.messages.push(parsed);
+            }
+            Message::Binary(bytes) => {
+                let frame = Frame::decode(&bytes).expect("server frames decode");
+                assert_eq!(frame.kind, FrameKind::Output);
+                self.output
+                    .entry(frame.term)
+                    .or_default()
+                    .push_str(&String::from_utf8_lossy(&frame.data));
+            }
+            Message::Close(_) => return None,
+            _ => {}
+        }
+        Some(())
+    }
+
+    /// Waits until terminal `term` has printed `needle`; returns everything it printed.
+    pub async fn wait_for_output(&mut self, term: u16, needle: &str) -> String {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            if let Some(text) = self.output.get(&term) {
+                if text.contains(needle) {
+                    return text.clone();
+                }
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "terminal {term} never printed {needle:?}; it printed {:?}",
+                self.output.get(&term)
+            );
+            if self.read_one().await.is_none() {
+                panic!(
+                    "the socket closed before terminal {term} printed {needle:?}; it printed {:?}",
+                    self.output.get(&term)
+                );
+            }
+        }
+    }
+
+    /// Waits for a control message matching `want`, and returns it.
+    pub async fn next_message(&mut self, want: impl Fn(&ServerMsg) -> bool) -> ServerMsg {
+        loop {
+            if let Some(pos) = self.messages.iter().position(&want) {
+                return self.messages.remove(pos);
+            }
+            if self.read_one().await.is_none() {
+                panic!("the socket closed; messages so far: {:?}", self.messages);
+            }
+        }
+    }
+
+    /// Reads until the server closes the socket.
+    pub async fn until_closed(&mut self) {
+        while self.read_one().await.is_some() {}
+    }
+}

@@ -1,0 +1,259 @@
+//! Sessions against the real Docker Engine: a shell in a fresh container answers through
+//! the socket, follows resizes, keeps its scrollback across reconnects, and everything a
+//! session made is gone when it ends, expires, or the server stops.
+
+mod common;
+
+use common::{containers_labelled, networks_labelled, TestServer};
+use quai_protocol::{ClientMsg, EndReason, ServerMsg};
+
+#[tokio::test]
+async fn a_shell_in_a_fresh_container_runs_commands_and_prints_their_output() {
+    let server = TestServer::start("shell").await;
+    let session = server.create_session().await;
+    assert_eq!(session.session.nodes.len(), 1);
+    let mut socket = server.socket(&session).await;
+    let hello = socket.hello().await;
+    assert!(
+        matches!(hello, ServerMsg::Hello { ref session, .. } if session.nodes[0].name == "node1"),
+        "{hello:?}"
+    );
+    socket.open_shell(1).await;
+    socket.type_in(1, "echo quai-$((6*7))\r").await;
+    socket.wait_for_output(1, "quai-42").await;
+    socket
+        .type_in(
+            1,
+            "uname -s; hostname; . /etc/os-release; echo codename-$VERSION_CODENAME\r",
+        )
+        .await;
+    let text = socket.wait_for_output(1, "codename-bookworm").await;
+    assert!(text.contains("Linux") && text.contains("node1"), "{text}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_terminal_follows_resizes() {
+    let server = TestServer::start("resize").await;
+    let session = server.create_session().await;
+    let mut socket = server.socket(&session).await;
+    socket.hello().await;
+    socket.open_shell(1).await;
+    socket.type_in(1, "stty size\r").await;
+    socket.wait_for_output(1, "24 80").await;
+    socket
+        .send(&ClientMsg::Resize {
+            term: 1,
+            cols: 132,
+            rows: 43,
+        })
+        .await;
+    socket.type_in(1, "stty size\r").await;
+    socket.wait_for_output(1, "43 132").await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_reconnect_replays_the_scrollback_and_the_same_shell_goes_on() {
+    let server = TestServer::start("reconnect").await;
+    let session = server.create_session().await;
+    let mut first = server.socket(&session).await;
+    first.hello().await;
+    first.open_shell(1).await;
+    first
+        .type_in(1, "export MARK=kept; echo before-$((1+1))\r")
+        .await;
+    first.wait_for_output(1, "before-2").await;
+    drop(first);
+
+    let mut second = server.socket(&session).await;
+    let hello = second.hello().await;
+    assert!(
+        matches!(hello, ServerMsg::Hello { ref session, .. } if session.terminals.len() == 1),
+        "{hello:?}"
+    );
+    second
+        .send(&ClientMsg::OpenTerminal {
+            term: 1,
+            node: "node1".into(),
+            cols: 80,
+            rows: 24,
+        })
+        .await;
+    let opened = second
+        .next_message(|m| matches!(m, ServerMsg::TerminalOpened { .. }))
+        .await;
+    assert!(
+        matches!(opened, ServerMsg::TerminalOpened { replay, .. } if replay > 0),
+        "{opened:?}"
+    );
+    second.wait_for_output(1, "before-2").await;
+    second.type_in(1, "echo still-$MARK\r").await;
+    second.wait_for_output(1, "still-kept").await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn ending_a_session_removes_its_containers_and_network_and_tells_its_sockets() {
+    let server = TestServer::start("end").await;
+    let session = server.create_session().await;
+    let id = session.session.id.clone();
+    assert_eq!(containers_labelled("quai.session", &id).await.len(), 1);
+    assert_eq!(networks_labelled("quai.session", &id).await.len(), 1);
+    let mut socket = server.socket(&session).await;
+    socket.hello().await;
+    socket.open_shell(1).await;
+
+    let response = server
+        .http
+        .delete(server.url(&format!("/api/sessions/{id}")))
+        .header("cookie", format!("quai_{id}={}", session.token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    let ended = socket
+        .next_message(|m| matches!(m, ServerMsg::SessionEnded { .. }))
+        .await;
+    assert_eq!(
+        ended,
+        ServerMsg::SessionEnded {
+            reason: EndReason::Ended
+        }
+    );
+    socket.until_closed().await;
+    assert!(containers_labelled("quai.session", &id).await.is_empty());
+    assert!(networks_labelled("quai.session", &id).await.is_empty());
+    let gone = server
+        .http
+        .get(server.url(&format!("/api/sessions/{id}")))
+        .header("cookie", format!("quai_{id}={}", session.token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), 404);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn an_expired_session_is_ended_and_removed() {
+    let server = TestServer::start_with("expiry", |c| c.session_ttl = 3).await;
+    let session = server.create_session().await;
+    let id = session.session.id.clone();
+    let mut socket = server.socket(&session).await;
+    socket.hello().await;
+    socket.open_shell(1).await;
+    let warned = socket
+        .next_message(|m| matches!(m, ServerMsg::Expiring { .. }))
+        .await;
+    assert!(
+        matches!(warned, ServerMsg::Expiring { seconds_left } if seconds_left <= 60),
+        "{warned:?}"
+    );
+    let ended = socket
+        .next_message(|m| matches!(m, ServerMsg::SessionEnded { .. }))
+        .await;
+    assert_eq!(
+        ended,
+        ServerMsg::SessionEnded {
+            reason: EndReason::Expired
+        }
+    );
+    assert!(containers_labelled("quai.session", &id).await.is_empty());
+    assert!(networks_labelled("quai.session", &id).await.is_empty());
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn stopping_the_server_removes_every_container_it_started() {
+    let server = TestServer::start("shutdown").await;
+    let instance = server.instance.clone();
+    let a = server.create_session().await;
+    let _b = server.create_session().await;
+    let mut socket = server.socket(&a).await;
+    socket.hello().await;
+    assert_eq!(
+        containers_labelled("quai.instance", &instance).await.len(),
+        2
+    );
+    server.stop().await;
+    let ended = socket
+        .next_message(|m| matches!(m, ServerMsg::SessionEnded { .. }))
+        .await;
+    assert_eq!(
+        ended,
+        ServerMsg::SessionEnded {
+            reason: EndReason::ServerShutdown
+        }
+    );
+    assert!(containers_labelled("quai.instance", &instance)
+        .await
+        .is_empty());
+    assert!(networks_labelled("quai.instance", &instance)
+        .await
+        .is_empty());
+}
+
+#[tokio::test]
+async fn leftovers_of_a_crashed_run_are_removed_when_the_server_starts_again() {
+    let crashed = TestServer::start("leftovers").await;
+    let instance = crashed.instance.clone();
+    crashed.create_session().await;
+    assert_eq!(
+        containers_labelled("quai.instance", &instance).await.len(),
+        1
+    );
+    // A crash: the server vanishes without ending its sessions.
+    let mut crashed = crashed;
+    std::mem::forget(crashed.server.take());
+    drop(crashed);
+
+    let restarted = TestServer::start_with("leftovers", |c| c.instance = instance.clone()).await;
+    assert!(containers_labelled("quai.instance", &instance)
+        .await
+        .is_empty());
+    assert!(networks_labelled("quai.instance", &instance)
+        .await
+        .is_empty());
+    restarted.stop().await;
+}
+
+#[tokio::test]
+async fn a_shell_that_exits_is_reported_and_opening_it_again_starts_a_new_one() {
+    let server = TestServer::start("exit").await;
+    let session = server.create_session().await;
+    let mut socket = server.socket(&session).await;
+    socket.hello().await;
+    socket.open_shell(1).await;
+    socket.type_in(1, "exit 3\r").await;
+    let exited = socket
+        .next_message(|m| matches!(m, ServerMsg::TerminalExited { .. }))
+        .await;
+    assert_eq!(
+        exited,
+        ServerMsg::TerminalExited {
+            term: 1,
+            exit_code: Some(3)
+        }
+    );
+    socket.open_shell(1).await;
+    socket.type_in(1, "echo again-$((2*4))\r").await;
+    socket.wait_for_output(1, "again-8").await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn two_terminals_of_one_node_are_independent_shells() {
+    let server = TestServer::start("twoterms").await;
+    let session = server.create_session().await;
+    let mut socket = server.socket(&session).await;
+    socket.hello().await;
+    socket.open_shell(1).await;
+    socket.open_shell(2).await;
+    socket.type_in(2, "echo only-in-$((1+1))\r").await;
+    socket.wait_for_output(2, "only-in-2").await;
+    socket.type_in(1, "echo first-$((0+1))\r").await;
+    let first = socket.wait_for_output(1, "first-1").await;
+    assert!(!first.contains("only-in-2"), "{first}");
+    server.stop().await;
+}
