@@ -75,7 +75,8 @@ async function waitForText(page, what, predicate) {
       return predicate(last) ? last : null;
     });
   } catch (err) {
-    err.message += `\n--- terminal ---\n${last}\n--- server log (end) ---\n${serverLog.slice(-3000)}`;
+    const body = await page.locator('body').innerText().catch(() => '');
+    err.message += `\n--- terminal ---\n${last}\n--- page ---\n${body}\n--- server log (end) ---\n${serverLog.slice(-3000)}`;
     throw err;
   }
 }
@@ -135,13 +136,17 @@ after(async () => {
     const stopped = new Promise((done) => server.once('exit', done));
     server.kill('SIGTERM');
     // The server removes its containers before it exits.
-    await Promise.race([stopped, sleep(30_000)]);
+    let timer;
+    await Promise.race([stopped, new Promise((done) => (timer = setTimeout(done, 30_000)))]);
+    clearTimeout(timer);
     if (server.exitCode === null && server.signalCode === null) server.kill('SIGKILL');
   }
 });
 
 test('a playground runs commands, keeps its scrollback and leaves nothing behind', { timeout: 5 * TIMEOUT }, async () => {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  // One browser profile for the whole test: its cookie holds the session's token.
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
   const consoleErrors = [];
   page.on('console', (message) => {
     if (message.type() === 'error') consoleErrors.push(message.text());
@@ -169,23 +174,24 @@ test('a playground runs commands, keeps its scrollback and leaves nothing behind
 
   await page.keyboard.type('uname -a; cat /etc/os-release; ls /');
   await page.keyboard.press('Enter');
-  const text = await waitForText(page, 'Debian bookworm in /etc/os-release', (t) => t.includes('bookworm') && t.includes('Debian'));
-  assert.match(text, /Linux/);
+  const text = await waitForText(page, 'the output of cat /etc/os-release', (t) => t.includes('VERSION_CODENAME=bookworm'));
+  assert.match(text, /PRETTY_NAME="Debian GNU\/Linux 12 \(bookworm\)"/);
+  assert.match(text, /Linux node1 /, 'uname -a names the kernel and the node');
   await page.screenshot({ path: join(artifacts, 'playground.png') });
 
   // Closing the tab and coming back with the session link shows the same shell and its output.
   const link = page.url();
   await page.close();
-  const again = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const again = await context.newPage();
   again.setDefaultTimeout(TIMEOUT);
   again.on('dialog', (dialog) => dialog.accept());
   await again.goto(link);
-  await waitForText(again, 'the earlier output replayed', (t) => t.includes('quai-42') && t.includes('bookworm'));
+  await waitForText(again, 'the earlier output replayed', (t) => t.includes('quai-42') && t.includes('VERSION_CODENAME=bookworm'));
 
   await again.locator('[data-test-id=end-session]').click();
   await again.locator('[data-test-id=session-ended]').waitFor();
   await eventually(`the containers of session ${id} to be removed`, () => sessionContainers(id).length === 0);
-  await again.close();
+  await context.close();
 
   if (consoleErrors.length > 0) console.log(`browser console errors:\n${consoleErrors.join('\n')}`);
 });
