@@ -172,7 +172,8 @@ pub fn expiring_sentence(seconds_left: u64) -> String {
     let when = if seconds_left < 60 {
         plural(seconds_left, "second")
     } else {
-        plural(seconds_left.div_ceil(60), "minute")
+        // To the nearest minute: the countdown shows the exact time.
+        plural((seconds_left + 30) / 60, "minute")
     };
     format!("This session ends in {when}; its containers and files will then be removed.")
 }
@@ -223,8 +224,10 @@ mod tests {
     }
 
     #[test]
-    fn expiring_sentences_round_up_to_minutes() {
+    fn expiring_sentences_round_to_minutes() {
         assert!(expiring_sentence(599).contains("in 10 minutes"));
+        assert!(expiring_sentence(600).contains("in 10 minutes"));
+        assert!(expiring_sentence(75).contains("in 1 minute;"));
         assert!(expiring_sentence(30).contains("in 30 seconds"));
         assert!(expiring_sentence(1).contains("in 1 second;"));
     }

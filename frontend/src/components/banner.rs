@@ -24,8 +24,9 @@ pub fn banner(props: &BannerProps) -> Html {
     };
     let dismiss = props.on_dismiss.clone().map(|cb| {
         html! {
-            <button class="banner-dismiss" type="button" aria-label="Dismiss"
-                data-test-id="dismiss-banner" onclick={move |_| cb.emit(())}>{ "×" }</button>
+            // The × is drawn by CSS so that the banner's text is only its sentence.
+            <button class="banner-dismiss" type="button" aria-label="Dismiss" title="Dismiss"
+                data-test-id="dismiss-banner" onclick={move |_| cb.emit(())} />
         }
     });
     html! {

@@ -18,7 +18,7 @@ pub fn home() -> Html {
                 <ul class="facts">
                     <li>{ "A fresh Linux node with Docker inside, ready in seconds" }</li>
                     <li>{ "Nothing to install: a terminal in this page" }</li>
-                    <li>{ "Everything is removed when the session ends (2 hours)" }</li>
+                    <li>{ "Everything is removed when the session ends" }</li>
                 </ul>
             </section>
         </main>

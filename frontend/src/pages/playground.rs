@@ -182,13 +182,13 @@ pub fn playground(props: &PlaygroundProps) -> Html {
                 </span>
                 <button class="button button-danger" type="button" data-test-id="end-session"
                     disabled={*ending || ended.is_some() || !matches!(*load, Load::Ready(_))} onclick={on_end}>
-                    { if *ending { "Ending…" } else { "End session" } }
+                    { if *ending && ended.is_none() { "Ending…" } else { "End session" } }
                 </button>
             </header>
             <div class="banners">{ for banners }</div>
             <main class="workspace">
                 { placeholder }
-                { terminal_pane(&load, &on_ready) }
+                { terminal_pane(&load, &on_ready, conn == Conn::Reconnecting) }
                 // Over the terminal, so that its last output stays readable behind it.
                 if let Some(ended) = ended {
                     <EndedPanel ended={ended} />
@@ -199,7 +199,7 @@ pub fn playground(props: &PlaygroundProps) -> Html {
 }
 
 /// The tab bar and the terminal, once the session is loaded.
-fn terminal_pane(load: &Load, on_ready: &Callback<Rc<Xterm>>) -> Html {
+fn terminal_pane(load: &Load, on_ready: &Callback<Rc<Xterm>>, reconnecting: bool) -> Html {
     if !matches!(load, Load::Ready(_)) {
         return html! {};
     }
@@ -211,6 +211,9 @@ fn terminal_pane(load: &Load, on_ready: &Callback<Rc<Xterm>>) -> Html {
             </nav>
             <div class="terminal-pane">
                 <TerminalView on_ready={on_ready.clone()} node={FIRST_NODE} />
+                if reconnecting {
+                    <div class="terminal-note" data-test-id="reconnecting" role="status">{ "Reconnecting…" }</div>
+                }
             </div>
         </>
     }
