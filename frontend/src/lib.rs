@@ -15,6 +15,10 @@ pub mod xterm;
 #[cfg(target_arch = "wasm32")]
 #[wasm_bindgen::prelude::wasm_bindgen(start)]
 pub fn run() {
+    // A panic shows in the browser console as a sentence rather than "unreachable".
+    std::panic::set_hook(Box::new(|info| {
+        gloo::console::error!(format!("Quai: {info}"))
+    }));
     if let Some(boot) = gloo::utils::document().get_element_by_id("boot") {
         boot.remove();
     }

@@ -13,8 +13,8 @@ extern "C" {
     #[wasm_bindgen(js_name = Terminal)]
     pub type Terminal;
 
-    #[wasm_bindgen(constructor, js_class = "Terminal")]
-    fn new(options: &JsValue) -> Terminal;
+    #[wasm_bindgen(catch, constructor, js_class = "Terminal")]
+    fn new(options: &JsValue) -> Result<Terminal, JsValue>;
     #[wasm_bindgen(method)]
     fn open(this: &Terminal, parent: &HtmlElement);
     #[wasm_bindgen(method, js_name = loadAddon)]
@@ -61,8 +61,8 @@ extern "C" {
     /// `FitAddon.FitAddon` from `@xterm/addon-fit`.
     #[wasm_bindgen(js_namespace = FitAddon, js_name = FitAddon)]
     pub type Fit;
-    #[wasm_bindgen(constructor, js_namespace = FitAddon, js_class = "FitAddon")]
-    fn new() -> Fit;
+    #[wasm_bindgen(catch, constructor, js_namespace = FitAddon, js_class = "FitAddon")]
+    fn new() -> Result<Fit, JsValue>;
     #[wasm_bindgen(method, catch, js_class = "FitAddon")]
     fn fit(this: &Fit) -> Result<(), JsValue>;
 }
@@ -149,10 +149,11 @@ pub struct Xterm {
 
 impl Xterm {
     /// Creates a terminal inside `parent`, loads its addons and fits it to the parent.
+    /// Fails when xterm.js or its fit addon did not load.
     pub fn open(parent: &HtmlElement) -> Result<Xterm, JsValue> {
         let options = js_sys::JSON::parse(&default_options().to_string())?;
-        let term = Terminal::new(&options);
-        let fit = Fit::new();
+        let term = Terminal::new(&options)?;
+        let fit = Fit::new()?;
         term.load_addon(&fit);
         term.open(parent);
         let webgl = if webgl_wanted() {

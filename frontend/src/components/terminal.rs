@@ -23,19 +23,29 @@ pub struct TerminalProps {
 #[function_component(TerminalView)]
 pub fn terminal_view(props: &TerminalProps) -> Html {
     let host = use_node_ref();
+    let failed = use_state(|| false);
     {
-        let host = host.clone();
+        let (host, failed) = (host.clone(), failed.clone());
         let on_ready = props.on_ready.clone();
         use_effect_with((), move |_| {
             let mounted = host
                 .cast::<HtmlElement>()
                 .and_then(|el| mount(&el, &on_ready));
+            if mounted.is_none() {
+                failed.set(true);
+            }
             move || drop(mounted)
         });
     }
     html! {
         <div class="terminal-host" ref={host} data-test-id="terminal" data-node={props.node.clone()}
-            aria-label={format!("Terminal on {}", props.node)} />
+            aria-label={format!("Terminal on {}", props.node)}>
+            if *failed {
+                <p class="terminal-failed" data-test-id="terminal-failed">
+                    { "The terminal could not start: its script (xterm.js) did not load. Reload the page." }
+                </p>
+            }
+        </div>
     }
 }
 
