@@ -216,7 +216,7 @@ async fn a_full_playground_says_when_a_place_frees_up() {
     let retry = body.retry_after_secs.expect("a retry time");
     assert!((1..=600).contains(&retry), "{retry}");
     assert!(
-        body.message.contains("full") && body.message.contains("minutes"),
+        body.message.contains("full") && body.message.contains("minute"),
         "{}",
         body.message
     );

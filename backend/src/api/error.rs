@@ -46,7 +46,7 @@ impl IntoResponse for AppError {
 
 impl From<SessionError> for AppError {
     fn from(err: SessionError) -> Self {
-        let message = err.to_string();
+        let message = sentence(&err.to_string());
         match err {
             SessionError::Capacity { retry_after_secs } => AppError {
                 status: StatusCode::SERVICE_UNAVAILABLE,
@@ -88,4 +88,15 @@ impl From<RuntimeError> for AppError {
             ),
         }
     }
+}
+
+/// "the playground is full" → "The playground is full."
+fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    let mut out: String = chars.next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
+    out.push_str(chars.as_str());
+    if !out.ends_with('.') {
+        out.push('.');
+    }
+    out
 }

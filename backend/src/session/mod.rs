@@ -34,7 +34,7 @@ pub enum SessionEvent {
 /// Why a session operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
-    #[error("the playground is full; a place frees up in about {} minutes", retry_after_secs.div_ceil(60))]
+    #[error("the playground is full; a place frees up in about {}", minutes(*retry_after_secs))]
     Capacity { retry_after_secs: u64 },
     #[error("this session has ended or does not exist")]
     NotFound,
@@ -42,6 +42,14 @@ pub enum SessionError {
     BadRequest(String),
     #[error(transparent)]
     Runtime(#[from] RuntimeError),
+}
+
+/// "1 minute", "7 minutes": a wait rounded up to whole minutes.
+pub fn minutes(secs: u64) -> String {
+    match secs.div_ceil(60).max(1) {
+        1 => "1 minute".to_string(),
+        n => format!("{n} minutes"),
+    }
 }
 
 pub fn unix_now() -> u64 {
