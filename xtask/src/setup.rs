@@ -216,19 +216,21 @@ pub fn docker_daemon() -> Result<()> {
         .open(DOCKERD_LOG)
         .with_context(|| format!("cannot open the dockerd log {DOCKERD_LOG}"))?;
     let log_start = log.metadata().map(|meta| meta.len()).unwrap_or(0);
+    // Its own session, so neither Ctrl-C in this terminal nor closing it stops the daemon.
+    // (setsid must not be a process group leader, or it forks and returns at once.)
     let mut cmd = match find_program("setsid") {
         Some(setsid) => {
             let mut cmd = Command::new(setsid);
             cmd.arg(&dockerd);
             cmd
         }
-        None => Command::new(&dockerd),
+        None => {
+            use std::os::unix::process::CommandExt;
+            let mut cmd = Command::new(&dockerd);
+            cmd.process_group(0);
+            cmd
+        }
     };
-    {
-        use std::os::unix::process::CommandExt;
-        // Its own process group: Ctrl-C in this terminal must not stop the daemon.
-        cmd.process_group(0);
-    }
     let child = cmd
         .stdin(Stdio::null())
         .stdout(log.try_clone()?)
