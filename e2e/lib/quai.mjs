@@ -1,0 +1,148 @@
+// Helpers shared by the browser tests and the benchmark: run the real server on a free port,
+// launch headless Chromium, read what the xterm.js terminal shows, poll until something holds.
+
+import { spawn, execFileSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const artifacts = join(root, 'e2e', 'artifacts');
+export const TIMEOUT = 60_000;
+
+export const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
+
+/** A TCP port nobody listens on right now. */
+export function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer();
+    probe.unref();
+    probe.on('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** Polls `check` until it returns a truthy value, which it returns, or `ms` pass. */
+export async function eventually(what, check, ms = TIMEOUT) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+/**
+ * Starts `quai serve` (target/release/quai, or $QUAI_BIN) on a free loopback port with an
+ * instance label of its own, and waits until `GET /healthz` answers 200.
+ * Returns `{ url, log(), stop() }`; `stop()` sends SIGTERM and waits for the server, which
+ * removes its containers before it exits.
+ */
+export async function startServer() {
+  const port = await freePort();
+  const instance = `e2e-${randomBytes(4).toString('hex')}`;
+  const binary = process.env.QUAI_BIN ?? join(root, 'target', 'release', 'quai');
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(
+    binary,
+    ['serve', '--listen', `127.0.0.1:${port}`, '--static-dir', join(root, 'static'), '--instance', instance],
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'info' } },
+  );
+  let log = '';
+  const keep = (chunk) => {
+    log += chunk.toString();
+    if (log.length > 200_000) log = log.slice(-100_000);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  let exited = null;
+  const stopped = new Promise((done) => child.once('exit', (code, signal) => {
+    exited = `exit code ${code}, signal ${signal}`;
+    done();
+  }));
+
+  const server = {
+    url,
+    instance,
+    log: () => log,
+    async stop() {
+      if (exited) return;
+      child.kill('SIGTERM');
+      let timer;
+      await Promise.race([stopped, new Promise((done) => (timer = setTimeout(done, 30_000)))]);
+      clearTimeout(timer);
+      if (!exited) child.kill('SIGKILL');
+    },
+  };
+  try {
+    await eventually('GET /healthz to answer 200', async () => {
+      if (exited) throw new Error(`quai stopped before it was ready (${exited}):\n${log}`);
+      try {
+        return (await fetch(`${url}/healthz`)).status === 200;
+      } catch {
+        return false;
+      }
+    });
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+  return server;
+}
+
+/** Headless Chromium from Debian (or $QUAI_E2E_CHROMIUM), with no GPU and no sandbox. */
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.QUAI_E2E_CHROMIUM ?? '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-3d-apis',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+}
+
+/** Containers of a session, as `docker ps -a` lists them. */
+export function sessionContainers(id) {
+  return execFileSync('docker', ['ps', '-a', '-q', '--filter', `label=quai.session=${id}`], { encoding: 'utf8' })
+    .split('\n')
+    .filter(Boolean);
+}
+
+/** The text xterm.js shows, with its non-breaking spaces made plain. */
+export async function terminalText(page) {
+  const rows = page.locator('[data-test-id=terminal] .xterm-rows').first();
+  if ((await rows.count()) === 0) return '';
+  return (await rows.innerText()).replace(/\u00a0/g, ' ');
+}
+
+/** Whether a line of the terminal ends in a shell prompt (`root@node1:~#` or `$`). */
+export const hasPrompt = (text) => text.split('\n').some((line) => /[#$]$/.test(line.trimEnd()));
+
+/**
+ * Waits until the terminal's text satisfies `predicate` and returns it; on timeout the error
+ * shows the terminal, the page and the end of the server's log.
+ */
+export async function waitForText(page, server, what, predicate) {
+  let last = '';
+  try {
+    return await eventually(what, async () => {
+      last = await terminalText(page);
+      return predicate(last) ? last : null;
+    });
+  } catch (err) {
+    const body = await page.locator('body').innerText().catch(() => '');
+    err.message += `\n--- terminal ---\n${last}\n--- page ---\n${body}\n--- server log (end) ---\n${server.log().slice(-3000)}`;
+    throw err;
+  }
+}
