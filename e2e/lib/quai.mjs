@@ -34,7 +34,7 @@ export async function eventually(what, check, ms = TIMEOUT) {
     const value = await check();
     if (value) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(100);
+    await sleep(50);
   }
 }
 

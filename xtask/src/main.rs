@@ -1,9 +1,11 @@
 //! `cargo xtask`: sets up a machine for Quai, builds it, runs it and tests it.
 //!
 //! Every subcommand first installs what is missing (saying so on a `==>` line), then acts:
-//! `run` serves Quai, `test` runs every check CI runs, `images` builds the session images.
+//! `run` serves Quai, `test` runs every check CI runs, `images` builds the session images,
+//! `bench` measures a playground in a browser.
 
 mod backend;
+mod bench;
 mod frontend;
 mod images;
 mod run;
@@ -39,6 +41,12 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Set up and build like `test`, then measure playgrounds in headless Chromium.
+    Bench {
+        /// How many playgrounds to measure.
+        #[arg(long, default_value_t = 5)]
+        runs: u32,
+    },
 }
 
 fn main() -> ExitCode {
@@ -47,6 +55,7 @@ fn main() -> ExitCode {
         Command::Run { serve_args } => run::run(&serve_args),
         Command::Test => test::test(),
         Command::Images { force } => images::images(force).map(|_| ()),
+        Command::Bench { runs } => bench::bench(runs),
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
