@@ -29,6 +29,7 @@ use session::Sessions;
 pub struct AppState {
     pub config: Arc<Config>,
     pub sessions: Arc<Sessions>,
+    pub limiter: Arc<api::limiter::Limiter>,
 }
 
 impl AppState {
@@ -36,6 +37,7 @@ impl AppState {
         let config = Arc::new(config);
         AppState {
             sessions: Arc::new(Sessions::new(runtime, config.clone())),
+            limiter: Arc::new(api::limiter::Limiter::new(config.create_per_minute)),
             config,
         }
     }
@@ -55,7 +57,8 @@ pub struct Server {
     pub state: AppState,
     stop: oneshot::Sender<()>,
     serving: JoinHandle<std::io::Result<()>>,
-    reaper: JoinHandle<()>,
+    /// The reaper and the engine monitor.
+    tasks: [JoinHandle<()>; 2],
 }
 
 impl Server {
@@ -66,6 +69,14 @@ impl Server {
             Ok(n) => tracing::info!(removed = n, "removed leftovers of a previous run"),
             Err(err) => {
                 tracing::warn!(error = %err, "could not look for leftovers of a previous run")
+            }
+        }
+        match runtime.enforce_egress(config.egress).await {
+            Ok(added) => {
+                tracing::info!(added, egress = ?config.egress, "session network firewall in place")
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "could not set up the session network firewall")
             }
         }
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
@@ -83,19 +94,24 @@ impl Server {
             })
             .await
         });
-        let reaper = session::reaper::spawn(state.sessions.clone());
+        let tasks = [
+            session::reaper::spawn(state.sessions.clone()),
+            session::monitor::spawn(state.sessions.clone()),
+        ];
         Ok(Server {
             addr,
             state,
             stop,
             serving,
-            reaper,
+            tasks,
         })
     }
 
     /// Ends every session (removing its containers), then stops serving within 10 s.
     pub async fn shutdown(self) {
-        self.reaper.abort();
+        for task in &self.tasks {
+            task.abort();
+        }
         self.state.sessions.end_all(EndReason::ServerShutdown).await;
         let _ = self.stop.send(());
         if tokio::time::timeout(Duration::from_secs(10), self.serving)

@@ -40,8 +40,9 @@ async fn main() -> anyhow::Result<()> {
 
 async fn serve(config: Config) -> anyhow::Result<()> {
     let listen = config.listen;
-    let runtime =
-        DockerRuntime::connect(&config.instance).context("cannot set up the Docker client")?;
+    let runtime = DockerRuntime::connect(&config.instance)
+        .context("cannot set up the Docker client")?
+        .with_dind_mode(config.dind_mode);
     let runtime = Arc::new(runtime);
     match quai::runtime::Runtime::ping(runtime.as_ref()).await {
         Ok(version) => tracing::info!(%version, "Docker Engine reachable"),

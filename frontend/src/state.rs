@@ -57,8 +57,11 @@ impl Ended {
             Ended::Reason(EndReason::ServerShutdown) => {
                 "The Quai server is shutting down, so this session has ended."
             }
-            Ended::Reason(EndReason::Lost) => {
+                        Ended::Reason(EndReason::Lost) => {
                 "This session's containers were lost, so it has ended."
+            }
+            Ended::Reason(EndReason::Idle) => {
+                "This session was left unused for too long, and its containers were removed."
             }
         }
     }

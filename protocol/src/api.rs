@@ -2,12 +2,35 @@
 
 use serde::{Deserialize, Serialize};
 
+/// What a node is allowed to do.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Profile {
+    /// A hardened, unprivileged shell.
+    Shell,
+    /// A shell with Docker Engine inside (`docker`, `docker-compose` ready).
+    #[default]
+    Docker,
+}
+
+impl Profile {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Profile::Shell => "shell",
+            Profile::Docker => "docker",
+        }
+    }
+}
+
 /// `POST /api/sessions`: what the browser asks for. Every field is optional.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreateSession {
     /// Number of nodes (containers) in the session; the server's default when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nodes: Option<u8>,
+    /// Profile of every node; `docker` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<Profile>,
 }
 
 /// A node of a session: one container with its own hostname.
@@ -33,7 +56,12 @@ pub struct SessionInfo {
     pub created_at: u64,
     /// Unix time (seconds) when the session ends unless extended.
     pub expires_at: u64,
+    /// Latest `expires_at` that extending may reach.
+    pub max_expires_at: u64,
+    pub profile: Profile,
     pub nodes: Vec<NodeInfo>,
+    /// Most nodes this session may have.
+    pub max_nodes: u8,
     pub terminals: Vec<TerminalInfo>,
 }
 
@@ -64,6 +92,10 @@ pub enum ErrorCode {
     RuntimeUnavailable,
     /// The session has ended (expired, ended by its owner, or lost).
     SessionEnded,
+    /// The session already has as many nodes as it may.
+    NodeLimit,
+    /// The session cannot be extended any further.
+    ExtendLimit,
     /// The two sides speak different protocol versions.
     ProtocolVersion,
     /// A terminal could not be opened or used.
@@ -119,6 +151,9 @@ mod tests {
             id: "0123456789abcdef0123456789abcdef".into(),
             created_at: 1,
             expires_at: 7201,
+            max_expires_at: 14401,
+            profile: Profile::Docker,
+            max_nodes: 5,
             nodes: vec![NodeInfo {
                 name: "node1".into(),
             }],
@@ -131,7 +166,13 @@ mod tests {
 
     #[test]
     fn create_session_round_trips_and_accepts_an_empty_body() {
-        round_trip(&CreateSession { nodes: Some(2) });
+        round_trip(&CreateSession {
+            nodes: Some(2),
+            profile: Some(Profile::Shell),
+        });
+        assert!(serde_json::to_string(&Profile::Docker)
+            .unwrap()
+            .contains("docker"));
         round_trip(&CreateSession::default());
         assert_eq!(
             serde_json::from_str::<CreateSession>("{}").unwrap(),

@@ -23,6 +23,10 @@ pub enum ClientMsg {
     Resize { term: u16, cols: u16, rows: u16 },
     /// Ends terminal `term` (its shell is killed).
     CloseTerminal { term: u16 },
+    /// The browser's terminal has written `bytes` bytes of output received since the last
+    /// `TerminalOpened` for `term`: flow control, the server pauses a terminal whose output
+    /// is too far ahead of what the browser has shown.
+    Ack { term: u16, bytes: u64 },
     /// Keep-alive; the server answers `Pong` with the same nonce.
     Ping { nonce: u64 },
 }
@@ -39,6 +43,8 @@ pub enum EndReason {
     ServerShutdown,
     /// Its containers are gone (the engine lost them).
     Lost,
+    /// No page had it open for the configured idle time.
+    Idle,
 }
 
 /// Server → browser.
@@ -66,11 +72,20 @@ pub enum ServerMsg {
     Expiring {
         seconds_left: u64,
     },
+    /// The session changed (a node added or removed, its time extended).
+    SessionUpdated {
+        session: SessionInfo,
+    },
     /// The session is over; the socket closes after this message.
     SessionEnded {
         reason: EndReason,
     },
-    /// Something the browser sent could not be done; nothing else was affected.
+    /// Something worth telling the student that is not an error.
+    Notice {
+        message: String,
+    },
+    /// Something the browser sent could not be done, or something went wrong on the server;
+    /// nothing else was affected.
     Error {
         code: ErrorCode,
         message: String,
@@ -118,6 +133,10 @@ mod tests {
             rows: 40,
         });
         round_trip_client(ClientMsg::CloseTerminal { term: 3 });
+        round_trip_client(ClientMsg::Ack {
+            term: 3,
+            bytes: 1 << 40,
+        });
         round_trip_client(ClientMsg::Ping { nonce: 42 });
     }
 
@@ -127,6 +146,9 @@ mod tests {
             id: "ab".repeat(16),
             created_at: 10,
             expires_at: 20,
+            max_expires_at: 30,
+            profile: crate::api::Profile::Shell,
+            max_nodes: 5,
             nodes: vec![NodeInfo {
                 name: "node1".into(),
             }],
@@ -158,6 +180,7 @@ mod tests {
             EndReason::Ended,
             EndReason::ServerShutdown,
             EndReason::Lost,
+            EndReason::Idle,
         ] {
             round_trip_server(ServerMsg::SessionEnded { reason });
         }
@@ -166,6 +189,9 @@ mod tests {
             message: "no".into(),
         });
         round_trip_server(ServerMsg::Pong { nonce: 7 });
+        round_trip_server(ServerMsg::Notice {
+            message: "back".into(),
+        });
     }
 
     #[test]

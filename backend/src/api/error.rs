@@ -59,6 +59,12 @@ impl From<SessionError> for AppError {
             SessionError::NotFound => {
                 AppError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, message)
             }
+            SessionError::NodeLimit => {
+                AppError::new(StatusCode::CONFLICT, ErrorCode::NodeLimit, message)
+            }
+            SessionError::ExtendLimit => {
+                AppError::new(StatusCode::CONFLICT, ErrorCode::ExtendLimit, message)
+            }
             SessionError::BadRequest(_) => {
                 AppError::new(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, message)
             }
@@ -93,7 +99,10 @@ impl From<RuntimeError> for AppError {
 /// "the playground is full" → "The playground is full."
 fn sentence(text: &str) -> String {
     let mut chars = text.chars();
-    let mut out: String = chars.next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
+    let mut out: String = chars
+        .next()
+        .map(|c| c.to_uppercase().collect())
+        .unwrap_or_default();
     out.push_str(chars.as_str());
     if !out.ends_with('.') {
         out.push('.');

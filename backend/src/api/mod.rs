@@ -3,11 +3,14 @@
 //! presented as the HttpOnly cookie `quai_<id>` or as `Authorization: Bearer <token>`.
 
 pub mod error;
+pub mod limiter;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{Path, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -23,6 +26,12 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/sessions", post(create_session))
         .route("/api/sessions/{id}", get(session_info).delete(end_session))
+        .route("/api/sessions/{id}/extend", post(extend_session))
+        .route("/api/sessions/{id}/nodes", post(add_node))
+        .route(
+            "/api/sessions/{id}/nodes/{node}",
+            axum::routing::delete(remove_node),
+        )
         .route("/api/sessions/{id}/ws", get(crate::ws::upgrade))
         .route("/api/{*rest}", axum::routing::any(unknown_api))
         .route("/healthz", get(health))
@@ -55,8 +64,21 @@ pub fn authorize(
 
 async fn create_session(
     State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
+    if let Err(retry_after_secs) = state.limiter.check(client.ip()) {
+        return Err(AppError {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            body: quai_protocol::ApiError {
+                code: ErrorCode::RateLimited,
+                message: format!(
+                    "You started too many playgrounds in a short time; try again in {retry_after_secs} seconds."
+                ),
+                retry_after_secs: Some(retry_after_secs),
+            },
+        });
+    }
     let request: CreateSession = if body.iter().all(u8::is_ascii_whitespace) {
         CreateSession::default()
     } else {
@@ -68,7 +90,7 @@ async fn create_session(
             )
         })?
     };
-    let (session, token) = state.sessions.create(request.nodes).await?;
+    let (session, token) = state.sessions.create(&request).await?;
     let cookie = format!(
         "{}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}",
         cookie_name(&session.id),
@@ -109,6 +131,39 @@ async fn end_session(
         cookie_name(&id)
     );
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, expired)]).into_response())
+}
+
+async fn extend_session(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    jar: CookieJar,
+) -> Result<Response, AppError> {
+    let session = authorize(&state, &id, &headers, &jar)?;
+    state.sessions.extend(&session)?;
+    Ok(axum::Json(session.info().await).into_response())
+}
+
+async fn add_node(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    jar: CookieJar,
+) -> Result<Response, AppError> {
+    let session = authorize(&state, &id, &headers, &jar)?;
+    let node = state.sessions.add_node(&session).await?;
+    Ok((StatusCode::CREATED, axum::Json(node)).into_response())
+}
+
+async fn remove_node(
+    State(state): State<AppState>,
+    Path((id, node)): Path<(String, String)>,
+    headers: HeaderMap,
+    jar: CookieJar,
+) -> Result<Response, AppError> {
+    let session = authorize(&state, &id, &headers, &jar)?;
+    state.sessions.remove_node(&session, &node).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 async fn unknown_api() -> AppError {

@@ -2,7 +2,29 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::time::Duration;
+
+/// How `docker` nodes get Docker Engine inside them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DindMode {
+    /// sysbox-runc when the engine has it, else `--privileged`, else the capability recipe.
+    Auto,
+    /// `--privileged` with a private cgroup namespace (standard cgroup v2 hosts).
+    Privileged,
+    /// All capabilities but SYS_RESOURCE and those dockerd does not need, unconfined seccomp
+    /// and AppArmor (hosts where `--privileged` fails with "unable to apply caps").
+    Caps,
+    /// The sysbox-runc runtime: no privileges on the host at all.
+    Sysbox,
+}
+
+/// Where session nodes may open connections, beyond their own session network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Egress {
+    /// Nowhere.
+    None,
+    /// The internet, but never the host, cloud metadata or private address ranges.
+    Open,
+}
 
 /// Everything `quai serve` can be told. Each flag also reads the `QUAI_*` variable named beside it.
 #[derive(Debug, Clone, clap::Args)]
@@ -15,26 +37,62 @@ pub struct Config {
     #[arg(long, env = "QUAI_STATIC_DIR", default_value = "static")]
     pub static_dir: PathBuf,
 
-    /// Image of the session nodes (built by `cargo xtask images`).
+    /// Image of `shell` nodes (built by `cargo xtask images`).
     #[arg(long, env = "QUAI_BASE_IMAGE", default_value = "quai/base:latest")]
     pub base_image: String,
+
+    /// Image of `docker` nodes: the base image with Docker Engine inside.
+    #[arg(long, env = "QUAI_DOCKER_IMAGE", default_value = "quai/dind:latest")]
+    pub docker_image: String,
+
+    /// How `docker` nodes run Docker Engine.
+    #[arg(long, env = "QUAI_DIND_MODE", value_enum, default_value_t = DindMode::Auto)]
+    pub dind_mode: DindMode,
 
     /// Name of this server among others sharing one engine: its containers carry it as a
     /// label, and only its own leftovers are removed at start-up.
     #[arg(long, env = "QUAI_INSTANCE", default_value = "default")]
     pub instance: String,
 
-    /// Lifetime of a session in seconds.
+    /// Lifetime of a new session in seconds.
     #[arg(long, env = "QUAI_SESSION_TTL", default_value_t = 7200)]
     pub session_ttl: u64,
+
+    /// Seconds one "extend" adds.
+    #[arg(long, env = "QUAI_EXTEND_STEP", default_value_t = 1800)]
+    pub extend_step: u64,
+
+    /// Longest a session may live, extensions included, in seconds.
+    #[arg(long, env = "QUAI_MAX_LIFETIME", default_value_t = 4 * 3600)]
+    pub max_lifetime: u64,
+
+    /// A session with no open socket for this many seconds is ended.
+    #[arg(long, env = "QUAI_IDLE_TIMEOUT", default_value_t = 1800)]
+    pub idle_timeout: u64,
 
     /// Most sessions running at once; more get "the playground is full".
     #[arg(long, env = "QUAI_MAX_SESSIONS", default_value_t = 50)]
     pub max_sessions: usize,
 
+    /// Most nodes running at once, over all sessions.
+    #[arg(long, env = "QUAI_MAX_NODES", default_value_t = 100)]
+    pub max_nodes: usize,
+
+    /// Sessions one client address may create per minute.
+    #[arg(long, env = "QUAI_CREATE_PER_MINUTE", default_value_t = 10)]
+    pub create_per_minute: u32,
+
+    /// Ready nodes kept per profile, so a click gets a prompt at once (0 disables the pool).
+    #[arg(long, env = "QUAI_POOL_SIZE", default_value_t = 2)]
+    pub pool_size: usize,
+
     /// Bytes of terminal output kept per terminal and replayed on reconnect.
     #[arg(long, env = "QUAI_SCROLLBACK_BYTES", default_value_t = 256 * 1024)]
     pub scrollback_bytes: usize,
+
+    /// Bytes a terminal may print per second; a flood beyond it is slowed down.
+    #[arg(long, env = "QUAI_OUTPUT_RATE", default_value_t = 8 * 1024 * 1024)]
+    pub output_rate: u64,
 
     /// Memory limit of a node, in MiB.
     #[arg(long, env = "QUAI_NODE_MEMORY_MB", default_value_t = 1024)]
@@ -48,6 +106,14 @@ pub struct Config {
     #[arg(long, env = "QUAI_NODE_CPUS", default_value_t = 1.0)]
     pub node_cpus: f64,
 
+    /// Size of each writable folder of a `shell` node (/root, /tmp, …), in MiB.
+    #[arg(long, env = "QUAI_NODE_DISK_MB", default_value_t = 512)]
+    pub node_disk_mb: u64,
+
+    /// Where nodes may connect beyond their session.
+    #[arg(long, env = "QUAI_EGRESS", value_enum, default_value_t = Egress::Open)]
+    pub egress: Egress,
+
     /// Extra origins (scheme://host:port) whose pages may open session sockets, comma separated.
     /// The server's own origin is always allowed.
     #[arg(
@@ -59,24 +125,33 @@ pub struct Config {
 }
 
 impl Config {
-    pub fn session_ttl(&self) -> Duration {
-        Duration::from_secs(self.session_ttl)
-    }
-
-    /// A configuration for tests: port 0 on loopback, the base image from `QUAI_BASE_IMAGE`.
+    /// A configuration for tests: port 0 on loopback, images from `QUAI_BASE_IMAGE` and
+    /// `QUAI_DOCKER_IMAGE`, no warm pool, small nodes.
     pub fn for_tests(instance: &str) -> Self {
         Config {
             listen: "127.0.0.1:0".parse().expect("valid address"),
             static_dir: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../static")),
             base_image: std::env::var("QUAI_BASE_IMAGE")
                 .unwrap_or_else(|_| "quai/base:latest".into()),
+            docker_image: std::env::var("QUAI_DOCKER_IMAGE")
+                .unwrap_or_else(|_| "quai/dind:latest".into()),
+            dind_mode: DindMode::Auto,
             instance: instance.into(),
             session_ttl: 7200,
+            extend_step: 1800,
+            max_lifetime: 4 * 3600,
+            idle_timeout: 1800,
             max_sessions: 50,
+            max_nodes: 100,
+            create_per_minute: 1000,
+            pool_size: 0,
             scrollback_bytes: 256 * 1024,
+            output_rate: 8 * 1024 * 1024,
             node_memory_mb: 512,
             node_pids: 256,
             node_cpus: 1.0,
+            node_disk_mb: 256,
+            egress: Egress::Open,
             allowed_origins: Vec::new(),
         }
     }

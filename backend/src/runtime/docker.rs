@@ -1,9 +1,12 @@
 //! `DockerRuntime`: the `Runtime` on a Docker Engine through bollard. One bridge network per
-//! session, one container per node kept alive by `sleep infinity` under the engine's init,
-//! terminals as `docker exec` processes with a TTY. Every object carries the labels of
+//! session, one container per node kept alive under the engine's init, terminals as
+//! `docker exec` processes with a TTY. `shell` nodes are unprivileged with a read-only root;
+//! `docker` nodes run Docker Engine inside (sysbox, `--privileged`, or the capability recipe
+//! for hosts that refuse `--privileged`). Every object carries the labels of
 //! `super::labels`, which is how sessions and leftovers are found and removed.
 
 use std::collections::HashMap;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -13,13 +16,15 @@ use bollard::container::{
 };
 use bollard::errors::Error as BollardError;
 use bollard::exec::{CreateExecOptions, ResizeExecOptions, StartExecOptions, StartExecResults};
-use bollard::models::{EndpointSettings, HostConfig};
+use bollard::models::{EndpointSettings, HostConfig, HostConfigCgroupnsModeEnum};
 use bollard::network::{CreateNetworkOptions, ListNetworksOptions};
 use bollard::volume::{ListVolumesOptions, RemoveVolumeOptions};
 use bollard::Docker;
 use futures::StreamExt;
+use quai_protocol::Profile;
 
 use super::{labels, ExecOutput, Node, NodeSpec, Runtime, RuntimeError, TermSize, TerminalIo};
+use crate::config::DindMode;
 
 /// Capabilities a login shell needs; everything else is dropped.
 const SHELL_CAPS: &[&str] = &[
@@ -36,10 +41,30 @@ const SHELL_CAPS: &[&str] = &[
     "AUDIT_WRITE",
 ];
 
+/// Capabilities dockerd inside a `docker` node does not need: dropped even in `Caps` mode.
+const DIND_DROPPED_CAPS: &[&str] = &[
+    "SYS_RESOURCE",
+    "SYS_MODULE",
+    "SYS_BOOT",
+    "SYS_TIME",
+    "SYS_RAWIO",
+    "MAC_ADMIN",
+    "MAC_OVERRIDE",
+    "SYSLOG",
+    "WAKE_ALARM",
+    "BLOCK_SUSPEND",
+    "AUDIT_CONTROL",
+];
+
+/// Writable folders of a `shell` node, whose root file system is read-only.
+const SHELL_WRITABLE: &[&str] = &["/root", "/tmp", "/var/tmp", "/home", "/run"];
+
 /// The Docker Engine, reached through `DOCKER_HOST` or the local socket.
 pub struct DockerRuntime {
     docker: Docker,
     instance: String,
+    /// The DinD mode asked for; `Auto` is resolved on the first `docker` node.
+    dind: Mutex<DindMode>,
 }
 
 impl DockerRuntime {
@@ -47,20 +72,50 @@ impl DockerRuntime {
     pub fn connect(instance: &str) -> Result<Self, RuntimeError> {
         let docker = Docker::connect_with_defaults()
             .map_err(|e| RuntimeError::Unavailable(e.to_string()))?;
-        Ok(DockerRuntime {
-            docker,
-            instance: instance.to_string(),
-        })
+        Ok(Self::with_client(docker, instance))
     }
 
     /// Connects to the engine's Unix socket at `path`.
     pub fn connect_socket(path: &str, instance: &str) -> Result<Self, RuntimeError> {
         let docker = Docker::connect_with_socket(path, 120, bollard::API_DEFAULT_VERSION)
             .map_err(|e| RuntimeError::Unavailable(e.to_string()))?;
-        Ok(DockerRuntime {
+        Ok(Self::with_client(docker, instance))
+    }
+
+    fn with_client(docker: Docker, instance: &str) -> Self {
+        DockerRuntime {
             docker,
             instance: instance.to_string(),
-        })
+            dind: Mutex::new(DindMode::Auto),
+        }
+    }
+
+    /// Sets how `docker` nodes run Docker Engine.
+    pub fn with_dind_mode(self, mode: DindMode) -> Self {
+        *self.dind.lock().expect("dind lock") = mode;
+        self
+    }
+
+    /// The DinD mode in force; `Auto` becomes sysbox when the engine has sysbox-runc, else
+    /// privileged (which falls back to caps on hosts that refuse it, see `create_node`).
+    async fn dind_mode(&self) -> Result<DindMode, RuntimeError> {
+        let mode = *self.dind.lock().expect("dind lock");
+        if mode != DindMode::Auto {
+            return Ok(mode);
+        }
+        let info = self.docker.info().await.map_err(engine_error)?;
+        let sysbox = info
+            .runtimes
+            .unwrap_or_default()
+            .contains_key("sysbox-runc");
+        let resolved = if sysbox {
+            DindMode::Sysbox
+        } else {
+            DindMode::Privileged
+        };
+        *self.dind.lock().expect("dind lock") = resolved;
+        tracing::info!(mode = ?resolved, "docker nodes run Docker Engine this way");
+        Ok(resolved)
     }
 
     fn base_labels(&self, session: &str) -> HashMap<String, String> {
@@ -79,40 +134,96 @@ impl DockerRuntime {
         HashMap::from([("label".to_string(), label)])
     }
 
-    async fn create_node(
+    fn host_config(&self, network: &str, spec: &NodeSpec, dind: DindMode) -> HostConfig {
+        let mut host = HostConfig {
+            init: Some(true),
+            network_mode: Some(network.to_string()),
+            memory: Some(spec.memory_bytes),
+            memory_swap: Some(spec.memory_bytes),
+            pids_limit: Some(spec.pids),
+            nano_cpus: Some(spec.nano_cpus),
+            ..Default::default()
+        };
+        match spec.profile {
+            Profile::Shell => {
+                host.cap_drop = Some(vec!["ALL".to_string()]);
+                host.cap_add = Some(SHELL_CAPS.iter().map(|c| c.to_string()).collect());
+                host.security_opt = Some(vec!["no-new-privileges".to_string()]);
+                host.readonly_rootfs = Some(true);
+                host.tmpfs = Some(
+                    SHELL_WRITABLE
+                        .iter()
+                        .map(|dir| {
+                            (
+                                dir.to_string(),
+                                format!("rw,exec,nosuid,size={}", spec.disk_bytes),
+                            )
+                        })
+                        .collect(),
+                );
+            }
+            Profile::Docker => {
+                host.cgroupns_mode = Some(HostConfigCgroupnsModeEnum::PRIVATE);
+                match dind {
+                    DindMode::Sysbox => host.runtime = Some("sysbox-runc".to_string()),
+                    DindMode::Privileged | DindMode::Auto => host.privileged = Some(true),
+                    DindMode::Caps => {
+                        host.cap_add = Some(vec!["ALL".to_string()]);
+                        host.cap_drop =
+                            Some(DIND_DROPPED_CAPS.iter().map(|c| c.to_string()).collect());
+                        host.security_opt = Some(vec![
+                            "seccomp=unconfined".to_string(),
+                            "apparmor=unconfined".to_string(),
+                            "systempaths=unconfined".to_string(),
+                        ]);
+                    }
+                }
+            }
+        }
+        host
+    }
+
+    async fn try_create_node(
         &self,
         session: &str,
-        network: &str,
         spec: &NodeSpec,
+        dind: DindMode,
     ) -> Result<Node, RuntimeError> {
+        let network = network_name(session);
         let mut node_labels = self.base_labels(session);
         node_labels.insert(labels::NODE.to_string(), spec.name.clone());
         let name = format!("quai-{session}-{}", spec.name);
+        let (cmd, volumes) = match spec.profile {
+            // The shell image's own command is a login shell; a node just stays up.
+            Profile::Shell => (
+                Some(vec!["sleep".to_string(), "infinity".to_string()]),
+                None,
+            ),
+            // The docker image's command starts Docker Engine, then stays up. Its data lives
+            // on an anonymous volume, removed with the container.
+            Profile::Docker => (
+                None,
+                Some(HashMap::from([(
+                    "/var/lib/docker".to_string(),
+                    HashMap::new(),
+                )])),
+            ),
+        };
         let config = Config {
             image: Some(spec.image.clone()),
             hostname: Some(spec.name.clone()),
-            cmd: Some(vec!["sleep".to_string(), "infinity".to_string()]),
+            cmd,
+            volumes,
             env: Some(vec![
                 "TERM=xterm-256color".to_string(),
                 "LANG=C.UTF-8".to_string(),
             ]),
             working_dir: Some("/root".to_string()),
             labels: Some(node_labels),
-            host_config: Some(HostConfig {
-                init: Some(true),
-                network_mode: Some(network.to_string()),
-                memory: Some(spec.memory_bytes),
-                memory_swap: Some(spec.memory_bytes),
-                pids_limit: Some(spec.pids),
-                nano_cpus: Some(spec.nano_cpus),
-                cap_drop: Some(vec!["ALL".to_string()]),
-                cap_add: Some(SHELL_CAPS.iter().map(|c| c.to_string()).collect()),
-                security_opt: Some(vec!["no-new-privileges".to_string()]),
-                ..Default::default()
-            }),
+            host_config: Some(self.host_config(&network, spec, dind)),
             networking_config: Some(NetworkingConfig {
                 endpoints_config: HashMap::from([(
-                    network.to_string(),
+                    network.clone(),
                     EndpointSettings {
                         aliases: Some(vec![spec.name.clone()]),
                         ..Default::default()
@@ -133,19 +244,36 @@ impl DockerRuntime {
             .await
             .map_err(|e| match e {
                 BollardError::DockerResponseServerError {
-                    status_code: 404, ..
-                } => RuntimeError::MissingImage(spec.image.clone()),
+                    status_code: 404,
+                    ref message,
+                } if message.contains("image") => RuntimeError::MissingImage(spec.image.clone()),
                 other => engine_error(other),
             })?;
-        self.docker
-            .start_container(&created.id, None::<StartContainerOptions<String>>)
-            .await
-            .map_err(engine_error)?;
-        Ok(Node {
+        let node = Node {
             name: spec.name.clone(),
             container: created.id,
-        })
+        };
+        if let Err(err) = self
+            .docker
+            .start_container(&node.container, None::<StartContainerOptions<String>>)
+            .await
+        {
+            let _ = self.remove_node(&node).await;
+            return Err(engine_error(err));
+        }
+        Ok(node)
     }
+}
+
+/// The session's bridge network.
+fn network_name(session: &str) -> String {
+    format!("quai-{session}")
+}
+
+/// The Linux bridge of a session network: `qs` + 12 hex of the id, so host firewall rules
+/// match every session bridge as `qs+`.
+pub fn bridge_name(session: &str) -> String {
+    format!("qs{}", &session[..session.len().min(12)])
 }
 
 /// Sorts bollard's errors into "cannot reach the engine" and "the engine said no".
@@ -176,34 +304,64 @@ impl Runtime for DockerRuntime {
         Ok(version.version.unwrap_or_else(|| "unknown".to_string()))
     }
 
-    async fn create_session(
-        &self,
-        session: &str,
-        nodes: &[NodeSpec],
-    ) -> Result<Vec<Node>, RuntimeError> {
-        let network = format!("quai-{session}");
+    async fn create_network(&self, session: &str) -> Result<(), RuntimeError> {
         self.docker
             .create_network(CreateNetworkOptions {
-                name: network.clone(),
+                name: network_name(session),
                 driver: "bridge".to_string(),
                 labels: self.base_labels(session),
+                options: HashMap::from([(
+                    "com.docker.network.bridge.name".to_string(),
+                    bridge_name(session),
+                )]),
                 ..Default::default()
             })
             .await
             .map_err(engine_error)?;
-        let mut made = Vec::with_capacity(nodes.len());
-        for spec in nodes {
-            match self.create_node(session, &network, spec).await {
-                Ok(node) => made.push(node),
-                Err(err) => {
-                    if let Err(cleanup) = self.destroy_session(session).await {
-                        tracing::warn!(session, error = %cleanup, "could not clean up a half-created session");
-                    }
-                    return Err(err);
-                }
-            }
+        Ok(())
+    }
+
+    async fn create_node(&self, session: &str, spec: &NodeSpec) -> Result<Node, RuntimeError> {
+        if spec.profile == Profile::Shell {
+            return self.try_create_node(session, spec, DindMode::Caps).await;
         }
-        Ok(made)
+        let mode = self.dind_mode().await?;
+        match self.try_create_node(session, spec, mode).await {
+            // Hosts without every capability in their bounding set refuse --privileged.
+            Err(RuntimeError::Engine(message))
+                if mode == DindMode::Privileged && message.contains("apply caps") =>
+            {
+                tracing::info!("this host refuses --privileged; docker nodes use the capability recipe instead");
+                *self.dind.lock().expect("dind lock") = DindMode::Caps;
+                self.try_create_node(session, spec, DindMode::Caps).await
+            }
+            other => other,
+        }
+    }
+
+    async fn remove_node(&self, node: &Node) -> Result<(), RuntimeError> {
+        let options = RemoveContainerOptions {
+            force: true,
+            v: true,
+            ..Default::default()
+        };
+        match self
+            .docker
+            .remove_container(&node.container, Some(options))
+            .await
+        {
+            Ok(()) => Ok(()),
+            Err(err) if is_not_found(&err) => Ok(()),
+            Err(err) => Err(engine_error(err)),
+        }
+    }
+
+    async fn node_running(&self, node: &Node) -> Result<bool, RuntimeError> {
+        match self.docker.inspect_container(&node.container, None).await {
+            Ok(inspected) => Ok(inspected.state.and_then(|s| s.running).unwrap_or(false)),
+            Err(err) if is_not_found(&err) => Ok(false),
+            Err(err) => Err(engine_error(err)),
+        }
     }
 
     async fn open_terminal(&self, node: &Node, size: TermSize) -> Result<TerminalIo, RuntimeError> {
@@ -319,6 +477,21 @@ impl Runtime for DockerRuntime {
         tokio::time::timeout(timeout, run)
             .await
             .map_err(|_| RuntimeError::Timeout(timeout))?
+    }
+
+    async fn enforce_egress(&self, egress: crate::config::Egress) -> Result<usize, RuntimeError> {
+        let local = std::env::var("DOCKER_HOST")
+            .map(|h| h.starts_with("unix://"))
+            .unwrap_or(true);
+        if !local {
+            return Err(RuntimeError::Engine(
+                "the engine is on another host; its firewall must be set up there".to_string(),
+            ));
+        }
+        tokio::task::spawn_blocking(move || super::firewall::enforce(egress))
+            .await
+            .map_err(|e| RuntimeError::Engine(e.to_string()))?
+            .map_err(RuntimeError::Engine)
     }
 
     async fn destroy_session(&self, session: &str) -> Result<(), RuntimeError> {

@@ -3,6 +3,7 @@
 //! never builds an engine request itself.
 
 mod docker;
+pub mod firewall;
 
 use std::pin::Pin;
 use std::time::Duration;
@@ -10,6 +11,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use bytes::Bytes;
 use futures::Stream;
+use quai_protocol::Profile;
 use tokio::io::AsyncWrite;
 
 pub use docker::DockerRuntime;
@@ -31,10 +33,13 @@ pub mod labels {
 pub struct NodeSpec {
     /// `node1`, `node2`, …: container hostname and network alias.
     pub name: String,
+    pub profile: Profile,
     pub image: String,
     pub memory_bytes: i64,
     pub pids: i64,
     pub nano_cpus: i64,
+    /// Size of each writable folder of a `shell` node.
+    pub disk_bytes: i64,
 }
 
 /// A node the runtime created.
@@ -92,12 +97,17 @@ pub trait Runtime: Send + Sync + 'static {
     /// Checks the engine answers; returns its version.
     async fn ping(&self) -> Result<String, RuntimeError>;
 
-    /// Creates the session's private network and its nodes, started. On failure nothing is left.
-    async fn create_session(
-        &self,
-        session: &str,
-        nodes: &[NodeSpec],
-    ) -> Result<Vec<Node>, RuntimeError>;
+    /// Creates the session's private network.
+    async fn create_network(&self, session: &str) -> Result<(), RuntimeError>;
+
+    /// Creates and starts a node on the session's network. On failure nothing is left of it.
+    async fn create_node(&self, session: &str, spec: &NodeSpec) -> Result<Node, RuntimeError>;
+
+    /// Removes a node and its volumes.
+    async fn remove_node(&self, node: &Node) -> Result<(), RuntimeError>;
+
+    /// Whether the node's container still runs (false once the engine lost it).
+    async fn node_running(&self, node: &Node) -> Result<bool, RuntimeError>;
 
     /// Starts a login shell with a TTY of `size` in `node`.
     async fn open_terminal(&self, node: &Node, size: TermSize) -> Result<TerminalIo, RuntimeError>;
@@ -118,6 +128,10 @@ pub trait Runtime: Send + Sync + 'static {
 
     /// Removes every container, network and volume of `session`.
     async fn destroy_session(&self, session: &str) -> Result<(), RuntimeError>;
+
+    /// Makes the host enforce `egress` for every session network (firewall rules); returns
+    /// how many rules were added. Engines on other hosts say so with an error.
+    async fn enforce_egress(&self, egress: crate::config::Egress) -> Result<usize, RuntimeError>;
 
     /// Removes everything this server instance left behind (a previous run, a crash);
     /// returns how many objects were removed.

@@ -1,8 +1,11 @@
-//! Session lifecycle: creation within capacity, lookup by id and token, terminals, expiry
-//! with warnings, ending, and shutdown. `Sessions` owns every live session; the reaper task
-//! (`reaper`) ends expired ones. Ending a session tells its sockets (`SessionEvent`), drops
-//! its terminals and removes its containers and network through the runtime.
+//! Session lifecycle: creation within capacity, lookup by id and token, nodes added and
+//! removed, terminals, extension, expiry with warnings, idle reclaim, loss of the engine,
+//! ending and shutdown. `Sessions` owns every live session; the reaper task (`reaper`)
+//! ends expired and idle ones and the monitor (`monitor`) watches the engine. Ending a
+//! session tells its sockets (`SessionEvent`), drops its terminals and removes its
+//! containers, volumes and network through the runtime.
 
+pub mod monitor;
 pub mod reaper;
 pub mod terminal;
 pub mod token;
@@ -12,22 +15,30 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use quai_protocol::{EndReason, NodeInfo, SessionInfo, TerminalInfo};
+use quai_protocol::{
+    CreateSession, EndReason, ErrorCode, NodeInfo, Profile, SessionInfo, TerminalInfo,
+};
 use tokio::sync::broadcast;
 
 use crate::config::Config;
 use crate::runtime::{Node, NodeSpec, Runtime, RuntimeError, TermSize};
 use terminal::Terminal;
 
-/// Most nodes a session may ask for.
+/// Most nodes a session may have.
 pub const MAX_NODES: u8 = 5;
 /// Warnings are sent when this many seconds are left.
 pub const WARN_AT: [u64; 2] = [600, 60];
 
 /// Something every socket of a session must hear.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SessionEvent {
     Expiring(u64),
+    /// Nodes or time changed; sockets send the new `SessionInfo`.
+    Updated,
+    /// Something that went wrong for the student, shown as an error banner.
+    Problem(ErrorCode, String),
+    /// Something the student should know that is not an error.
+    Notice(String),
     Ended(EndReason),
 }
 
@@ -40,6 +51,10 @@ pub enum SessionError {
     NotFound,
     #[error("{0}")]
     BadRequest(String),
+    #[error("a session has at most {MAX_NODES} nodes")]
+    NodeLimit,
+    #[error("this session cannot be extended any further; it ends at its maximum lifetime")]
+    ExtendLimit,
     #[error(transparent)]
     Runtime(#[from] RuntimeError),
 }
@@ -63,12 +78,17 @@ pub fn unix_now() -> u64 {
 pub struct Session {
     pub id: String,
     token_hash: [u8; 32],
+    pub profile: Profile,
     pub created_at: u64,
     expires_at: AtomicU64,
+    max_expires_at: u64,
     /// Lowest warning threshold already sent (u64::MAX when none).
     warned_at: AtomicU64,
     ended: AtomicBool,
-    pub nodes: Vec<Node>,
+    /// Open sockets, and since when there has been none (for idle reclaim).
+    sockets: AtomicUsize,
+    idle_since: AtomicU64,
+    nodes: Mutex<Vec<Node>>,
     terminals: tokio::sync::Mutex<HashMap<u16, Arc<Terminal>>>,
     events: broadcast::Sender<SessionEvent>,
 }
@@ -90,32 +110,68 @@ impl Session {
         self.events.subscribe()
     }
 
-    pub fn node(&self, name: &str) -> Option<&Node> {
-        self.nodes.iter().find(|n| n.name == name)
+    fn notify(&self, event: SessionEvent) {
+        let _ = self.events.send(event);
+    }
+
+    pub fn node(&self, name: &str) -> Option<Node> {
+        self.nodes
+            .lock()
+            .expect("nodes lock")
+            .iter()
+            .find(|n| n.name == name)
+            .cloned()
+    }
+
+    pub fn nodes(&self) -> Vec<Node> {
+        self.nodes.lock().expect("nodes lock").clone()
+    }
+
+    /// A socket opened; the session is not idle while one is open.
+    pub fn socket_opened(&self) {
+        self.sockets.fetch_add(1, Ordering::SeqCst);
+    }
+
+    pub fn socket_closed(&self) {
+        if self.sockets.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.idle_since.store(unix_now(), Ordering::SeqCst);
+        }
+    }
+
+    /// Seconds without any open socket at `now` (0 while one is open).
+    fn idle_for(&self, now: u64) -> u64 {
+        if self.sockets.load(Ordering::SeqCst) > 0 {
+            return 0;
+        }
+        now.saturating_sub(self.idle_since.load(Ordering::SeqCst))
     }
 
     pub async fn info(&self) -> SessionInfo {
-        let terminals = self.terminals.lock().await;
-        let mut terms: Vec<TerminalInfo> = terminals
-            .values()
-            .filter(|t| !t.has_exited())
-            .map(|t| TerminalInfo {
-                term: t.term,
-                node: t.node.clone(),
-            })
-            .collect();
-        terms.sort_by_key(|t| t.term);
+        let terms: Vec<TerminalInfo> = {
+            let terminals = self.terminals.lock().await;
+            let mut terms: Vec<TerminalInfo> = terminals
+                .values()
+                .filter(|t| !t.has_exited())
+                .map(|t| TerminalInfo {
+                    term: t.term,
+                    node: t.node.clone(),
+                })
+                .collect();
+            terms.sort_by_key(|t| t.term);
+            terms
+        };
         SessionInfo {
             id: self.id.clone(),
             created_at: self.created_at,
             expires_at: self.expires_at(),
+            max_expires_at: self.max_expires_at,
+            profile: self.profile,
             nodes: self
-                .nodes
-                .iter()
-                .map(|n| NodeInfo {
-                    name: n.name.clone(),
-                })
+                .nodes()
+                .into_iter()
+                .map(|n| NodeInfo { name: n.name })
                 .collect(),
+            max_nodes: MAX_NODES,
             terminals: terms,
         }
     }
@@ -127,7 +183,7 @@ impl Session {
         term: u16,
         node: &str,
         size: TermSize,
-        scrollback: usize,
+        limits: terminal::Limits,
     ) -> Result<Arc<Terminal>, SessionError> {
         let target = self.node(node).ok_or_else(|| {
             SessionError::BadRequest(format!("this session has no node named {node:?}"))
@@ -147,13 +203,13 @@ impl Session {
                 return Ok(existing);
             }
         }
-        let io = runtime.open_terminal(target, size).await?;
+        let io = runtime.open_terminal(&target, size).await?;
         let terminal = Arc::new(Terminal::start(
             term,
             node.to_string(),
             io,
             runtime.clone(),
-            scrollback,
+            limits,
         ));
         terminals.insert(term, terminal.clone());
         Ok(terminal)
@@ -174,8 +230,9 @@ pub struct Sessions {
     runtime: Arc<dyn Runtime>,
     config: Arc<Config>,
     live: Mutex<HashMap<String, Arc<Session>>>,
-    /// Sessions being created: they count against capacity before they exist.
-    starting: AtomicUsize,
+    /// Sessions and nodes being created: they count against capacity before they exist.
+    starting_sessions: AtomicUsize,
+    starting_nodes: AtomicUsize,
 }
 
 impl Sessions {
@@ -184,7 +241,8 @@ impl Sessions {
             runtime,
             config,
             live: Mutex::new(HashMap::new()),
-            starting: AtomicUsize::new(0),
+            starting_sessions: AtomicUsize::new(0),
+            starting_nodes: AtomicUsize::new(0),
         }
     }
 
@@ -200,38 +258,79 @@ impl Sessions {
         self.live.lock().expect("sessions lock").len()
     }
 
-    /// Creates a session with `nodes` nodes; returns it with its secret token.
-    pub async fn create(&self, nodes: Option<u8>) -> Result<(Arc<Session>, String), SessionError> {
-        let nodes = nodes.unwrap_or(1);
+    fn all(&self) -> Vec<Arc<Session>> {
+        self.live
+            .lock()
+            .expect("sessions lock")
+            .values()
+            .cloned()
+            .collect()
+    }
+
+    fn spec(&self, name: String, profile: Profile) -> NodeSpec {
+        let image = match profile {
+            Profile::Shell => self.config.base_image.clone(),
+            Profile::Docker => self.config.docker_image.clone(),
+        };
+        NodeSpec {
+            name,
+            profile,
+            image,
+            memory_bytes: (self.config.node_memory_mb * 1024 * 1024) as i64,
+            pids: self.config.node_pids,
+            nano_cpus: (self.config.node_cpus * 1e9) as i64,
+            disk_bytes: (self.config.node_disk_mb * 1024 * 1024) as i64,
+        }
+    }
+
+    /// Creates a session as asked; returns it with its secret token.
+    pub async fn create(
+        &self,
+        request: &CreateSession,
+    ) -> Result<(Arc<Session>, String), SessionError> {
+        let nodes = request.nodes.unwrap_or(1);
+        let profile = request.profile.unwrap_or_default();
         if !(1..=MAX_NODES).contains(&nodes) {
             return Err(SessionError::BadRequest(format!(
                 "a session has 1 to {MAX_NODES} nodes, not {nodes}"
             )));
         }
-        self.reserve()?;
-        let _reservation = Reservation(&self.starting);
+        let _reservation = self.reserve(1, nodes as usize)?;
         let id = token::new_session_id();
         let token = token::new_token();
+        self.runtime.create_network(&id).await?;
         let specs: Vec<NodeSpec> = (1..=nodes)
-            .map(|n| NodeSpec {
-                name: format!("node{n}"),
-                image: self.config.base_image.clone(),
-                memory_bytes: (self.config.node_memory_mb * 1024 * 1024) as i64,
-                pids: self.config.node_pids,
-                nano_cpus: (self.config.node_cpus * 1e9) as i64,
-            })
+            .map(|n| self.spec(format!("node{n}"), profile))
             .collect();
-        let created = self.runtime.create_session(&id, &specs).await?;
+        let made =
+            futures::future::join_all(specs.iter().map(|spec| self.runtime.create_node(&id, spec)))
+                .await;
+        let mut created = Vec::with_capacity(made.len());
+        for result in made {
+            match result {
+                Ok(node) => created.push(node),
+                Err(err) => {
+                    if let Err(cleanup) = self.runtime.destroy_session(&id).await {
+                        tracing::warn!(session = %id, error = %cleanup, "could not clean up a half-created session");
+                    }
+                    return Err(err.into());
+                }
+            }
+        }
         let now = unix_now();
-        let (events, _) = broadcast::channel(16);
+        let (events, _) = broadcast::channel(64);
         let session = Arc::new(Session {
             id: id.clone(),
             token_hash: token::hash_token(&token),
+            profile,
             created_at: now,
-            expires_at: AtomicU64::new(now + self.config.session_ttl),
+            expires_at: AtomicU64::new(now + self.config.session_ttl.min(self.config.max_lifetime)),
+            max_expires_at: now + self.config.max_lifetime,
             warned_at: AtomicU64::new(u64::MAX),
             ended: AtomicBool::new(false),
-            nodes: created,
+            sockets: AtomicUsize::new(0),
+            idle_since: AtomicU64::new(now),
+            nodes: Mutex::new(created),
             terminals: tokio::sync::Mutex::new(HashMap::new()),
             events,
         });
@@ -239,15 +338,23 @@ impl Sessions {
             .lock()
             .expect("sessions lock")
             .insert(id.clone(), session.clone());
-        tracing::info!(session = %id, nodes, "session created");
+        tracing::info!(session = %id, nodes, profile = profile.as_str(), "session created");
         Ok((session, token))
     }
 
-    /// Takes a place for a session being created, or says when one frees up.
-    fn reserve(&self) -> Result<(), SessionError> {
+    /// Takes places for `sessions` sessions and `nodes` nodes being created, or says when
+    /// one frees up. The places are given back when the reservation drops.
+    fn reserve(&self, sessions: usize, nodes: usize) -> Result<Reservation<'_>, SessionError> {
         let live = self.live.lock().expect("sessions lock");
-        let starting = self.starting.load(Ordering::SeqCst);
-        if live.len() + starting >= self.config.max_sessions {
+        let running_nodes: usize = live
+            .values()
+            .map(|s| s.nodes.lock().expect("nodes lock").len())
+            .sum();
+        let full = live.len() + self.starting_sessions.load(Ordering::SeqCst) + sessions
+            > self.config.max_sessions
+            || running_nodes + self.starting_nodes.load(Ordering::SeqCst) + nodes
+                > self.config.max_nodes;
+        if full {
             let now = unix_now();
             let soonest = live
                 .values()
@@ -257,8 +364,12 @@ impl Sessions {
                 retry_after_secs: soonest.unwrap_or(60).max(1),
             });
         }
-        self.starting.fetch_add(1, Ordering::SeqCst);
-        Ok(())
+        self.starting_sessions.fetch_add(sessions, Ordering::SeqCst);
+        self.starting_nodes.fetch_add(nodes, Ordering::SeqCst);
+        Ok(Reservation {
+            sessions: (&self.starting_sessions, sessions),
+            nodes: (&self.starting_nodes, nodes),
+        })
     }
 
     /// The session `id` if `token` is its token. Unknown id and wrong token look the same.
@@ -272,7 +383,78 @@ impl Sessions {
         }
     }
 
-    /// Ends session `id`: its sockets are told, its terminals stop, its containers go.
+    /// Adds the lowest free `nodeN` to a session.
+    pub async fn add_node(&self, session: &Session) -> Result<NodeInfo, SessionError> {
+        let name = {
+            let nodes = session.nodes.lock().expect("nodes lock");
+            if nodes.len() >= MAX_NODES as usize {
+                return Err(SessionError::NodeLimit);
+            }
+            (1..=MAX_NODES)
+                .map(|n| format!("node{n}"))
+                .find(|name| nodes.iter().all(|node| &node.name != name))
+                .ok_or(SessionError::NodeLimit)?
+        };
+        let _reservation = self.reserve(0, 1)?;
+        let node = self
+            .runtime
+            .create_node(&session.id, &self.spec(name.clone(), session.profile))
+            .await?;
+        let added = {
+            let mut nodes = session.nodes.lock().expect("nodes lock");
+            let clash = nodes.iter().any(|n| n.name == name) || session.is_ended();
+            if !clash {
+                nodes.push(node.clone());
+                nodes.sort_by_key(|n| n.name[4..].parse::<u8>().unwrap_or(u8::MAX));
+            }
+            !clash
+        };
+        if !added {
+            self.runtime.remove_node(&node).await?;
+            return Err(SessionError::BadRequest(format!(
+                "{name} was added twice at once; try again"
+            )));
+        }
+        session.notify(SessionEvent::Updated);
+        tracing::info!(session = %session.id, node = %name, "node added");
+        Ok(NodeInfo { name })
+    }
+
+    /// Removes node `name` and its terminals; a session keeps at least one node.
+    pub async fn remove_node(&self, session: &Session, name: &str) -> Result<(), SessionError> {
+        let node = {
+            let mut nodes = session.nodes.lock().expect("nodes lock");
+            let index = nodes.iter().position(|n| n.name == name).ok_or_else(|| {
+                SessionError::BadRequest(format!("this session has no node named {name:?}"))
+            })?;
+            if nodes.len() == 1 {
+                return Err(SessionError::BadRequest(
+                    "a session keeps at least one node; end the session instead".to_string(),
+                ));
+            }
+            nodes.remove(index)
+        };
+        session.terminals.lock().await.retain(|_, t| t.node != name);
+        self.runtime.remove_node(&node).await?;
+        session.notify(SessionEvent::Updated);
+        tracing::info!(session = %session.id, node = %name, "node removed");
+        Ok(())
+    }
+
+    /// Pushes the end of a session back by the configured step, up to its maximum lifetime.
+    pub fn extend(&self, session: &Session) -> Result<(), SessionError> {
+        let current = session.expires_at();
+        if current >= session.max_expires_at {
+            return Err(SessionError::ExtendLimit);
+        }
+        let extended = (current + self.config.extend_step).min(session.max_expires_at);
+        session.expires_at.store(extended, Ordering::SeqCst);
+        session.warned_at.store(u64::MAX, Ordering::SeqCst);
+        session.notify(SessionEvent::Updated);
+        Ok(())
+    }
+
+    /// Ends session `id`: its terminals stop, its containers go, then its sockets are told.
     pub async fn end(&self, id: &str, reason: EndReason) -> Result<(), SessionError> {
         let session = self
             .live
@@ -284,37 +466,64 @@ impl Sessions {
         session.terminals.lock().await.clear();
         let destroyed = self.runtime.destroy_session(id).await;
         // Sockets hear of the end once the containers are gone, whatever the engine said.
-        let _ = session.events.send(SessionEvent::Ended(reason));
+        session.notify(SessionEvent::Ended(reason));
         destroyed?;
         tracing::info!(session = %id, ?reason, "session ended");
         Ok(())
     }
 
-    /// Ends expired sessions and warns those about to expire. Called every second by the reaper.
+    /// Ends expired and idle sessions and warns those about to expire. Called every second.
     pub async fn reap(&self, now: u64) {
-        let sessions: Vec<Arc<Session>> = self
-            .live
-            .lock()
-            .expect("sessions lock")
-            .values()
-            .cloned()
-            .collect();
-        for session in sessions {
+        for session in self.all() {
             let left = session.expires_at().saturating_sub(now);
-            if left == 0 {
-                if let Err(err) = self.end(&session.id, EndReason::Expired).await {
-                    tracing::warn!(session = %session.id, error = %err, "could not remove an expired session");
+            let idle = session.idle_for(now) >= self.config.idle_timeout;
+            if left == 0 || idle {
+                let reason = if left == 0 {
+                    EndReason::Expired
+                } else {
+                    EndReason::Idle
+                };
+                if let Err(err) = self.end(&session.id, reason).await {
+                    tracing::warn!(session = %session.id, error = %err, "could not remove an ended session");
                 }
                 continue;
             }
             for threshold in WARN_AT {
                 if left <= threshold && session.warned_at.load(Ordering::Relaxed) > threshold {
                     session.warned_at.store(threshold, Ordering::Relaxed);
-                    let _ = session.events.send(SessionEvent::Expiring(left));
+                    session.notify(SessionEvent::Expiring(left));
                     break;
                 }
             }
         }
+    }
+
+    /// Tells every session's sockets something (the engine went away, came back).
+    pub fn notify_all(&self, event: SessionEvent) {
+        for session in self.all() {
+            session.notify(event.clone());
+        }
+    }
+
+    /// Ends the sessions whose containers the engine no longer runs; returns how many.
+    pub async fn end_lost(&self) -> usize {
+        let mut lost = 0;
+        for session in self.all() {
+            let mut alive = true;
+            for node in session.nodes() {
+                if !matches!(self.runtime.node_running(&node).await, Ok(true)) {
+                    alive = false;
+                    break;
+                }
+            }
+            if !alive {
+                lost += 1;
+                if let Err(err) = self.end(&session.id, EndReason::Lost).await {
+                    tracing::warn!(session = %session.id, error = %err, "could not remove a lost session");
+                }
+            }
+        }
+        lost
     }
 
     /// Ends every session (server shutdown).
@@ -335,11 +544,15 @@ impl Sessions {
     }
 }
 
-/// Gives back a place taken by `Sessions::reserve` when creation ends, however it ends.
-struct Reservation<'a>(&'a AtomicUsize);
+/// Gives back the places taken by `Sessions::reserve`, however creation ends.
+struct Reservation<'a> {
+    sessions: (&'a AtomicUsize, usize),
+    nodes: (&'a AtomicUsize, usize),
+}
 
 impl Drop for Reservation<'_> {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
+        self.sessions.0.fetch_sub(self.sessions.1, Ordering::SeqCst);
+        self.nodes.0.fetch_sub(self.nodes.1, Ordering::SeqCst);
     }
 }

@@ -1,15 +1,20 @@
 //! A terminal of a session: one long-lived TTY process in a node that outlives the sockets
 //! watching it. A pump task copies its output into a scrollback ring and a broadcast
 //! channel (ring and channel updated under one lock, so an attach sees every byte exactly
-//! once: the snapshot, then what follows); a writer task feeds it keystrokes.
+//! once: the snapshot, then what follows); a writer task feeds it keystrokes. Flow control:
+//! each socket watching the terminal is a `Watcher` whose browser acknowledges what it has
+//! written; the pump stops reading the process while a watcher is too far behind, so a
+//! flood never piles up in memory, and it never reads faster than the output rate limit.
 
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use futures::StreamExt;
 use tokio::io::AsyncWriteExt;
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::{broadcast, mpsc, Notify};
 use tokio::task::JoinHandle;
 
 use crate::runtime::{Runtime, TermSize, TerminalIo};
@@ -79,9 +84,48 @@ impl Scrollback {
     }
 }
 
+/// What bounds a terminal's output.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Bytes kept for replay.
+    pub scrollback: usize,
+    /// Bytes per second the process may print; beyond it, reading its output slows down.
+    pub output_rate: u64,
+}
+
+/// Output a watcher may have received without the browser acknowledging it before the
+/// terminal stops reading its process (which then blocks on its next write, as at a real
+/// terminal that cannot keep up).
+pub const HIGH_WATER: u64 = 512 * 1024;
+
 struct State {
     scrollback: Scrollback,
     exited: Option<Option<i64>>,
+    /// Bytes of output read from the process so far.
+    produced: u64,
+    watchers: Vec<Weak<Watcher>>,
+}
+
+/// One socket's view of a terminal, for flow control: how much of the output it was given
+/// the browser has acknowledged.
+#[derive(Debug, Default)]
+pub struct Watcher {
+    /// `produced` minus the replay, when this watcher last attached.
+    start: AtomicU64,
+    acked: AtomicU64,
+    /// Only browsers that acknowledge take part in flow control.
+    acking: AtomicBool,
+}
+
+impl Watcher {
+    fn behind(&self, produced: u64) -> u64 {
+        if !self.acking.load(Ordering::SeqCst) {
+            return 0;
+        }
+        produced
+            .saturating_sub(self.start.load(Ordering::SeqCst))
+            .saturating_sub(self.acked.load(Ordering::SeqCst))
+    }
 }
 
 /// A watcher's view: what was printed so far, then the live events.
@@ -99,6 +143,7 @@ pub struct Terminal {
     state: Arc<Mutex<State>>,
     events: broadcast::Sender<TermEvent>,
     input: mpsc::Sender<Bytes>,
+    acks: Arc<Notify>,
     tasks: [JoinHandle<()>; 2],
 }
 
@@ -109,46 +154,31 @@ impl Terminal {
         node: String,
         io: TerminalIo,
         runtime: Arc<dyn Runtime>,
-        scrollback: usize,
+        limits: Limits,
     ) -> Self {
         let TerminalIo {
             exec,
-            mut output,
+            output,
             mut input,
         } = io;
         let state = Arc::new(Mutex::new(State {
-            scrollback: Scrollback::new(scrollback),
+            scrollback: Scrollback::new(limits.scrollback),
             exited: None,
+            produced: 0,
+            watchers: Vec::new(),
         }));
         let (events, _) = broadcast::channel(BROADCAST_CHUNKS);
         let (input_tx, mut input_rx) = mpsc::channel::<Bytes>(INPUT_QUEUE);
-
-        let pump = {
-            let state = state.clone();
-            let events = events.clone();
-            let exec = exec.clone();
-            tokio::spawn(async move {
-                while let Some(chunk) = output.next().await {
-                    match chunk {
-                        Ok(bytes) if bytes.is_empty() => {}
-                        Ok(bytes) => {
-                            let mut state = state.lock().expect("terminal state lock");
-                            state.scrollback.push(&bytes);
-                            // No receiver is fine: the ring keeps the output for the next attach.
-                            let _ = events.send(TermEvent::Output(bytes));
-                        }
-                        Err(err) => {
-                            tracing::warn!(%exec, error = %err, "terminal output stream failed");
-                            break;
-                        }
-                    }
-                }
-                let code = runtime.terminal_exit_code(&exec).await.ok().flatten();
-                let mut state = state.lock().expect("terminal state lock");
-                state.exited = Some(code);
-                let _ = events.send(TermEvent::Exited(code));
-            })
-        };
+        let acks = Arc::new(Notify::new());
+        let pump = tokio::spawn(pump(
+            output,
+            state.clone(),
+            events.clone(),
+            acks.clone(),
+            runtime,
+            exec.clone(),
+            limits,
+        ));
         let writer = tokio::spawn(async move {
             while let Some(bytes) = input_rx.recv().await {
                 if input.write_all(&bytes).await.is_err() || input.flush().await.is_err() {
@@ -163,6 +193,7 @@ impl Terminal {
             state,
             events,
             input: input_tx,
+            acks,
             tasks: [pump, writer],
         }
     }
@@ -171,14 +202,31 @@ impl Terminal {
         &self.exec
     }
 
-    /// Snapshot of the scrollback plus a receiver for everything after it.
-    pub fn attach(&self) -> Attachment {
-        let state = self.state.lock().expect("terminal state lock");
+    /// Snapshot of the scrollback plus a receiver for everything after it. `watcher` starts
+    /// counting afresh: the browser acknowledges from this replay on.
+    pub fn attach(&self, watcher: &Arc<Watcher>) -> Attachment {
+        let mut state = self.state.lock().expect("terminal state lock");
+        let replay = state.scrollback.snapshot();
+        watcher
+            .start
+            .store(state.produced - replay.len() as u64, Ordering::SeqCst);
+        watcher.acked.store(0, Ordering::SeqCst);
+        state
+            .watchers
+            .retain(|w| w.strong_count() > 0 && !std::ptr::eq(w.as_ptr(), Arc::as_ptr(watcher)));
+        state.watchers.push(Arc::downgrade(watcher));
         Attachment {
-            replay: state.scrollback.snapshot(),
+            replay,
             events: self.events.subscribe(),
             exited: state.exited,
         }
+    }
+
+    /// The browser has written `bytes` bytes since its last attach.
+    pub fn ack(&self, watcher: &Watcher, bytes: u64) {
+        watcher.acking.store(true, Ordering::SeqCst);
+        watcher.acked.store(bytes, Ordering::SeqCst);
+        self.acks.notify_waiters();
     }
 
     pub fn has_exited(&self) -> bool {
@@ -201,6 +249,70 @@ impl Terminal {
     ) -> Result<(), crate::runtime::RuntimeError> {
         runtime.resize_terminal(&self.exec, size).await
     }
+}
+
+/// Copies the process's output into the scrollback and to the watchers, pausing while a
+/// watcher is more than `HIGH_WATER` behind and slowing down beyond `output_rate`.
+async fn pump(
+    mut output: crate::runtime::OutputStream,
+    state: Arc<Mutex<State>>,
+    events: broadcast::Sender<TermEvent>,
+    acks: Arc<Notify>,
+    runtime: Arc<dyn Runtime>,
+    exec: String,
+    limits: Limits,
+) {
+    let rate = limits.output_rate.max(1024) as f64;
+    let mut budget = rate;
+    let mut refilled = Instant::now();
+    loop {
+        loop {
+            let notified = acks.notified();
+            let behind = {
+                let state = state.lock().expect("terminal state lock");
+                state
+                    .watchers
+                    .iter()
+                    .filter_map(Weak::upgrade)
+                    .map(|w| w.behind(state.produced))
+                    .max()
+                    .unwrap_or(0)
+            };
+            if behind <= HIGH_WATER {
+                break;
+            }
+            // A watcher that stops acknowledging and goes away must not stall the terminal.
+            let _ = tokio::time::timeout(Duration::from_secs(1), notified).await;
+        }
+        let Some(chunk) = output.next().await else {
+            break;
+        };
+        let bytes = match chunk {
+            Ok(bytes) if bytes.is_empty() => continue,
+            Ok(bytes) => bytes,
+            Err(err) => {
+                tracing::warn!(%exec, error = %err, "terminal output stream failed");
+                break;
+            }
+        };
+        let len = bytes.len() as f64;
+        {
+            let mut state = state.lock().expect("terminal state lock");
+            state.scrollback.push(&bytes);
+            state.produced += bytes.len() as u64;
+            // No receiver is fine: the ring keeps the output for the next attach.
+            let _ = events.send(TermEvent::Output(bytes));
+        }
+        budget = (budget + refilled.elapsed().as_secs_f64() * rate).min(rate) - len;
+        refilled = Instant::now();
+        if budget < 0.0 {
+            tokio::time::sleep(Duration::from_secs_f64(-budget / rate)).await;
+        }
+    }
+    let code = runtime.terminal_exit_code(&exec).await.ok().flatten();
+    let mut state = state.lock().expect("terminal state lock");
+    state.exited = Some(code);
+    let _ = events.send(TermEvent::Exited(code));
 }
 
 impl Drop for Terminal {

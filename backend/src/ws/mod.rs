@@ -26,7 +26,7 @@ use tokio::task::JoinHandle;
 
 use crate::api::{authorize, AppError};
 use crate::runtime::TermSize;
-use crate::session::terminal::{TermEvent, Terminal};
+use crate::session::terminal::{Limits, TermEvent, Terminal, Watcher};
 use crate::session::{Session, SessionEvent};
 use crate::AppState;
 
@@ -86,6 +86,7 @@ async fn run(state: AppState, session: Arc<Session>, socket: WebSocket) {
         }
     });
     let mut events = session.subscribe();
+    session.socket_opened();
     let mut conn = Connection {
         state,
         session,
@@ -103,8 +104,21 @@ async fn run(state: AppState, session: Arc<Session>, socket: WebSocket) {
                     _ => ControlFlow::Break(()),
                 },
                 event = events.recv() => match event {
-                    Ok(SessionEvent::Expiring(seconds_left)) => {
+                                        Ok(SessionEvent::Expiring(seconds_left)) => {
                         conn.send(ServerMsg::Expiring { seconds_left }).await;
+                        ControlFlow::Continue(())
+                    }
+                    Ok(SessionEvent::Updated) => {
+                        let session = conn.session.info().await;
+                        conn.send(ServerMsg::SessionUpdated { session }).await;
+                        ControlFlow::Continue(())
+                    }
+                    Ok(SessionEvent::Problem(code, message)) => {
+                        conn.error(code, message).await;
+                        ControlFlow::Continue(())
+                    }
+                    Ok(SessionEvent::Notice(message)) => {
+                        conn.send(ServerMsg::Notice { message }).await;
                         ControlFlow::Continue(())
                     }
                     Ok(SessionEvent::Ended(reason)) => {
@@ -120,9 +134,10 @@ async fn run(state: AppState, session: Arc<Session>, socket: WebSocket) {
             }
         }
     }
-    for (_, forwarder) in conn.forwarders.drain() {
+    for (_, (forwarder, _)) in conn.forwarders.drain() {
         forwarder.abort();
     }
+    conn.session.socket_closed();
     drop(conn);
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), sender).await;
 }
@@ -132,7 +147,8 @@ struct Connection {
     state: AppState,
     session: Arc<Session>,
     out: mpsc::Sender<Message>,
-    forwarders: HashMap<u16, JoinHandle<()>>,
+    /// Per attached terminal: the task copying its output here, and this socket's watcher.
+    forwarders: HashMap<u16, (JoinHandle<()>, Arc<Watcher>)>,
     greeted: bool,
 }
 
@@ -222,7 +238,7 @@ impl Connection {
             } => self.open_terminal(term, &node, cols, rows).await,
             ClientMsg::Resize { term, cols, rows } => self.resize(term, cols, rows).await,
             ClientMsg::CloseTerminal { term } => {
-                if let Some(forwarder) = self.forwarders.remove(&term) {
+                if let Some((forwarder, _)) = self.forwarders.remove(&term) {
                     forwarder.abort();
                 }
                 if !self.session.close_terminal(term).await {
@@ -233,6 +249,19 @@ impl Connection {
                     .await;
                 }
             }
+            ClientMsg::Ack { term, bytes } => match (
+                self.forwarders.get(&term),
+                self.session.terminal(term).await,
+            ) {
+                (Some((_, watcher)), Some(terminal)) => terminal.ack(watcher, bytes),
+                _ => {
+                    self.error(
+                        ErrorCode::Terminal,
+                        format!("There is no terminal {term} to acknowledge."),
+                    )
+                    .await
+                }
+            },
             ClientMsg::Ping { nonce } => self.send(ServerMsg::Pong { nonce }).await,
         }
         ControlFlow::Continue(())
@@ -248,18 +277,26 @@ impl Connection {
             return;
         }
         let size = TermSize { cols, rows };
-        let scrollback = self.state.config.scrollback_bytes;
+        let limits = Limits {
+            scrollback: self.state.config.scrollback_bytes,
+            output_rate: self.state.config.output_rate,
+        };
         match self
             .session
-            .open_terminal(self.state.sessions.runtime(), term, node, size, scrollback)
+            .open_terminal(self.state.sessions.runtime(), term, node, size, limits)
             .await
         {
             Ok(terminal) => {
-                if let Some(previous) = self.forwarders.remove(&term) {
+                if let Some((previous, _)) = self.forwarders.remove(&term) {
                     previous.abort();
                 }
-                let forwarder = tokio::spawn(forward(Arc::downgrade(&terminal), self.out.clone()));
-                self.forwarders.insert(term, forwarder);
+                let watcher = Arc::new(Watcher::default());
+                let forwarder = tokio::spawn(forward(
+                    Arc::downgrade(&terminal),
+                    watcher.clone(),
+                    self.out.clone(),
+                ));
+                self.forwarders.insert(term, (forwarder, watcher));
             }
             Err(err) => {
                 self.error(
@@ -346,12 +383,12 @@ impl Connection {
 /// Copies one terminal's output to the socket: the scrollback, then live output. When the
 /// socket falls too far behind, it starts over from a fresh snapshot (the browser resets
 /// its terminal on every `TerminalOpened`).
-async fn forward(terminal: Weak<Terminal>, out: mpsc::Sender<Message>) {
+async fn forward(terminal: Weak<Terminal>, watcher: Arc<Watcher>, out: mpsc::Sender<Message>) {
     loop {
         let Some(live) = terminal.upgrade() else {
             return;
         };
-        let attachment = live.attach();
+        let attachment = live.attach(&watcher);
         let (term, node) = (live.term, live.node.clone());
         drop(live);
         let opened = ServerMsg::TerminalOpened {

@@ -13,7 +13,10 @@ use bollard::network::ListNetworksOptions;
 use futures::{SinkExt, StreamExt};
 use quai::runtime::{DockerRuntime, Runtime};
 use quai::{Config, Server};
-use quai_protocol::{ClientMsg, Frame, FrameKind, ServerMsg, SessionCreated, PROTOCOL_VERSION};
+use quai_protocol::{
+    ClientMsg, CreateSession, Frame, FrameKind, Profile, ServerMsg, SessionCreated,
+    PROTOCOL_VERSION,
+};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
@@ -64,11 +67,20 @@ impl TestServer {
         format!("{}{path}", self.base)
     }
 
+    /// A session of one `shell` node.
     pub async fn create_session(&self) -> SessionCreated {
+        self.create(&CreateSession {
+            nodes: Some(1),
+            profile: Some(Profile::Shell),
+        })
+        .await
+    }
+
+    pub async fn create(&self, request: &CreateSession) -> SessionCreated {
         let response = self
             .http
             .post(self.url("/api/sessions"))
-            .json(&serde_json::json!({}))
+            .json(request)
             .send()
             .await
             .unwrap();

@@ -1,0 +1,133 @@
+//! Host firewall rules for session networks, with iptables on the engine's host. Every
+//! session bridge is named `qs…` (see `docker::bridge_name`), so a handful of rules match
+//! them all: nodes never reach the host itself, cloud metadata or private address ranges,
+//! and with `Egress::None` nothing outside their session. Traffic between two sessions is
+//! already dropped by the engine's own isolation rules. Rules carry the comment `quai` and
+//! are added once, whatever the number of servers.
+
+use std::process::Command;
+
+use crate::config::Egress;
+
+const COMMENT: &str = "quai";
+/// Destinations no node may reach, whatever the egress policy.
+const FORBIDDEN: &[&str] = &[
+    "169.254.0.0/16",
+    "10.0.0.0/8",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    "100.64.0.0/10",
+];
+
+/// One rule: chain, then match and target.
+fn rules(egress: Egress) -> Vec<(&'static str, Vec<String>)> {
+    let strs = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    // INPUT, in order: answers to connections the host opened (the port preview) pass, the rest drop.
+    let mut all = vec![
+        (
+            "INPUT",
+            strs(&[
+                "-i",
+                "qs+",
+                "-m",
+                "conntrack",
+                "--ctstate",
+                "ESTABLISHED,RELATED",
+                "-j",
+                "ACCEPT",
+            ]),
+        ),
+        ("INPUT", strs(&["-i", "qs+", "-j", "DROP"])),
+    ];
+    for net in FORBIDDEN {
+        all.push((
+            "DOCKER-USER",
+            strs(&["-i", "qs+", "!", "-o", "qs+", "-d", net, "-j", "DROP"]),
+        ));
+    }
+    if egress == Egress::None {
+        all.push((
+            "DOCKER-USER",
+            strs(&["-i", "qs+", "!", "-o", "qs+", "-j", "DROP"]),
+        ));
+    }
+    all
+}
+
+fn iptables(args: &[String]) -> Result<bool, String> {
+    let output = Command::new("iptables")
+        .args(["-w", "5"])
+        .args(args)
+        .output()
+        .map_err(|e| format!("iptables cannot run: {e}"))?;
+    if output.status.success() {
+        return Ok(true);
+    }
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if args.first().map(String::as_str) == Some("-C") {
+        return Ok(false);
+    }
+    Err(format!(
+        "iptables {} failed: {}",
+        args.join(" "),
+        stderr.trim()
+    ))
+}
+
+/// Adds the rules that are missing. Rules are inserted at the top of their chain in
+/// reverse, so they keep the order of `rules`.
+pub fn enforce(egress: Egress) -> Result<usize, String> {
+    let mut added = 0;
+    let wanted = rules(egress);
+    for (chain, rule) in wanted.iter().rev() {
+        let mut spec = rule.clone();
+        spec.extend([
+            "-m".to_string(),
+            "comment".to_string(),
+            "--comment".to_string(),
+            COMMENT.to_string(),
+        ]);
+        let mut check = vec!["-C".to_string(), chain.to_string()];
+        check.extend(spec.iter().cloned());
+        if iptables(&check)? {
+            continue;
+        }
+        let mut insert = vec!["-I".to_string(), chain.to_string(), "1".to_string()];
+        insert.extend(spec);
+        iptables(&insert)?;
+        added += 1;
+    }
+    Ok(added)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_policy_keeps_nodes_away_from_the_host_metadata_and_private_ranges() {
+        for egress in [Egress::Open, Egress::None] {
+            let all = rules(egress);
+            assert!(all
+                .iter()
+                .any(|(c, r)| *c == "INPUT" && r.ends_with(&["DROP".to_string()])));
+            assert!(all
+                .iter()
+                .any(|(_, r)| r.contains(&"169.254.0.0/16".to_string())));
+            assert!(all
+                .iter()
+                .any(|(_, r)| r.contains(&"10.0.0.0/8".to_string())));
+        }
+    }
+
+    #[test]
+    fn no_egress_drops_everything_leaving_the_session() {
+        let none = rules(Egress::None);
+        assert!(none
+            .last()
+            .unwrap()
+            .1
+            .ends_with(&["-j".to_string(), "DROP".to_string()]));
+        assert_eq!(none.len(), rules(Egress::Open).len() + 1);
+    }
+}
