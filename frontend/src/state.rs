@@ -57,7 +57,7 @@ impl Ended {
             Ended::Reason(EndReason::ServerShutdown) => {
                 "The Quai server is shutting down, so this session has ended."
             }
-                        Ended::Reason(EndReason::Lost) => {
+            Ended::Reason(EndReason::Lost) => {
                 "This session's containers were lost, so it has ended."
             }
             Ended::Reason(EndReason::Idle) => {

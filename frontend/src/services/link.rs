@@ -179,9 +179,9 @@ impl Inner {
                     now: now_secs(),
                 });
             }
-                        ServerMsg::SessionEnded { reason } => self.end(Ended::Reason(reason)),
+            ServerMsg::SessionEnded { reason } => self.end(Ended::Reason(reason)),
             ServerMsg::SessionUpdated { .. } => {}
-            ServerMsg::Notice { message } => self.dispatch.emit(Action::Error(message)),,
+            ServerMsg::Notice { message } => self.dispatch.emit(Action::Error(message)),
             ServerMsg::Error { code, message } => match code {
                 ErrorCode::NotFound | ErrorCode::SessionEnded => self.end(Ended::NotFound),
                 ErrorCode::ProtocolVersion | ErrorCode::Forbidden => {
