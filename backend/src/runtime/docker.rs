@@ -174,8 +174,10 @@ impl DockerRuntime {
                         host.security_opt = Some(vec![
                             "seccomp=unconfined".to_string(),
                             "apparmor=unconfined".to_string(),
-                            "systempaths=unconfined".to_string(),
                         ]);
+                        // `--security-opt systempaths=unconfined`: /proc and /sys unmasked.
+                        host.masked_paths = Some(Vec::new());
+                        host.readonly_paths = Some(Vec::new());
                     }
                 }
             }

@@ -52,6 +52,10 @@ impl TestServer {
     }
 
     pub async fn start_on(config: Config, runtime: Arc<dyn Runtime>) -> Self {
+        let _ = tracing_subscriber::fmt()
+            .with_test_writer()
+            .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "quai=warn".into()))
+            .try_init();
         let instance = config.instance.clone();
         let server = Server::start(config, runtime).await.expect("server starts");
         let base = format!("http://{}", server.addr);
