@@ -27,7 +27,7 @@ pub fn bench(runs: u32) -> Result<()> {
             .arg("e2e/bench.mjs")
             .env("QUAI_BENCH_RUNS", runs.to_string())
             .env("QUAI_BIN", binary)
-            .env("QUAI_BASE_IMAGE", &ready.base_image)
+            .envs(ready.images.server_env())
             .env("QUAI_E2E_CHROMIUM", chromium),
     )
 }

@@ -13,9 +13,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
+use crate::images::{self, Images};
 use crate::setup::{self, Tool};
 use crate::shell::{self, ok, step};
-use crate::{backend, frontend, images};
+use crate::{backend, frontend};
 
 /// Where `cargo xtask run` listens unless told otherwise: every interface, so the printed URL
 /// works from another machine.
@@ -25,8 +26,8 @@ const READY_WAIT: Duration = Duration::from_secs(60);
 /// What the machine provides once set up.
 #[derive(Debug)]
 pub struct Ready {
-    /// The base image of the current recipe, `quai/base:<tag>`.
-    pub base_image: String,
+    /// The images of the current recipes.
+    pub images: Images,
     /// The wasm-bindgen CLI at the pinned version.
     pub wasm_bindgen: PathBuf,
 }
@@ -43,9 +44,9 @@ pub fn prepare(browser: bool) -> Result<Ready> {
     setup::wasm_target()?;
     let wasm_bindgen = setup::wasm_bindgen_cli()?;
     setup::npm_packages(Path::new("static"), "xterm.js")?;
-    let base_image = images::ensure_base(false)?;
+    let images = images::ensure_all(false)?;
     Ok(Ready {
-        base_image,
+        images,
         wasm_bindgen,
     })
 }
@@ -55,7 +56,7 @@ pub fn run(serve_args: &[String]) -> Result<()> {
     let ready = prepare(false)?;
     frontend::build(&ready.wasm_bindgen)?;
     let binary = backend::build()?;
-    serve(&binary, &ready.base_image, serve_args)
+    serve(&binary, &ready.images, serve_args)
 }
 
 /// The value of `--name value` or `--name=value` among `args`.
@@ -75,7 +76,7 @@ fn flag_value(args: &[String], name: &str) -> Option<String> {
     None
 }
 
-fn serve(binary: &Path, base_image: &str, serve_args: &[String]) -> Result<()> {
+fn serve(binary: &Path, images: &Images, serve_args: &[String]) -> Result<()> {
     // Defaults go through the environment so that both QUAI_* variables already set and flags
     // after `--` win over them.
     let env_or =
@@ -86,8 +87,10 @@ fn serve(binary: &Path, base_image: &str, serve_args: &[String]) -> Result<()> {
     cmd.arg("serve")
         .args(serve_args)
         .env("QUAI_LISTEN", env_or("QUAI_LISTEN", RUN_LISTEN))
-        .env("QUAI_STATIC_DIR", env_or("QUAI_STATIC_DIR", "static"))
-        .env("QUAI_BASE_IMAGE", env_or("QUAI_BASE_IMAGE", base_image));
+        .env("QUAI_STATIC_DIR", env_or("QUAI_STATIC_DIR", "static"));
+    for (var, tag) in images.server_env() {
+        cmd.env(var, env_or(var, &tag));
+    }
     {
         use std::os::unix::process::CommandExt;
         cmd.process_group(0);

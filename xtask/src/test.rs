@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Result};
 
+use crate::images::Images;
 use crate::run::{prepare, Ready};
 use crate::setup;
 use crate::shell::{self, cargo, step};
@@ -110,7 +111,7 @@ fn run_stages(ready: &Ready, stages: &mut Vec<Stage>) {
         shell::run(
             cargo()
                 .args(["test", "--workspace"])
-                .env("QUAI_BASE_IMAGE", &ready.base_image),
+                .envs(ready.images.server_env()),
         )
     });
     stage(
@@ -118,7 +119,7 @@ fn run_stages(ready: &Ready, stages: &mut Vec<Stage>) {
         "browser tests (node --test e2e/)",
         || match binary {
             Some(binary) if frontend_built && backend_built => {
-                browser_tests(&binary, &ready.base_image)
+                browser_tests(&binary, &ready.images)
             }
             _ => Err(anyhow!("not run because the build failed")),
         },
@@ -126,7 +127,7 @@ fn run_stages(ready: &Ready, stages: &mut Vec<Stage>) {
 }
 
 /// Installs the e2e packages and runs every `e2e/*.test.mjs` with Node's test runner.
-fn browser_tests(binary: &Path, base_image: &str) -> Result<()> {
+fn browser_tests(binary: &Path, images: &Images) -> Result<()> {
     let dir = Path::new("e2e");
     setup::npm_packages(dir, "the browser tests")?;
     let mut files: Vec<PathBuf> = fs::read_dir(dir)?
@@ -143,7 +144,7 @@ fn browser_tests(binary: &Path, base_image: &str) -> Result<()> {
             .arg("--test")
             .args(&files)
             .env("QUAI_BIN", binary)
-            .env("QUAI_BASE_IMAGE", base_image)
+            .envs(images.server_env())
             .env("QUAI_E2E_CHROMIUM", chromium),
     )
 }
