@@ -148,3 +148,24 @@ fn browser_tests(binary: &Path, images: &Images) -> Result<()> {
             .env("QUAI_E2E_CHROMIUM", chromium),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_readme_documents_every_server_setting() {
+        crate::shell::enter_project_root().unwrap();
+        let config = std::fs::read_to_string("backend/src/config/mod.rs").unwrap();
+        let readme = std::fs::read_to_string("README.md").unwrap();
+        let missing: Vec<&str> = config
+            .split("env = \"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .filter(|var| !readme.contains(&format!("`{var}`")))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "README.md's configuration table lacks {}",
+            missing.join(", ")
+        );
+    }
+}
