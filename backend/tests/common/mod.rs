@@ -234,9 +234,10 @@ impl TestSocket {
 
     /// Reads the socket until one frame or message arrives; None when it closed.
     pub async fn read_one(&mut self) -> Option<()> {
-        let msg = tokio::time::timeout(PATIENCE, self.ws.next())
-            .await
-            .expect("the server said nothing for 30 s")?;
+        let Ok(msg) = tokio::time::timeout(PATIENCE, self.ws.next()).await else {
+            panic!("the server said nothing for 30 s; the terminals printed {:?}", self.output);
+        };
+        let msg = msg?;
         match msg.ok()? {
             Message::Text(text) => {
                 let parsed: ServerMsg =
@@ -298,5 +299,22 @@ impl TestSocket {
     /// Reads until the server closes the socket.
     pub async fn until_closed(&mut self) {
         while self.read_one().await.is_some() {}
+    }
+}
+
+static MARKS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+impl TestSocket {
+    /// Runs `command` in terminal `term` and returns what it printed: the output between the
+    /// typed line and an end marker that only the shell's arithmetic can produce.
+    pub async fn run(&mut self, term: u16, command: &str) -> String {
+        let n = MARKS.fetch_add(1, std::sync::atomic::Ordering::SeqCst) * 1000;
+        let before = self.output.get(&term).map_or(0, String::len);
+        self.type_in(term, &format!("{command}; echo \"@@end-$(({n}+1))@@\"\r")).await;
+        let needle = format!("@@end-{}@@", n + 1);
+        let text = self.wait_for_output(term, &needle).await;
+        let tail = &text[before.min(text.len())..];
+        let end = tail.find(&needle).unwrap_or(tail.len());
+        tail[..end].to_string()
     }
 }
