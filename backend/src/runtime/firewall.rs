@@ -79,7 +79,9 @@ fn iptables(args: &[String]) -> Result<bool, String> {
 pub fn enforce(egress: Egress) -> Result<usize, String> {
     // Servers started at once in one process must not both see a rule missing and add it.
     static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _guard = ONE_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _guard = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let mut added = 0;
     let wanted = rules(egress);
     for (chain, rule) in wanted.iter().rev() {

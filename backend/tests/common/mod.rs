@@ -235,7 +235,10 @@ impl TestSocket {
     /// Reads the socket until one frame or message arrives; None when it closed.
     pub async fn read_one(&mut self) -> Option<()> {
         let Ok(msg) = tokio::time::timeout(PATIENCE, self.ws.next()).await else {
-            panic!("the server said nothing for 30 s; the terminals printed {:?}", self.output);
+            panic!(
+                "the server said nothing for 30 s; the terminals printed {:?}",
+                self.output
+            );
         };
         let msg = msg?;
         match msg.ok()? {
@@ -310,7 +313,8 @@ impl TestSocket {
     pub async fn run(&mut self, term: u16, command: &str) -> String {
         let n = MARKS.fetch_add(1, std::sync::atomic::Ordering::SeqCst) * 1000;
         let before = self.output.get(&term).map_or(0, String::len);
-        self.type_in(term, &format!("{command}; echo \"@@end-$(({n}+1))@@\"\r")).await;
+        self.type_in(term, &format!("{command}; echo \"@@end-$(({n}+1))@@\"\r"))
+            .await;
         let needle = format!("@@end-{}@@", n + 1);
         let text = self.wait_for_output(term, &needle).await;
         let tail = &text[before.min(text.len())..];

@@ -1,0 +1,259 @@
+//! Session lifecycle against the real engine: extending up to the maximum lifetime, idle
+//! sessions reclaimed, the per-client rate limit, flow control of a flooding terminal, and
+//! an engine that goes away and comes back (sessions that survived go on; lost ones end).
+
+mod common;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::{containers_labelled, TestServer, PATIENCE};
+use quai::runtime::DockerRuntime;
+use quai::Config;
+use quai_protocol::{ApiError, ClientMsg, EndReason, ErrorCode, ServerMsg, SessionInfo};
+use tokio::net::{UnixListener, UnixStream};
+
+#[tokio::test]
+async fn a_session_is_extended_up_to_its_maximum_lifetime() {
+    let server = TestServer::start_with("extend", |c| {
+        c.session_ttl = 600;
+        c.extend_step = 300;
+        c.max_lifetime = 1000;
+    })
+    .await;
+    let session = server.create_session().await;
+    let id = session.session.id.clone();
+    assert_eq!(
+        session.session.max_expires_at - session.session.created_at,
+        1000
+    );
+    let extend = || async {
+        server
+            .http
+            .post(server.url(&format!("/api/sessions/{id}/extend")))
+            .header("cookie", format!("quai_{id}={}", session.token))
+            .send()
+            .await
+            .unwrap()
+    };
+    let first: SessionInfo = extend().await.json().await.unwrap();
+    assert_eq!(first.expires_at, session.session.expires_at + 300);
+    let second: SessionInfo = extend().await.json().await.unwrap();
+    assert_eq!(second.expires_at, session.session.max_expires_at);
+    let third = extend().await;
+    assert_eq!(third.status(), 409);
+    let body: ApiError = third.json().await.unwrap();
+    assert_eq!(body.code, ErrorCode::ExtendLimit);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_session_nobody_has_open_is_reclaimed_after_the_idle_timeout() {
+    let server = TestServer::start_with("idle", |c| c.idle_timeout = 2).await;
+    let watched = server.create_session().await;
+    let mut socket = server.socket(&watched).await;
+    socket.hello().await;
+    let idle = server.create_session().await;
+    let id = idle.session.id.clone();
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while !containers_labelled("quai.session", &id).await.is_empty() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the idle session was never reclaimed"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    // The session with an open socket is still there.
+    assert_eq!(
+        containers_labelled("quai.session", &watched.session.id)
+            .await
+            .len(),
+        1
+    );
+    socket.send(&ClientMsg::Ping { nonce: 5 }).await;
+    assert_eq!(
+        socket
+            .next_message(|m| matches!(m, ServerMsg::Pong { .. }))
+            .await,
+        ServerMsg::Pong { nonce: 5 }
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn one_client_cannot_create_sessions_faster_than_the_rate_limit() {
+    let server = TestServer::start_with("ratelimit", |c| c.create_per_minute = 2).await;
+    server.create_session().await;
+    server.create_session().await;
+    let third = server
+        .http
+        .post(server.url("/api/sessions"))
+        .json(&serde_json::json!({"profile": "shell"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(third.status(), 429);
+    let body: ApiError = third.json().await.unwrap();
+    assert_eq!(body.code, ErrorCode::RateLimited);
+    assert!(body.retry_after_secs.is_some_and(|s| s <= 60), "{body:?}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_flooding_terminal_pauses_until_the_browser_catches_up_and_ctrl_c_stops_it() {
+    let server = TestServer::start("flood").await;
+    let session = server.create_session().await;
+    let mut socket = server.socket(&session).await;
+    socket.hello().await;
+    socket.open_shell(1).await;
+    // This browser acknowledges: it takes part in flow control from now on.
+    socket.send(&ClientMsg::Ack { term: 1, bytes: 0 }).await;
+    socket.type_in(1, "yes flood-line\r").await;
+    // Read until the terminal goes quiet: it must stop near the high-water mark.
+    let mut received = 0usize;
+    loop {
+        let before = socket.output.get(&1).map_or(0, String::len);
+        match tokio::time::timeout(Duration::from_secs(2), socket.read_one()).await {
+            Ok(Some(())) => {}
+            Ok(None) => panic!("the socket closed"),
+            Err(_) => break,
+        }
+        received += socket.output.get(&1).map_or(0, String::len) - before;
+        assert!(
+            received < 4 * 1024 * 1024,
+            "the flood was not paused: {received} bytes without an ack"
+        );
+    }
+    assert!(
+        received > 64 * 1024,
+        "the flood never started: {received} bytes"
+    );
+    socket.type_in(1, "\x03").await;
+    // Acknowledge everything from now on, as the browser does while it writes.
+    let mut acked = 0u64;
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let opened = socket.output.get(&1).map_or(0, String::len) as u64;
+        if opened > acked {
+            acked = opened;
+            socket
+                .send(&ClientMsg::Ack {
+                    term: 1,
+                    bytes: acked,
+                })
+                .await;
+        }
+        if socket.output.get(&1).is_some_and(|t| t.contains("done-42")) {
+            break;
+        }
+        if socket.output.get(&1).is_some_and(|t| t.ends_with("# ")) {
+            socket.type_in(1, "echo done-$((6*7))\r").await;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the shell never came back after Ctrl-C"
+        );
+        let _ = tokio::time::timeout(Duration::from_secs(1), socket.read_one()).await;
+    }
+    server.stop().await;
+}
+
+/// A stand-in for the engine's socket that forwards to the real one until it is stopped.
+struct EngineProxy {
+    path: PathBuf,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl EngineProxy {
+    fn start(path: PathBuf) -> Self {
+        let _ = std::fs::remove_file(&path);
+        let listener = UnixListener::bind(&path).unwrap();
+        let task = tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    if let Ok(mut engine) = UnixStream::connect("/var/run/docker.sock").await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut engine).await;
+                    }
+                });
+            }
+        });
+        EngineProxy { path, task }
+    }
+
+    fn stop(self) {
+        self.task.abort();
+        let _ = std::fs::remove_file(&self.path);
+        // Connections refused from now on, as from a dead daemon.
+        std::fs::write(&self.path, b"").unwrap();
+    }
+}
+
+#[tokio::test]
+async fn when_the_engine_comes_back_lost_sessions_end_and_the_others_go_on() {
+    let instance = common::unique_instance("engine");
+    let path = std::env::temp_dir().join(format!("{instance}.sock"));
+    let proxy = EngineProxy::start(path.clone());
+    let runtime =
+        Arc::new(DockerRuntime::connect_socket(path.to_str().unwrap(), &instance).unwrap());
+    let server = TestServer::start_on(Config::for_tests(&instance), runtime).await;
+    let kept = server.create_session().await;
+    let lost = server.create_session().await;
+    let mut kept_socket = server.socket(&kept).await;
+    kept_socket.hello().await;
+    kept_socket.open_shell(1).await;
+    let mut lost_socket = server.socket(&lost).await;
+    lost_socket.hello().await;
+
+    proxy.stop();
+    let warning = kept_socket
+        .next_message(|m| matches!(m, ServerMsg::Error { .. }))
+        .await;
+    assert!(
+        matches!(
+            warning,
+            ServerMsg::Error {
+                code: ErrorCode::RuntimeUnavailable,
+                ..
+            }
+        ),
+        "{warning:?}"
+    );
+    // While the engine is out of reach, one session's container disappears.
+    let docker = bollard::Docker::connect_with_defaults().unwrap();
+    for id in containers_labelled("quai.session", &lost.session.id).await {
+        docker
+            .remove_container(
+                &id,
+                Some(bollard::container::RemoveContainerOptions {
+                    force: true,
+                    ..Default::default()
+                }),
+            )
+            .await
+            .unwrap();
+    }
+    let proxy = EngineProxy::start(path.clone());
+
+    let ended = lost_socket
+        .next_message(|m| matches!(m, ServerMsg::SessionEnded { .. }))
+        .await;
+    assert_eq!(
+        ended,
+        ServerMsg::SessionEnded {
+            reason: EndReason::Lost
+        }
+    );
+    let back = kept_socket
+        .next_message(|m| matches!(m, ServerMsg::Notice { .. }))
+        .await;
+    assert!(
+        matches!(back, ServerMsg::Notice { ref message } if message.contains("back")),
+        "{back:?}"
+    );
+    kept_socket.type_in(1, "echo survived-$((3*3))\r").await;
+    kept_socket.wait_for_output(1, "survived-9").await;
+    server.stop().await;
+    proxy.stop();
+    let _ = std::fs::remove_file(path);
+}
