@@ -2,13 +2,16 @@
 //! the REST API and one WebSocket per session, with xterm.js terminals.
 //!
 //! `app` routes to `pages`; pages are built from `components`; `services` do the I/O;
-//! `state` is the playground's reducer; `xterm` binds xterm.js.
+//! `state` is the playground's reducer, `workspace` its nodes and terminals, `context` what
+//! its components share; `xterm` binds xterm.js.
 
 pub mod app;
 pub mod components;
+pub mod context;
 pub mod pages;
 pub mod services;
 pub mod state;
+pub mod workspace;
 pub mod xterm;
 
 /// Entry point: wasm-bindgen calls it when `init()` in index.html has loaded the module.

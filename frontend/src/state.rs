@@ -1,11 +1,14 @@
-//! What the playground page shows, as a reducer: the connection status, the notices (error
-//! and warning banners), when the session expires and whether it has ended. The socket
-//! driver and the page's buttons dispatch `Action`s; nothing here touches the browser.
+//! What the playground page shows, as a reducer: the connection status, the notices (error,
+//! warning and information banners), the session as the server last told it (profile,
+//! nodes and terminals in a `Workspace`, when it expires), and whether it has ended. The
+//! socket driver and the page's buttons dispatch `Action`s; nothing here touches the browser.
 
 use std::rc::Rc;
 
-use quai_protocol::EndReason;
+use quai_protocol::{EndReason, Profile, SessionInfo};
 use yew::Reducible;
+
+use crate::workspace::Workspace;
 
 /// State of the session socket as the top bar shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +75,8 @@ impl Ended {
 pub enum Level {
     Error,
     Warning,
+    /// Something worth knowing that is not a problem (`Notice` from the server).
+    Info,
 }
 
 /// A dismissable banner.
@@ -87,9 +92,29 @@ pub struct PlaygroundState {
     pub conn: Conn,
     /// Unix time (seconds, browser clock) when the session ends.
     pub expires_at: Option<u64>,
+    /// The session as the server last described it; `None` until it is loaded.
+    pub session: Option<SessionFacts>,
+    pub workspace: Workspace,
     pub notices: Vec<Notice>,
     pub ended: Option<Ended>,
     next_id: u32,
+}
+
+/// What the page needs of a `SessionInfo` besides its nodes and terminals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionFacts {
+    pub profile: Profile,
+    pub max_nodes: u8,
+    /// Server time (seconds) when the session ends, and the latest extending may reach.
+    pub expires_at: u64,
+    pub max_expires_at: u64,
+}
+
+impl SessionFacts {
+    /// Whether "Extend" can add time.
+    pub fn can_extend(&self) -> bool {
+        self.expires_at < self.max_expires_at
+    }
 }
 
 impl Default for PlaygroundState {
@@ -97,6 +122,8 @@ impl Default for PlaygroundState {
         PlaygroundState {
             conn: Conn::Connecting,
             expires_at: None,
+            session: None,
+            workspace: Workspace::default(),
             notices: Vec::new(),
             ended: None,
             next_id: 1,
@@ -107,8 +134,17 @@ impl Default for PlaygroundState {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     Conn(Conn),
-    /// The session's end as `SessionInfo` tells it.
-    ExpiresAt(u64),
+    /// The session as the server describes it (loaded, `Hello`, `SessionUpdated`, extended).
+    Session(SessionInfo),
+    /// This page added a node: its tab is shown.
+    NodeAdded(String),
+    /// A node is gone, with its terminals.
+    NodeRemoved(String),
+    SelectNode(String),
+    SelectTerm(u16),
+    /// A new terminal on this node.
+    OpenTerm(String),
+    CloseTerm(u16),
     /// The server warned that the session ends in `seconds_left`, `now` being the browser's
     /// clock: the countdown follows the server from then on.
     Expiring {
@@ -116,6 +152,8 @@ pub enum Action {
         now: u64,
     },
     Error(String),
+    /// Information from the server, not a problem.
+    Info(String),
     Dismiss(u32),
     Ended(Ended),
 }
@@ -134,12 +172,37 @@ impl Reducible for PlaygroundState {
                     conn
                 };
             }
-            Action::ExpiresAt(at) => next.expires_at = Some(at),
+            Action::Session(info) => {
+                let later = next
+                    .session
+                    .is_some_and(|facts| info.expires_at > facts.expires_at);
+                if later {
+                    // The session was extended: the expiry warning no longer holds.
+                    next.notices.retain(|n| n.level != Level::Warning);
+                }
+                next.expires_at = Some(info.expires_at);
+                next.session = Some(SessionFacts {
+                    profile: info.profile,
+                    max_nodes: info.max_nodes,
+                    expires_at: info.expires_at,
+                    max_expires_at: info.max_expires_at,
+                });
+                next.workspace.sync(&info);
+            }
+            Action::NodeAdded(name) => next.workspace.add_node(&name),
+            Action::NodeRemoved(name) => next.workspace.remove_node(&name),
+            Action::SelectNode(name) => next.workspace.select_node(&name),
+            Action::SelectTerm(term) => next.workspace.select_term(term),
+            Action::OpenTerm(node) => {
+                next.workspace.open_term(&node);
+            }
+            Action::CloseTerm(term) => next.workspace.close_term(term),
             Action::Expiring { seconds_left, now } => {
                 next.expires_at = Some(now + seconds_left);
                 next.push(Level::Warning, expiring_sentence(seconds_left));
             }
             Action::Error(text) => next.push(Level::Error, text),
+            Action::Info(text) => next.push(Level::Info, text),
             Action::Dismiss(id) => next.notices.retain(|n| n.id != id),
             Action::Ended(ended) => {
                 if next.ended.is_none() {
@@ -202,12 +265,27 @@ mod tests {
         (*state).clone()
     }
 
+    fn info(expires_at: u64, max_expires_at: u64) -> SessionInfo {
+        SessionInfo {
+            id: "ab".repeat(16),
+            created_at: 0,
+            expires_at,
+            max_expires_at,
+            profile: Profile::Shell,
+            max_nodes: 5,
+            nodes: vec![quai_protocol::NodeInfo {
+                name: "node1".into(),
+            }],
+            terminals: Vec::new(),
+        }
+    }
+
     #[test]
     fn expiring_sets_the_countdown_from_the_server_and_warns_once() {
         let s = apply(
             PlaygroundState::default(),
             [
-                Action::ExpiresAt(5000),
+                Action::Session(info(5000, 9000)),
                 Action::Expiring {
                     seconds_left: 600,
                     now: 1000,
@@ -233,6 +311,30 @@ mod tests {
         assert!(expiring_sentence(75).contains("in 1 minute;"));
         assert!(expiring_sentence(30).contains("in 30 seconds"));
         assert!(expiring_sentence(1).contains("in 1 second;"));
+    }
+
+    #[test]
+    fn extending_clears_the_expiry_warning_and_stops_at_the_maximum() {
+        let s = apply(
+            PlaygroundState::default(),
+            [
+                Action::Session(info(1600, 3400)),
+                Action::Expiring {
+                    seconds_left: 600,
+                    now: 1000,
+                },
+                Action::Info("The container engine is back.".into()),
+            ],
+        );
+        assert!(s.session.unwrap().can_extend());
+        assert_eq!(s.notices.len(), 2);
+        let s = apply(s, [Action::Session(info(3400, 3400))]);
+        assert_eq!(s.expires_at, Some(3400));
+        assert!(!s.session.unwrap().can_extend());
+        assert_eq!(s.notices.len(), 1);
+        assert_eq!(s.notices[0].level, Level::Info);
+        assert_eq!(s.session.unwrap().profile, Profile::Shell);
+        assert_eq!(s.workspace.visible(), Some(1));
     }
 
     #[test]

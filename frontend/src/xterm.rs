@@ -25,7 +25,19 @@ extern "C" {
     #[wasm_bindgen(method, js_name = write)]
     fn write_bytes(this: &Terminal, data: &Uint8Array);
     #[wasm_bindgen(method, js_name = write)]
+    fn write_bytes_then(this: &Terminal, data: &Uint8Array, callback: &Function);
+    #[wasm_bindgen(method, js_name = write)]
     fn write_str(this: &Terminal, data: &str);
+    #[wasm_bindgen(method, getter)]
+    fn options(this: &Terminal) -> JsValue;
+    #[wasm_bindgen(method, js_name = attachCustomKeyEventHandler)]
+    fn attach_custom_key_event_handler(this: &Terminal, handler: &Function);
+    #[wasm_bindgen(method, js_name = hasSelection)]
+    fn has_selection(this: &Terminal) -> bool;
+    #[wasm_bindgen(method, js_name = getSelection)]
+    fn get_selection(this: &Terminal) -> String;
+    #[wasm_bindgen(method)]
+    fn paste(this: &Terminal, data: &str);
     #[wasm_bindgen(method)]
     fn reset(this: &Terminal);
     #[wasm_bindgen(method)]
@@ -96,13 +108,13 @@ impl Renderer {
     }
 }
 
-/// The options every Quai terminal starts with: readable monospace, generous scrollback
-/// and a dark theme that matches `style.css`.
-pub fn default_options() -> serde_json::Value {
+/// The options every Quai terminal starts with: readable monospace at `font_size` pixels,
+/// generous scrollback and a dark theme that matches `style.css`.
+pub fn default_options(font_size: u8) -> serde_json::Value {
     serde_json::json!({
         "cursorBlink": true,
         "fontFamily": "ui-monospace, 'SFMono-Regular', 'Cascadia Mono', 'DejaVu Sans Mono', Menlo, Consolas, 'Liberation Mono', monospace",
-        "fontSize": 14,
+        "fontSize": font_size,
         "lineHeight": 1.15,
         "scrollback": 5000,
         "allowProposedApi": false,
@@ -134,6 +146,9 @@ pub fn default_options() -> serde_json::Value {
 
 type Listener = (Closure<dyn FnMut(JsValue)>, Disposable);
 
+/// A custom key event handler: `false` keeps the key from xterm.js.
+type KeyHandler = Closure<dyn FnMut(web_sys::KeyboardEvent) -> bool>;
+
 /// The loaded webgl addon with its context-loss listener.
 type WebglRenderer = (Webgl, Closure<dyn FnMut(JsValue)>, Disposable);
 
@@ -144,14 +159,15 @@ pub struct Xterm {
     fit: Fit,
     renderer: Renderer,
     listeners: std::cell::RefCell<Vec<Listener>>,
+    key_handler: std::cell::RefCell<Option<KeyHandler>>,
     _webgl: Option<WebglRenderer>,
 }
 
 impl Xterm {
-    /// Creates a terminal inside `parent`, loads its addons and fits it to the parent.
-    /// Fails when xterm.js or its fit addon did not load.
-    pub fn open(parent: &HtmlElement) -> Result<Xterm, JsValue> {
-        let options = js_sys::JSON::parse(&default_options().to_string())?;
+    /// Creates a terminal inside `parent` with `font_size` pixel text, loads its addons and
+    /// fits it to the parent. Fails when xterm.js or its fit addon did not load.
+    pub fn open(parent: &HtmlElement, font_size: u8) -> Result<Xterm, JsValue> {
+        let options = js_sys::JSON::parse(&default_options(font_size).to_string())?;
         let term = Terminal::new(&options)?;
         let fit = Fit::new()?;
         term.load_addon(&fit);
@@ -171,6 +187,7 @@ impl Xterm {
             fit,
             renderer,
             listeners: Default::default(),
+            key_handler: Default::default(),
             _webgl: webgl,
         };
         xterm.fit();
@@ -201,6 +218,13 @@ impl Xterm {
         self.term.write_bytes(data);
     }
 
+    /// Writes terminal output and calls `written` once xterm.js has processed it (flow
+    /// control acknowledges only what the page has really shown).
+    pub fn write_then(&self, data: &Uint8Array, written: impl FnOnce() + 'static) {
+        let callback = Closure::once_into_js(written);
+        self.term.write_bytes_then(data, callback.unchecked_ref());
+    }
+
     pub fn write_text(&self, text: &str) {
         self.term.write_str(text);
     }
@@ -212,6 +236,34 @@ impl Xterm {
 
     pub fn focus(&self) {
         self.term.focus();
+    }
+
+    /// Changes the font size (the caller refits).
+    pub fn set_font_size(&self, size: u8) {
+        let _ = js_sys::Reflect::set(&self.term.options(), &"fontSize".into(), &size.into());
+    }
+
+    /// The selected text, if any.
+    pub fn selection(&self) -> Option<String> {
+        if self.term.has_selection() {
+            Some(self.term.get_selection()).filter(|s| !s.is_empty())
+        } else {
+            None
+        }
+    }
+
+    /// Types `text` into the terminal as a paste (bracketed when the shell asked for it).
+    pub fn paste(&self, text: &str) {
+        self.term.paste(text);
+    }
+
+    /// Lets `f` see every key event first; xterm.js ignores those for which it returns
+    /// `false`. Replaces the previous handler.
+    pub fn on_key(&self, f: impl FnMut(web_sys::KeyboardEvent) -> bool + 'static) {
+        let closure = KeyHandler::new(f);
+        self.term
+            .attach_custom_key_event_handler(closure.as_ref().unchecked_ref());
+        self.key_handler.replace(Some(closure));
     }
 
     /// Calls `f` with what the user types or pastes (a UTF-8 string).

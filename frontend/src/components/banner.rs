@@ -1,4 +1,5 @@
-//! A dismissable banner for errors and warnings (`data-test-id="error-banner"` by default).
+//! A dismissable banner for errors, warnings and information (`data-test-id="error-banner"`
+//! by default), with room for a button after its sentence (the expiry warning's "Extend").
 
 use yew::prelude::*;
 
@@ -14,6 +15,9 @@ pub struct BannerProps {
     /// Shows a close button when set.
     #[prop_or_default]
     pub on_dismiss: Option<Callback<()>>,
+    /// Shown after the sentence (an action such as "Extend").
+    #[prop_or_default]
+    pub children: Html,
 }
 
 #[function_component(Banner)]
@@ -21,6 +25,7 @@ pub fn banner(props: &BannerProps) -> Html {
     let (class, role) = match props.level {
         Level::Error => ("banner banner-error", "alert"),
         Level::Warning => ("banner banner-warning", "status"),
+        Level::Info => ("banner banner-info", "status"),
     };
     let dismiss = props.on_dismiss.clone().map(|cb| {
         html! {
@@ -32,6 +37,7 @@ pub fn banner(props: &BannerProps) -> Html {
     html! {
         <div class={class} role={role} data-test-id={props.test_id.clone()}>
             <span class="banner-text">{ props.text.clone() }</span>
+            { props.children.clone() }
             { for dismiss }
         </div>
     }

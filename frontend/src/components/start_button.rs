@@ -1,6 +1,8 @@
-//! The "Start a playground" button: creates a session, then goes to its page; shows
-//! "Starting…" meanwhile and a banner when the server says no.
+//! The "Start a playground" button: creates a session of a profile, then goes to its page;
+//! shows "Starting…" meanwhile, and a banner when the server says no (or, when the
+//! playground is full and the page asked for it, tells the page through `on_full`).
 
+use quai_protocol::Profile;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
@@ -14,6 +16,12 @@ pub struct StartButtonProps {
     pub test_id: AttrValue,
     #[prop_or_else(|| AttrValue::from("button button-primary"))]
     pub class: AttrValue,
+    #[prop_or_default]
+    pub profile: Profile,
+    /// Called with the seconds until a place frees up (when known) if the playground is
+    /// full, instead of showing a banner.
+    #[prop_or_default]
+    pub on_full: Option<Callback<Option<u64>>>,
 }
 
 #[function_component(StartButton)]
@@ -24,6 +32,7 @@ pub fn start_button(props: &StartButtonProps) -> Html {
 
     let onclick = {
         let (busy, error) = (busy.clone(), error.clone());
+        let (profile, on_full) = (props.profile, props.on_full.clone());
         Callback::from(move |_: MouseEvent| {
             if *busy {
                 return;
@@ -31,8 +40,9 @@ pub fn start_button(props: &StartButtonProps) -> Html {
             busy.set(true);
             error.set(None);
             let (busy, error, navigator) = (busy.clone(), error.clone(), navigator.clone());
+            let on_full = on_full.clone();
             wasm_bindgen_futures::spawn_local(async move {
-                match api::create_session().await {
+                match api::create_session(profile).await {
                     Ok(created) => {
                         if let Some(navigator) = navigator {
                             navigator.push(&Route::Playground {
@@ -41,8 +51,11 @@ pub fn start_button(props: &StartButtonProps) -> Html {
                         }
                     }
                     Err(failure) => {
-                        error.set(Some(failure.sentence()));
                         busy.set(false);
+                        match (failure.capacity(), on_full) {
+                            (Some(retry_after), Some(on_full)) => on_full.emit(retry_after),
+                            _ => error.set(Some(failure.sentence())),
+                        }
                     }
                 }
             });

@@ -1,25 +1,26 @@
-//! A playground session (`/s/{id}`): loads the session, then shows the top bar (id,
-//! countdown, connection status, "End session"), the banners and the terminal of node1,
-//! all fed by one `SessionLink`; or the "session ended" panel.
+//! A playground session (`/s/{id}`): loads the session, then shows the top bar (id, profile,
+//! countdown, Extend, connection status, "End session"), the banners, the node tabs with the
+//! font size control, and the selected node's terminals as sub-tabs over their xterm.js
+//! views, all fed by one `SessionLink`; or the "session ended" panel.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::rc::Rc;
 
-use quai_protocol::SessionInfo;
 use yew::prelude::*;
 
 use crate::components::banner::Banner;
 use crate::components::countdown::Countdown;
 use crate::components::ended::EndedPanel;
+use crate::components::font_size::FontSize;
+use crate::components::lifecycle::{ExtendButton, ProfileBadge};
+use crate::components::node_tabs::NodeTabs;
+use crate::components::term_tabs::TermTabs;
 use crate::components::terminal::TerminalView;
-use crate::services::api;
+use crate::context::{LinkHandle, PlaygroundCtx};
 use crate::services::link::SessionLink;
+use crate::services::{api, prefs};
 use crate::state::{Action, Conn, Ended, Level, PlaygroundState};
 use crate::xterm::Xterm;
-
-/// The terminal and node every playground opens first.
-const FIRST_TERM: u16 = 1;
-const FIRST_NODE: &str = "node1";
 
 #[derive(Properties, PartialEq)]
 pub struct PlaygroundProps {
@@ -30,7 +31,7 @@ pub struct PlaygroundProps {
 #[derive(Debug, Clone, PartialEq)]
 enum Load {
     Loading,
-    Ready(SessionInfo),
+    Ready,
     /// The session could not be read (not a 404): the sentence to show.
     Failed(String),
 }
@@ -40,8 +41,9 @@ pub fn playground(props: &PlaygroundProps) -> Html {
     let state = use_reducer(PlaygroundState::default);
     let load = use_state(|| Load::Loading);
     let retries = use_state(|| 0u32);
-    let link: Rc<RefCell<Option<SessionLink>>> = use_mut_ref(|| None);
+    let link = (*use_state(LinkHandle::default)).clone();
     let ending = use_state(|| false);
+    let font_size = use_state(prefs::font_size);
 
     // Load the session, then connect its socket; drop the socket when the page goes.
     {
@@ -58,10 +60,10 @@ pub fn playground(props: &PlaygroundProps) -> Html {
                     }
                     match result {
                         Ok(info) => {
-                            dispatch.dispatch(Action::ExpiresAt(info.expires_at));
+                            dispatch.dispatch(Action::Session(info));
                             let to_state = Callback::from(move |action| dispatch.dispatch(action));
-                            *link.borrow_mut() = Some(SessionLink::connect(&id, to_state));
-                            load.set(Load::Ready(info));
+                            link.set(Some(SessionLink::connect(&id, to_state)));
+                            load.set(Load::Ready);
                         }
                         Err(failure) if failure.is_not_found() => {
                             dispatch.dispatch(Action::Ended(Ended::NotFound));
@@ -73,45 +75,38 @@ pub fn playground(props: &PlaygroundProps) -> Html {
             }
             move || {
                 gone.set(true);
-                link.borrow_mut().take();
+                link.set(None);
             }
         });
     }
 
-    let on_ready = {
+    // The link forgets terminals the page no longer has (closed, or on a removed node).
+    {
         let link = link.clone();
-        Callback::from(move |xterm: Rc<Xterm>| {
-            if let Some(link) = link.borrow().as_ref() {
-                link.attach(FIRST_TERM, FIRST_NODE, xterm);
-            }
-        })
+        let terms: Vec<u16> = state.workspace.terms.iter().map(|t| t.term).collect();
+        use_effect_with(terms, move |terms| link.with(|l| l.keep_only(terms)));
+    }
+
+    let ctx = PlaygroundCtx {
+        id: props.id.clone(),
+        dispatch: state.dispatcher(),
+        link: link.clone(),
     };
 
     let on_end = {
-        let (id, link, dispatch, ending) = (
-            props.id.clone(),
-            link.clone(),
-            state.dispatcher(),
-            ending.clone(),
-        );
+        let (ctx, ending) = (ctx.clone(), ending.clone());
         Callback::from(move |_: MouseEvent| {
             if *ending {
                 return;
             }
             ending.set(true);
-            let (id, link, dispatch, ending) =
-                (id.clone(), link.clone(), dispatch.clone(), ending.clone());
+            let (ctx, ending) = (ctx.clone(), ending.clone());
             wasm_bindgen_futures::spawn_local(async move {
-                match api::end_session(&id).await {
-                    Ok(()) => end_here(&link, &dispatch, Ended::ByUser),
-                    Err(failure) if failure.is_not_found() => {
-                        end_here(&link, &dispatch, Ended::NotFound)
-                    }
+                match api::end_session(&ctx.id).await {
+                    Ok(()) => end_here(&ctx, Ended::ByUser),
+                    Err(failure) if failure.is_not_found() => end_here(&ctx, Ended::NotFound),
                     Err(failure) => {
-                        dispatch.dispatch(Action::Error(format!(
-                            "The session could not be ended: {}",
-                            failure.sentence()
-                        )));
+                        ctx.failed("The session could not be ended", failure.sentence());
                         ending.set(false);
                     }
                 }
@@ -119,6 +114,9 @@ pub fn playground(props: &PlaygroundProps) -> Html {
         })
     };
 
+    let ended = state.ended;
+    let frozen = ended.is_some();
+    let can_extend = state.session.is_some_and(|s| s.can_extend());
     let dismiss = {
         let dispatch = state.dispatcher();
         move |id: u32| {
@@ -127,23 +125,27 @@ pub fn playground(props: &PlaygroundProps) -> Html {
         }
     };
     let banners = state.notices.iter().map(|notice| {
-        let test_id = if notice.level == Level::Warning {
-            "expiring-banner"
-        } else {
-            "error-banner"
+        let test_id = match notice.level {
+            Level::Warning => "expiring-banner",
+            Level::Error => "error-banner",
+            Level::Info => "info-banner",
         };
         html! {
             <Banner key={notice.id} text={notice.text.clone()} level={notice.level}
-                test_id={test_id} on_dismiss={dismiss(notice.id)} />
+                test_id={test_id} on_dismiss={dismiss(notice.id)}>
+                if notice.level == Level::Warning && can_extend {
+                    <ExtendButton can_extend={can_extend} test_id="banner-extend" class="button button-small" {frozen} />
+                }
+            </Banner>
         }
     });
 
-    let conn = if matches!(*load, Load::Ready(_)) || state.ended.is_some() {
+    let ready = *load == Load::Ready && state.session.is_some();
+    let conn = if ready || frozen {
         state.conn
     } else {
         Conn::Connecting
     };
-    let ended = state.ended;
     let placeholder = match (&*load, ended) {
         (Load::Loading, None) => html! {
             <div class="placeholder" data-test-id="loading">{ "Opening the session…" }</div>
@@ -162,72 +164,129 @@ pub fn playground(props: &PlaygroundProps) -> Html {
         }
         _ => html! {},
     };
+    let on_font = {
+        let font_size = font_size.clone();
+        Callback::from(move |size: u8| {
+            prefs::set_font_size(size);
+            font_size.set(size);
+        })
+    };
+    let workspace = if ready {
+        let pane = Pane {
+            state: &state,
+            font_size: *font_size,
+            link: &link,
+            reconnecting: conn == Conn::Reconnecting,
+        };
+        html! {
+            <>
+                <div class="workspace-bar">
+                    <NodeTabs nodes={state.workspace.nodes.clone()} selected={state.workspace.node.clone()}
+                        max_nodes={state.session.map_or(1, |s| s.max_nodes)} {frozen} />
+                    <FontSize size={*font_size} on_change={on_font} />
+                </div>
+                { pane.view() }
+            </>
+        }
+    } else {
+        html! {}
+    };
 
     html! {
-        <div class="playground">
-            <header class="topbar">
-                <a class="brand-small" href="/" data-test-id="brand">{ "Quai" }</a>
-                <span class="session-id" data-test-id="session-id" title={props.id.clone()}>
-                    { short_id(&props.id) }
-                </span>
-                <span class="spacer" />
-                if ended.is_some() {
-                    <span class="countdown" data-test-id="countdown">{ "ended" }</span>
-                } else if let Some(expires_at) = state.expires_at {
-                    <Countdown expires_at={expires_at} />
-                }
-                <span class={classes!("status", format!("status-{}", conn_class(conn)))}
-                    data-test-id="connection-status" role="status">
-                    { conn.label() }
-                </span>
-                <button class="button button-danger" type="button" data-test-id="end-session"
-                    disabled={*ending || ended.is_some() || !matches!(*load, Load::Ready(_))} onclick={on_end}>
-                    { if *ending && ended.is_none() { "Ending…" } else { "End session" } }
-                </button>
-            </header>
-            <div class="banners">{ for banners }</div>
-            <main class="workspace">
-                { placeholder }
-                { terminal_pane(&load, &on_ready, conn == Conn::Reconnecting) }
-                // Over the terminal, so that its last output stays readable behind it.
-                if let Some(ended) = ended {
-                    <EndedPanel ended={ended} />
-                }
-            </main>
-        </div>
-    }
-}
-
-/// The tab bar and the terminal, once the session is loaded.
-fn terminal_pane(load: &Load, on_ready: &Callback<Rc<Xterm>>, reconnecting: bool) -> Html {
-    if !matches!(load, Load::Ready(_)) {
-        return html! {};
-    }
-    html! {
-        <>
-            <nav class="tabs" role="tablist">
-                <button class="tab tab-active" type="button" role="tab" aria-selected="true"
-                    data-test-id={format!("tab-{FIRST_NODE}")}>{ FIRST_NODE }</button>
-            </nav>
-            <div class="terminal-pane">
-                <TerminalView on_ready={on_ready.clone()} node={FIRST_NODE} />
-                if reconnecting {
-                    <div class="terminal-note" data-test-id="reconnecting" role="status">{ "Reconnecting…" }</div>
-                }
+        <ContextProvider<PlaygroundCtx> context={ctx}>
+            <div class="playground">
+                <header class="topbar">
+                    <a class="brand-small" href="/" data-test-id="brand">{ "Quai" }</a>
+                    <span class="session-id" data-test-id="session-id" title={props.id.clone()}>
+                        { short_id(&props.id) }
+                    </span>
+                    if let Some(session) = state.session {
+                        <ProfileBadge profile={session.profile} />
+                    }
+                    <span class="spacer" />
+                    if frozen {
+                        <span class="countdown" data-test-id="countdown">{ "ended" }</span>
+                    } else if let Some(expires_at) = state.expires_at {
+                        <Countdown expires_at={expires_at} />
+                    }
+                    if ready {
+                        <ExtendButton can_extend={can_extend} {frozen} />
+                    }
+                    <span class={classes!("status", format!("status-{}", conn_class(conn)))}
+                        data-test-id="connection-status" role="status">
+                        { conn.label() }
+                    </span>
+                    <button class="button button-danger" type="button" data-test-id="end-session"
+                        disabled={*ending || frozen || !ready} onclick={on_end}>
+                        { if *ending && !frozen { "Ending…" } else { "End session" } }
+                    </button>
+                </header>
+                <div class="banners">{ for banners }</div>
+                <main class="workspace">
+                    { placeholder }
+                    { workspace }
+                    // Over the terminal, so that its last output stays readable behind it.
+                    if let Some(ended) = ended {
+                        <EndedPanel ended={ended} />
+                    }
+                </main>
             </div>
-        </>
+        </ContextProvider<PlaygroundCtx>>
     }
 }
 
-fn end_here(
-    link: &Rc<RefCell<Option<SessionLink>>>,
-    dispatch: &UseReducerDispatcher<PlaygroundState>,
-    ended: Ended,
-) {
-    if let Some(link) = link.borrow().as_ref() {
-        link.close();
+/// The terminal pane: the selected node's sub-tabs over every terminal of the session (the
+/// hidden ones kept alive).
+struct Pane<'a> {
+    state: &'a PlaygroundState,
+    font_size: u8,
+    link: &'a LinkHandle,
+    reconnecting: bool,
+}
+
+impl Pane<'_> {
+    fn view(&self) -> Html {
+        let workspace = &self.state.workspace;
+        let visible = workspace.visible();
+        let frozen = self.state.ended.is_some();
+        let on_ready = {
+            let link = self.link.clone();
+            Callback::from(move |(term, node, xterm): (u16, AttrValue, Rc<Xterm>)| {
+                link.with(|l| l.attach(term, &node, xterm));
+            })
+        };
+        let on_shown = {
+            let link = self.link.clone();
+            Callback::from(move |term: u16| link.with(|l| l.shown(term)))
+        };
+        let views = workspace.terms.iter().map(|t| {
+            html! {
+                <TerminalView key={t.term} term={t.term} node={t.node.clone()} visible={visible == Some(t.term)}
+                    font_size={self.font_size} on_ready={on_ready.clone()} on_shown={on_shown.clone()} />
+            }
+        });
+        let subtabs = workspace.node.as_ref().map(|node| {
+            let terms: Vec<u16> = workspace.terms_of(node).map(|t| t.term).collect();
+            html! { <TermTabs node={node.clone()} {terms} {visible} {frozen} /> }
+        });
+        html! {
+            <div class="terminal-pane">
+                { for subtabs }
+                <div class="terminal-stack">
+                    // Keyed among themselves only: a terminal's xterm.js must follow its id.
+                    <>{ for views }</>
+                    if self.reconnecting {
+                        <div class="terminal-note" data-test-id="reconnecting" role="status">{ "Reconnecting…" }</div>
+                    }
+                </div>
+            </div>
+        }
     }
-    dispatch.dispatch(Action::Ended(ended));
+}
+
+fn end_here(ctx: &PlaygroundCtx, ended: Ended) {
+    ctx.link.with(|link| link.close());
+    ctx.dispatch(Action::Ended(ended));
 }
 
 fn conn_class(conn: Conn) -> &'static str {

@@ -2,7 +2,9 @@
 //! sentences the user reads when one fails.
 
 use gloo::net::http::{Request, Response};
-use quai_protocol::{ApiError, CreateSession, ErrorCode, SessionCreated, SessionInfo};
+use quai_protocol::{
+    ApiError, CreateSession, ErrorCode, NodeInfo, Profile, SessionCreated, SessionInfo,
+};
 use serde::de::DeserializeOwned;
 
 use crate::state::plural;
@@ -31,6 +33,16 @@ impl ApiFailure {
         }
     }
 
+    /// The playground is full: `Some(seconds until a place frees up, if known)`.
+    pub fn capacity(&self) -> Option<Option<u64>> {
+        match self {
+            ApiFailure::Status { error: Some(e), .. } if e.code == ErrorCode::Capacity => {
+                Some(e.retry_after_secs)
+            }
+            _ => None,
+        }
+    }
+
     /// One clear sentence for a banner.
     pub fn sentence(&self) -> String {
         match self {
@@ -51,16 +63,8 @@ impl ApiFailure {
 /// The sentence for an `ApiError` body: ours where we can say more, the server's otherwise.
 pub fn api_error_sentence(error: &ApiError) -> String {
     match (error.code, error.retry_after_secs) {
-        (ErrorCode::Capacity, Some(secs)) => {
-            let minutes = secs.div_ceil(60).max(1);
-            format!(
-                "The playground is full; about {} until a place frees up.",
-                plural(minutes, "minute")
-            )
-        }
-        (ErrorCode::Capacity, None) => {
-            "The playground is full; retry in a few minutes.".to_string()
-        }
+        (ErrorCode::Capacity, retry_after) => capacity_sentence(retry_after),
+        (ErrorCode::RateLimited, _) if !error.message.trim().is_empty() => error.message.clone(),
         (ErrorCode::RateLimited, Some(secs)) => {
             format!(
                 "Too many requests from your address; retry in {}.",
@@ -72,12 +76,46 @@ pub fn api_error_sentence(error: &ApiError) -> String {
     }
 }
 
-/// `POST /api/sessions {}`: a new playground.
-pub async fn create_session() -> Result<SessionCreated, ApiFailure> {
+/// "The playground is full — about 3 minutes until a place frees up."
+pub fn capacity_sentence(retry_after_secs: Option<u64>) -> String {
+    match retry_after_secs {
+        Some(secs) => format!(
+            "The playground is full — about {} until a place frees up.",
+            plural(secs.div_ceil(60).max(1), "minute")
+        ),
+        None => "The playground is full — retry in a few minutes.".to_string(),
+    }
+}
+
+/// `POST /api/sessions {profile}`: a new playground.
+pub async fn create_session(profile: Profile) -> Result<SessionCreated, ApiFailure> {
+    let body = CreateSession {
+        nodes: None,
+        profile: Some(profile),
+    };
     let request = Request::post("/api/sessions")
-        .json(&CreateSession::default())
+        .json(&body)
         .map_err(|_| ApiFailure::BadBody)?;
     parse(request.send().await).await
+}
+
+/// `POST /api/sessions/{id}/extend`: more time, up to the session's maximum.
+pub async fn extend_session(id: &str) -> Result<SessionInfo, ApiFailure> {
+    let path = format!("{}/extend", session_path(id));
+    parse(Request::post(&path).send().await).await
+}
+
+/// `POST /api/sessions/{id}/nodes`: one more node (the lowest free `nodeN`).
+pub async fn add_node(id: &str) -> Result<NodeInfo, ApiFailure> {
+    let path = format!("{}/nodes", session_path(id));
+    parse(Request::post(&path).send().await).await
+}
+
+/// `DELETE /api/sessions/{id}/nodes/{name}`: removes a node and its terminals.
+pub async fn remove_node(id: &str, name: &str) -> Result<(), ApiFailure> {
+    let name: String = name.chars().filter(char::is_ascii_alphanumeric).collect();
+    let path = format!("{}/nodes/{name}", session_path(id));
+    no_content(Request::delete(&path).send().await).await
 }
 
 /// `GET /api/sessions/{id}`.
@@ -87,15 +125,7 @@ pub async fn get_session(id: &str) -> Result<SessionInfo, ApiFailure> {
 
 /// `DELETE /api/sessions/{id}`: ends the session and removes its containers.
 pub async fn end_session(id: &str) -> Result<(), ApiFailure> {
-    let response = Request::delete(&session_path(id))
-        .send()
-        .await
-        .map_err(|_| ApiFailure::Network)?;
-    if response.ok() {
-        Ok(())
-    } else {
-        Err(failure(&response).await)
-    }
+    no_content(Request::delete(&session_path(id)).send().await).await
 }
 
 /// `/api/sessions/{id}`, with the id kept to the characters ids are made of.
@@ -115,6 +145,15 @@ async fn parse<T: DeserializeOwned>(
         return Err(failure(&response).await);
     }
     response.json::<T>().await.map_err(|_| ApiFailure::BadBody)
+}
+
+async fn no_content(sent: Result<Response, gloo::net::Error>) -> Result<(), ApiFailure> {
+    let response = sent.map_err(|_| ApiFailure::Network)?;
+    if response.ok() {
+        Ok(())
+    } else {
+        Err(failure(&response).await)
+    }
 }
 
 async fn failure(response: &Response) -> ApiFailure {
@@ -150,15 +189,15 @@ mod tests {
     fn capacity_says_how_many_minutes_rounded_up() {
         assert_eq!(
             status(ErrorCode::Capacity, "full", Some(121)).sentence(),
-            "The playground is full; about 3 minutes until a place frees up."
+            "The playground is full — about 3 minutes until a place frees up."
         );
         assert_eq!(
             status(ErrorCode::Capacity, "full", Some(20)).sentence(),
-            "The playground is full; about 1 minute until a place frees up."
+            "The playground is full — about 1 minute until a place frees up."
         );
         assert_eq!(
             status(ErrorCode::Capacity, "full", Some(600)).sentence(),
-            "The playground is full; about 10 minutes until a place frees up."
+            "The playground is full — about 10 minutes until a place frees up."
         );
     }
 
@@ -173,9 +212,19 @@ mod tests {
             status(ErrorCode::RuntimeUnavailable, msg, None).sentence(),
             msg
         );
-        assert!(status(ErrorCode::RateLimited, "slow down", Some(30))
+        assert_eq!(
+            status(ErrorCode::RateLimited, "slow down", Some(30)).sentence(),
+            "slow down"
+        );
+        assert!(status(ErrorCode::RateLimited, "", Some(30))
             .sentence()
             .contains("retry in 30 seconds"));
+        assert_eq!(
+            status(ErrorCode::Capacity, "full", Some(90)).capacity(),
+            Some(Some(90))
+        );
+        assert_eq!(ApiFailure::Network.capacity(), None);
+        assert!(capacity_sentence(None).contains("retry in a few minutes"));
         let bare = ApiFailure::Status {
             status: 502,
             error: None,

@@ -1,7 +1,8 @@
-//! Links one playground session's socket to its xterm.js terminals: (re)opens each
-//! terminal after every `Hello`, writes its output, sends keystrokes and resizes, reopens a
-//! shell that exited on the next key, and tells the page what it must show (connection
-//! status, warnings, the end of the session) as `state::Action`s.
+//! Links one playground session's socket to its xterm.js terminals: (re)opens every
+//! terminal after each `Hello`, writes their output and acknowledges what xterm.js has
+//! written (flow control, see `flow`), sends keystrokes and resizes, reopens a shell that
+//! exited on the next key, follows the session's nodes, and tells the page what it must
+//! show (connection status, the session, warnings, the end) as `state::Action`s.
 //!
 //! Terminals and the socket call back into the link synchronously, so no borrow of its
 //! state is held across a call into either of them or into `dispatch`.
@@ -10,16 +11,24 @@ use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::rc::{Rc, Weak};
 
-use quai_protocol::{ClientMsg, ErrorCode, ServerMsg, MAX_COLS, MAX_ROWS, MIN_COLS, MIN_ROWS};
+use gloo::timers::callback::Timeout;
+use quai_protocol::{
+    ClientMsg, ErrorCode, ServerMsg, SessionInfo, MAX_COLS, MAX_ROWS, MIN_COLS, MIN_ROWS,
+};
 use yew::Callback;
 
 use super::api;
+use super::flow::{AckCounter, ACK_DELAY_MS};
 use super::socket::{socket_url, SessionSocket, SocketEvent};
 use crate::state::{Action, Conn, Ended};
 use crate::xterm::Xterm;
 
 /// What xterm shows when the shell of a terminal ends.
 pub const EXITED_LINE: &str = "\r\n\x1b[2m[shell exited — press any key for a new one]\x1b[0m\r\n";
+
+/// RIS, "reset to initial state": written in line with the output, so that output still
+/// queued in xterm.js from before a re-attach is cleared too, before the replay.
+const FULL_RESET: &str = "\x1bc";
 
 /// The link of one session; dropping it closes the socket.
 pub struct SessionLink {
@@ -35,17 +44,22 @@ struct Inner {
     ready: Cell<bool>,
     /// A `GET` to learn whether the session still exists is under way.
     checking: Cell<bool>,
+    /// Sends the acknowledgements owed, `ACK_DELAY_MS` after the first one fell due.
+    ack_timer: RefCell<Option<Timeout>>,
 }
 
 struct Slot {
     node: String,
     xterm: Rc<Xterm>,
     phase: Phase,
+    flow: AckCounter,
+    /// Bumped on every `TerminalOpened`: writes queued before it count for nothing.
+    generation: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
-    /// Not attached on the current socket (yet).
+    /// Not attached on the current socket (yet), or held while its node is being removed.
     Closed,
     /// `OpenTerminal` sent, `TerminalOpened` not yet received.
     Opening,
@@ -64,6 +78,7 @@ impl SessionLink {
             terms: RefCell::new(BTreeMap::new()),
             ready: Cell::new(false),
             checking: Cell::new(false),
+            ack_timer: RefCell::new(None),
         });
         let location = gloo::utils::window().location();
         let url = socket_url(
@@ -90,10 +105,9 @@ impl SessionLink {
         xterm.on_binary(with(weak.clone(), move |inner, data: Vec<u8>| {
             inner.input(term, &data)
         }));
-        let on_resize = with(weak, move |inner, (cols, rows)| {
+        let mut on_resize = with(weak, move |inner, (cols, rows)| {
             inner.resized(term, cols, rows)
         });
-        let mut on_resize = on_resize;
         xterm.on_resize(move |cols, rows| on_resize((cols, rows)));
         self.inner.terms.borrow_mut().insert(
             term,
@@ -101,10 +115,75 @@ impl SessionLink {
                 node: node.to_string(),
                 xterm,
                 phase: Phase::Closed,
+                flow: AckCounter::default(),
+                generation: 0,
             },
         );
         if self.inner.ready.get() {
             self.inner.open_term(term);
+        }
+    }
+
+    /// Forgets the terminals the page no longer shows (their node was removed).
+    pub fn keep_only(&self, terms: &[u16]) {
+        self.inner
+            .terms
+            .borrow_mut()
+            .retain(|term, _| terms.contains(term));
+    }
+
+    /// Ends terminal `term`: its shell is killed and the link forgets it.
+    pub fn close_terminal(&self, term: u16) {
+        let slot = self.inner.terms.borrow_mut().remove(&term);
+        if slot.is_some() {
+            self.inner.send(&ClientMsg::CloseTerminal { term });
+        }
+    }
+
+    /// Terminal `term` has just been shown: fit it to its box, tell the server its size
+    /// (it may have changed while hidden) and give it the keyboard.
+    pub fn shown(&self, term: u16) {
+        let Some((xterm, phase)) = self
+            .inner
+            .terms
+            .borrow()
+            .get(&term)
+            .map(|slot| (slot.xterm.clone(), slot.phase))
+        else {
+            return;
+        };
+        xterm.fit();
+        if matches!(phase, Phase::Open | Phase::Opening) {
+            let (cols, rows) = clamp_size(xterm.cols(), xterm.rows());
+            self.inner.send(&ClientMsg::Resize { term, cols, rows });
+        }
+        xterm.focus();
+    }
+
+    /// Stops using the terminals of `node` (no input, no acknowledgements) while the
+    /// server removes it.
+    pub fn hold_node(&self, node: &str) {
+        for slot in self.inner.terms.borrow_mut().values_mut() {
+            if slot.node == node && slot.phase != Phase::Exited {
+                slot.phase = Phase::Closed;
+            }
+        }
+    }
+
+    /// The node was not removed after all: its terminals are attached again.
+    pub fn release_node(&self, node: &str) {
+        let held: Vec<u16> = self
+            .inner
+            .terms
+            .borrow()
+            .iter()
+            .filter(|(_, slot)| slot.node == node && slot.phase == Phase::Closed)
+            .map(|(term, _)| *term)
+            .collect();
+        if self.inner.ready.get() {
+            for term in held {
+                self.inner.open_term(term);
+            }
         }
     }
 
@@ -120,7 +199,8 @@ impl Inner {
             SocketEvent::Ready(session) => {
                 self.ready.set(true);
                 self.dispatch.emit(Action::Conn(Conn::Connected));
-                self.dispatch.emit(Action::ExpiresAt(session.expires_at));
+                // Terminals of nodes removed meanwhile are not reopened.
+                self.follow(session);
                 let terms: Vec<u16> = self
                     .terms
                     .borrow()
@@ -132,11 +212,7 @@ impl Inner {
                     self.open_term(term);
                 }
             }
-            SocketEvent::Output { term, data } => {
-                if let Some(xterm) = self.xterm(term) {
-                    xterm.write(&data);
-                }
-            }
+            SocketEvent::Output { term, data } => self.output(term, data),
             SocketEvent::Message(msg) => self.on_message(msg),
             SocketEvent::Dropped {
                 attempt,
@@ -162,10 +238,19 @@ impl Inner {
     fn on_message(self: &Rc<Self>, msg: ServerMsg) {
         match msg {
             ServerMsg::TerminalOpened { term, .. } => {
-                if let Some(xterm) = self.set_phase(term, Phase::Open) {
-                    // The server replays the scrollback next: start from a clean screen so
-                    // it shows once.
-                    xterm.reset();
+                let xterm = {
+                    let mut terms = self.terms.borrow_mut();
+                    terms.get_mut(&term).map(|slot| {
+                        slot.phase = Phase::Open;
+                        slot.flow.reset();
+                        slot.generation = slot.generation.wrapping_add(1);
+                        slot.xterm.clone()
+                    })
+                };
+                // The server replays the scrollback next: start from a clean screen so
+                // it shows once.
+                if let Some(xterm) = xterm {
+                    xterm.write_text(FULL_RESET);
                 }
             }
             ServerMsg::TerminalExited { term, .. } => {
@@ -179,9 +264,9 @@ impl Inner {
                     now: now_secs(),
                 });
             }
+            ServerMsg::SessionUpdated { session } => self.follow(session),
             ServerMsg::SessionEnded { reason } => self.end(Ended::Reason(reason)),
-            ServerMsg::SessionUpdated { .. } => {}
-            ServerMsg::Notice { message } => self.dispatch.emit(Action::Error(message)),
+            ServerMsg::Notice { message } => self.dispatch.emit(Action::Info(message)),
             ServerMsg::Error { code, message } => match code {
                 ErrorCode::NotFound | ErrorCode::SessionEnded => self.end(Ended::NotFound),
                 ErrorCode::ProtocolVersion | ErrorCode::Forbidden => {
@@ -197,6 +282,7 @@ impl Inner {
                 }
                 ErrorCode::Terminal => {
                     // A terminal that failed to open gets another try on the next key.
+                    // (The error does not say which terminal: every one being opened.)
                     let opening: Vec<u16> = self
                         .terms
                         .borrow()
@@ -214,6 +300,94 @@ impl Inner {
                 _ => self.dispatch.emit(Action::Error(message)),
             },
             ServerMsg::Hello { .. } | ServerMsg::Pong { .. } => {}
+        }
+    }
+
+    /// The session as the server tells it: terminals of nodes that are gone are forgotten,
+    /// and the page follows.
+    fn follow(&self, session: SessionInfo) {
+        self.terms
+            .borrow_mut()
+            .retain(|_, slot| session.nodes.iter().any(|n| n.name == slot.node));
+        self.dispatch.emit(Action::Session(session));
+    }
+
+    /// Writes output of `term`; once xterm.js has written it, it counts towards the next
+    /// acknowledgement (only output that follows `TerminalOpened` does).
+    fn output(self: &Rc<Self>, term: u16, data: js_sys::Uint8Array) {
+        let Some((xterm, phase, generation)) = self
+            .terms
+            .borrow()
+            .get(&term)
+            .map(|slot| (slot.xterm.clone(), slot.phase, slot.generation))
+        else {
+            return;
+        };
+        if phase != Phase::Open {
+            xterm.write(&data);
+            return;
+        }
+        let bytes = u64::from(data.length());
+        let weak = Rc::downgrade(self);
+        xterm.write_then(&data, move || {
+            if let Some(inner) = weak.upgrade() {
+                inner.written(term, generation, bytes);
+            }
+        });
+    }
+
+    fn written(self: &Rc<Self>, term: u16, generation: u32, bytes: u64) {
+        let due = {
+            let mut terms = self.terms.borrow_mut();
+            let Some(slot) = terms.get_mut(&term) else {
+                return;
+            };
+            if slot.generation != generation || slot.phase != Phase::Open {
+                return;
+            }
+            slot.flow.wrote(bytes)
+        };
+        match due {
+            Some(bytes) => self.ack(term, bytes),
+            None => self.ack_later(),
+        }
+    }
+
+    /// Sends an `Ack`. Not connected, nothing is recorded: the next socket re-attaches
+    /// every terminal, and counting starts from zero again.
+    fn ack(&self, term: u16, bytes: u64) {
+        if self.send(&ClientMsg::Ack { term, bytes }) {
+            if let Some(slot) = self.terms.borrow_mut().get_mut(&term) {
+                slot.flow.sent(bytes);
+            }
+        }
+    }
+
+    /// Makes sure the acknowledgements owed go out within `ACK_DELAY_MS`.
+    fn ack_later(self: &Rc<Self>) {
+        if self.ack_timer.borrow().is_some() {
+            return;
+        }
+        let weak = Rc::downgrade(self);
+        let timer = Timeout::new(ACK_DELAY_MS, move || {
+            if let Some(inner) = weak.upgrade() {
+                inner.ack_timer.borrow_mut().take();
+                inner.ack_owed();
+            }
+        });
+        self.ack_timer.replace(Some(timer));
+    }
+
+    fn ack_owed(&self) {
+        let owed: Vec<(u16, u64)> = self
+            .terms
+            .borrow()
+            .iter()
+            .filter(|(_, slot)| slot.phase == Phase::Open)
+            .filter_map(|(term, slot)| slot.flow.pending().map(|bytes| (*term, bytes)))
+            .collect();
+        for (term, bytes) in owed {
+            self.ack(term, bytes);
         }
     }
 
@@ -247,6 +421,7 @@ impl Inner {
         else {
             return;
         };
+        // A hidden terminal cannot be measured and keeps its last size until shown.
         xterm.fit();
         let (cols, rows) = clamp_size(xterm.cols(), xterm.rows());
         if self.send(&ClientMsg::OpenTerminal {
@@ -267,13 +442,6 @@ impl Inner {
         Some(slot.xterm.clone())
     }
 
-    fn xterm(&self, term: u16) -> Option<Rc<Xterm>> {
-        self.terms
-            .borrow()
-            .get(&term)
-            .map(|slot| slot.xterm.clone())
-    }
-
     fn send(&self, msg: &ClientMsg) -> bool {
         self.socket
             .borrow()
@@ -288,6 +456,7 @@ impl Inner {
 
     fn close(&self) {
         self.ready.set(false);
+        self.ack_timer.borrow_mut().take();
         if let Some(socket) = self.socket.borrow().as_ref() {
             socket.close();
         }

@@ -1,6 +1,10 @@
-//! Input and output: the REST API (`api`), the session socket (`socket`) and the link
-//! between the socket and the terminals on the page (`link`).
+//! Input and output: the REST API (`api`), the session socket (`socket`), the link between
+//! the socket and the terminals on the page (`link`) with its flow control (`flow`), the
+//! clipboard (`clipboard`) and the preferences kept in the browser (`prefs`).
 
 pub mod api;
+pub mod clipboard;
+pub mod flow;
 pub mod link;
+pub mod prefs;
 pub mod socket;

@@ -1,0 +1,132 @@
+//! The node tabs of a playground (`data-test-id="tab-{node}"`), each with a remove button
+//! (`remove-node-{node}`, not on the last node), and "+ Add node" (`add-node`, disabled
+//! at the session's maximum). Adding and removing call the API; the socket's
+//! `SessionUpdated` then keeps every open page of the session in step.
+
+use std::collections::BTreeSet;
+use std::rc::Rc;
+
+use yew::prelude::*;
+
+use crate::context::PlaygroundCtx;
+use crate::services::api;
+use crate::state::Action;
+
+#[derive(Properties, PartialEq)]
+pub struct NodeTabsProps {
+    pub nodes: Vec<String>,
+    pub selected: Option<String>,
+    pub max_nodes: u8,
+    /// The session is over or not connected: nothing can change.
+    #[prop_or_default]
+    pub frozen: bool,
+}
+
+#[function_component(NodeTabs)]
+pub fn node_tabs(props: &NodeTabsProps) -> Html {
+    let ctx = use_context::<PlaygroundCtx>().expect("NodeTabs inside a playground");
+    let adding = use_state(|| false);
+    let removing = use_reducer(Removing::default);
+
+    let on_add = {
+        let (ctx, adding) = (ctx.clone(), adding.clone());
+        Callback::from(move |_: MouseEvent| {
+            if *adding {
+                return;
+            }
+            adding.set(true);
+            let (ctx, adding) = (ctx.clone(), adding.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match api::add_node(&ctx.id).await {
+                    Ok(node) => ctx.dispatch(Action::NodeAdded(node.name)),
+                    Err(failure) => ctx.failed("The node could not be added", failure.sentence()),
+                }
+                adding.set(false);
+            });
+        })
+    };
+
+    let remove = |name: String| {
+        let (ctx, removing) = (ctx.clone(), removing.clone());
+        Callback::from(move |event: MouseEvent| {
+            // The × sits inside the tab: removing must not also select it.
+            event.stop_propagation();
+            if removing.0.contains(&name) {
+                return;
+            }
+            removing.dispatch((name.clone(), true));
+            ctx.link.with(|link| link.hold_node(&name));
+            let (ctx, removing, name) = (ctx.clone(), removing.dispatcher(), name.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match api::remove_node(&ctx.id, &name).await {
+                    Ok(()) => ctx.dispatch(Action::NodeRemoved(name.clone())),
+                    Err(failure) => {
+                        ctx.link.with(|link| link.release_node(&name));
+                        ctx.failed(&format!("{name} could not be removed"), failure.sentence());
+                    }
+                }
+                removing.dispatch((name, false));
+            });
+        })
+    };
+
+    let tabs = props.nodes.iter().map(|name| {
+        let active = props.selected.as_ref() == Some(name);
+        let select = {
+            let (ctx, name) = (ctx.clone(), name.clone());
+            Callback::from(move |_: MouseEvent| ctx.dispatch(Action::SelectNode(name.clone())))
+        };
+        let busy = removing.0.contains(name);
+        let removable = props.nodes.len() > 1 && !props.frozen;
+        html! {
+            <div key={name.clone()} class={classes!("tab", "node-tab", active.then_some("tab-active"), busy.then_some("tab-busy"))}>
+                <button class="tab-label" type="button" role="tab" aria-selected={active.to_string()}
+                    data-test-id={format!("tab-{name}")} onclick={select}>{ name.clone() }</button>
+                if removable {
+                    <button class="tab-close" type="button" disabled={busy}
+                        title={format!("Remove {name} and its terminals")} aria-label={format!("Remove {name}")}
+                        data-test-id={format!("remove-node-{name}")} onclick={remove(name.clone())} />
+                }
+            </div>
+        }
+    });
+
+    let full = props.nodes.len() >= usize::from(props.max_nodes);
+    let title = if full {
+        format!("A session has at most {} nodes", props.max_nodes)
+    } else {
+        "Start one more node in this session".to_string()
+    };
+    html! {
+        <nav class="tabs node-tabs" role="tablist" aria-label="Nodes">
+            { for tabs }
+            <button class="add-tab" type="button" data-test-id="add-node" title={title}
+                disabled={full || *adding || props.frozen} aria-busy={adding.to_string()} onclick={on_add}>
+                if *adding {
+                    <span class="spinner" aria-hidden="true" />{ "Adding node…" }
+                } else {
+                    { "+ Add node" }
+                }
+            </button>
+        </nav>
+    }
+}
+
+/// The nodes whose removal is under way.
+#[derive(Default, PartialEq)]
+struct Removing(BTreeSet<String>);
+
+impl Reducible for Removing {
+    /// A node, and whether its removal starts (`true`) or is over.
+    type Action = (String, bool);
+
+    fn reduce(self: Rc<Self>, (name, busy): (String, bool)) -> Rc<Self> {
+        let mut set = self.0.clone();
+        if busy {
+            set.insert(name);
+        } else {
+            set.remove(&name);
+        }
+        Rc::new(Removing(set))
+    }
+}

@@ -1,0 +1,64 @@
+//! The terminals of the selected node as sub-tabs ("node1 · 1", "node1 · 2";
+//! `data-test-id="term-tab-{term}"`), each closable (`close-terminal-{term}`) when the node
+//! has another, and "+ terminal" (`add-terminal`) to open one more shell on the node.
+
+use yew::prelude::*;
+
+use crate::context::PlaygroundCtx;
+use crate::state::Action;
+
+#[derive(Properties, PartialEq)]
+pub struct TermTabsProps {
+    pub node: AttrValue,
+    /// The node's terminals, by id.
+    pub terms: Vec<u16>,
+    pub visible: Option<u16>,
+    #[prop_or_default]
+    pub frozen: bool,
+}
+
+#[function_component(TermTabs)]
+pub fn term_tabs(props: &TermTabsProps) -> Html {
+    let ctx = use_context::<PlaygroundCtx>().expect("TermTabs inside a playground");
+    let closable = props.terms.len() > 1 && !props.frozen;
+    let tabs = props.terms.iter().enumerate().map(|(index, &term)| {
+        let active = props.visible == Some(term);
+        let label = format!("{} · {}", props.node, index + 1);
+        let select = {
+            let ctx = ctx.clone();
+            Callback::from(move |_: MouseEvent| ctx.dispatch(Action::SelectTerm(term)))
+        };
+        let close = {
+            let ctx = ctx.clone();
+            Callback::from(move |event: MouseEvent| {
+                event.stop_propagation();
+                ctx.link.with(|link| link.close_terminal(term));
+                ctx.dispatch(Action::CloseTerm(term));
+            })
+        };
+        html! {
+            <div key={term} class={classes!("subtab", active.then_some("subtab-active"))}>
+                <button class="tab-label" type="button" role="tab" aria-selected={active.to_string()}
+                    data-test-id={format!("term-tab-{term}")} data-term={term.to_string()} onclick={select}>
+                    { label.clone() }
+                </button>
+                if closable {
+                    <button class="tab-close" type="button" title={format!("Close {label} (its shell ends)")}
+                        aria-label={format!("Close {label}")}
+                        data-test-id={format!("close-terminal-{term}")} onclick={close} />
+                }
+            </div>
+        }
+    });
+    let add = {
+        let (ctx, node) = (ctx.clone(), props.node.to_string());
+        Callback::from(move |_: MouseEvent| ctx.dispatch(Action::OpenTerm(node.clone())))
+    };
+    html! {
+        <nav class="subtabs" role="tablist" aria-label={format!("Terminals on {}", props.node)}>
+            { for tabs }
+            <button class="add-subtab" type="button" data-test-id="add-terminal" disabled={props.frozen}
+                title={format!("Open another terminal on {}", props.node)} onclick={add}>{ "+ terminal" }</button>
+        </nav>
+    }
+}

@@ -1,0 +1,63 @@
+//! Preferences kept in the browser's localStorage: the terminals' font size.
+
+/// Smallest, default and largest terminal font size, in CSS pixels.
+pub const MIN_FONT: u8 = 10;
+pub const DEFAULT_FONT: u8 = 14;
+pub const MAX_FONT: u8 = 24;
+
+const FONT_KEY: &str = "quai.fontSize";
+
+/// Keeps a font size inside `MIN_FONT..=MAX_FONT`.
+pub fn clamp_font(size: i32) -> u8 {
+    size.clamp(MIN_FONT as i32, MAX_FONT as i32) as u8
+}
+
+/// Reads a stored font size; anything unreadable is the default.
+pub fn parse_font(stored: Option<&str>) -> u8 {
+    stored
+        .and_then(|s| s.trim().parse::<i32>().ok())
+        .map(clamp_font)
+        .unwrap_or(DEFAULT_FONT)
+}
+
+/// The font size this browser chose last time.
+pub fn font_size() -> u8 {
+    parse_font(
+        storage()
+            .and_then(|s| s.get_item(FONT_KEY).ok().flatten())
+            .as_deref(),
+    )
+}
+
+/// Remembers the font size (silently not, where storage is refused).
+pub fn set_font_size(size: u8) {
+    if let Some(storage) = storage() {
+        let _ = storage.set_item(FONT_KEY, &clamp_font(size.into()).to_string());
+    }
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn font_sizes_stay_between_10_and_24() {
+        assert_eq!(clamp_font(9), 10);
+        assert_eq!(clamp_font(-100), 10);
+        assert_eq!(clamp_font(15), 15);
+        assert_eq!(clamp_font(25), 24);
+        assert_eq!(clamp_font(i32::MAX), 24);
+    }
+
+    #[test]
+    fn stored_font_sizes_are_read_back_or_defaulted() {
+        assert_eq!(parse_font(None), DEFAULT_FONT);
+        assert_eq!(parse_font(Some("18")), 18);
+        assert_eq!(parse_font(Some(" 30 ")), 24);
+        assert_eq!(parse_font(Some("big")), DEFAULT_FONT);
+    }
+}
