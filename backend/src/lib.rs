@@ -57,8 +57,8 @@ pub struct Server {
     pub state: AppState,
     stop: oneshot::Sender<()>,
     serving: JoinHandle<std::io::Result<()>>,
-    /// The reaper and the engine monitor.
-    tasks: [JoinHandle<()>; 2],
+    /// The reaper, the engine monitor and the warm pool's refill.
+    tasks: [JoinHandle<()>; 3],
 }
 
 impl Server {
@@ -97,6 +97,7 @@ impl Server {
         let tasks = [
             session::reaper::spawn(state.sessions.clone()),
             session::monitor::spawn(state.sessions.clone()),
+            session::pool::spawn(state.sessions.clone()),
         ];
         Ok(Server {
             addr,
@@ -113,6 +114,10 @@ impl Server {
             task.abort();
         }
         self.state.sessions.end_all(EndReason::ServerShutdown).await;
+        // A ready session half made when the pool's task stopped.
+        if let Err(err) = self.state.sessions.runtime().remove_leftovers().await {
+            tracing::warn!(error = %err, "could not remove what remained at shutdown");
+        }
         let _ = self.stop.send(());
         if tokio::time::timeout(Duration::from_secs(10), self.serving)
             .await

@@ -257,3 +257,58 @@ async fn when_the_engine_comes_back_lost_sessions_end_and_the_others_go_on() {
     proxy.stop();
     let _ = std::fs::remove_file(path);
 }
+
+#[tokio::test]
+async fn a_new_session_takes_a_ready_node_from_the_warm_pool_which_then_refills() {
+    let server = TestServer::start_with("pool", |c| c.pool_size = 1).await;
+    let sessions = server.server.as_ref().unwrap().state.sessions.clone();
+    let ready = |profile| {
+        let sessions = sessions.clone();
+        async move {
+            let deadline = tokio::time::Instant::now() + PATIENCE;
+            while sessions.pool.len(profile) < 1 {
+                assert!(
+                    tokio::time::Instant::now() < deadline,
+                    "the pool never filled"
+                );
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    };
+    ready(quai_protocol::Profile::Docker).await;
+    ready(quai_protocol::Profile::Shell).await;
+    let before = containers_labelled("quai.instance", &server.instance).await;
+    assert_eq!(before.len(), 2, "one ready node per profile");
+
+    let session = server
+        .create(&quai_protocol::CreateSession {
+            nodes: Some(1),
+            profile: Some(quai_protocol::Profile::Docker),
+        })
+        .await;
+    let mine = containers_labelled("quai.session", &session.session.id).await;
+    assert_eq!(mine.len(), 1);
+    assert!(
+        before.contains(&mine[0]),
+        "the session did not get the ready node"
+    );
+    let mut socket = server.socket(&session).await;
+    socket.hello().await;
+    socket.open_shell(1).await;
+    let hello = socket
+        .run(
+            1,
+            "hostname; docker run --rm hello-world | grep -c 'Hello from Docker'",
+        )
+        .await;
+    assert!(hello.contains("node1") && hello.contains('1'), "{hello}");
+    ready(quai_protocol::Profile::Docker).await;
+    let instance = server.instance.clone();
+    server.stop().await;
+    assert!(
+        containers_labelled("quai.instance", &instance)
+            .await
+            .is_empty(),
+        "the pool was not emptied at shutdown"
+    );
+}

@@ -6,6 +6,7 @@
 //! containers, volumes and network through the runtime.
 
 pub mod monitor;
+pub mod pool;
 pub mod reaper;
 pub mod terminal;
 pub mod token;
@@ -233,6 +234,8 @@ pub struct Sessions {
     /// Sessions and nodes being created: they count against capacity before they exist.
     starting_sessions: AtomicUsize,
     starting_nodes: AtomicUsize,
+    /// Sessions made ahead of time.
+    pub pool: pool::Pool,
 }
 
 impl Sessions {
@@ -243,6 +246,7 @@ impl Sessions {
             live: Mutex::new(HashMap::new()),
             starting_sessions: AtomicUsize::new(0),
             starting_nodes: AtomicUsize::new(0),
+            pool: pool::Pool::default(),
         }
     }
 
@@ -265,6 +269,11 @@ impl Sessions {
             .values()
             .cloned()
             .collect()
+    }
+
+    /// Whether no session or node could start now (the pool does not fill past this).
+    pub fn is_full(&self) -> bool {
+        self.reserve(1, 1).is_err()
     }
 
     fn spec(&self, name: String, profile: Profile) -> NodeSpec {
@@ -296,16 +305,21 @@ impl Sessions {
             )));
         }
         let _reservation = self.reserve(1, nodes as usize)?;
-        let id = token::new_session_id();
         let token = token::new_token();
-        self.runtime.create_network(&id).await?;
-        let specs: Vec<NodeSpec> = (1..=nodes)
+        let (id, mut created, first) = match self.claim_ready(profile).await {
+            Some(ready) => (ready.id, vec![ready.node], 2),
+            None => {
+                let id = token::new_session_id();
+                self.runtime.create_network(&id).await?;
+                (id, Vec::new(), 1)
+            }
+        };
+        let specs: Vec<NodeSpec> = (first..=nodes)
             .map(|n| self.spec(format!("node{n}"), profile))
             .collect();
         let made =
             futures::future::join_all(specs.iter().map(|spec| self.runtime.create_node(&id, spec)))
                 .await;
-        let mut created = Vec::with_capacity(made.len());
         for result in made {
             match result {
                 Ok(node) => created.push(node),
@@ -340,6 +354,17 @@ impl Sessions {
             .insert(id.clone(), session.clone());
         tracing::info!(session = %id, nodes, profile = profile.as_str(), "session created");
         Ok((session, token))
+    }
+
+    /// A ready session of `profile` from the pool whose node still runs.
+    async fn claim_ready(&self, profile: Profile) -> Option<pool::Ready> {
+        while let Some(ready) = self.pool.take(profile) {
+            if matches!(self.runtime.node_running(&ready.node).await, Ok(true)) {
+                return Some(ready);
+            }
+            let _ = self.runtime.destroy_session(&ready.id).await;
+        }
+        None
     }
 
     /// Takes places for `sessions` sessions and `nodes` nodes being created, or says when
@@ -526,8 +551,13 @@ impl Sessions {
         lost
     }
 
-    /// Ends every session (server shutdown).
+    /// Ends every session and empties the pool (server shutdown).
     pub async fn end_all(&self, reason: EndReason) {
+        for id in self.pool.drain() {
+            if let Err(err) = self.runtime.destroy_session(&id).await {
+                tracing::warn!(error = %err, "could not remove a ready session at shutdown");
+            }
+        }
         let ids: Vec<String> = self
             .live
             .lock()

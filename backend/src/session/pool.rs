@@ -1,0 +1,117 @@
+//! The warm pool: sessions made ahead of time — network and `node1` created and started,
+//! Docker Engine already up in `docker` nodes — so a click gets a prompt at once. It holds
+//! `pool_size` ready sessions per profile; a task refills it in the background after each
+//! claim. Ready sessions are ordinary labelled engine objects under a session id chosen in
+//! advance, so leftovers are cleaned like any session's.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use quai_protocol::Profile;
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+
+use super::{token, Sessions};
+use crate::runtime::Node;
+
+/// A session made ahead of time: its id, and its started `node1`.
+#[derive(Debug, Clone)]
+pub struct Ready {
+    pub id: String,
+    pub node: Node,
+}
+
+#[derive(Default)]
+pub struct Pool {
+    ready: Mutex<HashMap<Profile, VecDeque<Ready>>>,
+    /// Woken when a ready session was taken.
+    pub claimed: Notify,
+}
+
+impl Pool {
+    pub fn take(&self, profile: Profile) -> Option<Ready> {
+        let taken = self
+            .ready
+            .lock()
+            .expect("pool lock")
+            .get_mut(&profile)?
+            .pop_front();
+        if taken.is_some() {
+            self.claimed.notify_one();
+        }
+        taken
+    }
+
+    pub fn len(&self, profile: Profile) -> usize {
+        self.ready
+            .lock()
+            .expect("pool lock")
+            .get(&profile)
+            .map_or(0, VecDeque::len)
+    }
+
+    fn put(&self, profile: Profile, ready: Ready) {
+        self.ready
+            .lock()
+            .expect("pool lock")
+            .entry(profile)
+            .or_default()
+            .push_back(ready);
+    }
+
+    /// Empties the pool, returning the ids to remove.
+    pub fn drain(&self) -> Vec<String> {
+        let mut ready = self.ready.lock().expect("pool lock");
+        ready
+            .drain()
+            .flat_map(|(_, entries)| entries.into_iter().map(|r| r.id))
+            .collect()
+    }
+}
+
+/// Makes one ready session of `profile`, or says why not.
+async fn make(
+    sessions: &Sessions,
+    profile: Profile,
+) -> Result<Ready, crate::runtime::RuntimeError> {
+    let id = token::new_session_id();
+    let runtime = sessions.runtime();
+    runtime.create_network(&id).await?;
+    match runtime
+        .create_node(&id, &sessions.spec("node1".to_string(), profile))
+        .await
+    {
+        Ok(node) => Ok(Ready { id, node }),
+        Err(err) => {
+            let _ = runtime.destroy_session(&id).await;
+            Err(err)
+        }
+    }
+}
+
+/// Spawns the refill task; abort the handle to stop it (then `Sessions::end_all` removes
+/// what the pool holds).
+pub fn spawn(sessions: Arc<Sessions>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let size = sessions.config().pool_size;
+        if size == 0 {
+            return;
+        }
+        loop {
+            for profile in [Profile::Docker, Profile::Shell] {
+                while sessions.pool.len(profile) < size && !sessions.is_full() {
+                    match make(&sessions, profile).await {
+                        Ok(ready) => sessions.pool.put(profile, ready),
+                        Err(err) => {
+                            tracing::warn!(profile = profile.as_str(), error = %err, "could not refill the warm pool");
+                            break;
+                        }
+                    }
+                }
+            }
+            let _ = tokio::time::timeout(Duration::from_secs(5), sessions.pool.claimed.notified())
+                .await;
+        }
+    })
+}
