@@ -233,6 +233,16 @@ impl PlaygroundState {
     }
 }
 
+/// The server warns this many seconds before the end; a page that opens later warns itself.
+pub const WARN_BEFORE_SECS: u64 = 600;
+
+/// The expiry warning a page that has just (re)connected should show, as the server would
+/// have sent it: `Some(action)` when the session ends within `WARN_BEFORE_SECS`.
+pub fn late_warning(expires_at: u64, now: u64) -> Option<Action> {
+    let seconds_left = expires_at.saturating_sub(now);
+    (seconds_left <= WARN_BEFORE_SECS).then_some(Action::Expiring { seconds_left, now })
+}
+
 /// "This session ends in 10 minutes. …" for an `Expiring` warning.
 pub fn expiring_sentence(seconds_left: u64) -> String {
     let when = if seconds_left < 60 {
@@ -301,6 +311,25 @@ mod tests {
         assert_eq!(
             s.notices[0].text,
             "This session ends in 1 minute; its containers and files will then be removed."
+        );
+    }
+
+    #[test]
+    fn a_page_opened_near_the_end_warns_itself() {
+        assert_eq!(late_warning(10_000, 1_000), None);
+        assert_eq!(
+            late_warning(1_300, 1_000),
+            Some(Action::Expiring {
+                seconds_left: 300,
+                now: 1_000
+            })
+        );
+        assert_eq!(
+            late_warning(900, 1_000),
+            Some(Action::Expiring {
+                seconds_left: 0,
+                now: 1_000
+            })
         );
     }
 

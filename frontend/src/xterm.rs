@@ -156,6 +156,7 @@ type WebglRenderer = (Webgl, Closure<dyn FnMut(JsValue)>, Disposable);
 /// the webgl renderer. Dropping it removes its listeners and disposes the terminal.
 pub struct Xterm {
     term: Terminal,
+    parent: HtmlElement,
     fit: Fit,
     renderer: Renderer,
     listeners: std::cell::RefCell<Vec<Listener>>,
@@ -184,6 +185,7 @@ impl Xterm {
         };
         let xterm = Xterm {
             term,
+            parent: parent.clone(),
             fit,
             renderer,
             listeners: Default::default(),
@@ -198,8 +200,13 @@ impl Xterm {
         self.renderer
     }
 
-    /// Resizes the terminal to fill its parent (no-op while the parent is hidden).
+    /// Resizes the terminal to fill its parent; does nothing while the parent is hidden.
     pub fn fit(&self) {
+        // Under `display:none` the fit addon would read the parent's unresolved "100%" as
+        // 100 pixels and shrink the terminal (and its shell) to 10×5.
+        if self.parent.offset_width() == 0 || self.parent.offset_height() == 0 {
+            return;
+        }
         // The fit addon throws while the terminal is not laid out yet; nothing to do then.
         let _ = self.fit.fit();
     }

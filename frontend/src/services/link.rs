@@ -20,7 +20,7 @@ use yew::Callback;
 use super::api;
 use super::flow::{AckCounter, ACK_DELAY_MS};
 use super::socket::{socket_url, SessionSocket, SocketEvent};
-use crate::state::{Action, Conn, Ended};
+use crate::state::{late_warning, Action, Conn, Ended};
 use crate::xterm::Xterm;
 
 /// What xterm shows when the shell of a terminal ends.
@@ -199,8 +199,13 @@ impl Inner {
             SocketEvent::Ready(session) => {
                 self.ready.set(true);
                 self.dispatch.emit(Action::Conn(Conn::Connected));
+                // A warning sent while no socket was open would be missed.
+                let warning = late_warning(session.expires_at, now_secs());
                 // Terminals of nodes removed meanwhile are not reopened.
                 self.follow(session);
+                if let Some(warning) = warning {
+                    self.dispatch.emit(warning);
+                }
                 let terms: Vec<u16> = self
                     .terms
                     .borrow()

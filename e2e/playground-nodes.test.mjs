@@ -1,0 +1,139 @@
+// End to end in headless Chromium: the nodes of a playground and its lifetime. A node added
+// from its tab reaches node1 by name and goes away with its tab; a Docker playground runs
+// `docker run hello-world`; "Extend" pushes the end of the session back until its maximum.
+//
+// Runs the real server (target/release/quai, or $QUAI_BIN) on a free port with its own
+// instance label, against the real Docker daemon. `cargo xtask test` runs it after building;
+// by hand: `node --test e2e/playground-nodes.test.mjs` from the repository root.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  TIMEOUT,
+  artifacts,
+  eventually,
+  hasPrompt,
+  launchBrowser,
+  sessionContainers,
+  startServer,
+  waitForText,
+} from './lib/quai.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** A new browser profile on a new playground (`start-playground` or `start-shell`), at its prompt. */
+async function openPlayground(startButton) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  context.setDefaultTimeout(TIMEOUT);
+  const page = await context.newPage();
+  await page.goto(`${server.url}/`);
+  await page.locator(`[data-test-id=${startButton}]`).click();
+  await page.waitForURL(/\/s\/[^/?#]+/);
+  const id = page.url().match(/\/s\/([^/?#]+)/)[1];
+  await waitForText(page, server, 'a shell prompt', hasPrompt);
+  return { context, page, id };
+}
+
+/** Types a command line into the visible terminal. */
+async function run(page, line) {
+  await page.locator('[data-test-id=terminal]').click();
+  await page.keyboard.type(line);
+  await page.keyboard.press('Enter');
+}
+
+/** Ends the session from its page and waits until its containers are gone. */
+async function endSession({ context, page, id }) {
+  await page.locator('[data-test-id=end-session]').click();
+  await page.locator('[data-test-id=session-ended]').waitFor();
+  await eventually(`the containers of session ${id} to be removed`, () => sessionContainers(id).length === 0);
+  await context.close();
+}
+
+/** `1:59:58 left` → 7198. */
+async function countdownSeconds(page) {
+  const text = await page.locator('[data-test-id=countdown]').innerText();
+  const parts = text.replace(' left', '').split(':').map(Number);
+  return parts.reduce((total, part) => total * 60 + part, 0);
+}
+
+test('a node added from its tab reaches node1 by name and is removed with its tab', { timeout: 5 * TIMEOUT }, async () => {
+  const session = await openPlayground('start-shell');
+  const { page } = session;
+  assert.equal(await page.locator('[data-test-id=profile]').innerText(), 'Shell');
+  // One node: it cannot be removed.
+  assert.equal(await page.locator('[data-test-id=remove-node-node1]').count(), 0);
+
+  await page.locator('[data-test-id=add-node]').click();
+  await page.locator('[data-test-id=tab-node2]').waitFor();
+  assert.equal(await page.locator('[data-test-id=tab-node2]').getAttribute('aria-selected'), 'true');
+  await waitForText(page, server, 'a prompt on node2', (t) => /node2/.test(t) && hasPrompt(t));
+
+  await run(page, 'ping -c1 node1 && echo ping-ok-$((40+2))');
+  const text = await waitForText(page, server, 'ping to answer', (t) => t.includes('ping-ok-42'));
+  assert.match(text, /1 received/);
+  await page.screenshot({ path: join(artifacts, 'playground-nodes.png') });
+
+  // node1's terminal is still there, with its own shell.
+  await page.locator('[data-test-id=tab-node1]').click();
+  await waitForText(page, server, 'node1 shown again', (t) => /node1/.test(t) && !t.includes('ping-ok-42'));
+
+  await page.locator('[data-test-id=remove-node-node2]').click();
+  await page.locator('[data-test-id=tab-node2]').waitFor({ state: 'detached' });
+  assert.equal(await page.locator('[data-test-id=tab-node2]').count(), 0);
+  await eventually('node2 to be gone from the session', async () => {
+    const info = await page.evaluate(async (id) => (await fetch(`/api/sessions/${id}`)).json(), session.id);
+    return info.nodes.length === 1 && info.nodes[0].name === 'node1';
+  });
+  assert.equal(await page.locator('[data-test-id=error-banner]').count(), 0, 'no error banner');
+
+  await endSession(session);
+});
+
+test('a Docker playground runs docker run hello-world', { timeout: 5 * TIMEOUT }, async () => {
+  const session = await openPlayground('start-playground');
+  const { page } = session;
+  assert.equal(await page.locator('[data-test-id=profile]').innerText(), 'Docker');
+  // Docker Engine inside the node may still be starting: wait for it, then run.
+  await run(page, 'until docker info >/dev/null 2>&1; do sleep 0.5; done; docker run --rm hello-world');
+  const text = await waitForText(page, server, 'the hello-world greeting', (t) => t.includes('Hello from Docker'));
+  assert.match(text, /Hello from Docker/);
+  await page.screenshot({ path: join(artifacts, 'playground-docker.png') });
+  await endSession(session);
+});
+
+test('Extend pushes the end of the session back, up to its maximum lifetime', { timeout: 5 * TIMEOUT }, async () => {
+  const session = await openPlayground('start-shell');
+  const { page } = session;
+  const extend = page.locator('[data-test-id=extend]');
+  let before = await countdownSeconds(page);
+  let clicks = 0;
+  while (await extend.isEnabled()) {
+    await extend.click();
+    clicks += 1;
+    const previous = before;
+    before = await eventually('the countdown to move later', async () => {
+      const now = await countdownSeconds(page);
+      return now > previous + 60 ? now : null;
+    });
+    assert.ok(clicks < 20, 'Extend is disabled at the maximum lifetime');
+    await eventually('Extend to be ready again', async () => (await extend.getAttribute('aria-busy')) === 'false');
+  }
+  assert.ok(clicks >= 1, 'a new session can be extended');
+  assert.equal(await extend.getAttribute('title'), 'Maximum lifetime reached');
+  assert.equal(await page.locator('[data-test-id=error-banner]').count(), 0, 'no error banner');
+  await endSession(session);
+});

@@ -1,0 +1,213 @@
+// End to end in headless Chromium: the terminals of a playground. Two terminals on one node
+// keep their own output through tab switches and a reload; a flood (`yes`) stops at Ctrl-C
+// and the page answers the next command, with the browser acknowledging what it has shown;
+// the font size follows A+ and survives a reload; copy and paste go through the clipboard.
+//
+// Runs the real server (target/release/quai, or $QUAI_BIN) on a free port with its own
+// instance label, against the real Docker daemon. `cargo xtask test` runs it after building;
+// by hand: `node --test e2e/playground-terminal.test.mjs` from the repository root.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  TIMEOUT,
+  artifacts,
+  eventually,
+  hasPrompt,
+  launchBrowser,
+  sessionContainers,
+  startServer,
+  terminalText,
+  waitForText,
+} from './lib/quai.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** A new browser profile on a new shell-only playground, at its prompt; `watch(page)` runs first. */
+async function openPlayground(watch = () => {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  context.setDefaultTimeout(TIMEOUT);
+  const page = await context.newPage();
+  watch(page);
+  await page.goto(`${server.url}/`);
+  await page.locator('[data-test-id=start-shell]').click();
+  await page.waitForURL(/\/s\/[^/?#]+/);
+  const id = page.url().match(/\/s\/([^/?#]+)/)[1];
+  await waitForText(page, server, 'a shell prompt', hasPrompt);
+  return { context, page, id };
+}
+
+/** Types a command line into the visible terminal. */
+async function run(page, line) {
+  await page.locator('[data-test-id=terminal]').click();
+  await page.keyboard.type(line);
+  await page.keyboard.press('Enter');
+}
+
+async function endSession({ context, page, id }) {
+  await page.locator('[data-test-id=end-session]').click();
+  await page.locator('[data-test-id=session-ended]').waitFor();
+  await eventually(`the containers of session ${id} to be removed`, () => sessionContainers(id).length === 0);
+  await context.close();
+}
+
+/** The ids of the sub-tabs of the selected node, in order. */
+async function termTabs(page) {
+  return page.locator('[data-test-id^=term-tab-]').evaluateAll((tabs) => tabs.map((t) => t.dataset.term));
+}
+
+/** The font size the visible terminal draws with, in pixels. */
+async function terminalFontSize(page) {
+  return page
+    .locator('[data-test-id=terminal] .xterm-rows')
+    .evaluate((rows) => parseFloat(getComputedStyle(rows).fontSize));
+}
+
+test('two terminals on a node keep their own output through tab switches and a reload', { timeout: 5 * TIMEOUT }, async () => {
+  const session = await openPlayground();
+  const { page, context } = session;
+  await run(page, 'echo first-$((10+1))');
+  await waitForText(page, server, 'first-11 in terminal 1', (t) => t.includes('first-11'));
+
+  await page.locator('[data-test-id=add-terminal]').click();
+  await eventually('a second sub-tab', async () => (await termTabs(page)).length === 2);
+  await waitForText(page, server, 'a prompt in terminal 2', (t) => hasPrompt(t) && !t.includes('first-11'));
+  await run(page, 'echo second-$((20+2))');
+  await waitForText(page, server, 'second-22 in terminal 2', (t) => t.includes('second-22'));
+  assert.equal(await page.locator('[data-test-id=terminal]').count(), 1, 'one terminal is visible');
+  assert.equal(await page.locator('[data-test-id=terminal-hidden]').count(), 1, 'the other is hidden');
+  await page.screenshot({ path: join(artifacts, 'playground-terminals.png') });
+
+  const [first, second] = await termTabs(page);
+  for (let round = 0; round < 2; round += 1) {
+    await page.locator(`[data-test-id=term-tab-${first}]`).click();
+    await waitForText(page, server, 'terminal 1 shown', (t) => t.includes('first-11') && !t.includes('second-22'));
+    await page.locator(`[data-test-id=term-tab-${second}]`).click();
+    await waitForText(page, server, 'terminal 2 shown', (t) => t.includes('second-22') && !t.includes('first-11'));
+  }
+  // Each terminal still takes commands of its own.
+  await run(page, 'echo again-$((30+3))');
+  await waitForText(page, server, 'again-33 in terminal 2', (t) => t.includes('again-33') && t.includes('second-22'));
+
+  // A reload brings both terminals back, each with its scrollback.
+  const link = page.url();
+  await page.close();
+  const again = await context.newPage();
+  await again.goto(link);
+  await eventually('both sub-tabs after the reload', async () => (await termTabs(again)).length === 2);
+  await waitForText(again, server, 'terminal 1 replayed', (t) => t.includes('first-11'));
+  await again.locator(`[data-test-id=term-tab-${second}]`).click();
+  await waitForText(again, server, 'terminal 2 replayed', (t) => t.includes('second-22') && t.includes('again-33'));
+
+  // Closing a terminal removes its sub-tab and shows the other one.
+  await again.locator(`[data-test-id=close-terminal-${second}]`).click();
+  await eventually('one sub-tab left', async () => (await termTabs(again)).length === 1);
+  await waitForText(again, server, 'terminal 1 shown', (t) => t.includes('first-11'));
+  session.page = again;
+  await endSession(session);
+});
+
+test('a flood stops at Ctrl-C and the page answers the next command', { timeout: 5 * TIMEOUT }, async () => {
+  let acks = 0;
+  let lastAck = 0;
+  let received = 0;
+  const session = await openPlayground((page) => page.on('websocket', (socket) => {
+    socket.on('framesent', (frame) => {
+      if (typeof frame.payload === 'string' && frame.payload.includes('"type":"Ack"')) {
+        acks += 1;
+        lastAck = JSON.parse(frame.payload).bytes;
+      }
+    });
+    socket.on('framereceived', (frame) => {
+      if (typeof frame.payload !== 'string') received += frame.payload.length;
+    });
+  }));
+  const { page } = session;
+
+  await run(page, 'yes');
+  await waitForText(page, server, 'the flood', (t) => t.split('\n').filter((line) => line.trim() === 'y').length > 5);
+  await new Promise((done) => setTimeout(done, 2000));
+  await page.keyboard.press('Control+C');
+  await page.keyboard.type('echo done-$((6*7))');
+  await page.keyboard.press('Enter');
+  await waitForText(page, server, 'done-42 after the flood', (t) => t.includes('done-42'));
+
+  assert.ok(acks > 0, 'the browser acknowledged output');
+  assert.ok(lastAck > 0 && lastAck <= received, `acknowledged ${lastAck} of ${received} bytes received`);
+  await page.screenshot({ path: join(artifacts, 'playground-flood.png') });
+  await endSession(session);
+});
+
+test('A+ makes the terminal text larger, and the size survives a reload', { timeout: 5 * TIMEOUT }, async () => {
+  const session = await openPlayground();
+  const { page } = session;
+  const before = await terminalFontSize(page);
+  await page.locator('[data-test-id=font-larger]').click();
+  await page.locator('[data-test-id=font-larger]').click();
+  const larger = await eventually('the font to grow', async () => {
+    const size = await terminalFontSize(page);
+    return size > before ? size : null;
+  });
+  assert.equal(larger, before + 2);
+  assert.equal(await page.locator('[data-test-id=font-size]').innerText(), `${larger} px`);
+
+  await page.reload();
+  await waitForText(page, server, 'the prompt after the reload', hasPrompt);
+  assert.equal(await terminalFontSize(page), larger);
+
+  await page.locator('[data-test-id=font-smaller]').click();
+  await eventually('the font to shrink', async () => (await terminalFontSize(page)) === larger - 1);
+  await endSession(session);
+});
+
+test('Ctrl+Shift+C copies the selection and Ctrl+Shift+V pastes into the shell', { timeout: 5 * TIMEOUT }, async () => {
+  const session = await openPlayground();
+  const { page, context } = session;
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+
+  await page.evaluate(() => navigator.clipboard.writeText('echo pasted-$((2+3))'));
+  await page.locator('[data-test-id=terminal]').click();
+  await page.keyboard.press('Control+Shift+V');
+  // The clipboard answers asynchronously: Enter once the text is on the command line.
+  await waitForText(page, server, 'the pasted text', (t) => t.includes('echo pasted-$((2+3))'));
+  await page.keyboard.press('Enter');
+  await waitForText(page, server, 'the pasted command to run', (t) => t.includes('pasted-5'));
+
+  // Select a word by double-clicking it, then copy it.
+  await run(page, 'echo quaicopyword');
+  await waitForText(page, server, 'the word to copy', (t) => t.split('\n').some((line) => line.trim() === 'quaicopyword'));
+  const word = page.locator('[data-test-id=terminal] .xterm-rows > div', { hasText: /^quaicopyword\s*$/ }).first();
+  // The row sits under xterm.js's own layers: double-click where it is drawn.
+  const box = await word.boundingBox();
+  await page.mouse.dblclick(box.x + 30, box.y + box.height / 2);
+  await page.keyboard.press('Control+Shift+C');
+  const copied = await eventually('the clipboard to hold the word', async () => {
+    const text = await page.evaluate(() => navigator.clipboard.readText());
+    return text.includes('quaicopyword') ? text : null;
+  });
+  assert.equal(copied.trim(), 'quaicopyword');
+  assert.doesNotMatch(await terminalText(page), /\^C/, 'Ctrl+Shift+C does not reach the shell');
+
+  // The right-click menu pastes too.
+  await page.evaluate(() => navigator.clipboard.writeText('echo menu-$((4+4))'));
+  await page.locator('[data-test-id=terminal]').click({ button: 'right' });
+  await page.locator('[data-test-id=context-paste]').click();
+  await waitForText(page, server, 'the text pasted from the menu', (t) => t.includes('echo menu-$((4+4))'));
+  await page.keyboard.press('Enter');
+  await waitForText(page, server, 'the menu-pasted command to run', (t) => t.includes('menu-8'));
+  await endSession(session);
+});
