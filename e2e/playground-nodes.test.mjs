@@ -1,5 +1,6 @@
 // End to end in headless Chromium: the nodes of a playground and its lifetime. A node added
-// from its tab reaches node1 by name and goes away with its tab; a Docker playground runs
+// from its tab reaches node1 by name and goes away with its tab; a second page of the same
+// session follows the nodes another adds and removes; a Docker playground runs
 // `docker run hello-world`; "Extend" pushes the end of the session back until its maximum.
 //
 // Runs the real server (target/release/quai, or $QUAI_BIN) on a free port with its own
@@ -100,6 +101,29 @@ test('a node added from its tab reaches node1 by name and is removed with its ta
   });
   assert.equal(await page.locator('[data-test-id=error-banner]').count(), 0, 'no error banner');
 
+  await endSession(session);
+});
+
+test('a second page of the session follows the nodes the first one adds and removes', { timeout: 5 * TIMEOUT }, async () => {
+  const session = await openPlayground('start-shell');
+  const { page, context } = session;
+  const other = await context.newPage();
+  await other.goto(page.url());
+  await waitForText(other, server, 'a prompt on the second page', hasPrompt);
+
+  await page.locator('[data-test-id=add-node]').click();
+  await other.locator('[data-test-id=tab-node2]').waitFor();
+  // The first page shows node2; the second one stays on node1 until asked.
+  assert.equal(await other.locator('[data-test-id=tab-node1]').getAttribute('aria-selected'), 'true');
+  await other.locator('[data-test-id=tab-node2]').click();
+  await waitForText(other, server, 'a prompt on node2 in the second page', (t) => /node2/.test(t) && hasPrompt(t));
+
+  await page.locator('[data-test-id=remove-node-node2]').click();
+  await other.locator('[data-test-id=tab-node2]').waitFor({ state: 'detached' });
+  assert.equal(await other.locator('[data-test-id=tab-node1]').getAttribute('aria-selected'), 'true');
+  await waitForText(other, server, 'node1 shown again', (t) => /node1/.test(t) && hasPrompt(t));
+  assert.deepEqual(await other.locator('[data-test-id=error-banner]').allInnerTexts(), [], 'no error banner');
+  await other.close();
   await endSession(session);
 });
 

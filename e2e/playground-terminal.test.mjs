@@ -1,7 +1,8 @@
 // End to end in headless Chromium: the terminals of a playground. Two terminals on one node
 // keep their own output through tab switches and a reload; a flood (`yes`) stops at Ctrl-C
 // and the page answers the next command, with the browser acknowledging what it has shown;
-// the font size follows A+ and survives a reload; copy and paste go through the clipboard.
+// the font size follows A+ and survives a reload; copy and paste go through the clipboard;
+// a dropped connection comes back with every terminal.
 //
 // Runs the real server (target/release/quai, or $QUAI_BIN) on a free port with its own
 // instance label, against the real Docker daemon. `cargo xtask test` runs it after building;
@@ -10,6 +11,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import {
   TIMEOUT,
@@ -210,4 +212,78 @@ test('Ctrl+Shift+C copies the selection and Ctrl+Shift+V pastes into the shell',
   await page.keyboard.press('Enter');
   await waitForText(page, server, 'the menu-pasted command to run', (t) => t.includes('menu-8'));
   await endSession(session);
+});
+
+/** A TCP proxy to the server whose connections can be cut, as a flaky network would. */
+async function cuttableProxy(target) {
+  const { hostname, port } = new URL(target);
+  const open = new Set();
+  const proxy = createServer((client) => {
+    const upstream = connect(Number(port), hostname);
+    client.pipe(upstream);
+    upstream.pipe(client);
+    const pair = [client, upstream];
+    open.add(pair);
+    const drop = () => {
+      client.destroy();
+      upstream.destroy();
+      open.delete(pair);
+    };
+    for (const end of pair) {
+      end.on('error', drop);
+      end.on('close', drop);
+    }
+  });
+  await new Promise((listening) => proxy.listen(0, '127.0.0.1', listening));
+  return {
+    url: `http://127.0.0.1:${proxy.address().port}`,
+    cut() {
+      for (const [client, upstream] of open) {
+        client.destroy();
+        upstream.destroy();
+      }
+    },
+    close() {
+      this.cut();
+      proxy.close();
+    },
+  };
+}
+
+test('after the connection drops, every terminal comes back and takes commands', { timeout: 5 * TIMEOUT }, async () => {
+  const proxy = await cuttableProxy(server.url);
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  context.setDefaultTimeout(TIMEOUT);
+  try {
+    const page = await context.newPage();
+    await page.goto(`${proxy.url}/`);
+    await page.locator('[data-test-id=start-shell]').click();
+    await page.waitForURL(/\/s\/[^/?#]+/);
+    const id = page.url().match(/\/s\/([^/?#]+)/)[1];
+    await waitForText(page, server, 'a shell prompt', hasPrompt);
+    await run(page, 'echo one-before');
+    await waitForText(page, server, 'one-before', (t) => t.includes('one-before'));
+    await page.locator('[data-test-id=add-terminal]').click();
+    await eventually('a second sub-tab', async () => (await termTabs(page)).length === 2);
+    await waitForText(page, server, 'a prompt in terminal 2', (t) => hasPrompt(t) && !t.includes('one-before'));
+    await run(page, 'echo two-before');
+    await waitForText(page, server, 'two-before', (t) => t.includes('two-before'));
+
+    proxy.cut();
+    await page.locator('[data-test-id=connection-status]', { hasText: /^connected$/ }).waitFor();
+    await run(page, 'echo two-after');
+    await waitForText(page, server, 'terminal 2 after the drop', (t) => t.includes('two-before') && t.includes('two-after'));
+    const [first] = await termTabs(page);
+    await page.locator(`[data-test-id=term-tab-${first}]`).click();
+    await run(page, 'echo one-after');
+    await waitForText(page, server, 'terminal 1 after the drop', (t) => t.includes('one-before') && t.includes('one-after'));
+    assert.equal(await page.locator('[data-test-id=error-banner]').count(), 0, 'no error banner');
+
+    await page.locator('[data-test-id=end-session]').click();
+    await page.locator('[data-test-id=session-ended]').waitFor();
+    await eventually(`the containers of session ${id} to be removed`, () => sessionContainers(id).length === 0);
+  } finally {
+    await context.close();
+    proxy.close();
+  }
 });
