@@ -1,10 +1,12 @@
 //! The terminals of the selected node as sub-tabs ("node1 · 1", "node1 · 2";
 //! `data-test-id="term-tab-{term}"`), each closable (`close-terminal-{term}`) when the node
-//! has another, and "+ terminal" (`add-terminal`) to open one more shell on the node.
+//! has another, and "+ terminal" (`add-terminal`) to open one more shell on the node under an
+//! id no other page of the session has taken.
 
 use yew::prelude::*;
 
 use crate::context::PlaygroundCtx;
+use crate::services::api;
 use crate::state::Action;
 
 #[derive(Properties, PartialEq)]
@@ -52,7 +54,17 @@ pub fn term_tabs(props: &TermTabsProps) -> Html {
     });
     let add = {
         let (ctx, node) = (ctx.clone(), props.node.to_string());
-        Callback::from(move |_: MouseEvent| ctx.dispatch(Action::OpenTerm(node.clone())))
+        Callback::from(move |_: MouseEvent| {
+            let (ctx, node) = (ctx.clone(), node.clone());
+            // Terminal ids are the session's: learn those other pages opened first, so that
+            // the new one takes a free id.
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Ok(info) = api::get_session(&ctx.id).await {
+                    ctx.dispatch(Action::Session(info));
+                }
+                ctx.dispatch(Action::OpenTerm(node));
+            });
+        })
     };
     html! {
         <nav class="subtabs" role="tablist" aria-label={format!("Terminals on {}", props.node)}>
