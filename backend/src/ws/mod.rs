@@ -224,11 +224,18 @@ impl Connection {
             ClientMsg::Hello { .. } => {
                 self.greeted = true;
                 let session = self.session.info().await;
+                let left = session
+                    .expires_at
+                    .saturating_sub(crate::session::unix_now());
                 self.send(ServerMsg::Hello {
                     version: PROTOCOL_VERSION,
                     session,
                 })
                 .await;
+                // A warning sent while no page was open is repeated to the page that opens.
+                if left <= crate::session::WARN_AT[0] {
+                    self.send(ServerMsg::Expiring { seconds_left: left }).await;
+                }
             }
             ClientMsg::OpenTerminal {
                 term,
@@ -249,19 +256,14 @@ impl Connection {
                     .await;
                 }
             }
-            ClientMsg::Ack { term, bytes } => match (
-                self.forwarders.get(&term),
-                self.session.terminal(term).await,
-            ) {
-                (Some((_, watcher)), Some(terminal)) => terminal.ack(watcher, bytes),
-                _ => {
-                    self.error(
-                        ErrorCode::Terminal,
-                        format!("There is no terminal {term} to acknowledge."),
-                    )
-                    .await
+            // An acknowledgement still on its way when its terminal closed is of no matter.
+            ClientMsg::Ack { term, bytes } => {
+                let terminal = self.session.terminal(term).await;
+                if let (Some((_, watcher)), Some(terminal)) = (self.forwarders.get(&term), terminal)
+                {
+                    terminal.ack(watcher, bytes);
                 }
-            },
+            }
             ClientMsg::Ping { nonce } => self.send(ServerMsg::Pong { nonce }).await,
         }
         ControlFlow::Continue(())
