@@ -35,7 +35,8 @@ pub struct Ready {
 /// Installs and starts what building and running Quai needs; `browser` adds Chromium for tests.
 pub fn prepare(browser: bool) -> Result<Ready> {
     step("Checking what Quai needs on this machine");
-    let mut tools = vec![Tool::Docker, Tool::Debootstrap, Tool::Node];
+    // debootstrap is installed only when the base image must be built.
+    let mut tools = vec![Tool::Docker, Tool::Node];
     if browser {
         tools.push(Tool::Chromium);
     }

@@ -10,13 +10,14 @@ use anyhow::{bail, Context, Result};
 
 use super::recipe::{Recipe, RootFs};
 use super::WORK;
-use crate::setup;
+use crate::setup::{self, Tool};
 use crate::shell::{self, step};
 
 const DEFAULT_MIRROR: &str = "http://deb.debian.org/debian";
 
 /// Builds `recipe` as described by its `image.conf`, tagged with its current tag.
 pub fn build(recipe: &Recipe, conf: &RootFs) -> Result<()> {
+    setup::install_tools(&[Tool::Debootstrap])?;
     setup::require_root("build the base image with debootstrap and chroot")?;
     let tag = recipe.tag();
     let root = std::env::current_dir()?;

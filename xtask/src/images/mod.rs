@@ -50,7 +50,7 @@ impl Images {
 /// `cargo xtask images`: installs what building needs, then builds every image whose recipe changed.
 pub fn images(force: bool) -> Result<Images> {
     step("Checking what building the images needs");
-    setup::install_tools(&[Tool::Docker, Tool::Debootstrap])?;
+    setup::install_tools(&[Tool::Docker])?;
     setup::docker_daemon()?;
     ensure_all(force)
 }
