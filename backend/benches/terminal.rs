@@ -1,0 +1,261 @@
+//! `cargo bench -p quai-backend --bench terminal`: what a student feels, measured through
+//! the real server and engine without a browser (`cargo xtask bench` adds the browser's
+//! view): session start to prompt, cold and from the warm pool, for both profiles; keystroke
+//! echo through Quai against a raw `docker exec` TTY on the same container; output
+//! throughput; the first `docker run hello-world` in a new node. Writes Markdown to
+//! `target/bench/terminal.md` (or the path in QUAI_BENCH_OUT).
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::time::{Duration, Instant};
+
+use bollard::exec::{CreateExecOptions, StartExecOptions, StartExecResults};
+use common::{TestServer, TestSocket};
+use futures::StreamExt;
+use quai_protocol::{ClientMsg, CreateSession, Profile};
+use tokio::io::AsyncWriteExt;
+
+fn runs() -> usize {
+    std::env::var("QUAI_BENCH_RUNS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(5)
+}
+
+/// Sorted durations in milliseconds.
+struct Sample(Vec<f64>);
+
+impl Sample {
+    fn new(mut values: Vec<f64>) -> Self {
+        values.sort_by(|a, b| a.partial_cmp(b).expect("no NaN"));
+        Sample(values)
+    }
+    fn pct(&self, p: f64) -> f64 {
+        let i = ((self.0.len() as f64 - 1.0) * p).round() as usize;
+        self.0[i]
+    }
+    fn row(&self, name: &str) -> String {
+        format!(
+            "| {name} | {} | {:.1} | {:.1} | {:.1} | {:.1} |",
+            self.0.len(),
+            self.0[0],
+            self.pct(0.5),
+            self.pct(0.99),
+            self.0[self.0.len() - 1]
+        )
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// POST a session, open its socket and a terminal, until the prompt shows.
+async fn to_prompt(server: &TestServer, profile: Profile) -> (f64, TestSocket) {
+    let started = Instant::now();
+    let session = server
+        .create(&CreateSession {
+            nodes: Some(1),
+            profile: Some(profile),
+        })
+        .await;
+    let mut socket = server.socket(&session).await;
+    socket.hello().await;
+    socket.open_shell(1).await;
+    (ms(started.elapsed()), socket)
+}
+
+async fn wait_pool(server: &TestServer, profile: Profile) {
+    let sessions = server
+        .server
+        .as_ref()
+        .expect("running")
+        .state
+        .sessions
+        .clone();
+    while sessions.pool.len(profile) == 0 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// One keystroke at a time through Quai: time from sending a letter to seeing it echoed.
+async fn echo_through_quai(socket: &mut TestSocket, keys: usize) -> Vec<f64> {
+    socket.type_in(1, "cat >/dev/null\r").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut times = Vec::with_capacity(keys);
+    for i in 0..keys {
+        let letter = (b'a' + (i % 26) as u8) as char;
+        let before = socket.output.get(&1).map_or(0, String::len);
+        let sent = Instant::now();
+        socket.type_in(1, &letter.to_string()).await;
+        while socket.output.get(&1).map_or(0, String::len) <= before {
+            socket.read_one().await.expect("socket open");
+        }
+        times.push(ms(sent.elapsed()));
+    }
+    socket.type_in(1, "\x03").await;
+    times
+}
+
+/// The same through a raw `docker exec` TTY on a container, as the baseline.
+async fn echo_through_docker_exec(container: &str, keys: usize) -> Vec<f64> {
+    let docker = bollard::Docker::connect_with_defaults().expect("docker");
+    let exec = docker
+        .create_exec(
+            container,
+            CreateExecOptions {
+                attach_stdin: Some(true),
+                attach_stdout: Some(true),
+                tty: Some(true),
+                cmd: Some(vec!["cat"]),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("exec");
+    let StartExecResults::Attached {
+        mut output,
+        mut input,
+    } = docker
+        .start_exec(
+            &exec.id,
+            Some(StartExecOptions {
+                tty: true,
+                ..Default::default()
+            }),
+        )
+        .await
+        .expect("start")
+    else {
+        panic!("detached");
+    };
+    let mut times = Vec::with_capacity(keys);
+    for i in 0..keys {
+        let sent = Instant::now();
+        input
+            .write_all(&[b'a' + (i % 26) as u8])
+            .await
+            .expect("write");
+        input.flush().await.expect("flush");
+        output.next().await.expect("echo").expect("output");
+        times.push(ms(sent.elapsed()));
+    }
+    times
+}
+
+/// MB/s of a terminal printing `bytes` of base64 through Quai, acknowledging as a browser does.
+async fn throughput(socket: &mut TestSocket, bytes: u64) -> f64 {
+    socket.send(&ClientMsg::Ack { term: 1, bytes: 0 }).await;
+    let started = Instant::now();
+    socket
+        .type_in(
+            1,
+            &format!("head -c {bytes} /dev/zero | base64 -w 76; echo \"@@flood-$((20+22))@@\"\r"),
+        )
+        .await;
+    let mut acked = 0u64;
+    loop {
+        socket.read_one().await.expect("socket open");
+        let text = socket.output.get(&1).map_or(0, String::len) as u64;
+        if text > acked + 64 * 1024 {
+            acked = text;
+            socket
+                .send(&ClientMsg::Ack {
+                    term: 1,
+                    bytes: acked,
+                })
+                .await;
+        }
+        let tail = socket
+            .output
+            .get(&1)
+            .map_or("", |t| t.get(t.len().saturating_sub(200)..).unwrap_or(t));
+        if tail.contains("@@flood-42@@") {
+            break;
+        }
+    }
+    let printed = bytes as f64 * 4.0 / 3.0;
+    printed / started.elapsed().as_secs_f64() / 1e6
+}
+
+#[tokio::main]
+async fn main() {
+    let n = runs();
+    let mut out = String::new();
+    out.push_str(&format!(
+        "Measured with `cargo bench -p quai-backend --bench terminal` ({n} runs each; no browser), \
+         on the machine that ran it: {} cores.\n\n",
+        std::thread::available_parallelism().map(|p| p.get()).unwrap_or(1)
+    ));
+    out.push_str("| measure (ms) | runs | min | p50 | p99 | max |\n|---|---|---|---|---|---|\n");
+
+    let cold = TestServer::start_with("bench-cold", |c| c.pool_size = 0).await;
+    let warm = TestServer::start_with("bench-warm", |c| c.pool_size = 1).await;
+    for profile in [Profile::Shell, Profile::Docker] {
+        let mut cold_times = Vec::new();
+        let mut warm_times = Vec::new();
+        for _ in 0..n {
+            cold_times.push(to_prompt(&cold, profile).await.0);
+            wait_pool(&warm, profile).await;
+            warm_times.push(to_prompt(&warm, profile).await.0);
+        }
+        out.push_str(
+            &Sample::new(cold_times)
+                .row(&format!("start to prompt, {} node, cold", profile.as_str())),
+        );
+        out.push('\n');
+        out.push_str(&Sample::new(warm_times).row(&format!(
+            "start to prompt, {} node, warm pool",
+            profile.as_str()
+        )));
+        out.push('\n');
+    }
+
+    // The first `docker run hello-world` in a fresh docker node, typed as soon as the prompt shows.
+    let mut hello = Vec::new();
+    for _ in 0..n {
+        wait_pool(&warm, Profile::Docker).await;
+        let (_, mut socket) = to_prompt(&warm, Profile::Docker).await;
+        let started = Instant::now();
+        socket
+            .run(1, "docker run --rm hello-world >/dev/null")
+            .await;
+        hello.push(ms(started.elapsed()));
+    }
+    out.push_str(
+        &Sample::new(hello).row("first `docker run hello-world` in a new docker node (warm)"),
+    );
+    out.push('\n');
+
+    // Keystroke echo: through Quai, then a raw docker exec TTY on the same container.
+    let keys = 200;
+    let (_, mut socket) = to_prompt(&cold, Profile::Shell).await;
+    let quai = echo_through_quai(&mut socket, keys).await;
+    let container = common::containers_labelled("quai.instance", &cold.instance)
+        .await
+        .pop()
+        .expect("a container");
+    let raw = echo_through_docker_exec(&container, keys).await;
+    out.push_str(&Sample::new(quai).row("keystroke echo through Quai (socket → exec → socket)"));
+    out.push('\n');
+    out.push_str(&Sample::new(raw).row("keystroke echo through a raw `docker exec` TTY"));
+    out.push('\n');
+
+    let mbps = throughput(&mut socket, 30_000_000).await;
+    out.push_str(&format!(
+        "\nTerminal output throughput through Quai, with acknowledgements as a browser sends them: \
+         **{mbps:.1} MB/s** (40 MB of base64; the server's default output rate limit is 8 MiB/s per terminal).\n"
+    ));
+
+    cold.stop().await;
+    warm.stop().await;
+    let path = std::env::var("QUAI_BENCH_OUT").unwrap_or_else(|_| {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../target/bench/terminal.md").to_string()
+    });
+    if let Some(dir) = std::path::Path::new(&path).parent() {
+        std::fs::create_dir_all(dir).expect("bench output folder");
+    }
+    std::fs::write(&path, &out).expect("bench output");
+    println!("{out}\nwritten to {path}");
+}
