@@ -94,3 +94,9 @@ for (const [name, { min, median, max }] of Object.entries(report)) {
 const file = join(artifacts, 'bench.json');
 writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), image, runs, results: report }, null, 2));
 console.log(`\nwritten to ${file}`);
+const table = [
+  '| measure (ms), in headless Chromium | runs | min | median | max |',
+  '|---|---|---|---|---|',
+  ...Object.entries(report).map(([name, { min, median, max }]) => `| ${name} | ${runs} | ${min} | ${median} | ${max} |`),
+];
+writeFileSync(join(artifacts, 'bench.md'), `${table.join('\n')}\n`);

@@ -1,7 +1,11 @@
 //! `cargo xtask bench`: sets up and builds like `test`, then measures a playground as a user
 //! feels it (click to prompt, echo round trip, an output flood, end to containers gone) with
-//! `node e2e/bench.mjs`. Numbers are printed, never asserted.
+//! `node e2e/bench.mjs`, and the server without a browser (start to prompt cold and warm for
+//! both profiles, keystroke echo against a raw `docker exec` TTY, output throughput, the
+//! first `docker run hello-world`) with `cargo bench -p quai-backend --bench terminal`.
+//! Writes both to docs/BENCHMARKS.md. Numbers are printed, never asserted.
 
+use std::fs;
 use std::path::Path;
 use std::process::Command;
 
@@ -29,5 +33,26 @@ pub fn bench(runs: u32) -> Result<()> {
             .env("QUAI_BIN", binary)
             .envs(ready.images.server_env())
             .env("QUAI_E2E_CHROMIUM", chromium),
-    )
+    )?;
+    step(&format!("Measuring the server and terminals, {runs} runs (cargo bench -p quai-backend --bench terminal)"));
+    let terminal = Path::new("target/bench/terminal.md");
+    shell::run(
+        Command::new("cargo")
+            .args(["bench", "-p", "quai-backend", "--bench", "terminal"])
+            .env("QUAI_BENCH_RUNS", runs.to_string())
+            .env("QUAI_BENCH_OUT", terminal)
+            .envs(ready.images.server_env()),
+    )?;
+    let browser =
+        fs::read_to_string("e2e/artifacts/bench.md").context("the browser bench wrote no table")?;
+    let server = fs::read_to_string(terminal).context("the terminal bench wrote no table")?;
+    let report = format!(
+        "# Benchmarks\n\nWritten by `cargo xtask bench` (rerun it to refresh this page). Timing lives here, \
+         never in tests.\n\n## In the browser\n\nA person's view: headless Chromium clicks \"Start a playground\" \
+         (a `docker` node from the warm pool), types, and reads the terminal; the page is polled every 50 ms.\n\n\
+         {browser}\n## The server and its terminals\n\n{server}"
+    );
+    fs::write("docs/BENCHMARKS.md", report).context("cannot write docs/BENCHMARKS.md")?;
+    shell::ok("Wrote docs/BENCHMARKS.md");
+    Ok(())
 }
