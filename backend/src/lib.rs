@@ -71,7 +71,10 @@ impl Server {
                 tracing::warn!(error = %err, "could not look for leftovers of a previous run")
             }
         }
-        match runtime.enforce_egress(config.egress).await {
+        match runtime
+            .enforce_egress(config.egress, config.registry_address)
+            .await
+        {
             Ok(added) => {
                 tracing::info!(added, egress = ?config.egress, "session network firewall in place")
             }

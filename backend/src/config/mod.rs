@@ -20,8 +20,10 @@ pub enum DindMode {
 /// Where session nodes may open connections, beyond their own session network.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Egress {
-    /// Nowhere.
+    /// Nowhere but the registry (`--registry-address`).
     None,
+    /// Only the registry; the same as `none` plus the registry, named for clarity.
+    Registry,
     /// The internet, but never the host, cloud metadata or private address ranges.
     Open,
 }
@@ -110,6 +112,10 @@ pub struct Config {
     #[arg(long, env = "QUAI_NODE_DISK_MB", default_value_t = 512)]
     pub node_disk_mb: u64,
 
+    /// The registry nodes pull from (`IP:PORT`); reachable whatever the egress policy.
+    #[arg(long, env = "QUAI_REGISTRY_ADDRESS")]
+    pub registry_address: Option<std::net::SocketAddrV4>,
+
     /// Where nodes may connect beyond their session.
     #[arg(long, env = "QUAI_EGRESS", value_enum, default_value_t = Egress::Open)]
     pub egress: Egress,
@@ -152,6 +158,7 @@ impl Config {
             node_cpus: 1.0,
             node_disk_mb: 256,
             egress: Egress::Open,
+            registry_address: None,
             allowed_origins: Vec::new(),
         }
     }

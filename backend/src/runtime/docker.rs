@@ -481,7 +481,11 @@ impl Runtime for DockerRuntime {
             .map_err(|_| RuntimeError::Timeout(timeout))?
     }
 
-    async fn enforce_egress(&self, egress: crate::config::Egress) -> Result<usize, RuntimeError> {
+    async fn enforce_egress(
+        &self,
+        egress: crate::config::Egress,
+        registry: Option<std::net::SocketAddrV4>,
+    ) -> Result<usize, RuntimeError> {
         let local = std::env::var("DOCKER_HOST")
             .map(|h| h.starts_with("unix://"))
             .unwrap_or(true);
@@ -490,7 +494,7 @@ impl Runtime for DockerRuntime {
                 "the engine is on another host; its firewall must be set up there".to_string(),
             ));
         }
-        tokio::task::spawn_blocking(move || super::firewall::enforce(egress))
+        tokio::task::spawn_blocking(move || super::firewall::enforce(egress, registry))
             .await
             .map_err(|e| RuntimeError::Engine(e.to_string()))?
             .map_err(RuntimeError::Engine)

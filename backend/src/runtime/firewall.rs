@@ -1,10 +1,12 @@
 //! Host firewall rules for session networks, with iptables on the engine's host. Every
 //! session bridge is named `qs…` (see `docker::bridge_name`), so a handful of rules match
 //! them all: nodes never reach the host itself, cloud metadata or private address ranges,
-//! and with `Egress::None` nothing outside their session. Traffic between two sessions is
+//! and with `Egress::None` or `Egress::Registry` nothing outside their session but the
+//! registry they pull from. Traffic between two sessions is
 //! already dropped by the engine's own isolation rules. Rules carry the comment `quai` and
 //! are added once, whatever the number of servers.
 
+use std::net::SocketAddrV4;
 use std::process::Command;
 
 use crate::config::Egress;
@@ -20,7 +22,7 @@ const FORBIDDEN: &[&str] = &[
 ];
 
 /// One rule: chain, then match and target.
-fn rules(egress: Egress) -> Vec<(&'static str, Vec<String>)> {
+fn rules(egress: Egress, registry: Option<SocketAddrV4>) -> Vec<(&'static str, Vec<String>)> {
     let strs = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     // INPUT, in order: answers to connections the host opened (the port preview) pass, the rest drop.
     let mut all = vec![
@@ -39,13 +41,24 @@ fn rules(egress: Egress) -> Vec<(&'static str, Vec<String>)> {
         ),
         ("INPUT", strs(&["-i", "qs+", "-j", "DROP"])),
     ];
+    // The registry first: it may well sit in a private range (a container on the host).
+    if let Some(registry) = registry {
+        let (ip, port) = (registry.ip().to_string(), registry.port().to_string());
+        all.push((
+            "DOCKER-USER",
+            strs(&[
+                "-i", "qs+", "!", "-o", "qs+", "-d", &ip, "-p", "tcp", "--dport", &port, "-j",
+                "ACCEPT",
+            ]),
+        ));
+    }
     for net in FORBIDDEN {
         all.push((
             "DOCKER-USER",
             strs(&["-i", "qs+", "!", "-o", "qs+", "-d", net, "-j", "DROP"]),
         ));
     }
-    if egress == Egress::None {
+    if matches!(egress, Egress::None | Egress::Registry) {
         all.push((
             "DOCKER-USER",
             strs(&["-i", "qs+", "!", "-o", "qs+", "-j", "DROP"]),
@@ -76,14 +89,14 @@ fn iptables(args: &[String]) -> Result<bool, String> {
 
 /// Adds the rules that are missing. Rules are inserted at the top of their chain in
 /// reverse, so they keep the order of `rules`.
-pub fn enforce(egress: Egress) -> Result<usize, String> {
+pub fn enforce(egress: Egress, registry: Option<SocketAddrV4>) -> Result<usize, String> {
     // Servers started at once in one process must not both see a rule missing and add it.
     static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _guard = ONE_AT_A_TIME
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     let mut added = 0;
-    let wanted = rules(egress);
+    let wanted = rules(egress, registry);
     for (chain, rule) in wanted.iter().rev() {
         let mut spec = rule.clone();
         spec.extend([
@@ -111,8 +124,8 @@ mod tests {
 
     #[test]
     fn every_policy_keeps_nodes_away_from_the_host_metadata_and_private_ranges() {
-        for egress in [Egress::Open, Egress::None] {
-            let all = rules(egress);
+        for egress in [Egress::Open, Egress::None, Egress::Registry] {
+            let all = rules(egress, None);
             assert!(all
                 .iter()
                 .any(|(c, r)| *c == "INPUT" && r.ends_with(&["DROP".to_string()])));
@@ -127,12 +140,33 @@ mod tests {
 
     #[test]
     fn no_egress_drops_everything_leaving_the_session() {
-        let none = rules(Egress::None);
+        let none = rules(Egress::None, None);
         assert!(none
             .last()
             .unwrap()
             .1
             .ends_with(&["-j".to_string(), "DROP".to_string()]));
-        assert_eq!(none.len(), rules(Egress::Open).len() + 1);
+        assert_eq!(none.len(), rules(Egress::Open, None).len() + 1);
+    }
+
+    #[test]
+    fn the_registry_is_accepted_before_the_private_ranges_are_dropped() {
+        let registry: SocketAddrV4 = "172.17.0.2:5000".parse().unwrap();
+        let all = rules(Egress::Registry, Some(registry));
+        let accept = all
+            .iter()
+            .position(|(_, r)| r.contains(&"172.17.0.2".to_string()))
+            .unwrap();
+        let private = all
+            .iter()
+            .position(|(_, r)| r.contains(&"172.16.0.0/12".to_string()))
+            .unwrap();
+        assert!(accept < private);
+        assert!(all[accept].1.ends_with(&["ACCEPT".to_string()]));
+        assert!(all
+            .last()
+            .unwrap()
+            .1
+            .ends_with(&["-j".to_string(), "DROP".to_string()]));
     }
 }

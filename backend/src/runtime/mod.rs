@@ -131,7 +131,11 @@ pub trait Runtime: Send + Sync + 'static {
 
     /// Makes the host enforce `egress` for every session network (firewall rules); returns
     /// how many rules were added. Engines on other hosts say so with an error.
-    async fn enforce_egress(&self, egress: crate::config::Egress) -> Result<usize, RuntimeError>;
+    async fn enforce_egress(
+        &self,
+        egress: crate::config::Egress,
+        registry: Option<std::net::SocketAddrV4>,
+    ) -> Result<usize, RuntimeError>;
 
     /// Removes everything this server instance left behind (a previous run, a crash);
     /// returns how many objects were removed.
