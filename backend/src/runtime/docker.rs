@@ -63,7 +63,9 @@ const SHELL_WRITABLE: &[&str] = &["/root", "/tmp", "/var/tmp", "/home", "/run"];
 pub struct DockerRuntime {
     docker: Docker,
     instance: String,
-    /// The DinD mode asked for; `Auto` is resolved on the first `docker` node.
+    /// The DinD mode asked for.
+    requested: DindMode,
+    /// The DinD mode in force; `Auto` is resolved on the first `docker` node.
     dind: Mutex<DindMode>,
 }
 
@@ -86,12 +88,14 @@ impl DockerRuntime {
         DockerRuntime {
             docker,
             instance: instance.to_string(),
+            requested: DindMode::Auto,
             dind: Mutex::new(DindMode::Auto),
         }
     }
 
     /// Sets how `docker` nodes run Docker Engine.
-    pub fn with_dind_mode(self, mode: DindMode) -> Self {
+    pub fn with_dind_mode(mut self, mode: DindMode) -> Self {
+        self.requested = mode;
         *self.dind.lock().expect("dind lock") = mode;
         self
     }
@@ -329,11 +333,12 @@ impl Runtime for DockerRuntime {
         }
         let mode = self.dind_mode().await?;
         match self.try_create_node(session, spec, mode).await {
-            // Hosts without every capability in their bounding set refuse --privileged.
+            // Hosts without every capability in their bounding set ("unable to apply caps"),
+            // or with a restricted device cgroup, refuse --privileged.
             Err(RuntimeError::Engine(message))
-                if mode == DindMode::Privileged && message.contains("apply caps") =>
+                if mode == DindMode::Privileged && self.requested == DindMode::Auto =>
             {
-                tracing::info!("this host refuses --privileged; docker nodes use the capability recipe instead");
+                tracing::info!(%message, "this host refuses --privileged; docker nodes use the capability recipe instead");
                 *self.dind.lock().expect("dind lock") = DindMode::Caps;
                 self.try_create_node(session, spec, DindMode::Caps).await
             }
