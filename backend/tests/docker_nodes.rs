@@ -39,7 +39,7 @@ async fn a_student_runs_hello_world_in_a_docker_node() {
 }
 
 #[tokio::test]
-async fn docker_build_and_published_ports_work_inside_a_node() {
+async fn docker_build_of_a_dockerfile_works_inside_a_node() {
     let server = TestServer::start("build").await;
     let session = server.create(&docker_session(1)).await;
     let mut socket = server.socket(&session).await;

@@ -188,7 +188,8 @@ async fn a_fork_bomb_a_memory_hog_and_a_disk_filler_leave_another_sessions_termi
 }
 
 #[tokio::test]
-async fn docker_nodes_cannot_load_kernel_modules_or_mount_the_hosts_disks() {
+async fn docker_nodes_cannot_load_kernel_modules_mount_the_hosts_disks_or_write_host_wide_settings()
+{
     let server = TestServer::start("dockerpriv").await;
     let (_, mut socket) = shell(&server, &DOCKER).await;
     let module = socket.run(1, LOAD_MODULE).await;
@@ -204,6 +205,16 @@ async fn docker_nodes_cannot_load_kernel_modules_or_mount_the_hosts_disks() {
     assert!(
         !disk.contains("mount-rc=0"),
         "the host's root disk {major}:{minor} was mounted: {disk}"
+    );
+    let sysctl = socket
+        .run(
+            1,
+            "echo '|/bin/true' > /proc/sys/kernel/core_pattern; echo core-rc=$?; echo h > /proc/sysrq-trigger; echo sysrq-rc=$?",
+        )
+        .await;
+    assert!(
+        !sysctl.contains("core-rc=0") && !sysctl.contains("sysrq-rc=0"),
+        "host-wide settings were written: {sysctl}"
     );
     // Docker itself still works there.
     let hello = socket

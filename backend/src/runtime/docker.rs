@@ -179,9 +179,10 @@ impl DockerRuntime {
                             "seccomp=unconfined".to_string(),
                             "apparmor=unconfined".to_string(),
                         ]);
-                        // `--security-opt systempaths=unconfined`: /proc and /sys unmasked.
-                        host.masked_paths = Some(Vec::new());
-                        host.readonly_paths = Some(Vec::new());
+                        // /proc/sys, /proc/sysrq-trigger and the like stay masked and
+                        // read-only (no `systempaths=unconfined`): dockerd does not need
+                        // them, and writable host-wide sysctls such as core_pattern would
+                        // hand the host to the node.
                     }
                 }
             }
