@@ -5,6 +5,8 @@
 
 mod common;
 
+use reqwest::Method;
+
 use common::{containers_labelled, TestServer};
 use quai_protocol::{
     ApiError, CreateSession, ErrorCode, NodeInfo, Profile, ServerMsg, SessionInfo,
@@ -69,7 +71,6 @@ async fn nodes_of_a_session_reach_each_other_by_name_and_can_be_added_and_remove
         })
         .await;
     let id = session.session.id.clone();
-    let cookie = format!("quai_{id}={}", session.token);
     let mut socket = server.socket(&session).await;
     socket.hello().await;
     socket.open_shell(1).await;
@@ -81,13 +82,7 @@ async fn nodes_of_a_session_reach_each_other_by_name_and_can_be_added_and_remove
         .await;
     socket.wait_for_output(1, "reached-2").await;
 
-    let added = server
-        .http
-        .post(server.url(&format!("/api/sessions/{id}/nodes")))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap();
+    let added = server.as_owner(Method::POST, &session, "/nodes").await;
     assert_eq!(added.status(), 201);
     let node: NodeInfo = added.json().await.unwrap();
     assert_eq!(node.name, "node3");
@@ -107,21 +102,13 @@ async fn nodes_of_a_session_reach_each_other_by_name_and_can_be_added_and_remove
     socket.wait_for_output(1, "reached-3").await;
 
     let removed = server
-        .http
-        .delete(server.url(&format!("/api/sessions/{id}/nodes/node2")))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap();
+        .as_owner(Method::DELETE, &session, "/nodes/node2")
+        .await;
     assert_eq!(removed.status(), 204);
     assert_eq!(containers_labelled("quai.session", &id).await.len(), 2);
     let info: SessionInfo = server
-        .http
-        .get(server.url(&format!("/api/sessions/{id}")))
-        .header("cookie", &cookie)
-        .send()
+        .as_owner(Method::GET, &session, "")
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -144,35 +131,19 @@ async fn a_session_has_at_most_five_nodes_and_keeps_at_least_one() {
             profile: Some(Profile::Shell),
         })
         .await;
-    let id = session.session.id.clone();
-    let cookie = format!("quai_{id}={}", session.token);
-    let sixth = server
-        .http
-        .post(server.url(&format!("/api/sessions/{id}/nodes")))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap();
+    let sixth = server.as_owner(Method::POST, &session, "/nodes").await;
     assert_eq!(sixth.status(), 409);
     let body: ApiError = sixth.json().await.unwrap();
     assert_eq!(body.code, ErrorCode::NodeLimit);
     for n in 2..=5 {
         let removed = server
-            .http
-            .delete(server.url(&format!("/api/sessions/{id}/nodes/node{n}")))
-            .header("cookie", &cookie)
-            .send()
-            .await
-            .unwrap();
+            .as_owner(Method::DELETE, &session, &format!("/nodes/node{n}"))
+            .await;
         assert_eq!(removed.status(), 204);
     }
     let last = server
-        .http
-        .delete(server.url(&format!("/api/sessions/{id}/nodes/node1")))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap();
+        .as_owner(Method::DELETE, &session, "/nodes/node1")
+        .await;
     assert_eq!(last.status(), 400);
     let body: ApiError = last.json().await.unwrap();
     assert!(

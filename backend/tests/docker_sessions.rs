@@ -4,6 +4,8 @@
 
 mod common;
 
+use reqwest::Method;
+
 use common::{containers_labelled, networks_labelled, TestServer};
 use quai_protocol::{ClientMsg, EndReason, ServerMsg};
 
@@ -104,13 +106,7 @@ async fn ending_a_session_removes_its_containers_and_network_and_tells_its_socke
     socket.hello().await;
     socket.open_shell(1).await;
 
-    let response = server
-        .http
-        .delete(server.url(&format!("/api/sessions/{id}")))
-        .header("cookie", format!("quai_{id}={}", session.token))
-        .send()
-        .await
-        .unwrap();
+    let response = server.as_owner(Method::DELETE, &session, "").await;
     assert_eq!(response.status(), 204);
     let ended = socket
         .next_message(|m| matches!(m, ServerMsg::SessionEnded { .. }))
@@ -124,13 +120,7 @@ async fn ending_a_session_removes_its_containers_and_network_and_tells_its_socke
     socket.until_closed().await;
     assert!(containers_labelled("quai.session", &id).await.is_empty());
     assert!(networks_labelled("quai.session", &id).await.is_empty());
-    let gone = server
-        .http
-        .get(server.url(&format!("/api/sessions/{id}")))
-        .header("cookie", format!("quai_{id}={}", session.token))
-        .send()
-        .await
-        .unwrap();
+    let gone = server.as_owner(Method::GET, &session, "").await;
     assert_eq!(gone.status(), 404);
     server.stop().await;
 }

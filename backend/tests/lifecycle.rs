@@ -4,6 +4,8 @@
 
 mod common;
 
+use reqwest::Method;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,20 +25,11 @@ async fn a_session_is_extended_up_to_its_maximum_lifetime() {
     })
     .await;
     let session = server.create_session().await;
-    let id = session.session.id.clone();
     assert_eq!(
         session.session.max_expires_at - session.session.created_at,
         1000
     );
-    let extend = || async {
-        server
-            .http
-            .post(server.url(&format!("/api/sessions/{id}/extend")))
-            .header("cookie", format!("quai_{id}={}", session.token))
-            .send()
-            .await
-            .unwrap()
-    };
+    let extend = || async { server.as_owner(Method::POST, &session, "/extend").await };
     let first: SessionInfo = extend().await.json().await.unwrap();
     assert_eq!(first.expires_at, session.session.expires_at + 300);
     let second: SessionInfo = extend().await.json().await.unwrap();

@@ -35,17 +35,18 @@ pub fn bench(runs: u32) -> Result<()> {
             .env("QUAI_E2E_CHROMIUM", chromium),
     )?;
     step(&format!("Measuring the server and terminals, {runs} runs (cargo bench -p quai-backend --bench terminal)"));
-    let terminal = Path::new("target/bench/terminal.md");
+    // cargo runs a bench from its package's folder: give it a path that holds from anywhere.
+    let terminal = std::env::current_dir()?.join("target/bench/terminal.md");
     shell::run(
         Command::new("cargo")
             .args(["bench", "-p", "quai-backend", "--bench", "terminal"])
             .env("QUAI_BENCH_RUNS", runs.to_string())
-            .env("QUAI_BENCH_OUT", terminal)
+            .env("QUAI_BENCH_OUT", &terminal)
             .envs(ready.images.server_env()),
     )?;
     let browser =
         fs::read_to_string("e2e/artifacts/bench.md").context("the browser bench wrote no table")?;
-    let server = fs::read_to_string(terminal).context("the terminal bench wrote no table")?;
+    let server = fs::read_to_string(&terminal).context("the terminal bench wrote no table")?;
     let report = format!(
         "# Benchmarks\n\nWritten by `cargo xtask bench` (rerun it to refresh this page). Timing lives here, \
          never in tests.\n\n## In the browser\n\nA person's view: headless Chromium clicks \"Start a playground\" \

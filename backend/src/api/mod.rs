@@ -1,26 +1,24 @@
 //! The REST routes under `/api` and `/healthz`: create, inspect and end sessions, and report
-//! whether the container engine answers. Sessions are owned by whoever holds their token,
-//! presented as the HttpOnly cookie `quai_<id>` or as `Authorization: Bearer <token>`.
+//! whether the container engine answers, extend sessions, add and remove nodes. Routes of
+//! one session take `Owned` (see `owner`): only the holder of its token reaches it.
 
 pub mod error;
 pub mod limiter;
-
-use std::sync::Arc;
-use std::time::Duration;
+pub mod owner;
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use axum::extract::{ConnectInfo, Path, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use axum_extra::extract::CookieJar;
 use quai_protocol::{CreateSession, DockerHealth, EndReason, ErrorCode, Health, SessionCreated};
 
-use crate::session::{token, Session};
 use crate::AppState;
 pub use error::AppError;
+pub use owner::{cookie_name, Owned};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -35,31 +33,6 @@ pub fn routes() -> Router<AppState> {
         .route("/api/sessions/{id}/ws", get(crate::ws::upgrade))
         .route("/api/{*rest}", axum::routing::any(unknown_api))
         .route("/healthz", get(health))
-}
-
-/// Name of the cookie that carries the token of session `id`.
-pub fn cookie_name(id: &str) -> String {
-    format!("quai_{id}")
-}
-
-/// The session `id` if the request holds its token; 404 otherwise, whatever the reason.
-pub fn authorize(
-    state: &AppState,
-    id: &str,
-    headers: &HeaderMap,
-    jar: &CookieJar,
-) -> Result<Arc<Session>, AppError> {
-    if !token::is_session_id(id) {
-        return Err(AppError::not_found());
-    }
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::to_string);
-    let presented = bearer.or_else(|| jar.get(&cookie_name(id)).map(|c| c.value().to_string()));
-    let presented = presented.ok_or_else(AppError::not_found)?;
-    Ok(state.sessions.get(id, &presented)?)
 }
 
 async fn create_session(
@@ -108,60 +81,43 @@ async fn create_session(
         .into_response())
 }
 
-async fn session_info(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    jar: CookieJar,
-) -> Result<Response, AppError> {
-    let session = authorize(&state, &id, &headers, &jar)?;
+async fn session_info(Owned(session): Owned) -> Result<Response, AppError> {
     Ok(axum::Json(session.info().await).into_response())
 }
 
 async fn end_session(
     State(state): State<AppState>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    jar: CookieJar,
+    Owned(session): Owned,
 ) -> Result<Response, AppError> {
-    let session = authorize(&state, &id, &headers, &jar)?;
     state.sessions.end(&session.id, EndReason::Ended).await?;
     let expired = format!(
         "{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0",
-        cookie_name(&id)
+        cookie_name(&session.id)
     );
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, expired)]).into_response())
 }
 
 async fn extend_session(
     State(state): State<AppState>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    jar: CookieJar,
+    Owned(session): Owned,
 ) -> Result<Response, AppError> {
-    let session = authorize(&state, &id, &headers, &jar)?;
     state.sessions.extend(&session)?;
     Ok(axum::Json(session.info().await).into_response())
 }
 
 async fn add_node(
     State(state): State<AppState>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    jar: CookieJar,
+    Owned(session): Owned,
 ) -> Result<Response, AppError> {
-    let session = authorize(&state, &id, &headers, &jar)?;
     let node = state.sessions.add_node(&session).await?;
     Ok((StatusCode::CREATED, axum::Json(node)).into_response())
 }
 
 async fn remove_node(
     State(state): State<AppState>,
-    Path((id, node)): Path<(String, String)>,
-    headers: HeaderMap,
-    jar: CookieJar,
+    Owned(session): Owned,
+    Path((_, node)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let session = authorize(&state, &id, &headers, &jar)?;
     state.sessions.remove_node(&session, &node).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -11,10 +11,9 @@ use std::ops::ControlFlow;
 use std::sync::{Arc, Weak};
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use axum_extra::extract::CookieJar;
 use bytes::Bytes;
 use futures::{SinkExt, StreamExt};
 use quai_protocol::{
@@ -24,7 +23,7 @@ use quai_protocol::{
 use tokio::sync::{broadcast, mpsc};
 use tokio::task::JoinHandle;
 
-use crate::api::{authorize, AppError};
+use crate::api::{AppError, Owned};
 use crate::runtime::TermSize;
 use crate::session::terminal::{Limits, TermEvent, Terminal, Watcher};
 use crate::session::{Session, SessionEvent};
@@ -47,13 +46,11 @@ pub mod close {
 
 pub async fn upgrade(
     State(state): State<AppState>,
-    Path(id): Path<String>,
     headers: HeaderMap,
-    jar: CookieJar,
+    Owned(session): Owned,
     ws: WebSocketUpgrade,
 ) -> Result<Response, AppError> {
     origin::check(&headers, &state.config.allowed_origins)?;
-    let session = authorize(&state, &id, &headers, &jar)?;
     Ok(ws
         .max_message_size(MAX_MESSAGE)
         .on_upgrade(move |socket| run(state, session, socket)))

@@ -322,3 +322,21 @@ impl TestSocket {
         tail[..end].to_string()
     }
 }
+
+impl TestServer {
+    /// `method` on `/api/sessions/{id}{path}` as the session's owner, with its cookie.
+    pub async fn as_owner(
+        &self,
+        method: reqwest::Method,
+        session: &SessionCreated,
+        path: &str,
+    ) -> reqwest::Response {
+        let id = &session.session.id;
+        self.http
+            .request(method, self.url(&format!("/api/sessions/{id}{path}")))
+            .header("cookie", format!("quai_{id}={}", session.token))
+            .send()
+            .await
+            .unwrap()
+    }
+}
