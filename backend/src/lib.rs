@@ -82,6 +82,16 @@ impl Server {
                 tracing::warn!(error = %err, "could not set up the session network firewall")
             }
         }
+        if config.local_registry {
+            match runtime.prepare_registry(&config.registry_image).await {
+                Ok(mirror) => {
+                    tracing::info!(%mirror, "docker nodes pull through the local registry")
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, "no local registry: docker nodes pull from the internet only")
+                }
+            }
+        }
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
         let state = AppState::new(config, runtime);

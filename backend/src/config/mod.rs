@@ -112,7 +112,19 @@ pub struct Config {
     #[arg(long, env = "QUAI_NODE_DISK_MB", default_value_t = 512)]
     pub node_disk_mb: u64,
 
-    /// The registry nodes pull from (`IP:PORT`); reachable whatever the egress policy.
+    /// Run the local registry that serves the image catalog to `docker` nodes.
+    #[arg(long, env = "QUAI_LOCAL_REGISTRY", default_value_t = true, action = clap::ArgAction::Set)]
+    pub local_registry: bool,
+
+    /// Image of the local registry (Debian's docker-registry inside).
+    #[arg(
+        long,
+        env = "QUAI_REGISTRY_IMAGE",
+        default_value = "quai/registry:latest"
+    )]
+    pub registry_image: String,
+
+    /// An outside registry nodes pull from (`IP:PORT`); reachable whatever the egress policy.
     #[arg(long, env = "QUAI_REGISTRY_ADDRESS")]
     pub registry_address: Option<std::net::SocketAddrV4>,
 
@@ -159,6 +171,9 @@ impl Config {
             node_disk_mb: 256,
             egress: Egress::Open,
             registry_address: None,
+            local_registry: false,
+            registry_image: std::env::var("QUAI_REGISTRY_IMAGE")
+                .unwrap_or_else(|_| "quai/registry:latest".into()),
             allowed_origins: Vec::new(),
         }
     }

@@ -17,7 +17,9 @@ use bollard::container::{
 use bollard::errors::Error as BollardError;
 use bollard::exec::{CreateExecOptions, ResizeExecOptions, StartExecOptions, StartExecResults};
 use bollard::models::{EndpointSettings, HostConfig, HostConfigCgroupnsModeEnum};
-use bollard::network::{CreateNetworkOptions, ListNetworksOptions};
+use bollard::network::{
+    ConnectNetworkOptions, CreateNetworkOptions, DisconnectNetworkOptions, ListNetworksOptions,
+};
 use bollard::volume::{ListVolumesOptions, RemoveVolumeOptions};
 use bollard::Docker;
 use futures::StreamExt;
@@ -67,6 +69,8 @@ pub struct DockerRuntime {
     requested: DindMode,
     /// The DinD mode in force; `Auto` is resolved on the first `docker` node.
     dind: Mutex<DindMode>,
+    /// The local registry's container, once it runs.
+    registry: Mutex<Option<String>>,
 }
 
 impl DockerRuntime {
@@ -90,6 +94,7 @@ impl DockerRuntime {
             instance: instance.to_string(),
             requested: DindMode::Auto,
             dind: Mutex::new(DindMode::Auto),
+            registry: Mutex::new(None),
         }
     }
 
@@ -120,6 +125,10 @@ impl DockerRuntime {
         *self.dind.lock().expect("dind lock") = resolved;
         tracing::info!(mode = ?resolved, "docker nodes run Docker Engine this way");
         Ok(resolved)
+    }
+
+    fn registry(&self) -> Option<String> {
+        self.registry.lock().expect("registry lock").clone()
     }
 
     fn base_labels(&self, session: &str) -> HashMap<String, String> {
@@ -216,15 +225,22 @@ impl DockerRuntime {
                 )])),
             ),
         };
+        let mut env = vec![
+            "TERM=xterm-256color".to_string(),
+            "LANG=C.UTF-8".to_string(),
+        ];
+        if spec.profile == Profile::Docker && self.registry().is_some() {
+            env.push(format!(
+                "QUAI_REGISTRY_MIRROR={}",
+                super::registry::mirror_url()
+            ));
+        }
         let config = Config {
             image: Some(spec.image.clone()),
             hostname: Some(spec.name.clone()),
             cmd,
             volumes,
-            env: Some(vec![
-                "TERM=xterm-256color".to_string(),
-                "LANG=C.UTF-8".to_string(),
-            ]),
+            env: Some(env),
             working_dir: Some("/root".to_string()),
             labels: Some(node_labels),
             host_config: Some(self.host_config(&network, spec, dind)),
@@ -284,7 +300,7 @@ pub fn bridge_name(session: &str) -> String {
 }
 
 /// Sorts bollard's errors into "cannot reach the engine" and "the engine said no".
-fn engine_error(err: BollardError) -> RuntimeError {
+pub(super) fn engine_error(err: BollardError) -> RuntimeError {
     match err {
         BollardError::DockerResponseServerError { message, .. } => RuntimeError::Engine(message),
         BollardError::JsonDataError { .. } | BollardError::JsonSerdeError { .. } => {
@@ -325,7 +341,26 @@ impl Runtime for DockerRuntime {
             })
             .await
             .map_err(engine_error)?;
+        if let Some(registry) = self.registry() {
+            let connect = ConnectNetworkOptions {
+                container: registry,
+                endpoint_config: EndpointSettings {
+                    aliases: Some(vec![super::registry::ALIAS.to_string()]),
+                    ..Default::default()
+                },
+            };
+            self.docker
+                .connect_network(&network_name(session), connect)
+                .await
+                .map_err(engine_error)?;
+        }
         Ok(())
+    }
+
+    async fn prepare_registry(&self, image: &str) -> Result<String, RuntimeError> {
+        let container = super::registry::ensure(&self.docker, &self.instance, image).await?;
+        *self.registry.lock().expect("registry lock") = Some(container);
+        Ok(super::registry::mirror_url())
     }
 
     async fn create_node(&self, session: &str, spec: &NodeSpec) -> Result<Node, RuntimeError> {
@@ -558,6 +593,14 @@ async fn remove_labelled(rt: &DockerRuntime, session: Option<&str>) -> Result<us
         .await
         .map_err(engine_error)?;
     for network in networks.iter().filter_map(|n| n.id.as_deref()) {
+        // The registry joins every session network; it leaves before the network goes.
+        if let Some(registry) = rt.registry() {
+            let leave = DisconnectNetworkOptions {
+                container: registry,
+                force: true,
+            };
+            let _ = rt.docker.disconnect_network(network, leave).await;
+        }
         match rt.docker.remove_network(network).await {
             Ok(()) => removed += 1,
             Err(err) if is_not_found(&err) => {}

@@ -4,6 +4,7 @@
 
 mod docker;
 pub mod firewall;
+pub mod registry;
 
 use std::pin::Pin;
 use std::time::Duration;
@@ -136,6 +137,10 @@ pub trait Runtime: Send + Sync + 'static {
         egress: crate::config::Egress,
         registry: Option<std::net::SocketAddrV4>,
     ) -> Result<usize, RuntimeError>;
+
+    /// Starts (or keeps) the local registry holding the image catalog, which `docker` nodes
+    /// created from now on use as their mirror; returns the mirror's address.
+    async fn prepare_registry(&self, image: &str) -> Result<String, RuntimeError>;
 
     /// Removes everything this server instance left behind (a previous run, a crash);
     /// returns how many objects were removed.

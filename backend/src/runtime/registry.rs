@@ -1,0 +1,340 @@
+//! The local registry of `docker` nodes: Debian's docker-registry run as a container on the
+//! host engine, read-only, holding the image catalog (every host image labelled
+//! `quai.catalog=<name:tag>,…`) as `library/<name>:<tag>`, so that `docker pull nginx` in a
+//! node, which asks its registry mirror first, is served locally with no internet. The
+//! catalog is pushed through a short-lived writable twin on loopback, and only when it
+//! changed (a fingerprint label on the reader). The reader joins every session network as
+//! `quai-registry`; being read-only, no session can change what another one pulls.
+
+use std::collections::HashMap;
+
+use bollard::container::{
+    Config, CreateContainerOptions, ListContainersOptions, RemoveContainerOptions,
+};
+use bollard::image::{ListImagesOptions, PushImageOptions, RemoveImageOptions, TagImageOptions};
+use bollard::models::{HostConfig, PortBinding, RestartPolicy, RestartPolicyNameEnum};
+use bollard::Docker;
+use futures::StreamExt;
+use sha2::{Digest, Sha256};
+
+use super::docker::engine_error;
+use super::RuntimeError;
+
+/// The name nodes reach the registry by, on their session network.
+pub const ALIAS: &str = "quai-registry";
+/// Label of the host images that belong to the catalog, and of the registry's fingerprint.
+const CATALOG_LABEL: &str = "quai.catalog";
+const FINGERPRINT_LABEL: &str = "quai.registry.catalog";
+
+/// The mirror address `docker` nodes are given.
+pub fn mirror_url() -> String {
+    format!("http://{ALIAS}:5000")
+}
+
+fn config(read_only: bool) -> String {
+    let maintenance = if read_only {
+        "  maintenance:\n    readonly:\n      enabled: true\n"
+    } else {
+        ""
+    };
+    format!(
+        "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: /var/lib/registry\n  delete:\n    enabled: true\n{maintenance}http:\n  addr: :5000\n"
+    )
+}
+
+/// Public names and host image ids of the catalog, sorted.
+async fn catalog(docker: &Docker) -> Result<Vec<(String, String)>, RuntimeError> {
+    let filters = HashMap::from([("label".to_string(), vec![CATALOG_LABEL.to_string()])]);
+    let images = docker
+        .list_images(Some(ListImagesOptions {
+            filters,
+            ..Default::default()
+        }))
+        .await
+        .map_err(engine_error)?;
+    let mut entries: Vec<(String, String)> = images
+        .iter()
+        .flat_map(|image| {
+            let names = image.labels.get(CATALOG_LABEL).cloned().unwrap_or_default();
+            names
+                .split(',')
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(|n| {
+                    if n.contains(':') {
+                        n.to_string()
+                    } else {
+                        format!("{n}:latest")
+                    }
+                })
+                .map(|n| (n, image.id.clone()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    entries.sort();
+    entries.dedup_by(|a, b| a.0 == b.0);
+    Ok(entries)
+}
+
+fn fingerprint(entries: &[(String, String)]) -> String {
+    let mut hasher = Sha256::new();
+    for (name, id) in entries {
+        hasher.update(format!("{name}={id}\n"));
+    }
+    hex::encode(hasher.finalize())[..16].to_string()
+}
+
+fn serve_cmd() -> Vec<String> {
+    vec![
+        "/bin/sh".to_string(),
+        "-c".to_string(),
+        "printf '%s' \"$QUAI_REGISTRY_CONFIG\" > /tmp/quai-registry.yml && exec docker-registry serve /tmp/quai-registry.yml"
+            .to_string(),
+    ]
+}
+
+/// Makes sure the read-only registry of `instance` runs with the current catalog; returns
+/// its container name. `image` is the registry image (Debian's docker-registry inside).
+pub async fn ensure(docker: &Docker, instance: &str, image: &str) -> Result<String, RuntimeError> {
+    docker
+        .inspect_image(image)
+        .await
+        .map_err(|_| RuntimeError::MissingImage(image.to_string()))?;
+    let reader = format!("quai-registry-{instance}");
+    let volume = format!("quai-registry-{instance}");
+    let entries = catalog(docker).await?;
+    let print = fingerprint(&entries);
+    if let Ok(existing) = docker.inspect_container(&reader, None).await {
+        let running = existing
+            .state
+            .as_ref()
+            .and_then(|s| s.running)
+            .unwrap_or(false);
+        let same = existing
+            .config
+            .as_ref()
+            .and_then(|c| c.labels.as_ref())
+            .and_then(|l| l.get(FINGERPRINT_LABEL))
+            == Some(&print);
+        if running && same {
+            return Ok(reader);
+        }
+        remove(docker, &reader).await?;
+    }
+    if !entries.is_empty() {
+        push_catalog(docker, instance, image, &volume, &entries).await?;
+    }
+    let labels = HashMap::from([
+        ("quai.managed".to_string(), "true".to_string()),
+        ("quai.registry".to_string(), instance.to_string()),
+        (FINGERPRINT_LABEL.to_string(), print),
+    ]);
+    let config = Config {
+        image: Some(image.to_string()),
+        cmd: Some(serve_cmd()),
+        env: Some(vec![format!("QUAI_REGISTRY_CONFIG={}", config(true))]),
+        labels: Some(labels),
+        host_config: Some(HostConfig {
+            binds: Some(vec![format!("{volume}:/var/lib/registry:ro")]),
+            restart_policy: Some(RestartPolicy {
+                name: Some(RestartPolicyNameEnum::UNLESS_STOPPED),
+                ..Default::default()
+            }),
+            memory: Some(256 * 1024 * 1024),
+            pids_limit: Some(256),
+            cap_drop: Some(vec!["ALL".to_string()]),
+            security_opt: Some(vec!["no-new-privileges".to_string()]),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    docker
+        .create_container(
+            Some(CreateContainerOptions {
+                name: reader.as_str(),
+                platform: None,
+            }),
+            config,
+        )
+        .await
+        .map_err(engine_error)?;
+    docker
+        .start_container::<String>(&reader, None)
+        .await
+        .map_err(engine_error)?;
+    tracing::info!(registry = %reader, images = entries.len(), "local registry serves the catalog");
+    Ok(reader)
+}
+
+async fn remove(docker: &Docker, name: &str) -> Result<(), RuntimeError> {
+    match docker
+        .remove_container(
+            name,
+            Some(RemoveContainerOptions {
+                force: true,
+                ..Default::default()
+            }),
+        )
+        .await
+    {
+        Ok(()) => Ok(()),
+        Err(bollard::errors::Error::DockerResponseServerError {
+            status_code: 404, ..
+        }) => Ok(()),
+        Err(err) => Err(engine_error(err)),
+    }
+}
+
+/// Pushes the catalog into the registry's volume through a writable registry on loopback.
+async fn push_catalog(
+    docker: &Docker,
+    instance: &str,
+    image: &str,
+    volume: &str,
+    entries: &[(String, String)],
+) -> Result<(), RuntimeError> {
+    let writer = format!("quai-registry-writer-{instance}");
+    remove(docker, &writer).await?;
+    let config = Config {
+        image: Some(image.to_string()),
+        cmd: Some(serve_cmd()),
+        env: Some(vec![format!("QUAI_REGISTRY_CONFIG={}", config(false))]),
+        labels: Some(HashMap::from([(
+            "quai.managed".to_string(),
+            "true".to_string(),
+        )])),
+        exposed_ports: Some(HashMap::from([("5000/tcp".to_string(), HashMap::new())])),
+        host_config: Some(HostConfig {
+            binds: Some(vec![format!("{volume}:/var/lib/registry")]),
+            port_bindings: Some(HashMap::from([(
+                "5000/tcp".to_string(),
+                Some(vec![PortBinding {
+                    host_ip: Some("127.0.0.1".to_string()),
+                    host_port: Some(String::new()),
+                }]),
+            )])),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    docker
+        .create_container(
+            Some(CreateContainerOptions {
+                name: writer.as_str(),
+                platform: None,
+            }),
+            config,
+        )
+        .await
+        .map_err(engine_error)?;
+    let result = async {
+        docker
+            .start_container::<String>(&writer, None)
+            .await
+            .map_err(engine_error)?;
+        let inspected = docker
+            .inspect_container(&writer, None)
+            .await
+            .map_err(engine_error)?;
+        let port = inspected
+            .network_settings
+            .and_then(|n| n.ports)
+            .and_then(|p| p.get("5000/tcp").cloned().flatten())
+            .and_then(|b| b.first().and_then(|b| b.host_port.clone()))
+            .ok_or_else(|| {
+                RuntimeError::Engine("the registry's port was not published".to_string())
+            })?;
+        for (public, id) in entries {
+            let (name, tag) = public
+                .rsplit_once(':')
+                .unwrap_or((public.as_str(), "latest"));
+            let repo = format!("127.0.0.1:{port}/library/{name}");
+            docker
+                .tag_image(
+                    id,
+                    Some(TagImageOptions {
+                        repo: repo.as_str(),
+                        tag,
+                    }),
+                )
+                .await
+                .map_err(engine_error)?;
+            let pushed = push(docker, &repo, tag).await;
+            let _ = docker
+                .remove_image(
+                    &format!("{repo}:{tag}"),
+                    Some(RemoveImageOptions {
+                        noprune: true,
+                        ..Default::default()
+                    }),
+                    None,
+                )
+                .await;
+            pushed?;
+        }
+        Ok::<(), RuntimeError>(())
+    }
+    .await;
+    remove(docker, &writer).await?;
+    result
+}
+
+/// Pushes `repo:tag`, retrying while the fresh registry is still starting.
+async fn push(docker: &Docker, repo: &str, tag: &str) -> Result<(), RuntimeError> {
+    let mut last = String::new();
+    for _ in 0..50 {
+        let mut stream = docker.push_image(repo, Some(PushImageOptions { tag }), None);
+        let mut failed = None;
+        while let Some(item) = stream.next().await {
+            match item {
+                Ok(info) if info.error.is_some() => failed = info.error,
+                Ok(_) => {}
+                Err(err) => failed = Some(err.to_string()),
+            }
+        }
+        match failed {
+            None => return Ok(()),
+            Some(err) => last = err,
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    Err(RuntimeError::Engine(format!(
+        "could not push {repo}:{tag} into the local registry: {last}"
+    )))
+}
+
+/// Containers of the local registry of `instance` (for the tests and the operator).
+pub async fn containers(docker: &Docker, instance: &str) -> Result<Vec<String>, RuntimeError> {
+    let filters = HashMap::from([(
+        "label".to_string(),
+        vec![format!("quai.registry={instance}")],
+    )]);
+    let found = docker
+        .list_containers(Some(ListContainersOptions {
+            all: true,
+            filters,
+            ..Default::default()
+        }))
+        .await
+        .map_err(engine_error)?;
+    Ok(found.into_iter().filter_map(|c| c.id).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_reader_is_read_only_and_the_writer_is_not() {
+        assert!(config(true).contains("readonly:\n      enabled: true"));
+        assert!(!config(false).contains("readonly"));
+    }
+
+    #[test]
+    fn the_fingerprint_follows_the_catalog() {
+        let a = vec![("nginx:latest".to_string(), "sha256:1".to_string())];
+        let b = vec![("nginx:latest".to_string(), "sha256:2".to_string())];
+        assert_ne!(fingerprint(&a), fingerprint(&b));
+        assert_eq!(fingerprint(&a), fingerprint(&a.clone()));
+    }
+}
