@@ -1,10 +1,12 @@
 //! The quai server: an axum app (`app`) over shared state (`AppState`), and `Server`, which
 //! starts it on a listener with the session reaper and stops it gracefully, removing every
 //! container it made. Modules: `config` (flags), `api` (REST), `ws` (session socket),
-//! `session` (lifecycle), `runtime` (container engine), `web` (static files).
+//! `session` (lifecycle), `runtime` (container engine), `images` (the image catalog),
+//! `web` (static files).
 
 pub mod api;
 pub mod config;
+pub mod images;
 pub mod runtime;
 pub mod session;
 pub mod web;

@@ -23,10 +23,35 @@ struct Cli {
 enum Command {
     /// Serve the playground.
     Serve(Config),
+    /// The image catalog that docker nodes pull from.
+    #[command(subcommand)]
+    Images(ImagesCommand),
+}
+
+#[derive(Subcommand)]
+enum ImagesCommand {
+    /// Show every catalog image: name, digest, size.
+    List,
+    /// Add a `docker save` or OCI archive to the catalog, after checking every digest in it.
+    Import {
+        /// The archive (.tar).
+        file: std::path::PathBuf,
+    },
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> std::process::ExitCode {
+    match run().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            // One readable paragraph: the error and its causes, no backtrace.
+            eprintln!("quai: {err:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -35,6 +60,7 @@ async fn main() -> anyhow::Result<()> {
         .init();
     match Cli::parse().command {
         Command::Serve(config) => serve(config).await,
+        Command::Images(command) => images(command).await,
     }
 }
 
@@ -57,6 +83,37 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     shutdown_signal().await;
     tracing::info!("shutting down: ending sessions and removing their containers");
     server.shutdown().await;
+    Ok(())
+}
+
+async fn images(command: ImagesCommand) -> anyhow::Result<()> {
+    let docker =
+        bollard::Docker::connect_with_defaults().context("cannot set up the Docker client")?;
+    match command {
+        ImagesCommand::List => {
+            let entries = quai::images::list(&docker).await?;
+            println!("{:<32} {:<20} {:>10}", "NAME", "DIGEST", "SIZE");
+            for entry in entries {
+                let digest = entry.id.trim_start_matches("sha256:");
+                let size = format!("{:.1} MB", entry.size as f64 / 1e6);
+                println!(
+                    "{:<32} sha256:{:<13} {:>10}",
+                    entry.name,
+                    &digest[..digest.len().min(12)],
+                    size
+                );
+            }
+        }
+        ImagesCommand::Import { file } => {
+            let added = quai::images::import(&docker, &file).await?;
+            println!(
+                "Imported {} into the catalog: {}",
+                file.display(),
+                added.join(", ")
+            );
+            println!("A running `quai serve` serves it to new docker nodes after its next start.");
+        }
+    }
     Ok(())
 }
 

@@ -1,6 +1,6 @@
 //! The local registry of `docker` nodes: Debian's docker-registry run as a container on the
-//! host engine, read-only, holding the image catalog (every host image labelled
-//! `quai.catalog=<name:tag>,…`) as `library/<name>:<tag>`, so that `docker pull nginx` in a
+//! host engine, read-only, holding the image catalog (see `crate::images`) as
+//! `library/<name>:<tag>`, so that `docker pull nginx` in a
 //! node, which asks its registry mirror first, is served locally with no internet. The
 //! catalog is pushed through a short-lived writable twin on loopback, and only when it
 //! changed (a fingerprint label on the reader). The reader joins every session network as
@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use bollard::container::{
     Config, CreateContainerOptions, ListContainersOptions, RemoveContainerOptions,
 };
-use bollard::image::{ListImagesOptions, PushImageOptions, RemoveImageOptions, TagImageOptions};
+use bollard::image::{PushImageOptions, RemoveImageOptions, TagImageOptions};
 use bollard::models::{HostConfig, PortBinding, RestartPolicy, RestartPolicyNameEnum};
 use bollard::Docker;
 use futures::StreamExt;
@@ -22,8 +22,7 @@ use super::RuntimeError;
 
 /// The name nodes reach the registry by, on their session network.
 pub const ALIAS: &str = "quai-registry";
-/// Label of the host images that belong to the catalog, and of the registry's fingerprint.
-const CATALOG_LABEL: &str = "quai.catalog";
+/// Label of the registry's container saying which catalog it holds.
 const FINGERPRINT_LABEL: &str = "quai.registry.catalog";
 
 /// The mirror address `docker` nodes are given.
@@ -44,36 +43,10 @@ fn config(read_only: bool) -> String {
 
 /// Public names and host image ids of the catalog, sorted.
 async fn catalog(docker: &Docker) -> Result<Vec<(String, String)>, RuntimeError> {
-    let filters = HashMap::from([("label".to_string(), vec![CATALOG_LABEL.to_string()])]);
-    let images = docker
-        .list_images(Some(ListImagesOptions {
-            filters,
-            ..Default::default()
-        }))
+    let entries = crate::images::list(docker)
         .await
-        .map_err(engine_error)?;
-    let mut entries: Vec<(String, String)> = images
-        .iter()
-        .flat_map(|image| {
-            let names = image.labels.get(CATALOG_LABEL).cloned().unwrap_or_default();
-            names
-                .split(',')
-                .map(str::trim)
-                .filter(|n| !n.is_empty())
-                .map(|n| {
-                    if n.contains(':') {
-                        n.to_string()
-                    } else {
-                        format!("{n}:latest")
-                    }
-                })
-                .map(|n| (n, image.id.clone()))
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    entries.sort();
-    entries.dedup_by(|a, b| a.0 == b.0);
-    Ok(entries)
+        .map_err(|e| RuntimeError::Engine(e.to_string()))?;
+    Ok(entries.into_iter().map(|e| (e.name, e.id)).collect())
 }
 
 fn fingerprint(entries: &[(String, String)]) -> String {
