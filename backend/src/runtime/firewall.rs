@@ -95,6 +95,9 @@ pub fn enforce(egress: Egress, registry: Option<SocketAddrV4>) -> Result<usize, 
     let _guard = ONE_AT_A_TIME
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if egress == Egress::Open {
+        remove_closed_egress()?;
+    }
     let mut added = 0;
     let wanted = rules(egress, registry);
     for (chain, rule) in wanted.iter().rev() {
@@ -116,6 +119,26 @@ pub fn enforce(egress: Egress, registry: Option<SocketAddrV4>) -> Result<usize, 
         added += 1;
     }
     Ok(added)
+}
+
+/// Removes the rule that closes egress, left by a server started with `none` or `registry`,
+/// when this one opens it.
+fn remove_closed_egress() -> Result<(), String> {
+    let closing = rules(Egress::None, None).pop().expect("the closing rule").1;
+    let mut delete = vec!["-D".to_string(), "DOCKER-USER".to_string()];
+    delete.extend(closing);
+    delete.extend([
+        "-m".to_string(),
+        "comment".to_string(),
+        "--comment".to_string(),
+        COMMENT.to_string(),
+    ]);
+    let mut check = delete.clone();
+    check[0] = "-C".to_string();
+    while iptables(&check)? {
+        iptables(&delete)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
