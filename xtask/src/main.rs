@@ -35,11 +35,14 @@ enum Command {
     },
     /// Set up what is missing, then run formatting, lints, unit, Docker and browser tests.
     Test,
-    /// Build the session images from the recipes in images/ when a recipe changed.
+    /// Build the session and catalog images from the recipes in images/ when a recipe changed.
     Images {
         /// Rebuild even when an image for the current recipe exists.
         #[arg(long)]
         force: bool,
+        /// Then run each catalog image and check it does its job (as `test` does).
+        #[arg(long)]
+        check: bool,
     },
     /// Set up and build like `test`, then measure playgrounds in headless Chromium.
     Bench {
@@ -54,7 +57,7 @@ fn main() -> ExitCode {
     let result = shell::enter_project_root().and_then(|()| match cli.command {
         Command::Run { serve_args } => run::run(&serve_args),
         Command::Test => test::test(),
-        Command::Images { force } => images::images(force).map(|_| ()),
+        Command::Images { force, check } => images::images(force, check),
         Command::Bench { runs } => bench::bench(runs),
     });
     match result {

@@ -1,6 +1,6 @@
 //! `cargo xtask test`: sets up the machine like `run` (plus Chromium), then runs every check
-//! CI runs as a stage — formatting, lints, builds, unit and Docker tests, browser tests — and
-//! keeps going after a failure so one run reports them all.
+//! CI runs as a stage — formatting, lints, builds, unit and Docker tests, image checks, browser
+//! tests — and keeps going after a failure so one run reports them all.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -113,6 +113,9 @@ fn run_stages(ready: &Ready, stages: &mut Vec<Stage>) {
                 .args(["test", "--workspace"])
                 .envs(ready.images.server_env()),
         )
+    });
+    stage(stages, "image checks", || {
+        crate::images::check(&ready.images)
     });
     stage(
         stages,

@@ -111,14 +111,15 @@ fn import(recipe: &Recipe, conf: &RootFs, rootfs: &Path) -> Result<()> {
     for change in &conf.changes {
         import.args(["--change", change]);
     }
+    let mut labels = format!(
+        "LABEL quai.image={} quai.recipe={}",
+        recipe.name, recipe.sha256
+    );
+    if let Some(names) = recipe.catalog_label() {
+        labels.push_str(&format!(" quai.catalog={names}"));
+    }
     import
-        .args([
-            "--change",
-            &format!(
-                "LABEL quai.image={} quai.recipe={}",
-                recipe.name, recipe.sha256
-            ),
-        ])
+        .args(["--change", &labels])
         .args(["-", &tag])
         .stdin(tar.stdout.take().expect("tar's output is piped"))
         .stdout(Stdio::null());

@@ -1,5 +1,5 @@
-//! The Dockerfile way to make an image, built on the base image rather than pulled: `docker
-//! build` with `BASE` set to the base image's tag. Images named by `ship=` in the recipe's
+//! The Dockerfile way to make an image, built on another recipe's image rather than pulled:
+//! `docker build` with `BASE` set to the exact tag of the recipe its `ARG BASE` names. Images named by `ship=` in the recipe's
 //! `build.conf` are saved into the build context's `images/` folder (one `docker save` archive
 //! each, and a `tags` file: `<saved name> <name students know>`), for the image to load them.
 
@@ -14,7 +14,12 @@ use super::WORK;
 use crate::shell::{self, step};
 
 /// Builds `recipe` from its Dockerfile; `tags` maps recipe names to the tags already built.
-pub fn build(recipe: &Recipe, ships: &[Ship], tags: &[(String, String)]) -> Result<()> {
+pub fn build(
+    recipe: &Recipe,
+    from: Option<&str>,
+    ships: &[Ship],
+    tags: &[(String, String)],
+) -> Result<()> {
     let tag = recipe.tag();
     let tag_of = |name: &str| {
         tags.iter()
@@ -22,27 +27,34 @@ pub fn build(recipe: &Recipe, ships: &[Ship], tags: &[(String, String)]) -> Resu
             .map(|(_, tag)| tag.clone())
             .with_context(|| format!("the image {name} must be built before {}", recipe.name))
     };
-    let base = tag_of("base")?;
+    let base = from.map(tag_of).transpose()?;
     let context = if ships.is_empty() {
         recipe.dir.clone()
     } else {
         shipping_context(recipe, ships, &tag_of)?
     };
+    let mut build = Command::new("docker");
+    build.arg("build");
+    if let Some(base) = &base {
+        build.args(["--build-arg", &format!("BASE={base}")]);
+    }
+    build
+        .args(["--label", &format!("quai.image={}", recipe.name)])
+        .args(["--label", &format!("quai.recipe={}", recipe.sha256)]);
+    if let Some(names) = recipe.catalog_label() {
+        build.args(["--label", &format!("quai.catalog={names}")]);
+    }
+    build
+        .args(["--tag", &tag])
+        .arg(&context)
+        .stdin(Stdio::null());
     step(&format!(
-        "Building image {tag} (docker build --build-arg BASE={base} {})",
+        "Building image {tag} (docker build{} {})",
+        base.map(|base| format!(" --build-arg BASE={base}"))
+            .unwrap_or_default(),
         recipe.dir.display()
     ));
-    shell::run(
-        Command::new("docker")
-            .arg("build")
-            .args(["--build-arg", &format!("BASE={base}")])
-            .args(["--label", &format!("quai.image={}", recipe.name)])
-            .args(["--label", &format!("quai.recipe={}", recipe.sha256)])
-            .args(["--tag", &tag])
-            .arg(&context)
-            .stdin(Stdio::null()),
-    )
-    .with_context(|| format!("cannot build the image {}", recipe.name))
+    shell::run(&mut build).with_context(|| format!("cannot build the image {}", recipe.name))
 }
 
 /// A copy of the recipe plus `images/` holding the shipped images.

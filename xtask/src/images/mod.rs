@@ -1,32 +1,46 @@
-//! Builds the session images from their recipes in `images/<name>/`, offline from any container
-//! registry, in dependency order: the base image by debootstrap from Debian packages, then the
-//! images built `FROM` it by Dockerfile.
+//! Builds the session images and the catalog from their recipes in `images/<name>/`, offline
+//! from any container registry, in dependency order: images made by debootstrap from Debian
+//! packages (the session base, debian), then the images built `FROM` them by Dockerfile.
 //!
 //! An image is tagged `quai/<name>:<first 16 hex of its sha256>` and `quai/<name>:latest`, and
 //! labelled `quai.image=<name>`, `quai.recipe=<sha256>`. The sha256 covers the recipe's files
 //! and the tags of the images it is built from; an image is rebuilt only when no image carries
 //! its current tag.
+//!
+//! A recipe with a `catalog.conf` is a catalog image, a stand-in for a public image: it is also
+//! labelled `quai.catalog=<public names, comma-separated>`, tagged `quai/catalog/<public name>`
+//! for each name, and listed in `target/quai-images/catalog.txt`, one `<public name> <quai tag>`
+//! a line, for the server to push into its local registry.
 
+mod check;
 mod debootstrap;
 mod dockerfile;
 mod recipe;
 
+use std::collections::HashMap;
+use std::fs;
+use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
-use self::recipe::{Kind, Recipe};
+pub use self::check::check;
+use self::recipe::{catalog_tag, Kind, Recipe};
 use crate::setup::{self, Tool};
 use crate::shell::{self, ok, step};
 
 /// Where builds happen: root file systems, build contexts, downloaded Debian packages.
 const WORK: &str = "target/quai-images";
 
+/// The catalog list: `<public name> <quai tag>` a line, in recipe order.
+pub const CATALOG_FILE: &str = "target/quai-images/catalog.txt";
+
 /// The images of the current recipes, by recipe name.
 #[derive(Debug, Default)]
 pub struct Images {
     tags: Vec<(String, String)>,
+    catalog: Vec<(String, String)>,
 }
 
 impl Images {
@@ -45,20 +59,34 @@ impl Images {
             .filter_map(|(var, name)| Some((var, self.tag(name)?.to_string())))
             .collect()
     }
+
+    /// `(public name, quai/<name>:<tag>)` of every catalog image, such as
+    /// `("nginx:latest", "quai/nginx:0123456789abcdef")`.
+    pub fn catalog(&self) -> &[(String, String)] {
+        &self.catalog
+    }
 }
 
-/// `cargo xtask images`: installs what building needs, then builds every image whose recipe changed.
-pub fn images(force: bool) -> Result<Images> {
+/// `cargo xtask images [--force] [--check]`: installs what building needs, builds every image
+/// whose recipe changed, then with `check` runs the image checks.
+pub fn images(force: bool, check: bool) -> Result<()> {
     step("Checking what building the images needs");
     setup::install_tools(&[Tool::Docker])?;
     setup::docker_daemon()?;
-    ensure_all(force)
+    let built = ensure_all(force)?;
+    if check {
+        self::check(&built)?;
+    }
+    Ok(())
 }
 
-/// Builds every image whose current tag no image carries (all of them with `force`).
+/// Builds every image whose current tag no image carries (all of them with `force`), then
+/// tags the catalog and writes its list.
 pub fn ensure_all(force: bool) -> Result<Images> {
     let mut images = Images::default();
-    for mut recipe in Recipe::load_all()? {
+    let recipes = Recipe::load_all()?;
+    let total = recipes.len();
+    for (number, mut recipe) in recipes.into_iter().enumerate() {
         let inputs: Vec<(String, String)> = recipe
             .inputs()
             .into_iter()
@@ -68,14 +96,22 @@ pub fn ensure_all(force: bool) -> Result<Images> {
         let tag = recipe.tag();
         if !force && image_exists(&tag) {
             ok(&format!(
-                "Image {tag} is up to date with images/{}/",
+                "[{}/{total}] Image {tag} is up to date with images/{}/",
+                number + 1,
                 recipe.name
             ));
         } else {
+            step(&format!(
+                "[{}/{total}] No image carries {tag} yet: building images/{}/",
+                number + 1,
+                recipe.name
+            ));
             let begin = Instant::now();
             match &recipe.kind {
                 Kind::Debootstrap(conf) => debootstrap::build(&recipe, conf)?,
-                Kind::Dockerfile { ships } => dockerfile::build(&recipe, ships, &images.tags)?,
+                Kind::Dockerfile { from, ships } => {
+                    dockerfile::build(&recipe, from.as_deref(), ships, &images.tags)?
+                }
             }
             ok(&format!(
                 "Built {tag} ({}) in {}",
@@ -84,10 +120,98 @@ pub fn ensure_all(force: bool) -> Result<Images> {
             ));
         }
         shell::run(Command::new("docker").args(["tag", &tag, &recipe.latest()]))?;
-        remove_older(&recipe);
+        images.catalog.extend(
+            recipe
+                .catalog
+                .iter()
+                .map(|public| (public.clone(), tag.clone())),
+        );
         images.tags.push((recipe.name.clone(), tag));
     }
+    tag_catalog(&images.catalog)?;
+    for (name, tag) in &images.tags {
+        remove_older(name, tag);
+    }
+    // Untagged images that still carry a catalog label (a replaced build, or a build stage
+    // on a catalog image) would claim catalog names for the wrong image.
+    let _ = shell::output(Command::new("docker").args([
+        "image",
+        "prune",
+        "--force",
+        "--filter",
+        "label=quai.catalog",
+    ]));
+    write_catalog(&images.catalog)?;
     Ok(images)
+}
+
+/// Tags each catalog image `quai/catalog/<public name>`, and untags names no recipe claims now.
+fn tag_catalog(catalog: &[(String, String)]) -> Result<()> {
+    // Every tag of an image xtask built, with the image it names: one call, not one per name.
+    let listed = shell::output(Command::new("docker").args([
+        "images",
+        "--no-trunc",
+        "--filter",
+        "label=quai.image",
+        "--format",
+        "{{.Repository}}:{{.Tag}} {{.ID}}",
+    ]))?;
+    let ids: HashMap<&str, &str> = listed
+        .lines()
+        .filter_map(|line| line.split_once(' '))
+        .collect();
+    let mut moved = 0;
+    for (public, tag) in catalog {
+        let name = catalog_tag(public);
+        let current = ids.get(tag.as_str());
+        if current.is_none() || ids.get(name.as_str()) != current {
+            shell::run(Command::new("docker").args(["tag", tag, &name]))?;
+            moved += 1;
+        }
+    }
+    let wanted: Vec<String> = catalog
+        .iter()
+        .map(|(public, _)| catalog_tag(public))
+        .collect();
+    for stale in ids
+        .keys()
+        .filter(|name| name.starts_with("quai/catalog/") && !wanted.iter().any(|w| w == *name))
+    {
+        if shell::succeeds(Command::new("docker").args(["image", "rm", stale])) {
+            ok(&format!(
+                "Removed {stale}, a name no recipe's catalog.conf gives any more"
+            ));
+        }
+    }
+    if moved > 0 {
+        ok(&format!(
+            "Tagged {moved} catalog names as quai/catalog/<name>"
+        ));
+    }
+    Ok(())
+}
+
+/// Writes `target/quai-images/catalog.txt` whole or not at all (a reader never sees half).
+fn write_catalog(catalog: &[(String, String)]) -> Result<()> {
+    let text: String = catalog
+        .iter()
+        .map(|(public, tag)| format!("{public} {tag}\n"))
+        .collect();
+    let path = Path::new(CATALOG_FILE);
+    let partial = path.with_extension("txt.partial");
+    fs::create_dir_all(WORK)?;
+    fs::write(&partial, text).with_context(|| format!("cannot write {}", partial.display()))?;
+    fs::rename(&partial, path).with_context(|| format!("cannot write {}", path.display()))?;
+    let images = catalog
+        .iter()
+        .map(|(_, tag)| tag)
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    ok(&format!(
+        "Catalog: {} names of {images} images listed in {CATALOG_FILE}",
+        catalog.len()
+    ));
+    Ok(())
 }
 
 fn image_exists(tag: &str) -> bool {
@@ -95,7 +219,7 @@ fn image_exists(tag: &str) -> bool {
 }
 
 /// The image's size as `docker images` counts it, in MB.
-fn size(tag: &str) -> String {
+pub(super) fn size(tag: &str) -> String {
     let bytes = shell::output(Command::new("docker").args([
         "image",
         "inspect",
@@ -107,15 +231,16 @@ fn size(tag: &str) -> String {
     .and_then(|out| out.trim().parse::<u64>().ok())
     .unwrap_or(0);
     if bytes >= 1_000_000 {
-        format!("{} MB", bytes / 1_000_000)
+        format!("{:.1} MB", bytes as f64 / 1e6)
     } else {
         format!("{} kB", bytes / 1_000)
     }
 }
 
-/// Untags images of earlier versions of the recipe; Docker keeps those still used by containers.
-fn remove_older(recipe: &Recipe) {
-    let filter = format!("label=quai.image={}", recipe.name);
+/// Untags images of earlier versions of recipe `name`; Docker keeps those still used by
+/// containers.
+fn remove_older(name: &str, current: &str) {
+    let filter = format!("label=quai.image={name}");
     let Ok(listed) = shell::output(Command::new("docker").args([
         "images",
         "--filter",
@@ -125,8 +250,8 @@ fn remove_older(recipe: &Recipe) {
     ])) else {
         return;
     };
-    let keep = [recipe.tag(), recipe.latest()];
-    let prefix = format!("quai/{}:", recipe.name);
+    let prefix = format!("quai/{name}:");
+    let latest = format!("{prefix}latest");
     // Only tags xtask made (16 hex digits), never ones given by hand.
     let made_by_xtask = |name: &str| {
         name.strip_prefix(&prefix)
@@ -134,7 +259,7 @@ fn remove_older(recipe: &Recipe) {
     };
     for old in listed
         .lines()
-        .filter(|name| made_by_xtask(name) && !keep.iter().any(|kept| kept == name))
+        .filter(|name| made_by_xtask(name) && *name != current && *name != latest)
     {
         if shell::succeeds(Command::new("docker").args(["image", "rm", old])) {
             ok(&format!("Removed the older image {old}"));

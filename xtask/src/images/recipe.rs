@@ -1,6 +1,8 @@
 //! Image recipes: a folder `images/<name>/` holding either an `image.conf` (a Debian root file
-//! system made by debootstrap) or a `Dockerfile` (built `FROM` the base image, with an optional
-//! `build.conf` naming other images to ship inside it), and the sha256 that tags each image.
+//! system made by debootstrap) or a `Dockerfile` (built `FROM` the recipe its `ARG
+//! BASE=quai/<recipe>:latest` names, with an optional `build.conf` naming other images to ship
+//! inside it), an optional `catalog.conf` (the public names students use for the image, such
+//! as `nginx:latest`), and the sha256 that tags each image.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -20,6 +22,8 @@ pub struct Recipe {
     /// sorted by name) and, for Dockerfile recipes, the tags of the images it is built from.
     pub sha256: String,
     pub kind: Kind,
+    /// The public names of `catalog.conf` (`nginx:latest`, …); empty for session-only images.
+    pub catalog: Vec<String>,
 }
 
 /// How an image is made.
@@ -27,8 +31,10 @@ pub struct Recipe {
 pub enum Kind {
     /// `image.conf`: debootstrap, copy `rootfs/`, run `setup.sh`, `docker import`.
     Debootstrap(RootFs),
-    /// `Dockerfile`: `docker build` with `BASE` set to the base image's tag.
+    /// `Dockerfile`: `docker build` with `BASE` set to the tag of the image it is built from.
     Dockerfile {
+        /// The recipe named by the Dockerfile's `ARG BASE=quai/<recipe>:latest`, if any.
+        from: Option<String>,
         /// Images saved (`docker save`) into the build context's `images/` folder.
         ships: Vec<Ship>,
     },
@@ -64,16 +70,19 @@ impl Recipe {
             Kind::Debootstrap(read_image_conf(&dir.join("image.conf"))?)
         } else if dir.join("Dockerfile").is_file() {
             Kind::Dockerfile {
+                from: read_dockerfile_base(&dir.join("Dockerfile"))?,
                 ships: read_build_conf(&dir.join("build.conf"))?,
             }
         } else {
             bail!("{} holds neither image.conf nor Dockerfile", dir.display());
         };
+        let catalog = read_catalog_conf(&dir.join("catalog.conf"))?;
         Ok(Recipe {
             name: name.to_string(),
             dir,
             sha256,
             kind,
+            catalog,
         })
     }
 
@@ -90,6 +99,7 @@ impl Recipe {
             .iter()
             .map(|name| Recipe::load(name))
             .collect::<Result<_>>()?;
+        check_catalog_names_unique(&pending)?;
         let mut ordered: Vec<Recipe> = Vec::new();
         while !pending.is_empty() {
             let ready = pending.iter().position(|recipe| {
@@ -118,7 +128,9 @@ impl Recipe {
     pub fn inputs(&self) -> Vec<String> {
         match &self.kind {
             Kind::Debootstrap(_) => Vec::new(),
-            Kind::Dockerfile { ships } => std::iter::once("base".to_string())
+            Kind::Dockerfile { from, ships } => from
+                .iter()
+                .cloned()
                 .chain(ships.iter().map(|ship| ship.recipe.clone()))
                 .collect(),
         }
@@ -147,6 +159,16 @@ impl Recipe {
     pub fn latest(&self) -> String {
         format!("quai/{}:latest", self.name)
     }
+
+    /// The value of the `quai.catalog` label: the public names, comma-separated.
+    pub fn catalog_label(&self) -> Option<String> {
+        (!self.catalog.is_empty()).then(|| self.catalog.join(","))
+    }
+}
+
+/// `quai/catalog/<public name>`: the host engine's tag for a catalog image under one public name.
+pub fn catalog_tag(public: &str) -> String {
+    format!("quai/catalog/{public}")
 }
 
 fn conf_lines(path: &Path) -> Result<Vec<(usize, String, String)>> {
@@ -222,6 +244,121 @@ fn read_build_conf(path: &Path) -> Result<Vec<Ship>> {
         }
     }
     Ok(ships)
+}
+
+/// The recipe a Dockerfile is built from: the default of its `ARG BASE=quai/<recipe>:latest`.
+fn read_dockerfile_base(path: &Path) -> Result<Option<String>> {
+    let text =
+        fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    dockerfile_base(&text).with_context(|| format!("in {}", path.display()))
+}
+
+fn dockerfile_base(text: &str) -> Result<Option<String>> {
+    for line in text.lines() {
+        let mut words = line.split_whitespace();
+        let (Some(arg), Some(value)) = (words.next(), words.next()) else {
+            continue;
+        };
+        if !arg.eq_ignore_ascii_case("ARG") {
+            continue;
+        }
+        let Some(default) = value.strip_prefix("BASE=") else {
+            if value == "BASE" {
+                bail!("ARG BASE needs a default naming its recipe: ARG BASE=quai/<recipe>:latest");
+            }
+            continue;
+        };
+        let recipe = default
+            .strip_prefix("quai/")
+            .and_then(|rest| rest.strip_suffix(":latest"))
+            .filter(|recipe| !recipe.is_empty() && !recipe.contains(['/', ':']));
+        let Some(recipe) = recipe else {
+            bail!("ARG BASE={default} must name a recipe as quai/<recipe>:latest");
+        };
+        return Ok(Some(recipe.to_string()));
+    }
+    Ok(None)
+}
+
+/// `catalog.conf`: `name=<repository>:<tag>` lines, the public names of the image.
+fn read_catalog_conf(path: &Path) -> Result<Vec<String>> {
+    if !path.is_file() {
+        return Ok(Vec::new());
+    }
+    let mut names: Vec<String> = Vec::new();
+    for (number, key, value) in conf_lines(path)? {
+        match key.as_str() {
+            "name" => {
+                if let Err(problem) = check_public_name(&value) {
+                    bail!("{}:{number}: {value:?} {problem}", path.display());
+                }
+                if names.contains(&value) {
+                    bail!("{}:{number}: {value} is named twice", path.display());
+                }
+                names.push(value);
+            }
+            other => bail!("{}:{number}: unknown key {other:?}", path.display()),
+        }
+    }
+    Ok(names)
+}
+
+/// Whether `name` is a public image name with its tag, as Docker Hub's official images have:
+/// `<repository>:<tag>`, the repository lowercase path components without a registry host.
+fn check_public_name(name: &str) -> Result<(), &'static str> {
+    let Some((repository, tag)) = name.rsplit_once(':') else {
+        return Err("lacks a tag (name=<repository>:<tag>, such as nginx:latest)");
+    };
+    let tag_ok = !tag.is_empty()
+        && tag.len() <= 128
+        && !tag.starts_with(['.', '-'])
+        && tag
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+    if !tag_ok {
+        return Err("has a tag Docker refuses (letters, digits, _ . - and at most 128 of them)");
+    }
+    let component_ok = |component: &str| {
+        !component.is_empty()
+            && component
+                .split(['.', '_', '-'])
+                .all(|part| !part.is_empty())
+            && component.chars().all(|c| {
+                c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-')
+            })
+    };
+    if !repository.split('/').all(component_ok) {
+        return Err("has a repository Docker refuses (lowercase letters, digits, . _ - and /)");
+    }
+    if repository.contains('/')
+        && repository
+            .split('/')
+            .next()
+            .is_some_and(|first| first.contains('.') || first == "localhost")
+    {
+        return Err("names a registry host; catalog names are names on Docker Hub");
+    }
+    Ok(())
+}
+
+/// Fails when two recipes claim the same public name.
+fn check_catalog_names_unique(recipes: &[Recipe]) -> Result<()> {
+    for (index, recipe) in recipes.iter().enumerate() {
+        for other in &recipes[index + 1..] {
+            if let Some(name) = recipe
+                .catalog
+                .iter()
+                .find(|name| other.catalog.contains(name))
+            {
+                bail!(
+                    "images/{}/catalog.conf and images/{}/catalog.conf both name {name}",
+                    recipe.name,
+                    other.name
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Every file under `dir` (relative path), sorted.
@@ -304,5 +441,177 @@ mod tests {
         one.resolve(&[("base".into(), "quai/base:1".into())]);
         two.resolve(&[("base".into(), "quai/base:2".into())]);
         assert_ne!(one.tag(), two.tag());
+    }
+
+    /// A file in the temporary folder, unique to this test process and `name`.
+    fn temp_file(name: &str, text: &str) -> PathBuf {
+        let path = std::env::temp_dir().join(format!("quai-xtask-{}-{name}", std::process::id()));
+        fs::write(&path, text).unwrap();
+        path
+    }
+
+    fn recipe_with_catalog(name: &str, catalog: &[&str]) -> Recipe {
+        Recipe {
+            name: name.to_string(),
+            dir: PathBuf::from(RECIPES).join(name),
+            sha256: "0".repeat(64),
+            kind: Kind::Debootstrap(RootFs::default()),
+            catalog: catalog.iter().map(|name| name.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn public_names_need_a_tag_and_no_registry_host() {
+        for good in [
+            "nginx:latest",
+            "python:3.11-slim",
+            "registry:2",
+            "debian:bookworm",
+            "my-org/tool_x:v1.0",
+        ] {
+            assert_eq!(check_public_name(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "nginx",
+            "nginx:",
+            "Nginx:latest",
+            "nginx:-rc",
+            "nginx:has space",
+            "a//b:1",
+            "-nginx:1",
+            "localhost:5000/x:1",
+            "localhost/x:1",
+            "ghcr.io/x:1",
+        ] {
+            assert!(check_public_name(bad).is_err(), "{bad} was accepted");
+        }
+    }
+
+    #[test]
+    fn catalog_conf_lists_names_and_refuses_mistakes() {
+        let path = temp_file(
+            "catalog-good.conf",
+            "# names\nname=nginx:latest\n\n  name = nginx:1  \n",
+        );
+        assert_eq!(
+            read_catalog_conf(&path).unwrap(),
+            ["nginx:latest", "nginx:1"]
+        );
+        for (file, text, says) in [
+            (
+                "catalog-twice.conf",
+                "name=nginx:1\nname=nginx:1\n",
+                "named twice",
+            ),
+            ("catalog-key.conf", "names=nginx:1\n", "unknown key"),
+            ("catalog-tagless.conf", "name=nginx\n", "lacks a tag"),
+            ("catalog-line.conf", "nginx:1\n", "expected key=value"),
+        ] {
+            let path = temp_file(file, text);
+            let err = format!("{:#}", read_catalog_conf(&path).unwrap_err());
+            assert!(err.contains(says), "{file}: {err}");
+            assert!(
+                err.contains(":1:") || err.contains(":2:"),
+                "{file} names no line: {err}"
+            );
+            fs::remove_file(path).unwrap();
+        }
+        fs::remove_file(&path).unwrap();
+        assert!(read_catalog_conf(Path::new("images/no-such/catalog.conf"))
+            .unwrap()
+            .is_empty());
+    }
+
+    #[test]
+    fn a_dockerfile_names_its_recipe_in_arg_base() {
+        let from = |text: &str| dockerfile_base(text).map_err(|err| err.to_string());
+        assert_eq!(
+            from("# x\nARG BASE=quai/debian:latest\nFROM ${BASE}\n"),
+            Ok(Some("debian".to_string()))
+        );
+        assert_eq!(
+            from("arg BASE=quai/base:latest\n"),
+            Ok(Some("base".to_string()))
+        );
+        assert_eq!(from("FROM scratch\nARG OTHER=1\n"), Ok(None));
+        assert!(from("ARG BASE\nFROM ${BASE}\n").is_err());
+        assert!(from("ARG BASE=debian:bookworm\n").is_err());
+        assert!(from("ARG BASE=quai/debian:1234\n").is_err());
+        assert!(from("ARG BASE=quai/a/b:latest\n").is_err());
+    }
+
+    #[test]
+    fn two_recipes_cannot_claim_one_public_name() {
+        let one = recipe_with_catalog("one", &["x:1", "x:latest"]);
+        let two = recipe_with_catalog("two", &["y:1", "x:latest"]);
+        let err = check_catalog_names_unique(&[one, two])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("x:latest"), "{err}");
+        let three = recipe_with_catalog("three", &["z:1"]);
+        let four = recipe_with_catalog("four", &[]);
+        assert!(check_catalog_names_unique(&[three, four]).is_ok());
+    }
+
+    #[test]
+    fn the_catalog_label_joins_the_public_names() {
+        assert_eq!(
+            recipe_with_catalog("x", &["x:1", "x:latest"]).catalog_label(),
+            Some("x:1,x:latest".to_string())
+        );
+        assert_eq!(recipe_with_catalog("x", &[]).catalog_label(), None);
+        assert_eq!(catalog_tag("registry:2"), "quai/catalog/registry:2");
+    }
+
+    #[test]
+    fn the_catalog_has_every_image_the_curriculum_names() {
+        crate::shell::enter_project_root().unwrap();
+        let recipes = Recipe::load_all().unwrap();
+        let names: Vec<&str> = recipes
+            .iter()
+            .flat_map(|recipe| recipe.catalog.iter().map(String::as_str))
+            .collect();
+        for wanted in [
+            "hello-world:latest",
+            "busybox:latest",
+            "alpine:latest",
+            "debian:bookworm",
+            "debian:latest",
+            "nginx:latest",
+            "redis:latest",
+            "python:3",
+            "registry:2",
+        ] {
+            assert!(
+                names.contains(&wanted),
+                "no recipe's catalog.conf names {wanted}"
+            );
+        }
+        // The session images are Quai's own, not stand-ins.
+        for session in ["base", "dind"] {
+            let recipe = recipes
+                .iter()
+                .find(|recipe| recipe.name == session)
+                .unwrap();
+            assert!(recipe.catalog.is_empty(), "{session} is in the catalog");
+        }
+    }
+
+    #[test]
+    fn catalog_stand_ins_build_on_debian_and_alpine_on_busybox() {
+        crate::shell::enter_project_root().unwrap();
+        let from = |name: &str| match Recipe::load(name).unwrap().kind {
+            Kind::Dockerfile { from, .. } => from,
+            Kind::Debootstrap(_) => panic!("{name} is a Dockerfile recipe"),
+        };
+        for name in ["nginx", "redis", "python", "registry"] {
+            assert_eq!(from(name).as_deref(), Some("debian"), "{name}");
+        }
+        assert_eq!(from("alpine").as_deref(), Some("busybox"));
+        assert_eq!(from("hello-world").as_deref(), Some("base"));
+        assert!(matches!(
+            Recipe::load("debian").unwrap().kind,
+            Kind::Debootstrap(_)
+        ));
     }
 }
