@@ -1,7 +1,8 @@
 //! The Dockerfile way to make an image, built on another recipe's image rather than pulled:
-//! `docker build` with `BASE` set to the exact tag of the recipe its `ARG BASE` names. Images named by `ship=` in the recipe's
-//! `build.conf` are saved into the build context's `images/` folder (one `docker save` archive
-//! each, and a `tags` file: `<saved name> <name students know>`), for the image to load them.
+//! `docker build` with `BASE` set to the exact tag of the recipe its `ARG BASE` names. Images
+//! named by `ship=` in the recipe's `build.conf` are saved into the build context's `images/`
+//! folder (one `docker save` archive each, and a `tags` file: `<saved name> <name students
+//! know>`), for the image to load them.
 
 use std::fs;
 use std::path::PathBuf;

@@ -128,7 +128,7 @@ pub fn ensure_all(force: bool) -> Result<Images> {
         );
         images.tags.push((recipe.name.clone(), tag));
     }
-    tag_catalog(&images.catalog)?;
+    tag_catalog(&images.catalog, &listed_before())?;
     for (name, tag) in &images.tags {
         remove_older(name, tag);
     }
@@ -145,8 +145,9 @@ pub fn ensure_all(force: bool) -> Result<Images> {
     Ok(images)
 }
 
-/// Tags each catalog image `quai/catalog/<public name>`, and untags names no recipe claims now.
-fn tag_catalog(catalog: &[(String, String)]) -> Result<()> {
+/// Tags each catalog image `quai/catalog/<public name>`, and untags the names of `before` that
+/// no recipe gives any more (only those: other `quai/catalog/` tags are imports, not ours).
+fn tag_catalog(catalog: &[(String, String)], before: &[String]) -> Result<()> {
     // Every tag of an image xtask built, with the image it names: one call, not one per name.
     let listed = shell::output(Command::new("docker").args([
         "images",
@@ -169,26 +170,35 @@ fn tag_catalog(catalog: &[(String, String)]) -> Result<()> {
             moved += 1;
         }
     }
-    let wanted: Vec<String> = catalog
-        .iter()
-        .map(|(public, _)| catalog_tag(public))
-        .collect();
-    for stale in ids
-        .keys()
-        .filter(|name| name.starts_with("quai/catalog/") && !wanted.iter().any(|w| w == *name))
-    {
-        if shell::succeeds(Command::new("docker").args(["image", "rm", stale])) {
-            ok(&format!(
-                "Removed {stale}, a name no recipe's catalog.conf gives any more"
-            ));
-        }
-    }
     if moved > 0 {
         ok(&format!(
             "Tagged {moved} catalog names as quai/catalog/<name>"
         ));
     }
+    for dropped in before
+        .iter()
+        .filter(|name| !catalog.iter().any(|(public, _)| public == *name))
+    {
+        let stale = catalog_tag(dropped);
+        if ids.contains_key(stale.as_str())
+            && shell::succeeds(Command::new("docker").args(["image", "rm", &stale]))
+        {
+            ok(&format!(
+                "Removed {stale}: no recipe's catalog.conf gives {dropped} any more"
+            ));
+        }
+    }
     Ok(())
+}
+
+/// The public names of the catalog list the last build wrote, if any.
+fn listed_before() -> Vec<String> {
+    fs::read_to_string(CATALOG_FILE)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|line| line.split_whitespace().next())
+        .map(str::to_string)
+        .collect()
 }
 
 /// Writes `target/quai-images/catalog.txt` whole or not at all (a reader never sees half).
