@@ -54,10 +54,14 @@ impl Images {
 
     /// The variables telling the server and its tests which images to use.
     pub fn server_env(&self) -> Vec<(&'static str, String)> {
-        [("QUAI_BASE_IMAGE", "base"), ("QUAI_DOCKER_IMAGE", "dind")]
-            .into_iter()
-            .filter_map(|(var, name)| Some((var, self.tag(name)?.to_string())))
-            .collect()
+        [
+            ("QUAI_BASE_IMAGE", "base"),
+            ("QUAI_DOCKER_IMAGE", "dind"),
+            ("QUAI_REGISTRY_IMAGE", "registry"),
+        ]
+        .into_iter()
+        .filter_map(|(var, name)| Some((var, self.tag(name)?.to_string())))
+        .collect()
     }
 
     /// `(public name, quai/<name>:<tag>)` of every catalog image, such as
