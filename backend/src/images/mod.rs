@@ -51,7 +51,11 @@ pub async fn list(docker: &Docker) -> Result<Vec<Entry>, ImagesError> {
         .await
         .map_err(|e| ImagesError::Engine(e.to_string()))?;
     let mut entries = BTreeMap::new();
-    for image in images {
+    // An untagged image (a build stage) can carry a catalog label it inherited: skip it.
+    for image in images
+        .into_iter()
+        .filter(|i| i.repo_tags.iter().any(|t| t != "<none>:<none>"))
+    {
         let labelled = image
             .labels
             .get(CATALOG_LABEL)

@@ -1,0 +1,172 @@
+//! The local registry against the real engine: a catalog image (any host image labelled
+//! `quai.catalog`) is pulled inside a `docker` node by its usual name with no internet,
+//! served by Quai's read-only registry, which no session can write to.
+
+mod common;
+
+use std::collections::HashMap;
+use std::process::Command;
+
+use common::TestServer;
+use quai_protocol::{CreateSession, Profile};
+
+#[tokio::test]
+async fn a_docker_node_pulls_a_catalog_image_from_the_local_registry_and_cannot_push_to_it() {
+    let registry_image =
+        std::env::var("QUAI_REGISTRY_IMAGE").unwrap_or_else(|_| "quai/registry:latest".into());
+    // A catalog image of the test's own, under a public name no real registry has.
+    let suffix = &quai::session::token::new_session_id()[..8];
+    let public = format!("quai-mirror-{suffix}");
+    let local = format!("quai/test-catalog:{suffix}");
+    let mut build = Command::new("docker")
+        .args(["build", "-q", "-t", &local, "-"])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    write!(
+        build.stdin.take().unwrap(),
+        "FROM quai/hello-world:latest\nLABEL quai.catalog={public}:1\n"
+    )
+    .unwrap();
+    assert!(build.wait().unwrap().success());
+
+    let server = TestServer::start_with("registry", |c| {
+        c.local_registry = true;
+        c.registry_image = registry_image.clone();
+    })
+    .await;
+    let instance = server.instance.clone();
+    let session = server
+        .create(&CreateSession {
+            nodes: Some(1),
+            profile: Some(Profile::Docker),
+        })
+        .await;
+    let mut socket = server.socket(&session).await;
+    socket.hello().await;
+    socket.open_shell(1).await;
+    let pulled = socket.run(1, &format!("docker pull -q {public}:1 && docker run --rm {public}:1 | grep -c 'Hello from Docker'")).await;
+    assert!(
+        pulled.contains(&format!("{public}:1")) && pulled.trim_end().ends_with('1'),
+        "{pulled}"
+    );
+    let push = socket
+        .run(1, "curl -s -o /dev/null -w 'upload=%{http_code}' -X POST http://quai-registry:5000/v2/library/evil/blobs/uploads/")
+        .await;
+    assert!(
+        push.contains("upload=405"),
+        "the registry took an upload from a session: {push}"
+    );
+    server.stop().await;
+
+    // The registry outlives the server (it is reused at the next start); the test removes it.
+    let docker = bollard::Docker::connect_with_defaults().unwrap();
+    let filters = HashMap::from([(
+        "label".to_string(),
+        vec![format!("quai.registry={instance}")],
+    )]);
+    for container in docker
+        .list_containers(Some(bollard::container::ListContainersOptions {
+            all: true,
+            filters,
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+    {
+        let options = bollard::container::RemoveContainerOptions {
+            force: true,
+            ..Default::default()
+        };
+        docker
+            .remove_container(&container.id.unwrap(), Some(options))
+            .await
+            .unwrap();
+    }
+    docker
+        .remove_volume(&format!("quai-registry-{instance}"), None)
+        .await
+        .unwrap();
+    let _ = Command::new("docker").args(["rmi", &local]).output();
+}
+
+#[tokio::test]
+async fn the_curriculum_images_work_inside_a_docker_node_with_no_internet() {
+    let registry_image =
+        std::env::var("QUAI_REGISTRY_IMAGE").unwrap_or_else(|_| "quai/registry:latest".into());
+    let server = TestServer::start_with("curriculum", |c| {
+        c.local_registry = true;
+        c.registry_image = registry_image.clone();
+        c.node_memory_mb = 1024;
+    })
+    .await;
+    let instance = server.instance.clone();
+    let session = server
+        .create(&CreateSession {
+            nodes: Some(1),
+            profile: Some(Profile::Docker),
+        })
+        .await;
+    let mut socket = server.socket(&session).await;
+    socket.hello().await;
+    socket.open_shell(1).await;
+
+    let hello = socket
+        .run(
+            1,
+            "docker run --rm hello-world | grep -c 'Hello from Docker'",
+        )
+        .await;
+    assert!(hello.trim_end().ends_with('1'), "{hello}");
+
+    let nginx = socket
+        .run(1, "docker pull -q nginx >/dev/null && docker run -d -p 8080:80 nginx >/dev/null && sleep 1 && curl -s localhost:8080 | grep -o 'nginx' | head -1")
+        .await;
+    assert!(nginx.trim_end().ends_with("nginx"), "{nginx}");
+
+    let build = socket
+        .run(
+            1,
+            "mkdir -p /root/py && cd /root/py && printf 'FROM python:3\\nRUN python3 -c \"print(6*7)\" > /answer\\nCMD [\"cat\", \"/answer\"]\\n' > Dockerfile && docker build -q -t answer . >/dev/null && docker run --rm answer; cd",
+        )
+        .await;
+    assert!(build.contains("42"), "{build}");
+
+    let registry = socket
+        .run(
+            1,
+            "docker run -d -p 5000:5000 --name myregistry registry:2 >/dev/null && sleep 2 && docker tag hello-world localhost:5000/x && docker push -q localhost:5000/x >/dev/null && docker rmi localhost:5000/x >/dev/null && docker pull -q localhost:5000/x",
+        )
+        .await;
+    assert!(registry.contains("localhost:5000/x"), "{registry}");
+    server.stop().await;
+
+    let docker = bollard::Docker::connect_with_defaults().unwrap();
+    let filters = HashMap::from([(
+        "label".to_string(),
+        vec![format!("quai.registry={instance}")],
+    )]);
+    for container in docker
+        .list_containers(Some(bollard::container::ListContainersOptions {
+            all: true,
+            filters,
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+    {
+        let options = bollard::container::RemoveContainerOptions {
+            force: true,
+            ..Default::default()
+        };
+        docker
+            .remove_container(&container.id.unwrap(), Some(options))
+            .await
+            .unwrap();
+    }
+    docker
+        .remove_volume(&format!("quai-registry-{instance}"), None)
+        .await
+        .unwrap();
+}
