@@ -60,9 +60,7 @@ async fn to_prompt(server: &TestServer, profile: Profile) -> (f64, TestSocket) {
             profile: Some(profile),
         })
         .await;
-    let mut socket = server.socket(&session).await;
-    socket.hello().await;
-    socket.open_shell(1).await;
+    let socket = server.shell(&session).await;
     (ms(started.elapsed()), socket)
 }
 

@@ -24,9 +24,7 @@ async fn a_student_runs_hello_world_in_a_docker_node() {
     let server = TestServer::start("hello").await;
     let session = server.create(&docker_session(1)).await;
     assert_eq!(session.session.profile, Profile::Docker);
-    let mut socket = server.socket(&session).await;
-    socket.hello().await;
-    socket.open_shell(1).await;
+    let mut socket = server.shell(&session).await;
     // Typed at once: the docker client waits for the node's engine to be ready.
     socket.type_in(1, "docker run --rm hello-world\r").await;
     socket.wait_for_output(1, "Hello from Docker").await;
@@ -44,9 +42,7 @@ async fn a_student_runs_hello_world_in_a_docker_node() {
 async fn docker_build_of_a_dockerfile_works_inside_a_node() {
     let server = TestServer::start("build").await;
     let session = server.create(&docker_session(1)).await;
-    let mut socket = server.socket(&session).await;
-    socket.hello().await;
-    socket.open_shell(1).await;
+    let mut socket = server.shell(&session).await;
     socket
         .type_in(
             1,
@@ -71,9 +67,7 @@ async fn nodes_of_a_session_reach_each_other_by_name_and_can_be_added_and_remove
         })
         .await;
     let id = session.session.id.clone();
-    let mut socket = server.socket(&session).await;
-    socket.hello().await;
-    socket.open_shell(1).await;
+    let mut socket = server.shell(&session).await;
     socket
         .type_in(
             1,

@@ -38,9 +38,7 @@ async fn a_shell_in_a_fresh_container_runs_commands_and_prints_their_output() {
 async fn the_terminal_follows_resizes() {
     let server = TestServer::start("resize").await;
     let session = server.create_session().await;
-    let mut socket = server.socket(&session).await;
-    socket.hello().await;
-    socket.open_shell(1).await;
+    let mut socket = server.shell(&session).await;
     socket.type_in(1, "stty size\r").await;
     socket.wait_for_output(1, "24 80").await;
     socket
@@ -59,9 +57,7 @@ async fn the_terminal_follows_resizes() {
 async fn a_reconnect_replays_the_scrollback_and_the_same_shell_goes_on() {
     let server = TestServer::start("reconnect").await;
     let session = server.create_session().await;
-    let mut first = server.socket(&session).await;
-    first.hello().await;
-    first.open_shell(1).await;
+    let mut first = server.shell(&session).await;
     first
         .type_in(1, "export MARK=kept; echo before-$((1+1))\r")
         .await;
@@ -102,9 +98,7 @@ async fn ending_a_session_removes_its_containers_and_network_and_tells_its_socke
     let id = session.session.id.clone();
     assert_eq!(containers_labelled("quai.session", &id).await.len(), 1);
     assert_eq!(networks_labelled("quai.session", &id).await.len(), 1);
-    let mut socket = server.socket(&session).await;
-    socket.hello().await;
-    socket.open_shell(1).await;
+    let mut socket = server.shell(&session).await;
 
     let response = server.as_owner(Method::DELETE, &session, "").await;
     assert_eq!(response.status(), 204);
@@ -130,9 +124,7 @@ async fn an_expired_session_is_ended_and_removed() {
     let server = TestServer::start_with("expiry", |c| c.session_ttl = 3).await;
     let session = server.create_session().await;
     let id = session.session.id.clone();
-    let mut socket = server.socket(&session).await;
-    socket.hello().await;
-    socket.open_shell(1).await;
+    let mut socket = server.shell(&session).await;
     let warned = socket
         .next_message(|m| matches!(m, ServerMsg::Expiring { .. }))
         .await;
@@ -212,9 +204,7 @@ async fn leftovers_of_a_crashed_run_are_removed_when_the_server_starts_again() {
 async fn a_shell_that_exits_is_reported_and_opening_it_again_starts_a_new_one() {
     let server = TestServer::start("exit").await;
     let session = server.create_session().await;
-    let mut socket = server.socket(&session).await;
-    socket.hello().await;
-    socket.open_shell(1).await;
+    let mut socket = server.shell(&session).await;
     socket.type_in(1, "exit 3\r").await;
     let exited = socket
         .next_message(|m| matches!(m, ServerMsg::TerminalExited { .. }))
@@ -236,9 +226,7 @@ async fn a_shell_that_exits_is_reported_and_opening_it_again_starts_a_new_one() 
 async fn two_terminals_of_one_node_are_independent_shells() {
     let server = TestServer::start("twoterms").await;
     let session = server.create_session().await;
-    let mut socket = server.socket(&session).await;
-    socket.hello().await;
-    socket.open_shell(1).await;
+    let mut socket = server.shell(&session).await;
     socket.open_shell(2).await;
     socket.type_in(2, "echo only-in-$((1+1))\r").await;
     socket.wait_for_output(2, "only-in-2").await;

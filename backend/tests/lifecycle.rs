@@ -97,9 +97,7 @@ async fn one_client_cannot_create_sessions_faster_than_the_rate_limit() {
 async fn a_flooding_terminal_pauses_until_the_browser_catches_up_and_ctrl_c_stops_it() {
     let server = TestServer::start("flood").await;
     let session = server.create_session().await;
-    let mut socket = server.socket(&session).await;
-    socket.hello().await;
-    socket.open_shell(1).await;
+    let mut socket = server.shell(&session).await;
     // This browser acknowledges: it takes part in flow control from now on.
     socket.send(&ClientMsg::Ack { term: 1, bytes: 0 }).await;
     socket.type_in(1, "yes flood-line\r").await;
@@ -192,9 +190,7 @@ async fn when_the_engine_comes_back_lost_sessions_end_and_the_others_go_on() {
     let server = TestServer::start_on(Config::for_tests(&instance), runtime).await;
     let kept = server.create_session().await;
     let lost = server.create_session().await;
-    let mut kept_socket = server.socket(&kept).await;
-    kept_socket.hello().await;
-    kept_socket.open_shell(1).await;
+    let mut kept_socket = server.shell(&kept).await;
     let mut lost_socket = server.socket(&lost).await;
     lost_socket.hello().await;
 
@@ -285,9 +281,7 @@ async fn a_new_session_takes_a_ready_node_from_the_warm_pool_which_then_refills(
         before.contains(&mine[0]),
         "the session did not get the ready node"
     );
-    let mut socket = server.socket(&session).await;
-    socket.hello().await;
-    socket.open_shell(1).await;
+    let mut socket = server.shell(&session).await;
     let hello = socket
         .run(
             1,

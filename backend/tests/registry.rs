@@ -10,6 +10,34 @@ use std::process::Command;
 use common::TestServer;
 use quai_protocol::{CreateSession, Profile};
 
+/// The registry outlives its server (it is reused at the next start); a test removes it.
+async fn remove_registry(instance: &str) {
+    let docker = bollard::Docker::connect_with_defaults().unwrap();
+    let filters = HashMap::from([(
+        "label".to_string(),
+        vec![format!("quai.registry={instance}")],
+    )]);
+    let options = bollard::container::ListContainersOptions {
+        all: true,
+        filters,
+        ..Default::default()
+    };
+    for container in docker.list_containers(Some(options)).await.unwrap() {
+        let options = bollard::container::RemoveContainerOptions {
+            force: true,
+            ..Default::default()
+        };
+        docker
+            .remove_container(&container.id.unwrap(), Some(options))
+            .await
+            .unwrap();
+    }
+    docker
+        .remove_volume(&format!("quai-registry-{instance}"), None)
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn a_docker_node_pulls_a_catalog_image_from_the_local_registry_and_cannot_push_to_it() {
     let registry_image =
@@ -43,9 +71,7 @@ async fn a_docker_node_pulls_a_catalog_image_from_the_local_registry_and_cannot_
             profile: Some(Profile::Docker),
         })
         .await;
-    let mut socket = server.socket(&session).await;
-    socket.hello().await;
-    socket.open_shell(1).await;
+    let mut socket = server.shell(&session).await;
     let pulled = socket.run(1, &format!("docker pull -q {public}:1 && docker run --rm {public}:1 | grep -c 'Hello from Docker'")).await;
     assert!(
         pulled.contains(&format!("{public}:1")) && pulled.trim_end().ends_with('1'),
@@ -60,34 +86,7 @@ async fn a_docker_node_pulls_a_catalog_image_from_the_local_registry_and_cannot_
     );
     server.stop().await;
 
-    // The registry outlives the server (it is reused at the next start); the test removes it.
-    let docker = bollard::Docker::connect_with_defaults().unwrap();
-    let filters = HashMap::from([(
-        "label".to_string(),
-        vec![format!("quai.registry={instance}")],
-    )]);
-    for container in docker
-        .list_containers(Some(bollard::container::ListContainersOptions {
-            all: true,
-            filters,
-            ..Default::default()
-        }))
-        .await
-        .unwrap()
-    {
-        let options = bollard::container::RemoveContainerOptions {
-            force: true,
-            ..Default::default()
-        };
-        docker
-            .remove_container(&container.id.unwrap(), Some(options))
-            .await
-            .unwrap();
-    }
-    docker
-        .remove_volume(&format!("quai-registry-{instance}"), None)
-        .await
-        .unwrap();
+    remove_registry(&instance).await;
     let _ = Command::new("docker").args(["rmi", &local]).output();
 }
 
@@ -108,9 +107,7 @@ async fn the_curriculum_images_work_inside_a_docker_node_with_no_internet() {
             profile: Some(Profile::Docker),
         })
         .await;
-    let mut socket = server.socket(&session).await;
-    socket.hello().await;
-    socket.open_shell(1).await;
+    let mut socket = server.shell(&session).await;
 
     let hello = socket
         .run(
@@ -142,31 +139,5 @@ async fn the_curriculum_images_work_inside_a_docker_node_with_no_internet() {
     assert!(registry.contains("localhost:5000/x"), "{registry}");
     server.stop().await;
 
-    let docker = bollard::Docker::connect_with_defaults().unwrap();
-    let filters = HashMap::from([(
-        "label".to_string(),
-        vec![format!("quai.registry={instance}")],
-    )]);
-    for container in docker
-        .list_containers(Some(bollard::container::ListContainersOptions {
-            all: true,
-            filters,
-            ..Default::default()
-        }))
-        .await
-        .unwrap()
-    {
-        let options = bollard::container::RemoveContainerOptions {
-            force: true,
-            ..Default::default()
-        };
-        docker
-            .remove_container(&container.id.unwrap(), Some(options))
-            .await
-            .unwrap();
-    }
-    docker
-        .remove_volume(&format!("quai-registry-{instance}"), None)
-        .await
-        .unwrap();
+    remove_registry(&instance).await;
 }

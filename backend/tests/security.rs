@@ -25,9 +25,7 @@ const LOAD_MODULE: &str =
 
 async fn shell(server: &TestServer, request: &CreateSession) -> (SessionCreated, TestSocket) {
     let session = server.create(request).await;
-    let mut socket = server.socket(&session).await;
-    socket.hello().await;
-    socket.open_shell(1).await;
+    let socket = server.shell(&session).await;
     (session, socket)
 }
 

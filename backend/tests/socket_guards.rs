@@ -78,9 +78,7 @@ async fn a_page_from_another_origin_cannot_open_a_session_socket() {
 async fn malformed_messages_and_absurd_sizes_get_errors_and_the_shell_goes_on() {
     let server = TestServer::start("malformed").await;
     let session = server.create_session().await;
-    let mut socket = server.socket(&session).await;
-    socket.hello().await;
-    socket.open_shell(1).await;
+    let mut socket = server.shell(&session).await;
 
     socket.send_raw(Message::Text("{not json".into())).await;
     let err = socket

@@ -340,3 +340,13 @@ impl TestServer {
             .unwrap()
     }
 }
+
+impl TestServer {
+    /// The session's socket, greeted, with a shell open in terminal 1 on node1.
+    pub async fn shell(&self, session: &SessionCreated) -> TestSocket {
+        let mut socket = self.socket(session).await;
+        socket.hello().await;
+        socket.open_shell(1).await;
+        socket
+    }
+}
