@@ -85,7 +85,10 @@ impl Server {
             }
         }
         if config.local_registry {
-            match runtime.prepare_registry(&config.registry_image).await {
+            match runtime
+                .prepare_registry(&config.registry_image, config.registry_upstream.as_deref())
+                .await
+            {
                 Ok(mirror) => {
                     tracing::info!(%mirror, "docker nodes pull through the local registry")
                 }

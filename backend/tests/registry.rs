@@ -141,3 +141,82 @@ async fn the_curriculum_images_work_inside_a_docker_node_with_no_internet() {
 
     remove_registry(&instance).await;
 }
+
+#[tokio::test]
+async fn with_an_upstream_the_local_registry_is_a_pull_through_cache_of_it() {
+    let registry_image =
+        std::env::var("QUAI_REGISTRY_IMAGE").unwrap_or_else(|_| "quai/registry:latest".into());
+    let suffix = &quai::session::token::new_session_id()[..8];
+    // An upstream registry of the test's own holding an image no catalog has.
+    let upstream = format!("quai-upstream-{suffix}");
+    let docker = |args: &[&str]| {
+        let out = Command::new("docker").args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "docker {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    docker(&[
+        "run",
+        "-d",
+        "--name",
+        &upstream,
+        "--label",
+        "quai.test=registry",
+        "-p",
+        "127.0.0.1::5000",
+        &registry_image,
+    ]);
+    let port = docker(&["port", &upstream, "5000"]);
+    let port = port
+        .lines()
+        .next()
+        .unwrap()
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .to_string();
+    let address = docker(&["inspect", "-f", "{{.NetworkSettings.IPAddress}}", &upstream]);
+    let only_upstream = format!("127.0.0.1:{port}/library/only-upstream-{suffix}:1");
+    docker(&["tag", "quai/hello-world:latest", &only_upstream]);
+    let mut pushed = false;
+    for _ in 0..50 {
+        if Command::new("docker")
+            .args(["push", "-q", &only_upstream])
+            .output()
+            .unwrap()
+            .status
+            .success()
+        {
+            pushed = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert!(pushed, "the upstream registry never took the test image");
+    docker(&["rmi", &only_upstream]);
+
+    let server = TestServer::start_with("cache", |c| {
+        c.local_registry = true;
+        c.registry_image = registry_image.clone();
+        c.registry_upstream = Some(format!("http://{address}:5000"));
+    })
+    .await;
+    let instance = server.instance.clone();
+    let session = server
+        .create(&CreateSession {
+            nodes: Some(1),
+            profile: Some(Profile::Docker),
+        })
+        .await;
+    let mut socket = server.shell(&session).await;
+    let pulled = socket
+        .run(1, &format!("docker pull -q only-upstream-{suffix}:1 && docker run --rm only-upstream-{suffix}:1 | grep -c 'Hello from Docker'"))
+        .await;
+    assert!(pulled.trim_end().ends_with('1'), "{pulled}");
+    server.stop().await;
+    remove_registry(&instance).await;
+    docker(&["rm", "-f", "-v", &upstream]);
+}

@@ -124,6 +124,11 @@ pub struct Config {
     )]
     pub registry_image: String,
 
+    /// A registry the local one caches (`https://registry-1.docker.io`, an in-house mirror):
+    /// nodes then pull through it, the catalog still served when the upstream is out of reach.
+    #[arg(long, env = "QUAI_REGISTRY_UPSTREAM")]
+    pub registry_upstream: Option<String>,
+
     /// An outside registry nodes pull from (`IP:PORT`); reachable whatever the egress policy.
     #[arg(long, env = "QUAI_REGISTRY_ADDRESS")]
     pub registry_address: Option<std::net::SocketAddrV4>,
@@ -172,6 +177,7 @@ impl Config {
             egress: Egress::Open,
             registry_address: None,
             local_registry: false,
+            registry_upstream: None,
             registry_image: std::env::var("QUAI_REGISTRY_IMAGE")
                 .unwrap_or_else(|_| "quai/registry:latest".into()),
             allowed_origins: Vec::new(),

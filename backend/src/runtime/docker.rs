@@ -357,8 +357,13 @@ impl Runtime for DockerRuntime {
         Ok(())
     }
 
-    async fn prepare_registry(&self, image: &str) -> Result<String, RuntimeError> {
-        let container = super::registry::ensure(&self.docker, &self.instance, image).await?;
+    async fn prepare_registry(
+        &self,
+        image: &str,
+        upstream: Option<&str>,
+    ) -> Result<String, RuntimeError> {
+        let container =
+            super::registry::ensure(&self.docker, &self.instance, image, upstream).await?;
         *self.registry.lock().expect("registry lock") = Some(container);
         Ok(super::registry::mirror_url())
     }

@@ -139,8 +139,13 @@ pub trait Runtime: Send + Sync + 'static {
     ) -> Result<usize, RuntimeError>;
 
     /// Starts (or keeps) the local registry holding the image catalog, which `docker` nodes
-    /// created from now on use as their mirror; returns the mirror's address.
-    async fn prepare_registry(&self, image: &str) -> Result<String, RuntimeError>;
+    /// created from now on use as their mirror (a pull-through cache of `upstream` when one
+    /// is given); returns the mirror's address.
+    async fn prepare_registry(
+        &self,
+        image: &str,
+        upstream: Option<&str>,
+    ) -> Result<String, RuntimeError>;
 
     /// Removes everything this server instance left behind (a previous run, a crash);
     /// returns how many objects were removed.

@@ -4,13 +4,12 @@
 //! node, which asks its registry mirror first, is served locally with no internet. The
 //! catalog is pushed through a short-lived writable twin on loopback, and only when it
 //! changed (a fingerprint label on the reader). The reader joins every session network as
-//! `quai-registry`; being read-only, no session can change what another one pulls.
+//! `quai-registry`; being read-only, no session can change what another one pulls. With an
+//! upstream registry configured, it is a pull-through cache of that upstream instead.
 
 use std::collections::HashMap;
 
-use bollard::container::{
-    Config, CreateContainerOptions, ListContainersOptions, RemoveContainerOptions,
-};
+use bollard::container::{Config, CreateContainerOptions, RemoveContainerOptions};
 use bollard::image::{PushImageOptions, RemoveImageOptions, TagImageOptions};
 use bollard::models::{HostConfig, PortBinding, RestartPolicy, RestartPolicyNameEnum};
 use bollard::Docker;
@@ -30,14 +29,27 @@ pub fn mirror_url() -> String {
     format!("http://{ALIAS}:5000")
 }
 
-fn config(read_only: bool) -> String {
-    let maintenance = if read_only {
-        "  maintenance:\n    readonly:\n      enabled: true\n"
-    } else {
-        ""
+/// What the registry serves from: its own catalog only (read-only: no session can change
+/// what another pulls), or, with an upstream, a pull-through cache of it over the catalog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role<'a> {
+    Writer,
+    Reader,
+    Cache(&'a str),
+}
+
+fn config(role: Role) -> String {
+    let extra = match role {
+        Role::Writer => String::new(),
+        Role::Reader => "  maintenance:\n    readonly:\n      enabled: true\n".to_string(),
+        Role::Cache(_) => String::new(),
+    };
+    let proxy = match role {
+        Role::Cache(upstream) => format!("proxy:\n  remoteurl: {upstream}\n"),
+        _ => String::new(),
     };
     format!(
-        "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: /var/lib/registry\n  delete:\n    enabled: true\n{maintenance}http:\n  addr: :5000\n"
+        "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: /var/lib/registry\n  delete:\n    enabled: true\n{extra}{proxy}http:\n  addr: :5000\n"
     )
 }
 
@@ -49,8 +61,9 @@ async fn catalog(docker: &Docker) -> Result<Vec<(String, String)>, RuntimeError>
     Ok(entries.into_iter().map(|e| (e.name, e.id)).collect())
 }
 
-fn fingerprint(entries: &[(String, String)]) -> String {
+fn fingerprint(entries: &[(String, String)], upstream: Option<&str>) -> String {
     let mut hasher = Sha256::new();
+    hasher.update(format!("upstream={}\n", upstream.unwrap_or("")));
     for (name, id) in entries {
         hasher.update(format!("{name}={id}\n"));
     }
@@ -68,7 +81,12 @@ fn serve_cmd() -> Vec<String> {
 
 /// Makes sure the read-only registry of `instance` runs with the current catalog; returns
 /// its container name. `image` is the registry image (Debian's docker-registry inside).
-pub async fn ensure(docker: &Docker, instance: &str, image: &str) -> Result<String, RuntimeError> {
+pub async fn ensure(
+    docker: &Docker,
+    instance: &str,
+    image: &str,
+    upstream: Option<&str>,
+) -> Result<String, RuntimeError> {
     docker
         .inspect_image(image)
         .await
@@ -76,7 +94,7 @@ pub async fn ensure(docker: &Docker, instance: &str, image: &str) -> Result<Stri
     let reader = format!("quai-registry-{instance}");
     let volume = format!("quai-registry-{instance}");
     let entries = catalog(docker).await?;
-    let print = fingerprint(&entries);
+    let print = fingerprint(&entries, upstream);
     if let Ok(existing) = docker.inspect_container(&reader, None).await {
         let running = existing
             .state
@@ -105,10 +123,17 @@ pub async fn ensure(docker: &Docker, instance: &str, image: &str) -> Result<Stri
     let config = Config {
         image: Some(image.to_string()),
         cmd: Some(serve_cmd()),
-        env: Some(vec![format!("QUAI_REGISTRY_CONFIG={}", config(true))]),
+        env: Some(vec![format!(
+            "QUAI_REGISTRY_CONFIG={}",
+            config(upstream.map_or(Role::Reader, Role::Cache))
+        )]),
         labels: Some(labels),
         host_config: Some(HostConfig {
-            binds: Some(vec![format!("{volume}:/var/lib/registry:ro")]),
+            // Read-only for the catalog alone; a pull-through cache writes what it fetches.
+            binds: Some(vec![format!(
+                "{volume}:/var/lib/registry{}",
+                if upstream.is_some() { "" } else { ":ro" }
+            )]),
             restart_policy: Some(RestartPolicy {
                 name: Some(RestartPolicyNameEnum::UNLESS_STOPPED),
                 ..Default::default()
@@ -171,7 +196,10 @@ async fn push_catalog(
     let config = Config {
         image: Some(image.to_string()),
         cmd: Some(serve_cmd()),
-        env: Some(vec![format!("QUAI_REGISTRY_CONFIG={}", config(false))]),
+        env: Some(vec![format!(
+            "QUAI_REGISTRY_CONFIG={}",
+            config(Role::Writer)
+        )]),
         labels: Some(HashMap::from([(
             "quai.managed".to_string(),
             "true".to_string(),
@@ -276,38 +304,30 @@ async fn push(docker: &Docker, repo: &str, tag: &str) -> Result<(), RuntimeError
     )))
 }
 
-/// Containers of the local registry of `instance` (for the tests and the operator).
-pub async fn containers(docker: &Docker, instance: &str) -> Result<Vec<String>, RuntimeError> {
-    let filters = HashMap::from([(
-        "label".to_string(),
-        vec![format!("quai.registry={instance}")],
-    )]);
-    let found = docker
-        .list_containers(Some(ListContainersOptions {
-            all: true,
-            filters,
-            ..Default::default()
-        }))
-        .await
-        .map_err(engine_error)?;
-    Ok(found.into_iter().filter_map(|c| c.id).collect())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn the_reader_is_read_only_and_the_writer_is_not() {
-        assert!(config(true).contains("readonly:\n      enabled: true"));
-        assert!(!config(false).contains("readonly"));
+    fn the_reader_is_read_only_the_writer_is_not_and_a_cache_proxies_its_upstream() {
+        assert!(config(Role::Reader).contains("readonly:\n      enabled: true"));
+        assert!(!config(Role::Writer).contains("readonly"));
+        let cache = config(Role::Cache("https://mirror.example"));
+        assert!(
+            cache.contains("proxy:\n  remoteurl: https://mirror.example")
+                && !cache.contains("readonly")
+        );
     }
 
     #[test]
     fn the_fingerprint_follows_the_catalog() {
         let a = vec![("nginx:latest".to_string(), "sha256:1".to_string())];
         let b = vec![("nginx:latest".to_string(), "sha256:2".to_string())];
-        assert_ne!(fingerprint(&a), fingerprint(&b));
-        assert_eq!(fingerprint(&a), fingerprint(&a.clone()));
+        assert_ne!(fingerprint(&a, None), fingerprint(&b, None));
+        assert_eq!(fingerprint(&a, None), fingerprint(&a.clone(), None));
+        assert_ne!(
+            fingerprint(&a, None),
+            fingerprint(&a, Some("https://mirror.example"))
+        );
     }
 }
