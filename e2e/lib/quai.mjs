@@ -42,7 +42,8 @@ export async function eventually(what, check, ms = TIMEOUT) {
  * Starts `quai serve` (target/release/quai, or $QUAI_BIN) on a free loopback port with an
  * instance label of its own, and waits until `GET /healthz` answers 200.
  * Returns `{ url, log(), stop() }`; `stop()` sends SIGTERM and waits for the server, which
- * removes its containers before it exits.
+ * removes its containers before it exits. The local registry stays off (its container outlives
+ * the server by design; the backend's tests cover it) unless QUAI_LOCAL_REGISTRY says otherwise.
  */
 export async function startServer() {
   const port = await freePort();
@@ -52,7 +53,11 @@ export async function startServer() {
   const child = spawn(
     binary,
     ['serve', '--listen', `127.0.0.1:${port}`, '--static-dir', join(root, 'static'), '--instance', instance],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'info' } },
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: {
+      ...process.env,
+      RUST_LOG: process.env.RUST_LOG ?? 'info',
+      QUAI_LOCAL_REGISTRY: process.env.QUAI_LOCAL_REGISTRY ?? 'false',
+    } },
   );
   let log = '';
   const keep = (chunk) => {
