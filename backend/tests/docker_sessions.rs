@@ -121,7 +121,7 @@ async fn ending_a_session_removes_its_containers_and_network_and_tells_its_socke
 
 #[tokio::test]
 async fn an_expired_session_is_ended_and_removed() {
-    let server = TestServer::start_with("expiry", |c| c.session_ttl = 3).await;
+    let server = TestServer::start_with("expiry", |c| c.session_ttl = 8).await;
     let session = server.create_session().await;
     let id = session.session.id.clone();
     let mut socket = server.shell(&session).await;

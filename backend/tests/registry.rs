@@ -118,7 +118,7 @@ async fn the_curriculum_images_work_inside_a_docker_node_with_no_internet() {
     assert!(hello.trim_end().ends_with('1'), "{hello}");
 
     let nginx = socket
-        .run(1, "docker pull -q nginx >/dev/null && docker run -d -p 8080:80 nginx >/dev/null && sleep 1 && curl -s localhost:8080 | grep -o 'nginx' | head -1")
+        .run(1, "docker pull -q nginx >/dev/null && docker run -d -p 8080:80 nginx >/dev/null && for i in $(seq 50); do curl -sf localhost:8080 && break; sleep 0.2; done | grep -o 'nginx' | head -1")
         .await;
     assert!(nginx.trim_end().ends_with("nginx"), "{nginx}");
 
@@ -133,7 +133,7 @@ async fn the_curriculum_images_work_inside_a_docker_node_with_no_internet() {
     let registry = socket
         .run(
             1,
-            "docker run -d -p 5000:5000 --name myregistry registry:2 >/dev/null && sleep 2 && docker tag hello-world localhost:5000/x && docker push -q localhost:5000/x >/dev/null && docker rmi localhost:5000/x >/dev/null && docker pull -q localhost:5000/x",
+            "docker run -d -p 5000:5000 --name myregistry registry:2 >/dev/null && for i in $(seq 50); do curl -sf localhost:5000/v2/ >/dev/null && break; sleep 0.2; done; docker tag hello-world localhost:5000/x && docker push -q localhost:5000/x >/dev/null && docker rmi localhost:5000/x >/dev/null && docker pull -q localhost:5000/x",
         )
         .await;
     assert!(registry.contains("localhost:5000/x"), "{registry}");

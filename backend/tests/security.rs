@@ -104,7 +104,7 @@ async fn nodes_of_two_sessions_cannot_reach_each_other() {
     let own = a
         .run(
             1,
-            "sleep 1; curl -s -o /dev/null -m 5 -w 'code=%{http_code}' http://127.0.0.1:8000/",
+            "for i in $(seq 50); do curl -sf -o /dev/null http://127.0.0.1:8000/ && break; sleep 0.2; done; curl -s -o /dev/null -m 5 -w 'code=%{http_code}' http://127.0.0.1:8000/",
         )
         .await;
     assert!(own.contains("code=200"), "{own}");
