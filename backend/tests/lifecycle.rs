@@ -43,7 +43,7 @@ async fn a_session_is_extended_up_to_its_maximum_lifetime() {
 
 #[tokio::test]
 async fn a_session_nobody_has_open_is_reclaimed_after_the_idle_timeout() {
-    let server = TestServer::start_with("idle", |c| c.idle_timeout = 2).await;
+    let server = TestServer::start_with("idle", |c| c.idle_timeout = 5).await;
     let watched = server.create_session().await;
     let mut socket = server.socket(&watched).await;
     socket.hello().await;
