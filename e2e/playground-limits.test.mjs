@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import {
   TIMEOUT,
   artifacts,
+  countdownSeconds,
   eventually,
   hasPrompt,
   launchBrowser,
@@ -49,11 +50,6 @@ async function newPage() {
   return { context, page: await context.newPage() };
 }
 
-/** `4:58 left` → 298. */
-async function countdownSeconds(page) {
-  const text = await page.locator('[data-test-id=countdown]').innerText();
-  return text.replace(' left', '').split(':').map(Number).reduce((total, part) => total * 60 + part, 0);
-}
 
 test('the expiry warning says the minutes left and extends the session from the banner', { timeout: 5 * TIMEOUT }, async () => {
   const { context, page } = await newPage();

@@ -14,10 +14,13 @@ import { join } from 'node:path';
 import {
   TIMEOUT,
   artifacts,
+  countdownSeconds,
+  endSession,
   eventually,
   hasPrompt,
   launchBrowser,
-  sessionContainers,
+  openPlayground,
+  run,
   startServer,
   waitForText,
 } from './lib/quai.mjs';
@@ -36,43 +39,12 @@ after(async () => {
   await server?.stop();
 });
 
-/** A new browser profile on a new playground (`start-playground` or `start-shell`), at its prompt. */
-async function openPlayground(startButton) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  context.setDefaultTimeout(TIMEOUT);
-  const page = await context.newPage();
-  await page.goto(`${server.url}/`);
-  await page.locator(`[data-test-id=${startButton}]`).click();
-  await page.waitForURL(/\/s\/[^/?#]+/);
-  const id = page.url().match(/\/s\/([^/?#]+)/)[1];
-  await waitForText(page, server, 'a shell prompt', hasPrompt);
-  return { context, page, id };
-}
 
-/** Types a command line into the visible terminal. */
-async function run(page, line) {
-  await page.locator('[data-test-id=terminal]').click();
-  await page.keyboard.type(line);
-  await page.keyboard.press('Enter');
-}
 
-/** Ends the session from its page and waits until its containers are gone. */
-async function endSession({ context, page, id }) {
-  await page.locator('[data-test-id=end-session]').click();
-  await page.locator('[data-test-id=session-ended]').waitFor();
-  await eventually(`the containers of session ${id} to be removed`, () => sessionContainers(id).length === 0);
-  await context.close();
-}
 
-/** `1:59:58 left` → 7198. */
-async function countdownSeconds(page) {
-  const text = await page.locator('[data-test-id=countdown]').innerText();
-  const parts = text.replace(' left', '').split(':').map(Number);
-  return parts.reduce((total, part) => total * 60 + part, 0);
-}
 
 test('a node added from its tab reaches node1 by name and is removed with its tab', { timeout: 5 * TIMEOUT }, async () => {
-  const session = await openPlayground('start-shell');
+  const session = await openPlayground(browser, server, { start: 'start-shell' });
   const { page } = session;
   assert.equal(await page.locator('[data-test-id=profile]').innerText(), 'Shell');
   // One node: it cannot be removed.
@@ -105,7 +77,7 @@ test('a node added from its tab reaches node1 by name and is removed with its ta
 });
 
 test('a second page of the session follows the nodes the first one adds and removes', { timeout: 5 * TIMEOUT }, async () => {
-  const session = await openPlayground('start-shell');
+  const session = await openPlayground(browser, server, { start: 'start-shell' });
   const { page, context } = session;
   const other = await context.newPage();
   await other.goto(page.url());
@@ -128,7 +100,7 @@ test('a second page of the session follows the nodes the first one adds and remo
 });
 
 test('a Docker playground runs docker run hello-world', { timeout: 5 * TIMEOUT }, async () => {
-  const session = await openPlayground('start-playground');
+  const session = await openPlayground(browser, server, { start: 'start-playground' });
   const { page } = session;
   assert.equal(await page.locator('[data-test-id=profile]').innerText(), 'Docker');
   // Docker Engine inside the node may still be starting: wait for it, then run.
@@ -140,7 +112,7 @@ test('a Docker playground runs docker run hello-world', { timeout: 5 * TIMEOUT }
 });
 
 test('Extend pushes the end of the session back, up to its maximum lifetime', { timeout: 5 * TIMEOUT }, async () => {
-  const session = await openPlayground('start-shell');
+  const session = await openPlayground(browser, server, { start: 'start-shell' });
   const { page } = session;
   const extend = page.locator('[data-test-id=extend]');
   let before = await countdownSeconds(page);

@@ -16,9 +16,12 @@ import { join } from 'node:path';
 import {
   TIMEOUT,
   artifacts,
+  endSession,
   eventually,
   hasPrompt,
   launchBrowser,
+  openPlayground,
+  run,
   sessionContainers,
   startServer,
   terminalText,
@@ -39,33 +42,8 @@ after(async () => {
   await server?.stop();
 });
 
-/** A new browser profile on a new shell-only playground, at its prompt; `watch(page)` runs first. */
-async function openPlayground(watch = () => {}) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  context.setDefaultTimeout(TIMEOUT);
-  const page = await context.newPage();
-  watch(page);
-  await page.goto(`${server.url}/`);
-  await page.locator('[data-test-id=start-shell]').click();
-  await page.waitForURL(/\/s\/[^/?#]+/);
-  const id = page.url().match(/\/s\/([^/?#]+)/)[1];
-  await waitForText(page, server, 'a shell prompt', hasPrompt);
-  return { context, page, id };
-}
 
-/** Types a command line into the visible terminal. */
-async function run(page, line) {
-  await page.locator('[data-test-id=terminal]').click();
-  await page.keyboard.type(line);
-  await page.keyboard.press('Enter');
-}
 
-async function endSession({ context, page, id }) {
-  await page.locator('[data-test-id=end-session]').click();
-  await page.locator('[data-test-id=session-ended]').waitFor();
-  await eventually(`the containers of session ${id} to be removed`, () => sessionContainers(id).length === 0);
-  await context.close();
-}
 
 /** The ids of the sub-tabs of the selected node, in order. */
 async function termTabs(page) {
@@ -80,7 +58,7 @@ async function terminalFontSize(page) {
 }
 
 test('two terminals on a node keep their own output through tab switches and a reload', { timeout: 5 * TIMEOUT }, async () => {
-  const session = await openPlayground();
+  const session = await openPlayground(browser, server);
   const { page, context } = session;
   await run(page, 'echo first-$((10+1))');
   await waitForText(page, server, 'first-11 in terminal 1', (t) => t.includes('first-11'));
@@ -127,7 +105,7 @@ test('a flood stops at Ctrl-C and the page answers the next command', { timeout:
   let acks = 0;
   let lastAck = 0;
   let received = 0;
-  const session = await openPlayground((page) => page.on('websocket', (socket) => {
+  const session = await openPlayground(browser, server, { watch: (page) => page.on('websocket', (socket) => {
     socket.on('framesent', (frame) => {
       if (typeof frame.payload === 'string' && frame.payload.includes('"type":"Ack"')) {
         acks += 1;
@@ -137,7 +115,7 @@ test('a flood stops at Ctrl-C and the page answers the next command', { timeout:
     socket.on('framereceived', (frame) => {
       if (typeof frame.payload !== 'string') received += frame.payload.length;
     });
-  }));
+  }) });
   const { page } = session;
 
   await run(page, 'yes');
@@ -155,7 +133,7 @@ test('a flood stops at Ctrl-C and the page answers the next command', { timeout:
 });
 
 test('A+ makes the terminal text larger, and the size survives a reload', { timeout: 5 * TIMEOUT }, async () => {
-  const session = await openPlayground();
+  const session = await openPlayground(browser, server);
   const { page } = session;
   const before = await terminalFontSize(page);
   await page.locator('[data-test-id=font-larger]').click();
@@ -177,7 +155,7 @@ test('A+ makes the terminal text larger, and the size survives a reload', { time
 });
 
 test('Ctrl+Shift+C copies the selection and Ctrl+Shift+V pastes into the shell', { timeout: 5 * TIMEOUT }, async () => {
-  const session = await openPlayground();
+  const session = await openPlayground(browser, server);
   const { page, context } = session;
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
 

@@ -195,19 +195,8 @@ async fn when_the_engine_comes_back_lost_sessions_end_and_the_others_go_on() {
     lost_socket.hello().await;
 
     proxy.stop();
-    let warning = kept_socket
-        .next_message(|m| matches!(m, ServerMsg::Error { .. }))
-        .await;
-    assert!(
-        matches!(
-            warning,
-            ServerMsg::Error {
-                code: ErrorCode::RuntimeUnavailable,
-                ..
-            }
-        ),
-        "{warning:?}"
-    );
+    let (code, message) = kept_socket.next_error().await;
+    assert_eq!(code, ErrorCode::RuntimeUnavailable, "{message}");
     // While the engine is out of reach, one session's container disappears.
     let docker = bollard::Docker::connect_with_defaults().unwrap();
     for id in containers_labelled("quai.session", &lost.session.id).await {

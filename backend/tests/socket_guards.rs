@@ -9,7 +9,7 @@ use std::sync::Arc;
 use common::TestServer;
 use quai::runtime::DockerRuntime;
 use quai::Config;
-use quai_protocol::{ApiError, ClientMsg, ErrorCode, Health, ServerMsg};
+use quai_protocol::{ApiError, ClientMsg, ErrorCode, Health};
 use tokio_tungstenite::tungstenite::Message;
 
 #[tokio::test]
@@ -81,27 +81,14 @@ async fn malformed_messages_and_absurd_sizes_get_errors_and_the_shell_goes_on() 
     let mut socket = server.shell(&session).await;
 
     socket.send_raw(Message::Text("{not json".into())).await;
-    let err = socket
-        .next_message(|m| matches!(m, ServerMsg::Error { .. }))
-        .await;
-    assert!(
-        matches!(
-            err,
-            ServerMsg::Error {
-                code: ErrorCode::BadRequest,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    let (code, message) = socket.next_error().await;
+    assert_eq!(code, ErrorCode::BadRequest, "{message}");
 
     socket.send_raw(Message::Binary(vec![0u8].into())).await;
-    let err = socket
-        .next_message(|m| matches!(m, ServerMsg::Error { .. }))
-        .await;
+    let (code, message) = socket.next_error().await;
     assert!(
-        matches!(err, ServerMsg::Error { code: ErrorCode::BadRequest, ref message } if message.contains("shorter")),
-        "{err:?}"
+        code == ErrorCode::BadRequest && message.contains("shorter"),
+        "{code:?}: {message}"
     );
 
     socket
@@ -111,28 +98,15 @@ async fn malformed_messages_and_absurd_sizes_get_errors_and_the_shell_goes_on() 
             rows: 0,
         })
         .await;
-    let err = socket
-        .next_message(|m| matches!(m, ServerMsg::Error { .. }))
-        .await;
+    let (code, message) = socket.next_error().await;
     assert!(
-        matches!(err, ServerMsg::Error { code: ErrorCode::BadRequest, ref message } if message.contains("out of range")),
-        "{err:?}"
+        code == ErrorCode::BadRequest && message.contains("out of range"),
+        "{code:?}: {message}"
     );
 
     socket.type_in(9, "ls\r").await;
-    let err = socket
-        .next_message(|m| matches!(m, ServerMsg::Error { .. }))
-        .await;
-    assert!(
-        matches!(
-            err,
-            ServerMsg::Error {
-                code: ErrorCode::Terminal,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    let (code, message) = socket.next_error().await;
+    assert_eq!(code, ErrorCode::Terminal, "{message}");
 
     socket
         .send(&ClientMsg::OpenTerminal {
@@ -142,12 +116,10 @@ async fn malformed_messages_and_absurd_sizes_get_errors_and_the_shell_goes_on() 
             rows: 24,
         })
         .await;
-    let err = socket
-        .next_message(|m| matches!(m, ServerMsg::Error { .. }))
-        .await;
+    let (code, message) = socket.next_error().await;
     assert!(
-        matches!(err, ServerMsg::Error { code: ErrorCode::Terminal, ref message } if message.contains("node7")),
-        "{err:?}"
+        code == ErrorCode::Terminal && message.contains("node7"),
+        "{code:?}: {message}"
     );
 
     socket.type_in(1, "stty size; echo alive-$((40+2))\r").await;
@@ -165,29 +137,16 @@ async fn a_socket_that_skips_hello_or_speaks_another_version_is_told_and_closed(
     let session = server.create_session().await;
     let mut skipped = server.socket(&session).await;
     skipped.send(&ClientMsg::Ping { nonce: 1 }).await;
-    let err = skipped
-        .next_message(|m| matches!(m, ServerMsg::Error { .. }))
-        .await;
-    assert!(
-        matches!(
-            err,
-            ServerMsg::Error {
-                code: ErrorCode::ProtocolVersion,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    let (code, message) = skipped.next_error().await;
+    assert_eq!(code, ErrorCode::ProtocolVersion, "{message}");
     skipped.until_closed().await;
 
     let mut old = server.socket(&session).await;
     old.send(&ClientMsg::Hello { version: 999 }).await;
-    let err = old
-        .next_message(|m| matches!(m, ServerMsg::Error { .. }))
-        .await;
+    let (code, message) = old.next_error().await;
     assert!(
-        matches!(err, ServerMsg::Error { code: ErrorCode::ProtocolVersion, ref message } if message.contains("reload")),
-        "{err:?}"
+        code == ErrorCode::ProtocolVersion && message.contains("reload"),
+        "{code:?}: {message}"
     );
     old.until_closed().await;
     server.stop().await;

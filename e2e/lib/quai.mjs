@@ -151,3 +151,42 @@ export async function waitForText(page, server, what, predicate) {
     throw err;
   }
 }
+
+/**
+ * A new browser profile on a new playground, at its prompt: `start` names the home page's
+ * button (`start-shell` or `start-playground`), `watch(page)` runs before the page loads.
+ */
+export async function openPlayground(browser, server, { start = 'start-shell', watch = () => {} } = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  context.setDefaultTimeout(TIMEOUT);
+  const page = await context.newPage();
+  watch(page);
+  await page.goto(`${server.url}/`);
+  await page.locator(`[data-test-id=${start}]`).click();
+  await page.waitForURL(/\/s\/[^/?#]+/);
+  const id = page.url().match(/\/s\/([^/?#]+)/)[1];
+  await waitForText(page, server, 'a shell prompt', hasPrompt);
+  return { context, page, id };
+}
+
+/** Types a command line into the visible terminal. */
+export async function run(page, line) {
+  await page.locator('[data-test-id=terminal]').click();
+  await page.keyboard.type(line);
+  await page.keyboard.press('Enter');
+}
+
+/** Ends the session from its page and waits until its containers are gone. */
+export async function endSession({ context, page, id }) {
+  await page.locator('[data-test-id=end-session]').click();
+  await page.locator('[data-test-id=session-ended]').waitFor();
+  await eventually(`the containers of session ${id} to be removed`, () => sessionContainers(id).length === 0);
+  await context.close();
+}
+
+/** `1:59:58 left` → 7198. */
+export async function countdownSeconds(page) {
+  const text = await page.locator('[data-test-id=countdown]').innerText();
+  const parts = text.replace(' left', '').split(':').map(Number);
+  return parts.reduce((total, part) => total * 60 + part, 0);
+}

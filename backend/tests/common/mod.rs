@@ -377,3 +377,16 @@ impl TestServer {
         socket
     }
 }
+
+impl TestSocket {
+    /// Waits for the next `Error` message; returns its code and sentence.
+    pub async fn next_error(&mut self) -> (quai_protocol::ErrorCode, String) {
+        match self
+            .next_message(|m| matches!(m, ServerMsg::Error { .. }))
+            .await
+        {
+            ServerMsg::Error { code, message } => (code, message),
+            _ => unreachable!("next_message returned what it was asked for"),
+        }
+    }
+}
