@@ -1,12 +1,15 @@
 //! The routes of the app (browser history; the server answers every unknown path with
-//! index.html) and the root component.
+//! index.html) and the root component, which holds the page's language (`i18n::LangCtx`).
 
 use yew::prelude::*;
 use yew_router::prelude::*;
 
+use crate::i18n::{self, Lang, LangCtx};
 use crate::pages::home::Home;
+use crate::pages::lesson::LessonIntro;
 use crate::pages::not_found::NotFound;
 use crate::pages::playground::Playground;
+use crate::services::prefs;
 
 #[derive(Debug, Clone, PartialEq, Eq, Routable)]
 pub enum Route {
@@ -15,6 +18,12 @@ pub enum Route {
     /// A playground session.
     #[at("/s/:id")]
     Playground { id: String },
+    /// A lesson's first page, with the button that starts it.
+    #[at("/lessons/:slug")]
+    Lesson { slug: String },
+    /// A lesson under way: its text beside the terminals of its session.
+    #[at("/lessons/:slug/:session")]
+    LessonSession { slug: String, session: String },
     #[not_found]
     #[at("/404")]
     NotFound,
@@ -25,15 +34,35 @@ fn switch(route: Route) -> Html {
         Route::Home => html! { <Home /> },
         // Keyed by id: going from one session to another starts the page afresh.
         Route::Playground { id } => html! { <Playground key={id.clone()} id={id.clone()} /> },
+        Route::Lesson { slug } => html! { <LessonIntro key={slug.clone()} slug={slug.clone()} /> },
+        Route::LessonSession { slug, session } => html! {
+            <Playground key={session.clone()} id={session.clone()} lesson={Some(AttrValue::from(slug))} />
+        },
         Route::NotFound => html! { <NotFound /> },
     }
 }
 
 #[function_component(App)]
 pub fn app() -> Html {
+    let lang = use_state(|| {
+        let lang = i18n::choose(prefs::lang().as_deref(), &i18n::browser_langs());
+        i18n::apply(lang);
+        lang
+    });
+    let set = {
+        let lang = lang.clone();
+        Callback::from(move |chosen: Lang| {
+            prefs::set_lang(chosen.code());
+            i18n::apply(chosen);
+            lang.set(chosen);
+        })
+    };
+    let ctx = LangCtx { lang: *lang, set };
     html! {
-        <BrowserRouter>
-            <Switch<Route> render={switch} />
-        </BrowserRouter>
+        <ContextProvider<LangCtx> context={ctx}>
+            <BrowserRouter>
+                <Switch<Route> render={switch} />
+            </BrowserRouter>
+        </ContextProvider<LangCtx>>
     }
 }

@@ -7,6 +7,8 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
+use crate::i18n::{Msg, Sentence};
+use crate::services::api::ApiFailure;
 use crate::services::link::SessionLink;
 use crate::state::{Action, PlaygroundState};
 
@@ -47,8 +49,8 @@ impl PlaygroundCtx {
         self.dispatch.dispatch(action);
     }
 
-    /// Shows `sentence` in an error banner, prefixed by what failed.
-    pub fn failed(&self, what: &str, sentence: String) {
-        self.dispatch(Action::Error(format!("{what}: {sentence}")));
+    /// Shows an error banner: what failed, and why.
+    pub fn failed(&self, what: Msg, failure: ApiFailure) {
+        self.dispatch(Action::Error(Sentence::Failed(what, failure)));
     }
 }

@@ -3,11 +3,14 @@
 //!
 //! `app` routes to `pages`; pages are built from `components`; `services` do the I/O;
 //! `state` is the playground's reducer, `workspace` its nodes and terminals, `context` what
-//! its components share; `xterm` binds xterm.js.
+//! its components share; `lesson` is where a student stands in a lesson; `i18n` holds every
+//! sentence in English and French; `xterm` binds xterm.js.
 
 pub mod app;
 pub mod components;
 pub mod context;
+pub mod i18n;
+pub mod lesson;
 pub mod pages;
 pub mod services;
 pub mod state;

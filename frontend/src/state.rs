@@ -8,6 +8,7 @@ use std::rc::Rc;
 use quai_protocol::{EndReason, Profile, SessionInfo};
 use yew::Reducible;
 
+use crate::i18n::{Msg, Sentence};
 use crate::workspace::Workspace;
 
 /// State of the session socket as the top bar shows it.
@@ -25,12 +26,12 @@ pub enum Conn {
 
 impl Conn {
     /// The text of `data-test-id="connection-status"`.
-    pub fn label(self) -> &'static str {
+    pub fn label(self) -> Msg {
         match self {
-            Conn::Connecting => "connecting…",
-            Conn::Connected => "connected",
-            Conn::Reconnecting => "reconnecting…",
-            Conn::Disconnected => "disconnected",
+            Conn::Connecting => Msg::ConnConnecting,
+            Conn::Connected => Msg::ConnConnected,
+            Conn::Reconnecting => Msg::ConnReconnecting,
+            Conn::Disconnected => Msg::ConnDisconnected,
         }
     }
 }
@@ -48,24 +49,14 @@ pub enum Ended {
 
 impl Ended {
     /// One sentence for the panel.
-    pub fn sentence(self) -> &'static str {
+    pub fn sentence(self) -> Msg {
         match self {
-            Ended::NotFound => "This session has ended or does not exist.",
-            Ended::Reason(EndReason::Expired) => {
-                "This session's time ran out, and its containers were removed."
-            }
-            Ended::Reason(EndReason::Ended) | Ended::ByUser => {
-                "This session has ended, and its containers were removed."
-            }
-            Ended::Reason(EndReason::ServerShutdown) => {
-                "The Quai server is shutting down, so this session has ended."
-            }
-            Ended::Reason(EndReason::Lost) => {
-                "This session's containers were lost, so it has ended."
-            }
-            Ended::Reason(EndReason::Idle) => {
-                "This session was left unused for too long, and its containers were removed."
-            }
+            Ended::NotFound => Msg::EndedNotFound,
+            Ended::Reason(EndReason::Expired) => Msg::EndedExpired,
+            Ended::Reason(EndReason::Ended) | Ended::ByUser => Msg::EndedEnded,
+            Ended::Reason(EndReason::ServerShutdown) => Msg::EndedShutdown,
+            Ended::Reason(EndReason::Lost) => Msg::EndedLost,
+            Ended::Reason(EndReason::Idle) => Msg::EndedIdle,
         }
     }
 }
@@ -84,7 +75,7 @@ pub enum Level {
 pub struct Notice {
     pub id: u32,
     pub level: Level,
-    pub text: String,
+    pub text: Sentence,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -151,9 +142,9 @@ pub enum Action {
         seconds_left: u64,
         now: u64,
     },
-    Error(String),
+    Error(Sentence),
     /// Information from the server, not a problem.
-    Info(String),
+    Info(Sentence),
     Dismiss(u32),
     Ended(Ended),
 }
@@ -199,7 +190,7 @@ impl Reducible for PlaygroundState {
             Action::CloseTerm(term) => next.workspace.close_term(term),
             Action::Expiring { seconds_left, now } => {
                 next.expires_at = Some(now + seconds_left);
-                next.push(Level::Warning, expiring_sentence(seconds_left));
+                next.push(Level::Warning, Sentence::Expiring(seconds_left));
             }
             Action::Error(text) => next.push(Level::Error, text),
             Action::Info(text) => next.push(Level::Info, text),
@@ -217,7 +208,7 @@ impl Reducible for PlaygroundState {
 }
 
 impl PlaygroundState {
-    fn push(&mut self, level: Level, text: String) {
+    fn push(&mut self, level: Level, text: Sentence) {
         // The same sentence twice in a row (a flapping socket) stays one banner.
         self.notices.retain(|n| n.text != text);
         // Only the latest expiry warning matters.
@@ -243,29 +234,14 @@ pub fn late_warning(expires_at: u64, now: u64) -> Option<Action> {
     (seconds_left <= WARN_BEFORE_SECS).then_some(Action::Expiring { seconds_left, now })
 }
 
-/// "This session ends in 10 minutes. …" for an `Expiring` warning.
-pub fn expiring_sentence(seconds_left: u64) -> String {
-    let when = if seconds_left < 60 {
-        plural(seconds_left, "second")
-    } else {
-        // To the nearest minute: the countdown shows the exact time.
-        plural((seconds_left + 30) / 60, "minute")
-    };
-    format!("This session ends in {when}; its containers and files will then be removed.")
-}
-
-/// `1 minute`, `2 minutes`.
-pub fn plural(n: u64, unit: &str) -> String {
-    if n == 1 {
-        format!("1 {unit}")
-    } else {
-        format!("{n} {unit}s")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::Lang;
+
+    fn plain(text: &str) -> Sentence {
+        Sentence::Plain(text.into())
+    }
 
     fn apply(state: PlaygroundState, actions: impl IntoIterator<Item = Action>) -> PlaygroundState {
         let mut state = Rc::new(state);
@@ -287,6 +263,7 @@ mod tests {
                 name: "node1".into(),
             }],
             terminals: Vec::new(),
+            lesson: None,
         }
     }
 
@@ -309,7 +286,7 @@ mod tests {
         assert_eq!(s.expires_at, Some(1600));
         assert_eq!(s.notices.len(), 1);
         assert_eq!(
-            s.notices[0].text,
+            s.notices[0].text.render(Lang::En),
             "This session ends in 1 minute; its containers and files will then be removed."
         );
     }
@@ -334,15 +311,6 @@ mod tests {
     }
 
     #[test]
-    fn expiring_sentences_round_to_minutes() {
-        assert!(expiring_sentence(599).contains("in 10 minutes"));
-        assert!(expiring_sentence(600).contains("in 10 minutes"));
-        assert!(expiring_sentence(75).contains("in 1 minute;"));
-        assert!(expiring_sentence(30).contains("in 30 seconds"));
-        assert!(expiring_sentence(1).contains("in 1 second;"));
-    }
-
-    #[test]
     fn extending_clears_the_expiry_warning_and_stops_at_the_maximum() {
         let s = apply(
             PlaygroundState::default(),
@@ -352,7 +320,7 @@ mod tests {
                     seconds_left: 600,
                     now: 1000,
                 },
-                Action::Info("The container engine is back.".into()),
+                Action::Info(Sentence::Plain("The container engine is back.".into())),
             ],
         );
         assert!(s.session.unwrap().can_extend());
@@ -371,17 +339,17 @@ mod tests {
         let s = apply(
             PlaygroundState::default(),
             [
-                Action::Error("a".into()),
-                Action::Error("b".into()),
-                Action::Error("a".into()),
+                Action::Error(plain("a")),
+                Action::Error(plain("b")),
+                Action::Error(plain("a")),
             ],
         );
-        let texts: Vec<_> = s.notices.iter().map(|n| n.text.as_str()).collect();
+        let texts: Vec<_> = s.notices.iter().map(|n| n.text.render(Lang::En)).collect();
         assert_eq!(texts, ["b", "a"]);
         let id = s.notices[0].id;
         let s = apply(s, [Action::Dismiss(id)]);
         assert_eq!(s.notices.len(), 1);
-        assert_eq!(s.notices[0].text, "a");
+        assert_eq!(s.notices[0].text, plain("a"));
     }
 
     #[test]
@@ -397,6 +365,7 @@ mod tests {
         );
         assert_eq!(s.conn, Conn::Disconnected);
         assert_eq!(s.ended, Some(Ended::Reason(EndReason::Expired)));
-        assert_eq!(s.conn.label(), "disconnected");
+        assert_eq!(s.conn.label().get(Lang::En), "disconnected");
+        assert_eq!(s.conn.label().get(Lang::Fr), "déconnecté");
     }
 }

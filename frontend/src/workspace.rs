@@ -193,6 +193,7 @@ mod tests {
                     node: node.to_string(),
                 })
                 .collect(),
+            lesson: None,
         }
     }
 

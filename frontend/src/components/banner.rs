@@ -3,6 +3,7 @@
 
 use yew::prelude::*;
 
+use crate::i18n::{t, use_lang, Msg};
 use crate::state::Level;
 
 #[derive(Properties, PartialEq)]
@@ -22,6 +23,7 @@ pub struct BannerProps {
 
 #[function_component(Banner)]
 pub fn banner(props: &BannerProps) -> Html {
+    let dismiss_label = t(use_lang(), Msg::Dismiss);
     let (class, role) = match props.level {
         Level::Error => ("banner banner-error", "alert"),
         Level::Warning => ("banner banner-warning", "status"),
@@ -30,7 +32,7 @@ pub fn banner(props: &BannerProps) -> Html {
     let dismiss = props.on_dismiss.clone().map(|cb| {
         html! {
             // The × is drawn by CSS so that the banner's text is only its sentence.
-            <button class="banner-dismiss" type="button" aria-label="Dismiss" title="Dismiss"
+            <button class="banner-dismiss" type="button" aria-label={dismiss_label} title={dismiss_label}
                 data-test-id="dismiss-banner" onclick={move |_| cb.emit(())} />
         }
     });

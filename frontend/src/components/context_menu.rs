@@ -4,6 +4,8 @@
 use web_sys::HtmlElement;
 use yew::prelude::*;
 
+use crate::i18n::{t, use_lang, Msg};
+
 #[derive(Properties, PartialEq)]
 pub struct ContextMenuProps {
     /// Where the pointer was, in pixels from the terminal's top left corner.
@@ -17,6 +19,7 @@ pub struct ContextMenuProps {
 
 #[function_component(ContextMenu)]
 pub fn context_menu(props: &ContextMenuProps) -> Html {
+    let lang = use_lang();
     let menu = use_node_ref();
     {
         let menu = menu.clone();
@@ -56,10 +59,10 @@ pub fn context_menu(props: &ContextMenuProps) -> Html {
                 style={format!("left:{}px;top:{}px", props.x, props.y)} data-test-id="context-menu">
                 <button type="button" role="menuitem" data-test-id="context-copy" disabled={!props.can_copy}
                     onclick={act(&props.on_copy)}>
-                    <span>{ "Copy" }</span><kbd>{ "Ctrl+Shift+C" }</kbd>
+                    <span>{ t(lang, Msg::Copy) }</span><kbd>{ "Ctrl+Shift+C" }</kbd>
                 </button>
                 <button type="button" role="menuitem" data-test-id="context-paste" onclick={act(&props.on_paste)}>
-                    <span>{ "Paste" }</span><kbd>{ "Ctrl+Shift+V" }</kbd>
+                    <span>{ t(lang, Msg::Paste) }</span><kbd>{ "Ctrl+Shift+V" }</kbd>
                 </button>
             </div>
         </>

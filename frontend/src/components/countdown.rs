@@ -3,6 +3,8 @@
 use gloo::timers::callback::Interval;
 use yew::prelude::*;
 
+use crate::i18n::{self, t, use_lang, Msg};
+
 #[derive(Properties, PartialEq)]
 pub struct CountdownProps {
     /// Unix time (seconds) when the session ends.
@@ -11,6 +13,7 @@ pub struct CountdownProps {
 
 #[function_component(Countdown)]
 pub fn countdown(props: &CountdownProps) -> Html {
+    let lang = use_lang();
     let now = use_state(now_secs);
     {
         let now = now.clone();
@@ -26,37 +29,12 @@ pub fn countdown(props: &CountdownProps) -> Html {
         "countdown"
     };
     html! {
-        <span class={class} data-test-id="countdown" title="Time left before the session and its containers are removed">
-            { format_left(left) }
+        <span class={class} data-test-id="countdown" title={t(lang, Msg::CountdownTitle)}>
+            { i18n::time_left(lang, left) }
         </span>
-    }
-}
-
-/// `1:59:58 left`, `9:05 left`, `0:00 left`.
-pub fn format_left(seconds: u64) -> String {
-    let (h, m, s) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
-    if h > 0 {
-        format!("{h}:{m:02}:{s:02} left")
-    } else {
-        format!("{m}:{s:02} left")
     }
 }
 
 fn now_secs() -> u64 {
     (js_sys::Date::now() / 1000.0) as u64
-}
-
-#[cfg(test)]
-mod tests {
-    use super::format_left;
-
-    #[test]
-    fn countdown_reads_as_hours_minutes_seconds() {
-        assert_eq!(format_left(2 * 3600 - 2), "1:59:58 left");
-        assert_eq!(format_left(3600), "1:00:00 left");
-        assert_eq!(format_left(3599), "59:59 left");
-        assert_eq!(format_left(545), "9:05 left");
-        assert_eq!(format_left(0), "0:00 left");
-        assert_eq!(format_left(26 * 3600 + 61), "26:01:01 left");
-    }
 }

@@ -3,6 +3,7 @@
 
 use yew::prelude::*;
 
+use crate::i18n::{t, use_lang, Msg};
 use crate::services::prefs::{clamp_font, MAX_FONT, MIN_FONT};
 
 #[derive(Properties, PartialEq)]
@@ -13,17 +14,23 @@ pub struct FontSizeProps {
 
 #[function_component(FontSize)]
 pub fn font_size(props: &FontSizeProps) -> Html {
+    let lang = use_lang();
+    let (smaller, larger, label) = (
+        t(lang, Msg::Smaller),
+        t(lang, Msg::Larger),
+        t(lang, Msg::FontSize),
+    );
     let step = |delta: i32| {
         let (size, on_change) = (props.size, props.on_change.clone());
         Callback::from(move |_: MouseEvent| on_change.emit(clamp_font(i32::from(size) + delta)))
     };
     html! {
-        <div class="font-size" role="group" aria-label="Terminal font size">
-            <button class="icon-button" type="button" data-test-id="font-smaller" title="Smaller text"
-                aria-label="Smaller text" disabled={props.size <= MIN_FONT} onclick={step(-1)}>{ "A−" }</button>
-            <span class="font-size-value" data-test-id="font-size" title="Terminal font size">{ format!("{} px", props.size) }</span>
-            <button class="icon-button" type="button" data-test-id="font-larger" title="Larger text"
-                aria-label="Larger text" disabled={props.size >= MAX_FONT} onclick={step(1)}>{ "A+" }</button>
+        <div class="font-size" role="group" aria-label={label}>
+            <button class="icon-button" type="button" data-test-id="font-smaller" title={smaller}
+                aria-label={smaller} disabled={props.size <= MIN_FONT} onclick={step(-1)}>{ "A−" }</button>
+            <span class="font-size-value" data-test-id="font-size" title={label}>{ format!("{} px", props.size) }</span>
+            <button class="icon-button" type="button" data-test-id="font-larger" title={larger}
+                aria-label={larger} disabled={props.size >= MAX_FONT} onclick={step(1)}>{ "A+" }</button>
         </div>
     }
 }

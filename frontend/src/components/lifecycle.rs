@@ -5,6 +5,7 @@ use quai_protocol::Profile;
 use yew::prelude::*;
 
 use crate::context::PlaygroundCtx;
+use crate::i18n::{t, use_lang, Msg};
 use crate::services::api;
 use crate::state::Action;
 
@@ -20,11 +21,9 @@ pub struct ExtendProps {
     pub frozen: bool,
 }
 
-/// Tooltip of a disabled "Extend".
-pub const MAX_REACHED: &str = "Maximum lifetime reached";
-
 #[function_component(ExtendButton)]
 pub fn extend_button(props: &ExtendProps) -> Html {
+    let lang = use_lang();
     let ctx = use_context::<PlaygroundCtx>().expect("ExtendButton inside a playground");
     let busy = use_state(|| false);
     let onclick = {
@@ -38,23 +37,24 @@ pub fn extend_button(props: &ExtendProps) -> Html {
             wasm_bindgen_futures::spawn_local(async move {
                 match api::extend_session(&ctx.id).await {
                     Ok(info) => ctx.dispatch(Action::Session(info)),
-                    Err(failure) => {
-                        ctx.failed("The session could not be extended", failure.sentence())
-                    }
+                    Err(failure) => ctx.failed(Msg::ExtendFailed, failure),
                 }
                 busy.set(false);
             });
         })
     };
-    let title = if props.can_extend {
-        "Give this session more time"
-    } else {
-        MAX_REACHED
-    };
+    let title = t(
+        lang,
+        if props.can_extend {
+            Msg::ExtendTitle
+        } else {
+            Msg::MaxReached
+        },
+    );
     html! {
         <button class={props.class.clone()} type="button" data-test-id={props.test_id.clone()} title={title}
             disabled={!props.can_extend || *busy || props.frozen} aria-busy={busy.to_string()} {onclick}>
-            { if *busy { "Extending…" } else { "Extend" } }
+            { t(lang, if *busy { Msg::Extending } else { Msg::Extend }) }
         </button>
     }
 }
@@ -66,13 +66,12 @@ pub struct ProfileProps {
 
 #[function_component(ProfileBadge)]
 pub fn profile_badge(props: &ProfileProps) -> Html {
+    let lang = use_lang();
     let (label, title) = match props.profile {
-        Profile::Docker => (
-            "Docker",
-            "Each node runs Docker Engine: docker and docker compose work",
-        ),
-        Profile::Shell => ("Shell", "Each node is a plain Linux shell, without Docker"),
+        Profile::Docker => (Msg::WithDocker, Msg::ProfileDockerTitle),
+        Profile::Shell => (Msg::ShellOnly, Msg::ProfileShellTitle),
     };
+    let (label, title) = (t(lang, label), t(lang, title));
     html! {
         <span class={classes!("badge", format!("badge-{}", props.profile.as_str()))}
             data-test-id="profile" title={title}>{ label }</span>

@@ -1,14 +1,21 @@
 //! Reusable pieces of the pages: banners, the countdown and lifetime controls, node and
 //! terminal tabs, the terminal with its right-click menu, the font size control, the start
-//! button and the "session ended" panel.
+//! buttons and the "session ended" panel; the language switch and the display name; the
+//! lesson catalog, a lesson's text and the lesson panel beside the terminals.
 
 pub mod banner;
+pub mod catalog;
 pub mod context_menu;
 pub mod countdown;
 pub mod ended;
 pub mod font_size;
+pub mod lang_switch;
+pub mod lesson_panel;
+pub mod lesson_text;
 pub mod lifecycle;
+pub mod name_field;
 pub mod node_tabs;
 pub mod start_button;
+pub mod start_lesson;
 pub mod term_tabs;
 pub mod terminal;

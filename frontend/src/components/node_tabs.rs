@@ -9,6 +9,7 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use crate::context::PlaygroundCtx;
+use crate::i18n::{self, t, use_lang, Msg, Sentence};
 use crate::services::api;
 use crate::state::Action;
 
@@ -25,6 +26,7 @@ pub struct NodeTabsProps {
 #[function_component(NodeTabs)]
 pub fn node_tabs(props: &NodeTabsProps) -> Html {
     let ctx = use_context::<PlaygroundCtx>().expect("NodeTabs inside a playground");
+    let lang = use_lang();
     let adding = use_state(|| false);
     let removing = use_reducer(Removing::default);
 
@@ -39,7 +41,7 @@ pub fn node_tabs(props: &NodeTabsProps) -> Html {
             wasm_bindgen_futures::spawn_local(async move {
                 match api::add_node(&ctx.id).await {
                     Ok(node) => ctx.dispatch(Action::NodeAdded(node.name)),
-                    Err(failure) => ctx.failed("The node could not be added", failure.sentence()),
+                    Err(failure) => ctx.failed(Msg::AddNodeFailed, failure),
                 }
                 adding.set(false);
             });
@@ -62,7 +64,10 @@ pub fn node_tabs(props: &NodeTabsProps) -> Html {
                     Ok(()) => ctx.dispatch(Action::NodeRemoved(name.clone())),
                     Err(failure) => {
                         ctx.link.with(|link| link.release_node(&name));
-                        ctx.failed(&format!("{name} could not be removed"), failure.sentence());
+                        ctx.dispatch(Action::Error(Sentence::NodeNotRemoved(
+                            name.clone(),
+                            failure,
+                        )));
                     }
                 }
                 removing.dispatch((name, false));
@@ -84,7 +89,7 @@ pub fn node_tabs(props: &NodeTabsProps) -> Html {
                     data-test-id={format!("tab-{name}")} onclick={select}>{ name.clone() }</button>
                 if removable {
                     <button class="tab-close" type="button" disabled={busy}
-                        title={format!("Remove {name} and its terminals")} aria-label={format!("Remove {name}")}
+                        title={i18n::remove_node_title(lang, name)} aria-label={i18n::remove_node_label(lang, name)}
                         data-test-id={format!("remove-node-{name}")} onclick={remove(name.clone())} />
                 }
             </div>
@@ -93,19 +98,19 @@ pub fn node_tabs(props: &NodeTabsProps) -> Html {
 
     let full = props.nodes.len() >= usize::from(props.max_nodes);
     let title = if full {
-        format!("A session has at most {} nodes", props.max_nodes)
+        i18n::max_nodes(lang, props.max_nodes)
     } else {
-        "Start one more node in this session".to_string()
+        t(lang, Msg::AddNodeTitle).to_string()
     };
     html! {
-        <nav class="tabs node-tabs" role="tablist" aria-label="Nodes">
+        <nav class="tabs node-tabs" role="tablist" aria-label={t(lang, Msg::Nodes)}>
             { for tabs }
             <button class="add-tab" type="button" data-test-id="add-node" title={title}
                 disabled={full || *adding || props.frozen} aria-busy={adding.to_string()} onclick={on_add}>
                 if *adding {
-                    <span class="spinner" aria-hidden="true" />{ "Adding node…" }
+                    <span class="spinner" aria-hidden="true" />{ t(lang, Msg::AddingNode) }
                 } else {
-                    { "+ Add node" }
+                    { t(lang, Msg::AddNode) }
                 }
             </button>
         </nav>

@@ -8,6 +8,7 @@ use yew_router::prelude::*;
 
 use crate::app::Route;
 use crate::components::banner::Banner;
+use crate::i18n::{t, use_lang, Msg, Sentence};
 use crate::services::api;
 
 #[derive(Properties, PartialEq)]
@@ -26,8 +27,9 @@ pub struct StartButtonProps {
 
 #[function_component(StartButton)]
 pub fn start_button(props: &StartButtonProps) -> Html {
+    let lang = use_lang();
     let busy = use_state(|| false);
-    let error = use_state(|| None::<String>);
+    let error = use_state(|| None::<Sentence>);
     let navigator = use_navigator();
 
     let onclick = {
@@ -54,7 +56,7 @@ pub fn start_button(props: &StartButtonProps) -> Html {
                         busy.set(false);
                         match (failure.capacity(), on_full) {
                             (Some(retry_after), Some(on_full)) => on_full.emit(retry_after),
-                            _ => error.set(Some(failure.sentence())),
+                            _ => error.set(Some(Sentence::Api(failure))),
                         }
                     }
                 }
@@ -70,10 +72,10 @@ pub fn start_button(props: &StartButtonProps) -> Html {
         <div class="start">
             <button class={props.class.clone()} type="button" data-test-id={props.test_id.clone()}
                 disabled={*busy} aria-busy={busy.to_string()} {onclick}>
-                { if *busy { AttrValue::from("Starting…") } else { props.label.clone() } }
+                { if *busy { AttrValue::from(t(lang, Msg::Starting)) } else { props.label.clone() } }
             </button>
-            if let Some(text) = (*error).clone() {
-                <Banner text={text} on_dismiss={dismiss} />
+            if let Some(sentence) = (*error).clone() {
+                <Banner text={sentence.render(lang)} on_dismiss={dismiss} />
             }
         </div>
     }

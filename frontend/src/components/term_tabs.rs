@@ -6,6 +6,7 @@
 use yew::prelude::*;
 
 use crate::context::PlaygroundCtx;
+use crate::i18n::{self, t, use_lang, Msg};
 use crate::services::api;
 use crate::state::Action;
 
@@ -22,6 +23,7 @@ pub struct TermTabsProps {
 #[function_component(TermTabs)]
 pub fn term_tabs(props: &TermTabsProps) -> Html {
     let ctx = use_context::<PlaygroundCtx>().expect("TermTabs inside a playground");
+    let lang = use_lang();
     let closable = props.terms.len() > 1 && !props.frozen;
     let tabs = props.terms.iter().enumerate().map(|(index, &term)| {
         let active = props.visible == Some(term);
@@ -45,8 +47,8 @@ pub fn term_tabs(props: &TermTabsProps) -> Html {
                     { label.clone() }
                 </button>
                 if closable {
-                    <button class="tab-close" type="button" title={format!("Close {label} (its shell ends)")}
-                        aria-label={format!("Close {label}")}
+                    <button class="tab-close" type="button" title={i18n::close_terminal_title(lang, &label)}
+                        aria-label={i18n::close_terminal_label(lang, &label)}
                         data-test-id={format!("close-terminal-{term}")} onclick={close} />
                 }
             </div>
@@ -67,10 +69,10 @@ pub fn term_tabs(props: &TermTabsProps) -> Html {
         })
     };
     html! {
-        <nav class="subtabs" role="tablist" aria-label={format!("Terminals on {}", props.node)}>
+        <nav class="subtabs" role="tablist" aria-label={i18n::terminals_on(lang, &props.node)}>
             { for tabs }
             <button class="add-subtab" type="button" data-test-id="add-terminal" disabled={props.frozen}
-                title={format!("Open another terminal on {}", props.node)} onclick={add}>{ "+ terminal" }</button>
+                title={i18n::another_terminal(lang, &props.node)} onclick={add}>{ t(lang, Msg::AddTerminal) }</button>
         </nav>
     }
 }

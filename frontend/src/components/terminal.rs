@@ -17,6 +17,7 @@ use yew::prelude::*;
 
 use crate::components::context_menu::ContextMenu;
 use crate::context::PlaygroundCtx;
+use crate::i18n::{self, t, use_lang, Msg, Sentence};
 use crate::services::clipboard::{self, Shortcut};
 use crate::state::Action;
 use crate::xterm::Xterm;
@@ -42,7 +43,8 @@ pub fn terminal_view(props: &TerminalProps) -> Html {
     let mounted: Rc<RefCell<Option<Mounted>>> = use_mut_ref(|| None);
     let menu = use_state(|| None::<(i32, i32)>);
     let ctx = use_context::<PlaygroundCtx>();
-    let report = Callback::from(move |sentence: String| {
+    let lang = use_lang();
+    let report = Callback::from(move |sentence: Sentence| {
         if let Some(ctx) = &ctx {
             ctx.dispatch(Action::Error(sentence));
         }
@@ -149,11 +151,11 @@ pub fn terminal_view(props: &TerminalProps) -> Html {
     html! {
         <div class="terminal-view" data-test-id={test_id} style={style} data-node={props.node.clone()}
             data-term={props.term.to_string()} data-font-size={props.font_size.to_string()}
-            aria-label={format!("Terminal on {}", props.node)} {oncontextmenu}>
+            aria-label={i18n::terminal_on(lang, &props.node)} {oncontextmenu}>
             <div class="terminal-host" ref={host} />
             if *failed {
                 <p class="terminal-failed" data-test-id="terminal-failed">
-                    { "The terminal could not start: its script (xterm.js) did not load. Reload the page." }
+                    { t(lang, Msg::TerminalFailed) }
                 </p>
             }
             // One slot whatever its content: unkeyed siblings are matched by position, and
@@ -189,7 +191,7 @@ impl Drop for Mounted {
     }
 }
 
-fn mount(el: &HtmlElement, font_size: u8, report: Callback<String>) -> Option<Mounted> {
+fn mount(el: &HtmlElement, font_size: u8, report: Callback<Sentence>) -> Option<Mounted> {
     let xterm = match Xterm::open(el, font_size) {
         Ok(xterm) => Rc::new(xterm),
         Err(err) => {
@@ -272,16 +274,13 @@ fn copy(xterm: &Xterm) {
 }
 
 /// Types the clipboard's text into the terminal, or says why it cannot.
-fn paste(xterm: Weak<Xterm>, report: Callback<String>) {
+fn paste(xterm: Weak<Xterm>, report: Callback<Sentence>) {
     wasm_bindgen_futures::spawn_local(async move {
         let text = clipboard::read_text().await;
         let Some(xterm) = xterm.upgrade() else { return };
         match text {
             Some(text) => xterm.paste(&text),
-            None => report.emit(
-                "The browser did not let this page read the clipboard. Allow it for this site, or paste with Shift+Insert."
-                    .to_string(),
-            ),
+            None => report.emit(Sentence::Msg(Msg::PasteRefused)),
         }
         xterm.focus();
     });

@@ -1,17 +1,22 @@
 //! The home page: what Quai is, the button that starts a playground with Docker inside, a
-//! smaller one for a plain shell, and, when the server is full, a notice saying how long
-//! until a place frees up (`data-test-id="capacity"`) with a Retry button.
+//! smaller one for a plain shell, and the lesson catalog below; in the corner, the student's
+//! optional display name and the language switch. When the server is full, a notice says how
+//! long until a place frees up (`data-test-id="capacity"`) with a Retry button.
 
 use quai_protocol::Profile;
 use yew::prelude::*;
 
+use crate::components::catalog::Catalog;
+use crate::components::lang_switch::LangSwitch;
+use crate::components::name_field::NameField;
 use crate::components::start_button::StartButton;
-use crate::services::api::capacity_sentence;
+use crate::i18n::{self, t, use_lang, Msg};
 
 #[function_component(Home)]
 pub fn home() -> Html {
-    use_effect_with((), |_| {
-        gloo::utils::document().set_title("Quai — Docker playground")
+    let lang = use_lang();
+    use_effect_with(lang, |&lang| {
+        gloo::utils::document().set_title(t(lang, Msg::HomeTitle))
     });
     // Set when the server said it is full: the profile asked for, and the wait it gave.
     let full = use_state(|| None::<(Profile, Option<u64>)>);
@@ -27,14 +32,15 @@ pub fn home() -> Html {
         };
         return html! {
             <main class="home">
+                <div class="corner"><LangSwitch /></div>
                 <section class="card capacity" data-test-id="capacity" role="alert">
-                    <h2>{ "No room right now" }</h2>
-                    <p data-test-id="capacity-message">{ capacity_sentence(retry_after) }</p>
-                    <StartButton label="Retry" test_id="retry-start" profile={profile}
+                    <h2>{ t(lang, Msg::NoRoom) }</h2>
+                    <p data-test-id="capacity-message">{ i18n::capacity(lang, retry_after) }</p>
+                    <StartButton label={t(lang, Msg::Retry)} test_id="retry-start" profile={profile}
                         on_full={on_full(profile)} />
                     <p class="muted">
                         <button class="link-button" type="button" data-test-id="capacity-back" onclick={back}>
-                            { "Back to the home page" }
+                            { t(lang, Msg::BackHome) }
                         </button>
                     </p>
                 </section>
@@ -43,24 +49,31 @@ pub fn home() -> Html {
     }
 
     html! {
-        <main class="home">
-            <section class="hero">
-                <h1 class="brand" data-test-id="brand">{ "Quai" }</h1>
-                <p class="pitch" data-test-id="pitch">{ "Real Linux containers with Docker, in your browser" }</p>
-                <StartButton label="Start a playground" test_id="start-playground"
-                    class="button button-primary button-big" profile={Profile::Docker}
-                    on_full={on_full(Profile::Docker)} />
-                <div class="start-alt">
-                    <StartButton label="or start a shell-only playground (no Docker)" test_id="start-shell"
-                        class="link-button" profile={Profile::Shell} on_full={on_full(Profile::Shell)} />
-                </div>
-                <ul class="facts">
-                    <li>{ "A fresh Linux node with Docker inside, ready in seconds" }</li>
-                    <li>{ "Several nodes that reach each other by name, several terminals on each" }</li>
-                    <li>{ "Nothing to install: a terminal in this page" }</li>
-                    <li>{ "Everything is removed when the session ends" }</li>
-                </ul>
-            </section>
-        </main>
+        <div class="home-page">
+            <header class="home-bar">
+                <NameField />
+                <LangSwitch />
+            </header>
+            <main class="home home-with-catalog">
+                <section class="hero">
+                    <h1 class="brand" data-test-id="brand">{ "Quai" }</h1>
+                    <p class="pitch" data-test-id="pitch">{ t(lang, Msg::Pitch) }</p>
+                    <StartButton label={t(lang, Msg::StartPlayground)} test_id="start-playground"
+                        class="button button-primary button-big" profile={Profile::Docker}
+                        on_full={on_full(Profile::Docker)} />
+                    <div class="start-alt">
+                        <StartButton label={t(lang, Msg::StartShell)} test_id="start-shell"
+                            class="link-button" profile={Profile::Shell} on_full={on_full(Profile::Shell)} />
+                    </div>
+                    <ul class="facts">
+                        <li>{ t(lang, Msg::FactFresh) }</li>
+                        <li>{ t(lang, Msg::FactNodes) }</li>
+                        <li>{ t(lang, Msg::FactNothing) }</li>
+                        <li>{ t(lang, Msg::FactRemoved) }</li>
+                    </ul>
+                </section>
+                <Catalog />
+            </main>
+        </div>
     }
 }

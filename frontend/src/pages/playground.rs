@@ -1,39 +1,54 @@
-//! A playground session (`/s/{id}`): loads the session, then shows the top bar (id, profile,
-//! countdown, Extend, connection status, "End session"), the banners, the node tabs with the
-//! font size control, and the selected node's terminals as sub-tabs over their xterm.js
-//! views, all fed by one `SessionLink`; or the "session ended" panel.
+//! A playground session (`/s/{id}`, or `/lessons/{slug}/{id}` beside its lesson): loads the
+//! session, then shows the top bar (id, profile, countdown, Extend, connection status, the
+//! language switch, "End session"), the banners, the node tabs with the font size control,
+//! and the selected node's terminals as sub-tabs over their xterm.js views, all fed by one
+//! `SessionLink`; or the "session ended" panel. With a lesson, its panel sits on the left,
+//! and its click-to-run blocks type into the terminals here.
 
 use std::cell::Cell;
 use std::rc::Rc;
 
+use gloo::timers::callback::Timeout;
 use yew::prelude::*;
 
 use crate::components::banner::Banner;
 use crate::components::countdown::Countdown;
 use crate::components::ended::EndedPanel;
 use crate::components::font_size::FontSize;
+use crate::components::lang_switch::LangSwitch;
+use crate::components::lesson_panel::LessonPanel;
+use crate::components::lesson_text::{keystrokes, RunBlock};
 use crate::components::lifecycle::{ExtendButton, ProfileBadge};
 use crate::components::node_tabs::NodeTabs;
 use crate::components::term_tabs::TermTabs;
 use crate::components::terminal::TerminalView;
 use crate::context::{LinkHandle, PlaygroundCtx};
+use crate::i18n::{t, use_lang, Msg, Sentence};
 use crate::services::link::SessionLink;
 use crate::services::{api, prefs};
 use crate::state::{Action, Conn, Ended, Level, PlaygroundState};
+use crate::workspace::Workspace;
 use crate::xterm::Xterm;
 
 #[derive(Properties, PartialEq)]
 pub struct PlaygroundProps {
     pub id: AttrValue,
+    /// The lesson this session runs, shown beside the terminals.
+    #[prop_or_default]
+    pub lesson: Option<AttrValue>,
 }
+
+/// How long after Ctrl-C a click-to-run block types its text, so that the shell is back at
+/// its prompt (the interrupted program gone) and nothing typed is lost.
+const AFTER_INTERRUPT_MS: u32 = 300;
 
 /// Where loading the session stands.
 #[derive(Debug, Clone, PartialEq)]
 enum Load {
     Loading,
     Ready,
-    /// The session could not be read (not a 404): the sentence to show.
-    Failed(String),
+    /// The session could not be read: why (`None` for a 404, which shows as the end).
+    Failed(Option<api::ApiFailure>),
 }
 
 #[function_component(Playground)]
@@ -44,10 +59,12 @@ pub fn playground(props: &PlaygroundProps) -> Html {
     let link = (*use_state(LinkHandle::default)).clone();
     let ending = use_state(|| false);
     let font_size = use_state(prefs::font_size);
+    let lang = use_lang();
 
     // Load the session, then connect its socket; drop the socket when the page goes.
     {
         let (load, link, dispatch) = (load.clone(), link.clone(), state.dispatcher());
+        let lesson = props.lesson.clone();
         use_effect_with((props.id.clone(), *retries), move |(id, _)| {
             gloo::utils::document().set_title(&format!("Quai — {}", short_id(id)));
             let gone = Rc::new(Cell::new(false));
@@ -66,10 +83,16 @@ pub fn playground(props: &PlaygroundProps) -> Html {
                             load.set(Load::Ready);
                         }
                         Err(failure) if failure.is_not_found() => {
+                            // The lesson's page no longer offers to continue in it.
+                            if let Some(slug) = &lesson {
+                                if prefs::lesson_session(slug).as_deref() == Some(id.as_str()) {
+                                    prefs::set_lesson_session(slug, None);
+                                }
+                            }
                             dispatch.dispatch(Action::Ended(Ended::NotFound));
-                            load.set(Load::Failed(String::new()));
+                            load.set(Load::Failed(None));
                         }
-                        Err(failure) => load.set(Load::Failed(failure.sentence())),
+                        Err(failure) => load.set(Load::Failed(Some(failure))),
                     }
                 });
             }
@@ -106,7 +129,7 @@ pub fn playground(props: &PlaygroundProps) -> Html {
                     Ok(()) => end_here(&ctx, Ended::ByUser),
                     Err(failure) if failure.is_not_found() => end_here(&ctx, Ended::NotFound),
                     Err(failure) => {
-                        ctx.failed("The session could not be ended", failure.sentence());
+                        ctx.failed(Msg::EndFailed, failure);
                         ending.set(false);
                     }
                 }
@@ -131,7 +154,7 @@ pub fn playground(props: &PlaygroundProps) -> Html {
             Level::Info => "info-banner",
         };
         html! {
-            <Banner key={notice.id} text={notice.text.clone()} level={notice.level}
+            <Banner key={notice.id} text={notice.text.render(lang)} level={notice.level}
                 test_id={test_id} on_dismiss={dismiss(notice.id)}>
                 if notice.level == Level::Warning && can_extend {
                     <ExtendButton can_extend={can_extend} test_id="banner-extend" class="button button-small" {frozen} />
@@ -148,17 +171,17 @@ pub fn playground(props: &PlaygroundProps) -> Html {
     };
     let placeholder = match (&*load, ended) {
         (Load::Loading, None) => html! {
-            <div class="placeholder" data-test-id="loading">{ "Opening the session…" }</div>
+            <div class="placeholder" data-test-id="loading">{ t(lang, Msg::OpeningSession) }</div>
         },
-        (Load::Failed(sentence), None) => {
+        (Load::Failed(Some(failure)), None) => {
             let retry = {
                 let retries = retries.clone();
                 Callback::from(move |_: MouseEvent| retries.set(*retries + 1))
             };
             html! {
                 <div class="placeholder">
-                    <Banner text={sentence.clone()} />
-                    <button class="button" type="button" data-test-id="retry" onclick={retry}>{ "Retry" }</button>
+                    <Banner text={failure.sentence(lang)} />
+                    <button class="button" type="button" data-test-id="retry" onclick={retry}>{ t(lang, Msg::Retry) }</button>
                 </div>
             }
         }
@@ -177,6 +200,7 @@ pub fn playground(props: &PlaygroundProps) -> Html {
             font_size: *font_size,
             link: &link,
             reconnecting: conn == Conn::Reconnecting,
+            lang,
         };
         html! {
             <>
@@ -192,9 +216,14 @@ pub fn playground(props: &PlaygroundProps) -> Html {
         html! {}
     };
 
+    let on_run = {
+        let (ctx, workspace) = (ctx.clone(), state.workspace.clone());
+        Callback::from(move |block: RunBlock| run_block(&ctx, &workspace, block))
+    };
+
     html! {
         <ContextProvider<PlaygroundCtx> context={ctx}>
-            <div class="playground">
+            <div class={classes!("playground", props.lesson.is_some().then_some("playground-lesson"))}>
                 <header class="topbar">
                     <a class="brand-small" href="/" data-test-id="brand">{ "Quai" }</a>
                     <span class="session-id" data-test-id="session-id" title={props.id.clone()}>
@@ -205,7 +234,7 @@ pub fn playground(props: &PlaygroundProps) -> Html {
                     }
                     <span class="spacer" />
                     if frozen {
-                        <span class="countdown" data-test-id="countdown">{ "ended" }</span>
+                        <span class="countdown" data-test-id="countdown">{ t(lang, Msg::Ended) }</span>
                     } else if let Some(expires_at) = state.expires_at {
                         <Countdown expires_at={expires_at} />
                     }
@@ -214,22 +243,28 @@ pub fn playground(props: &PlaygroundProps) -> Html {
                     }
                     <span class={classes!("status", format!("status-{}", conn_class(conn)))}
                         data-test-id="connection-status" role="status">
-                        { conn.label() }
+                        { t(lang, conn.label()) }
                     </span>
+                    <LangSwitch />
                     <button class="button button-danger" type="button" data-test-id="end-session"
                         disabled={*ending || frozen || !ready} onclick={on_end}>
-                        { if *ending && !frozen { "Ending…" } else { "End session" } }
+                        { t(lang, if *ending && !frozen { Msg::Ending } else { Msg::EndSession }) }
                     </button>
                 </header>
                 <div class="banners">{ for banners }</div>
-                <main class="workspace">
-                    { placeholder }
-                    { workspace }
-                    // Over the terminal, so that its last output stays readable behind it.
-                    if let Some(ended) = ended {
-                        <EndedPanel ended={ended} />
+                <div class="playground-body">
+                    if let Some(slug) = props.lesson.clone() {
+                        <LessonPanel {slug} session={props.id.clone()} on_run={(ready && !frozen).then_some(on_run)} />
                     }
-                </main>
+                    <main class="workspace">
+                        { placeholder }
+                        { workspace }
+                        // Over the terminal, so that its last output stays readable behind it.
+                        if let Some(ended) = ended {
+                            <EndedPanel ended={ended} lesson={props.lesson.clone()} />
+                        }
+                    </main>
+                </div>
             </div>
         </ContextProvider<PlaygroundCtx>>
     }
@@ -242,6 +277,7 @@ struct Pane<'a> {
     font_size: u8,
     link: &'a LinkHandle,
     reconnecting: bool,
+    lang: crate::i18n::Lang,
 }
 
 impl Pane<'_> {
@@ -276,11 +312,44 @@ impl Pane<'_> {
                     // Keyed among themselves only: a terminal's xterm.js must follow its id.
                     <>{ for views }</>
                     if self.reconnecting {
-                        <div class="terminal-note" data-test-id="reconnecting" role="status">{ "Reconnecting…" }</div>
+                        <div class="terminal-note" data-test-id="reconnecting" role="status">{ t(self.lang, Msg::Reconnecting) }</div>
                     }
                 </div>
             </div>
         }
+    }
+}
+
+/// Types a click-to-run block into the terminal in front, or into the one shown for the
+/// node it names (which is brought to the front, its first terminal opened if it has none).
+fn run_block(ctx: &PlaygroundCtx, workspace: &Workspace, block: RunBlock) {
+    let term = match &block.node {
+        Some(node) if !workspace.nodes.contains(node) => {
+            ctx.dispatch(Action::Error(Sentence::NoSuchNode(node.clone())));
+            return;
+        }
+        Some(node) => {
+            // What the reducer will do, done on a copy to learn the terminal's id.
+            let mut after = workspace.clone();
+            after.select_node(node);
+            if workspace.node.as_ref() != Some(node) {
+                ctx.dispatch(Action::SelectNode(node.clone()));
+            }
+            after.visible()
+        }
+        None => workspace.visible(),
+    };
+    let Some(term) = term else { return };
+    let keys = keystrokes(&block.text);
+    if block.interrupt {
+        ctx.link.with(|link| link.type_into(term, b"\x03"));
+        let link = ctx.link.clone();
+        Timeout::new(AFTER_INTERRUPT_MS, move || {
+            link.with(|link| link.type_into(term, keys.as_bytes()));
+        })
+        .forget();
+    } else {
+        ctx.link.with(|link| link.type_into(term, keys.as_bytes()));
     }
 }
 

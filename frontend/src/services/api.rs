@@ -3,11 +3,12 @@
 
 use gloo::net::http::{Request, Response};
 use quai_protocol::{
-    ApiError, CreateSession, ErrorCode, NodeInfo, Profile, SessionCreated, SessionInfo,
+    ApiError, CheckResult, CheckStep, CreateSession, ErrorCode, LessonStarted, LessonSummary,
+    LessonView, NodeInfo, Profile, SessionCreated, SessionInfo, Student,
 };
 use serde::de::DeserializeOwned;
 
-use crate::state::plural;
+use crate::i18n::{self, t, Lang, Msg};
 
 /// Why an API call failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +34,11 @@ impl ApiFailure {
         }
     }
 
+    /// The lesson cannot start here, or the step is locked (409 `lesson`).
+    pub fn is_lesson_refusal(&self) -> bool {
+        matches!(self, ApiFailure::Status { error: Some(e), .. } if e.code == ErrorCode::Lesson)
+    }
+
     /// The playground is full: `Some(seconds until a place frees up, if known)`.
     pub fn capacity(&self) -> Option<Option<u64>> {
         match self {
@@ -43,47 +49,37 @@ impl ApiFailure {
         }
     }
 
-    /// One clear sentence for a banner.
-    pub fn sentence(&self) -> String {
+    /// One clear sentence for a banner, in `lang`.
+    pub fn sentence(&self, lang: Lang) -> String {
         match self {
-            ApiFailure::Network => {
-                "The Quai server cannot be reached. Check your connection and retry.".to_string()
-            }
-            ApiFailure::BadBody => {
-                "The Quai server sent an answer this page does not understand. Reload the page and retry.".to_string()
-            }
-            ApiFailure::Status { error: Some(error), .. } => api_error_sentence(error),
-            ApiFailure::Status { status, error: None } => {
-                format!("The Quai server answered with an unexpected error (HTTP {status}). Retry in a moment.")
-            }
+            ApiFailure::Network => t(lang, Msg::Unreachable).to_string(),
+            ApiFailure::BadBody => t(lang, Msg::BadBody).to_string(),
+            ApiFailure::Status {
+                error: Some(error), ..
+            } => api_error_sentence(lang, error),
+            ApiFailure::Status {
+                status,
+                error: None,
+            } => i18n::http_error(lang, *status),
         }
     }
 }
 
-/// The sentence for an `ApiError` body: ours where we can say more, the server's otherwise.
-pub fn api_error_sentence(error: &ApiError) -> String {
-    match (error.code, error.retry_after_secs) {
-        (ErrorCode::Capacity, retry_after) => capacity_sentence(retry_after),
-        (ErrorCode::RateLimited, _) if !error.message.trim().is_empty() => error.message.clone(),
-        (ErrorCode::RateLimited, Some(secs)) => {
-            format!(
-                "Too many requests from your address; retry in {}.",
-                plural(secs.max(1), "second")
-            )
+/// The sentence for an `ApiError` body: ours where the code says it all, the server's
+/// otherwise (the server speaks English; its messages name things, such as an image).
+pub fn api_error_sentence(lang: Lang, error: &ApiError) -> String {
+    let message = error.message.trim();
+    match (error.code, error.retry_after_secs, lang) {
+        (ErrorCode::Capacity, retry_after, _) => i18n::capacity(lang, retry_after),
+        (ErrorCode::RateLimited, _, Lang::En) if !message.is_empty() => message.to_string(),
+        (ErrorCode::RateLimited, Some(secs), _) => i18n::rate_limited(lang, secs),
+        (ErrorCode::RuntimeUnavailable, _, Lang::Fr) => t(lang, Msg::RuntimeDown).to_string(),
+        (ErrorCode::NotFound | ErrorCode::SessionEnded, _, Lang::Fr) => {
+            t(lang, Msg::EndedNotFound).to_string()
         }
-        _ if !error.message.trim().is_empty() => error.message.clone(),
-        _ => "The Quai server could not do that. Retry in a moment.".to_string(),
-    }
-}
-
-/// "The playground is full — about 3 minutes until a place frees up."
-pub fn capacity_sentence(retry_after_secs: Option<u64>) -> String {
-    match retry_after_secs {
-        Some(secs) => format!(
-            "The playground is full — about {} until a place frees up.",
-            plural(secs.div_ceil(60).max(1), "minute")
-        ),
-        None => "The playground is full — retry in a few minutes.".to_string(),
+        (ErrorCode::ExtendLimit, _, Lang::Fr) => t(lang, Msg::MaxReached).to_string(),
+        _ if !message.is_empty() => message.to_string(),
+        _ => t(lang, Msg::CouldNot).to_string(),
     }
 }
 
@@ -126,6 +122,55 @@ pub async fn get_session(id: &str) -> Result<SessionInfo, ApiFailure> {
 /// `DELETE /api/sessions/{id}`: ends the session and removes its containers.
 pub async fn end_session(id: &str) -> Result<(), ApiFailure> {
     no_content(Request::delete(&session_path(id)).send().await).await
+}
+
+/// `GET /api/lessons?lang=xx`: the catalog, with this student's progress.
+pub async fn lessons(lang: Lang) -> Result<Vec<LessonSummary>, ApiFailure> {
+    let path = format!("/api/lessons?lang={}", lang.code());
+    parse(Request::get(&path).send().await).await
+}
+
+/// `GET /api/lessons/{slug}?lang=xx`: every page of a lesson and this student's progress.
+pub async fn lesson(slug: &str, lang: Lang) -> Result<LessonView, ApiFailure> {
+    let path = format!("{}?lang={}", lesson_path(slug), lang.code());
+    parse(Request::get(&path).send().await).await
+}
+
+/// `POST /api/lessons/{slug}/start`: a session prepared for the lesson.
+pub async fn start_lesson(slug: &str) -> Result<LessonStarted, ApiFailure> {
+    let path = format!("{}/start", lesson_path(slug));
+    parse(Request::post(&path).send().await).await
+}
+
+/// `POST /api/sessions/{id}/check {step}`: runs the step's check in the session's node.
+pub async fn check_step(id: &str, step: u16) -> Result<CheckResult, ApiFailure> {
+    let path = format!("{}/check", session_path(id));
+    let request = Request::post(&path)
+        .json(&CheckStep { step })
+        .map_err(|_| ApiFailure::BadBody)?;
+    parse(request.send().await).await
+}
+
+/// `GET /api/me`: the student behind this browser.
+pub async fn me() -> Result<Student, ApiFailure> {
+    parse(Request::get("/api/me").send().await).await
+}
+
+/// `PUT /api/me`: sets (or, with `None`, clears) the display name.
+pub async fn set_me(student: &Student) -> Result<Student, ApiFailure> {
+    let request = Request::put("/api/me")
+        .json(student)
+        .map_err(|_| ApiFailure::BadBody)?;
+    parse(request.send().await).await
+}
+
+/// `/api/lessons/{slug}`, with the slug kept to the characters slugs are made of.
+pub fn lesson_path(slug: &str) -> String {
+    let slug: String = slug
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    format!("/api/lessons/{slug}")
 }
 
 /// `/api/sessions/{id}`, with the id kept to the characters ids are made of.
@@ -188,15 +233,15 @@ mod tests {
     #[test]
     fn capacity_says_how_many_minutes_rounded_up() {
         assert_eq!(
-            status(ErrorCode::Capacity, "full", Some(121)).sentence(),
+            status(ErrorCode::Capacity, "full", Some(121)).sentence(Lang::En),
             "The playground is full — about 3 minutes until a place frees up."
         );
         assert_eq!(
-            status(ErrorCode::Capacity, "full", Some(20)).sentence(),
+            status(ErrorCode::Capacity, "full", Some(20)).sentence(Lang::En),
             "The playground is full — about 1 minute until a place frees up."
         );
         assert_eq!(
-            status(ErrorCode::Capacity, "full", Some(600)).sentence(),
+            status(ErrorCode::Capacity, "full", Some(600)).sentence(Lang::En),
             "The playground is full — about 10 minutes until a place frees up."
         );
     }
@@ -204,32 +249,39 @@ mod tests {
     #[test]
     fn network_failures_and_server_messages_read_as_sentences() {
         assert_eq!(
-            ApiFailure::Network.sentence(),
+            ApiFailure::Network.sentence(Lang::En),
             "The Quai server cannot be reached. Check your connection and retry."
         );
         let msg = "The container engine cannot be reached; ask the administrator to start Docker.";
         assert_eq!(
-            status(ErrorCode::RuntimeUnavailable, msg, None).sentence(),
+            status(ErrorCode::RuntimeUnavailable, msg, None).sentence(Lang::En),
             msg
         );
         assert_eq!(
-            status(ErrorCode::RateLimited, "slow down", Some(30)).sentence(),
+            status(ErrorCode::RateLimited, "slow down", Some(30)).sentence(Lang::En),
             "slow down"
         );
         assert!(status(ErrorCode::RateLimited, "", Some(30))
-            .sentence()
+            .sentence(Lang::En)
             .contains("retry in 30 seconds"));
         assert_eq!(
             status(ErrorCode::Capacity, "full", Some(90)).capacity(),
             Some(Some(90))
         );
         assert_eq!(ApiFailure::Network.capacity(), None);
-        assert!(capacity_sentence(None).contains("retry in a few minutes"));
+        assert!(i18n::capacity(Lang::En, None).contains("retry in a few minutes"));
+        assert_eq!(
+            status(ErrorCode::Capacity, "full", Some(121)).sentence(Lang::Fr),
+            "Le bac à sable est plein — une place se libère dans 3 minutes environ."
+        );
+        assert!(status(ErrorCode::RuntimeUnavailable, msg, None)
+            .sentence(Lang::Fr)
+            .starts_with("Le moteur de conteneurs"));
         let bare = ApiFailure::Status {
             status: 502,
             error: None,
         };
-        assert!(bare.sentence().contains("HTTP 502"));
+        assert!(bare.sentence(Lang::En).contains("HTTP 502"));
     }
 
     #[test]
@@ -248,5 +300,10 @@ mod tests {
     fn session_paths_keep_only_id_characters() {
         assert_eq!(session_path("ab12"), "/api/sessions/ab12");
         assert_eq!(session_path("../x?y"), "/api/sessions/xy");
+        assert_eq!(
+            lesson_path("first-container"),
+            "/api/lessons/first-container"
+        );
+        assert_eq!(lesson_path("../a b"), "/api/lessons/ab");
     }
 }

@@ -20,11 +20,14 @@ use yew::Callback;
 use super::api;
 use super::flow::{AckCounter, ACK_DELAY_MS};
 use super::socket::{socket_url, SessionSocket, SocketEvent};
+use crate::i18n::{self, t, Lang, Msg, Sentence};
 use crate::state::{late_warning, Action, Conn, Ended};
 use crate::xterm::Xterm;
 
-/// What xterm shows when the shell of a terminal ends.
-pub const EXITED_LINE: &str = "\r\n\x1b[2m[shell exited — press any key for a new one]\x1b[0m\r\n";
+/// What xterm shows when the shell of a terminal ends, dimmed on a line of its own.
+pub fn exited_line(lang: Lang) -> String {
+    format!("\r\n\x1b[2m{}\x1b[0m\r\n", t(lang, Msg::ShellExited))
+}
 
 /// RIS, "reset to initial state": written in line with the output, so that output still
 /// queued in xterm.js from before a re-attach is cleared too, before the replay.
@@ -46,6 +49,9 @@ struct Inner {
     checking: Cell<bool>,
     /// Sends the acknowledgements owed, `ACK_DELAY_MS` after the first one fell due.
     ack_timer: RefCell<Option<Timeout>>,
+    /// Input typed by the page (a lesson's click-to-run block) into a terminal that is not
+    /// open yet: sent, in order, once it is.
+    pending: RefCell<BTreeMap<u16, Vec<Vec<u8>>>>,
 }
 
 struct Slot {
@@ -79,6 +85,7 @@ impl SessionLink {
             ready: Cell::new(false),
             checking: Cell::new(false),
             ack_timer: RefCell::new(None),
+            pending: RefCell::new(BTreeMap::new()),
         });
         let location = gloo::utils::window().location();
         let url = socket_url(
@@ -130,6 +137,42 @@ impl SessionLink {
             .terms
             .borrow_mut()
             .retain(|term, _| terms.contains(term));
+        self.inner
+            .pending
+            .borrow_mut()
+            .retain(|term, _| terms.contains(term));
+    }
+
+    /// Types `bytes` into terminal `term` as the keyboard would, and gives it the keyboard.
+    /// A terminal not open yet (just shown, or reconnecting) gets them once it is; one whose
+    /// shell exited gets a new shell first.
+    pub fn type_into(&self, term: u16, bytes: &[u8]) {
+        let slot = self
+            .inner
+            .terms
+            .borrow()
+            .get(&term)
+            .map(|slot| (slot.phase, slot.xterm.clone()));
+        match slot {
+            Some((Phase::Open, xterm)) => {
+                self.inner.input(term, bytes);
+                xterm.focus();
+            }
+            other => {
+                self.inner
+                    .pending
+                    .borrow_mut()
+                    .entry(term)
+                    .or_default()
+                    .push(bytes.to_vec());
+                if let Some((phase, xterm)) = other {
+                    if phase == Phase::Exited && self.inner.ready.get() {
+                        self.inner.open_term(term);
+                    }
+                    xterm.focus();
+                }
+            }
+        }
     }
 
     /// Ends terminal `term`: its shell is killed and the link forgets it.
@@ -256,11 +299,15 @@ impl Inner {
                 // it shows once.
                 if let Some(xterm) = xterm {
                     xterm.write_text(FULL_RESET);
+                    let pending = self.pending.borrow_mut().remove(&term);
+                    for bytes in pending.into_iter().flatten() {
+                        self.input(term, &bytes);
+                    }
                 }
             }
             ServerMsg::TerminalExited { term, .. } => {
                 if let Some(xterm) = self.set_phase(term, Phase::Exited) {
-                    xterm.write_text(EXITED_LINE);
+                    xterm.write_text(&exited_line(i18n::current()));
                 }
             }
             ServerMsg::Expiring { seconds_left } => {
@@ -271,19 +318,20 @@ impl Inner {
             }
             ServerMsg::SessionUpdated { session } => self.follow(session),
             ServerMsg::SessionEnded { reason } => self.end(Ended::Reason(reason)),
-            ServerMsg::Notice { message } => self.dispatch.emit(Action::Info(message)),
+            ServerMsg::Notice { message } => {
+                self.dispatch.emit(Action::Info(Sentence::Plain(message)))
+            }
             ServerMsg::Error { code, message } => match code {
                 ErrorCode::NotFound | ErrorCode::SessionEnded => self.end(Ended::NotFound),
                 ErrorCode::ProtocolVersion | ErrorCode::Forbidden => {
                     self.close();
                     self.dispatch.emit(Action::Conn(Conn::Disconnected));
-                    let advice = if code == ErrorCode::ProtocolVersion {
-                        " This page is older or newer than the server: reload it."
+                    let sentence = if code == ErrorCode::ProtocolVersion {
+                        Sentence::Reload(message)
                     } else {
-                        ""
+                        Sentence::Plain(message)
                     };
-                    self.dispatch
-                        .emit(Action::Error(format!("{message}{advice}")));
+                    self.dispatch.emit(Action::Error(sentence));
                 }
                 ErrorCode::Terminal => {
                     // A terminal that failed to open gets another try on the next key.
@@ -297,12 +345,12 @@ impl Inner {
                         .collect();
                     for term in opening {
                         if let Some(xterm) = self.set_phase(term, Phase::Exited) {
-                            xterm.write_text(EXITED_LINE);
+                            xterm.write_text(&exited_line(i18n::current()));
                         }
                     }
-                    self.dispatch.emit(Action::Error(message));
+                    self.dispatch.emit(Action::Error(Sentence::Plain(message)));
                 }
-                _ => self.dispatch.emit(Action::Error(message)),
+                _ => self.dispatch.emit(Action::Error(Sentence::Plain(message))),
             },
             ServerMsg::Hello { .. } | ServerMsg::Pong { .. } => {}
         }
@@ -525,8 +573,10 @@ mod tests {
 
     #[test]
     fn the_exit_line_is_dim_and_on_its_own_line() {
-        assert!(EXITED_LINE.starts_with("\r\n\x1b[2m"));
-        assert!(EXITED_LINE.contains("[shell exited — press any key for a new one]"));
-        assert!(EXITED_LINE.ends_with("\x1b[0m\r\n"));
+        let line = exited_line(Lang::En);
+        assert!(line.starts_with("\r\n\x1b[2m"));
+        assert!(line.contains("[shell exited — press any key for a new one]"));
+        assert!(line.ends_with("\x1b[0m\r\n"));
+        assert!(exited_line(Lang::Fr).contains("[shell terminé"));
     }
 }

@@ -1,4 +1,6 @@
-//! Preferences kept in the browser's localStorage: the terminals' font size.
+//! Preferences kept in the browser's localStorage: the terminals' font size, the language
+//! chosen in the header, and the session last started for each lesson (so that its page
+//! can offer to continue in it).
 
 /// Smallest, default and largest terminal font size, in CSS pixels.
 pub const MIN_FONT: u8 = 10;
@@ -33,6 +35,43 @@ pub fn font_size() -> u8 {
 pub fn set_font_size(size: u8) {
     if let Some(storage) = storage() {
         let _ = storage.set_item(FONT_KEY, &clamp_font(size.into()).to_string());
+    }
+}
+
+const LANG_KEY: &str = "quai.lang";
+
+/// The language chosen with the header's switch, if any (`en`, `fr`).
+pub fn lang() -> Option<String> {
+    storage().and_then(|s| s.get_item(LANG_KEY).ok().flatten())
+}
+
+/// Remembers the language chosen.
+pub fn set_lang(code: &str) {
+    if let Some(storage) = storage() {
+        let _ = storage.set_item(LANG_KEY, code);
+    }
+}
+
+/// The key under which the session last started for lesson `slug` is kept.
+pub fn lesson_session_key(slug: &str) -> String {
+    format!("quai.lesson.{slug}.session")
+}
+
+/// The session last started for lesson `slug` in this browser, if any.
+pub fn lesson_session(slug: &str) -> Option<String> {
+    storage()
+        .and_then(|s| s.get_item(&lesson_session_key(slug)).ok().flatten())
+        .filter(|id| !id.is_empty())
+}
+
+/// Remembers (or, with `None`, forgets) the session of lesson `slug`.
+pub fn set_lesson_session(slug: &str, id: Option<&str>) {
+    if let Some(storage) = storage() {
+        let key = lesson_session_key(slug);
+        let _ = match id {
+            Some(id) => storage.set_item(&key, id),
+            None => storage.remove_item(&key),
+        };
     }
 }
 

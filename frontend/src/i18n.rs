@@ -1,0 +1,614 @@
+//! Every sentence of the interface, in English and French.
+//!
+//! Fixed texts are keys of `Msg`, each declared with both translations (`messages!` refuses
+//! an entry that lacks one, and a new `Lang` leaves every `match` below incomplete): a
+//! missing translation is a compile error. Texts with a number or a name in them are
+//! functions of `Lang`. `Sentence` is a notice kept by the playground's state, written out
+//! in the language of the moment, so that switching language rewrites the banners too.
+//!
+//! The language comes from the choice remembered in localStorage, else from the browser
+//! (`navigator.languages`), else English. `LangCtx` hands it to components with a callback
+//! that switches it; `current()` gives it to code outside components (the terminal link).
+
+use std::cell::Cell;
+
+pub use quai_protocol::Lang;
+use yew::prelude::*;
+
+use crate::services::api::ApiFailure;
+
+macro_rules! messages {
+    ($( $(#[$doc:meta])* $key:ident { en: $en:expr, fr: $fr:expr $(,)? } )*) => {
+        /// A fixed text of the interface.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Msg {
+            $( $(#[$doc])* $key, )*
+        }
+
+        impl Msg {
+            /// Every key, to test them all.
+            pub const ALL: &'static [Msg] = &[ $( Msg::$key, )* ];
+
+            /// The text in `lang`.
+            pub fn get(self, lang: Lang) -> &'static str {
+                match self {
+                    $( Msg::$key => match lang {
+                        Lang::En => $en,
+                        Lang::Fr => $fr,
+                    }, )*
+                }
+            }
+        }
+    };
+}
+
+messages! {
+    // The language switch.
+    LanguageLabel { en: "Language", fr: "Langue" }
+    LangName { en: "English", fr: "Français" }
+
+    // Home page.
+    HomeTitle { en: "Quai — Docker playground", fr: "Quai — bac à sable Docker" }
+    Pitch { en: "Real Linux containers with Docker, in your browser", fr: "De vrais conteneurs Linux avec Docker, dans votre navigateur" }
+    StartPlayground { en: "Start a playground", fr: "Démarrer un bac à sable" }
+    StartShell { en: "or start a shell-only playground (no Docker)", fr: "ou un bac à sable shell seul (sans Docker)" }
+    FactFresh { en: "A fresh Linux node with Docker inside, ready in seconds", fr: "Un nœud Linux neuf avec Docker dedans, prêt en quelques secondes" }
+    FactNodes { en: "Several nodes that reach each other by name, several terminals on each", fr: "Plusieurs nœuds qui se joignent par leur nom, plusieurs terminaux sur chacun" }
+    FactNothing { en: "Nothing to install: a terminal in this page", fr: "Rien à installer\u{a0}: un terminal dans cette page" }
+    FactRemoved { en: "Everything is removed when the session ends", fr: "Tout est supprimé à la fin de la session" }
+    NoRoom { en: "No room right now", fr: "Pas de place pour le moment" }
+    Retry { en: "Retry", fr: "Réessayer" }
+    BackHome { en: "Back to the home page", fr: "Retour à l’accueil" }
+    Starting { en: "Starting…", fr: "Démarrage…" }
+
+    // The lesson catalog.
+    LessonsHeading { en: "Lessons", fr: "Leçons" }
+    LessonsIntro { en: "Step-by-step exercises on real containers. Each one checks your work as you go.", fr: "Des exercices pas à pas sur de vrais conteneurs. Chacun vérifie votre travail au fur et à mesure." }
+    LessonsLoading { en: "Loading the lessons…", fr: "Chargement des leçons…" }
+    LessonsFailed { en: "The lessons could not be loaded.", fr: "Les leçons n’ont pas pu être chargées." }
+    NoLessons { en: "No lesson is installed on this server yet.", fr: "Aucune leçon n’est encore installée sur ce serveur." }
+    StartLesson { en: "Start", fr: "Commencer" }
+    ContinueLesson { en: "Continue", fr: "Continuer" }
+    ReviewLesson { en: "Review", fr: "Revoir" }
+    LessonDone { en: "Completed", fr: "Terminée" }
+    CannotStart { en: "Cannot start here", fr: "Impossible à lancer ici" }
+    WithDocker { en: "Docker", fr: "Docker" }
+    ShellOnly { en: "Shell", fr: "Shell" }
+
+    // The display name.
+    NameLabel { en: "Your name", fr: "Votre nom" }
+    NamePlaceholder { en: "optional, shown to your instructor", fr: "facultatif, visible par votre formateur" }
+    NameSave { en: "Save", fr: "Enregistrer" }
+    NameSaved { en: "Saved", fr: "Enregistré" }
+    NameFailed { en: "Your name could not be saved", fr: "Votre nom n’a pas pu être enregistré" }
+
+    // A lesson's first page.
+    LessonLoading { en: "Opening the lesson…", fr: "Ouverture de la leçon…" }
+    LessonNotFound { en: "There is no lesson at this address.", fr: "Il n’y a pas de leçon à cette adresse." }
+    AllLessons { en: "All lessons", fr: "Toutes les leçons" }
+    StartTheLesson { en: "Start the lesson", fr: "Commencer la leçon" }
+    ContinueSession { en: "Continue where you left off", fr: "Reprendre là où vous en étiez" }
+    NewSession { en: "Start again in a new session", fr: "Recommencer dans une nouvelle session" }
+    FreshNodes { en: "Your progress is kept. A new session starts from fresh nodes: run earlier steps again if a later one needs what they made.", fr: "Votre progression est conservée. Une nouvelle session part de nœuds neufs\u{a0}: refaites les étapes précédentes si une étape suivante a besoin de ce qu’elles ont créé." }
+    StartFailed { en: "The lesson could not start", fr: "La leçon n’a pas pu démarrer" }
+
+    // The lesson beside the terminals.
+    Intro { en: "Introduction", fr: "Introduction" }
+    Finish { en: "Finish", fr: "Fin" }
+    Previous { en: "Previous", fr: "Précédent" }
+    Next { en: "Next", fr: "Suivant" }
+    NextStep { en: "Next step", fr: "Étape suivante" }
+    Check { en: "Check", fr: "Vérifier" }
+    Checking { en: "Checking…", fr: "Vérification…" }
+    CheckAgain { en: "Check again", fr: "Vérifier à nouveau" }
+    NotYet { en: "Not yet", fr: "Pas encore" }
+    CheckTimedOut { en: "The check ran out of time and was stopped. Make sure nothing is still running in the foreground, then check again.", fr: "La vérification a pris trop de temps et a été arrêtée. Vérifiez que rien ne tourne encore au premier plan, puis recommencez." }
+    CheckFailed { en: "The check could not run", fr: "La vérification n’a pas pu être lancée" }
+    StepPassedBadge { en: "Passed", fr: "Réussie" }
+    Locked { en: "Pass the steps before this one to open it.", fr: "Réussissez les étapes précédentes pour ouvrir celle-ci." }
+    PassToContinue { en: "Pass the check to go on.", fr: "Réussissez la vérification pour continuer." }
+    NotChecked { en: "Nothing to check on this step: read it, try it, and go on.", fr: "Rien à vérifier à cette étape\u{a0}: lisez, essayez, puis continuez." }
+    Untranslated { en: "This page is not translated into English yet: it is shown in French.", fr: "Cette page n’est pas encore traduite\u{a0}: elle s’affiche en anglais." }
+    RunTitle { en: "Click to run in the terminal", fr: "Cliquez pour l’exécuter dans le terminal" }
+    RunLabel { en: "Run", fr: "Exécuter" }
+    Copy { en: "Copy", fr: "Copier" }
+    Copied { en: "Copied", fr: "Copié" }
+    LessonPanel { en: "Lesson", fr: "Leçon" }
+    StepsNav { en: "Steps", fr: "Étapes" }
+    RestartLesson { en: "Start the lesson again", fr: "Relancer la leçon" }
+    ProgressKept { en: "Your progress in this lesson is kept.", fr: "Votre progression dans cette leçon est conservée." }
+
+    // The playground.
+    OpeningSession { en: "Opening the session…", fr: "Ouverture de la session…" }
+    Ended { en: "ended", fr: "terminée" }
+    Ending { en: "Ending…", fr: "Fin en cours…" }
+    EndSession { en: "End session", fr: "Terminer la session" }
+    Reconnecting { en: "Reconnecting…", fr: "Reconnexion…" }
+    ConnConnecting { en: "connecting…", fr: "connexion…" }
+    ConnConnected { en: "connected", fr: "connecté" }
+    ConnReconnecting { en: "reconnecting…", fr: "reconnexion…" }
+    ConnDisconnected { en: "disconnected", fr: "déconnecté" }
+    Dismiss { en: "Dismiss", fr: "Fermer" }
+    CountdownTitle { en: "Time left before the session and its containers are removed", fr: "Temps restant avant la suppression de la session et de ses conteneurs" }
+    Extend { en: "Extend", fr: "Prolonger" }
+    Extending { en: "Extending…", fr: "Prolongation…" }
+    ExtendTitle { en: "Give this session more time", fr: "Donner plus de temps à cette session" }
+    MaxReached { en: "Maximum lifetime reached", fr: "Durée maximale atteinte" }
+    ProfileDockerTitle { en: "Each node runs Docker Engine: docker and docker compose work", fr: "Chaque nœud fait tourner Docker Engine\u{a0}: docker et docker compose fonctionnent" }
+    ProfileShellTitle { en: "Each node is a plain Linux shell, without Docker", fr: "Chaque nœud est un simple shell Linux, sans Docker" }
+    Nodes { en: "Nodes", fr: "Nœuds" }
+    AddNode { en: "+ Add node", fr: "+ Ajouter un nœud" }
+    AddingNode { en: "Adding node…", fr: "Ajout du nœud…" }
+    AddNodeTitle { en: "Start one more node in this session", fr: "Démarrer un nœud de plus dans cette session" }
+    AddTerminal { en: "+ terminal", fr: "+ terminal" }
+    FontSize { en: "Terminal font size", fr: "Taille du texte du terminal" }
+    Smaller { en: "Smaller text", fr: "Texte plus petit" }
+    Larger { en: "Larger text", fr: "Texte plus grand" }
+    Paste { en: "Paste", fr: "Coller" }
+    TerminalFailed { en: "The terminal could not start: its script (xterm.js) did not load. Reload the page.", fr: "Le terminal n’a pas pu démarrer\u{a0}: son script (xterm.js) ne s’est pas chargé. Rechargez la page." }
+    PasteRefused { en: "The browser did not let this page read the clipboard. Allow it for this site, or paste with Shift+Insert.", fr: "Le navigateur n’a pas laissé cette page lire le presse-papiers. Autorisez-le pour ce site, ou collez avec Maj+Inser." }
+    ShellExited { en: "[shell exited — press any key for a new one]", fr: "[shell terminé — appuyez sur une touche pour en ouvrir un autre]" }
+    ReloadAdvice { en: "This page is older or newer than the server: reload it.", fr: "Cette page est plus ancienne ou plus récente que le serveur\u{a0}: rechargez-la." }
+    SessionOver { en: "Session over", fr: "Session terminée" }
+    StartNewPlayground { en: "Start a new playground", fr: "Démarrer un nouveau bac à sable" }
+    EndFailed { en: "The session could not be ended", fr: "La session n’a pas pu être terminée" }
+    ExtendFailed { en: "The session could not be extended", fr: "La session n’a pas pu être prolongée" }
+    AddNodeFailed { en: "The node could not be added", fr: "Le nœud n’a pas pu être ajouté" }
+
+    // Why a session ended.
+    EndedNotFound { en: "This session has ended or does not exist.", fr: "Cette session est terminée ou n’existe pas." }
+    EndedExpired { en: "This session's time ran out, and its containers were removed.", fr: "Le temps de cette session est écoulé, et ses conteneurs ont été supprimés." }
+    EndedEnded { en: "This session has ended, and its containers were removed.", fr: "Cette session est terminée, et ses conteneurs ont été supprimés." }
+    EndedShutdown { en: "The Quai server is shutting down, so this session has ended.", fr: "Le serveur Quai s’arrête\u{a0}: cette session est donc terminée." }
+    EndedLost { en: "This session's containers were lost, so it has ended.", fr: "Les conteneurs de cette session ont été perdus\u{a0}: elle est donc terminée." }
+    EndedIdle { en: "This session was left unused for too long, and its containers were removed.", fr: "Cette session est restée inutilisée trop longtemps, et ses conteneurs ont été supprimés." }
+
+    // Errors of the API.
+    Unreachable { en: "The Quai server cannot be reached. Check your connection and retry.", fr: "Le serveur Quai est injoignable. Vérifiez votre connexion et réessayez." }
+    BadBody { en: "The Quai server sent an answer this page does not understand. Reload the page and retry.", fr: "Le serveur Quai a envoyé une réponse que cette page ne comprend pas. Rechargez la page et réessayez." }
+    CouldNot { en: "The Quai server could not do that. Retry in a moment.", fr: "Le serveur Quai n’a pas pu le faire. Réessayez dans un instant." }
+    FullSoon { en: "The playground is full — retry in a few minutes.", fr: "Le bac à sable est plein — réessayez dans quelques minutes." }
+    RuntimeDown { en: "The container engine cannot be reached; ask the administrator to start Docker.", fr: "Le moteur de conteneurs est injoignable\u{a0}; demandez à l’administrateur de démarrer Docker." }
+
+    // Not found.
+    NothingHere { en: "There is nothing at this address.", fr: "Il n’y a rien à cette adresse." }
+    GoHome { en: "Go to the home page", fr: "Aller à l’accueil" }
+}
+
+/// The text of `msg` in `lang`.
+pub fn t(lang: Lang, msg: Msg) -> &'static str {
+    msg.get(lang)
+}
+
+/// The name of a language in that language, for the switch.
+pub fn lang_name(lang: Lang) -> &'static str {
+    Msg::LangName.get(lang)
+}
+
+/// `1 minute`, `2 minutes`; `1 minute`, `2 minutes` in French too (and `seconde`).
+pub fn plural(lang: Lang, n: u64, unit: Unit) -> String {
+    let word = match (unit, lang) {
+        (Unit::Second, Lang::En) => "second",
+        (Unit::Second, Lang::Fr) => "seconde",
+        (Unit::Minute, _) => "minute",
+        (Unit::Step, Lang::En) => "step",
+        (Unit::Step, Lang::Fr) => "étape",
+    };
+    // French puts 0 and 1 in the singular.
+    let one = match lang {
+        Lang::En => n == 1,
+        Lang::Fr => n <= 1,
+    };
+    if one {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    Second,
+    Minute,
+    Step,
+}
+
+/// The expiry warning: "This session ends in 10 minutes; …".
+pub fn expiring(lang: Lang, seconds_left: u64) -> String {
+    let when = if seconds_left < 60 {
+        plural(lang, seconds_left, Unit::Second)
+    } else {
+        // To the nearest minute: the countdown shows the exact time.
+        plural(lang, (seconds_left + 30) / 60, Unit::Minute)
+    };
+    match lang {
+        Lang::En => {
+            format!("This session ends in {when}; its containers and files will then be removed.")
+        }
+        Lang::Fr => format!(
+            "Cette session se termine dans {when}\u{a0}; ses conteneurs et ses fichiers seront alors supprimés."
+        ),
+    }
+}
+
+/// The countdown: `1:59:58 left`, `9:05 left`.
+pub fn time_left(lang: Lang, seconds: u64) -> String {
+    let (h, m, s) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
+    let clock = if h > 0 {
+        format!("{h}:{m:02}:{s:02}")
+    } else {
+        format!("{m}:{s:02}")
+    };
+    match lang {
+        Lang::En => format!("{clock} left"),
+        Lang::Fr => format!("reste {clock}"),
+    }
+}
+
+/// "The playground is full — about 3 minutes until a place frees up."
+pub fn capacity(lang: Lang, retry_after_secs: Option<u64>) -> String {
+    let Some(secs) = retry_after_secs else {
+        return Msg::FullSoon.get(lang).to_string();
+    };
+    let minutes = plural(lang, secs.div_ceil(60).max(1), Unit::Minute);
+    match lang {
+        Lang::En => format!("The playground is full — about {minutes} until a place frees up."),
+        Lang::Fr => {
+            format!("Le bac à sable est plein — une place se libère dans {minutes} environ.")
+        }
+    }
+}
+
+/// "Too many requests from your address; retry in 30 seconds."
+pub fn rate_limited(lang: Lang, secs: u64) -> String {
+    let when = plural(lang, secs.max(1), Unit::Second);
+    match lang {
+        Lang::En => format!("Too many requests from your address; retry in {when}."),
+        Lang::Fr => format!("Trop de demandes depuis votre adresse\u{a0}; réessayez dans {when}."),
+    }
+}
+
+/// An answer without a readable body.
+pub fn http_error(lang: Lang, status: u16) -> String {
+    match lang {
+        Lang::En => format!(
+            "The Quai server answered with an unexpected error (HTTP {status}). Retry in a moment."
+        ),
+        Lang::Fr => format!(
+            "Le serveur Quai a répondu par une erreur inattendue (HTTP {status}). Réessayez dans un instant."
+        ),
+    }
+}
+
+pub fn node_not_removed(lang: Lang, node: &str) -> String {
+    match lang {
+        Lang::En => format!("{node} could not be removed"),
+        Lang::Fr => format!("{node} n’a pas pu être supprimé"),
+    }
+}
+
+pub fn remove_node_title(lang: Lang, node: &str) -> String {
+    match lang {
+        Lang::En => format!("Remove {node} and its terminals"),
+        Lang::Fr => format!("Supprimer {node} et ses terminaux"),
+    }
+}
+
+pub fn remove_node_label(lang: Lang, node: &str) -> String {
+    match lang {
+        Lang::En => format!("Remove {node}"),
+        Lang::Fr => format!("Supprimer {node}"),
+    }
+}
+
+pub fn max_nodes(lang: Lang, max: u8) -> String {
+    match lang {
+        Lang::En => format!("A session has at most {max} nodes"),
+        Lang::Fr => format!("Une session a au plus {max} nœuds"),
+    }
+}
+
+pub fn terminals_on(lang: Lang, node: &str) -> String {
+    match lang {
+        Lang::En => format!("Terminals on {node}"),
+        Lang::Fr => format!("Terminaux sur {node}"),
+    }
+}
+
+pub fn terminal_on(lang: Lang, node: &str) -> String {
+    match lang {
+        Lang::En => format!("Terminal on {node}"),
+        Lang::Fr => format!("Terminal sur {node}"),
+    }
+}
+
+pub fn another_terminal(lang: Lang, node: &str) -> String {
+    match lang {
+        Lang::En => format!("Open another terminal on {node}"),
+        Lang::Fr => format!("Ouvrir un autre terminal sur {node}"),
+    }
+}
+
+pub fn close_terminal_title(lang: Lang, label: &str) -> String {
+    match lang {
+        Lang::En => format!("Close {label} (its shell ends)"),
+        Lang::Fr => format!("Fermer {label} (son shell se termine)"),
+    }
+}
+
+pub fn close_terminal_label(lang: Lang, label: &str) -> String {
+    match lang {
+        Lang::En => format!("Close {label}"),
+        Lang::Fr => format!("Fermer {label}"),
+    }
+}
+
+/// On a lesson card: "2/5 passed".
+pub fn passed_of(lang: Lang, passed: u16, steps: u16) -> String {
+    match lang {
+        Lang::En => format!("{passed}/{steps} passed"),
+        Lang::Fr => {
+            let word = if passed <= 1 { "réussie" } else { "réussies" };
+            format!("{passed}/{steps} {word}")
+        }
+    }
+}
+
+/// "20 min".
+pub fn minutes_short(_lang: Lang, minutes: u32) -> String {
+    format!("{minutes} min")
+}
+
+/// "5 steps".
+pub fn steps_count(lang: Lang, steps: u16) -> String {
+    plural(lang, steps.into(), Unit::Step)
+}
+
+/// "Step 2", the short name of a step.
+pub fn step_name(lang: Lang, number: u16) -> String {
+    match lang {
+        Lang::En => format!("Step {number}"),
+        Lang::Fr => format!("Étape {number}"),
+    }
+}
+
+/// "Step 2 of 5".
+pub fn step_of(lang: Lang, number: u16, steps: u16) -> String {
+    match lang {
+        Lang::En => format!("Step {number} of {steps}"),
+        Lang::Fr => format!("Étape {number} sur {steps}"),
+    }
+}
+
+/// The flash after a passed check: "Step 1 passed. Well done!".
+pub fn step_passed(lang: Lang, number: u16) -> String {
+    match lang {
+        Lang::En => format!("Step {number} passed. Well done!"),
+        Lang::Fr => format!("Étape {number} réussie. Bravo\u{a0}!"),
+    }
+}
+
+/// Why a lesson cannot start: the images it needs that this playground lacks.
+pub fn missing_images(lang: Lang, images: &[String]) -> String {
+    let list = images.join(", ");
+    match (lang, images.len()) {
+        (Lang::En, 1) => format!("It needs the image {list}, which this playground does not have."),
+        (Lang::En, _) => {
+            format!("It needs the images {list}, which this playground does not have.")
+        }
+        (Lang::Fr, 1) => format!("Elle a besoin de l’image {list}, absente de ce bac à sable."),
+        (Lang::Fr, _) => format!("Elle a besoin des images {list}, absentes de ce bac à sable."),
+    }
+}
+
+/// The node a click-to-run block names is not in the session.
+pub fn no_such_node(lang: Lang, node: &str) -> String {
+    match lang {
+        Lang::En => format!("This block runs on {node}, which this session does not have."),
+        Lang::Fr => format!("Ce bloc s’exécute sur {node}, que cette session n’a pas."),
+    }
+}
+
+/// A notice of the playground, written out when shown (in the language of the moment).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sentence {
+    /// As it came (from the server, which speaks English).
+    Plain(String),
+    Msg(Msg),
+    /// The expiry warning, with the seconds left when it came.
+    Expiring(u64),
+    /// Why an API call failed.
+    Api(ApiFailure),
+    /// What failed, and why.
+    Failed(Msg, ApiFailure),
+    /// Removing a node failed.
+    NodeNotRemoved(String, ApiFailure),
+    /// The server's message, and the advice to reload the page.
+    Reload(String),
+    /// The click-to-run block names a node the session lacks.
+    NoSuchNode(String),
+}
+
+impl Sentence {
+    pub fn render(&self, lang: Lang) -> String {
+        match self {
+            Sentence::Plain(text) => text.clone(),
+            Sentence::Msg(msg) => msg.get(lang).to_string(),
+            Sentence::Expiring(seconds_left) => expiring(lang, *seconds_left),
+            Sentence::Api(failure) => failure.sentence(lang),
+            Sentence::Failed(what, failure) => {
+                format!(
+                    "{}{} {}",
+                    what.get(lang),
+                    colon(lang),
+                    failure.sentence(lang)
+                )
+            }
+            Sentence::NodeNotRemoved(node, failure) => format!(
+                "{}{} {}",
+                node_not_removed(lang, node),
+                colon(lang),
+                failure.sentence(lang)
+            ),
+            Sentence::Reload(message) => format!("{message} {}", Msg::ReloadAdvice.get(lang)),
+            Sentence::NoSuchNode(node) => no_such_node(lang, node),
+        }
+    }
+}
+
+/// `:` in English, ` :` (with a no-break space) in French.
+pub fn colon(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => ":",
+        Lang::Fr => "\u{a0}:",
+    }
+}
+
+/// The language to show: the one remembered, else the first the browser prefers that Quai
+/// speaks, else English.
+pub fn choose(stored: Option<&str>, browser: &[String]) -> Lang {
+    stored
+        .and_then(Lang::parse)
+        .or_else(|| browser.iter().find_map(|tag| Lang::parse(tag)))
+        .unwrap_or_default()
+}
+
+/// The browser's languages, most preferred first (`navigator.languages`, or
+/// `navigator.language`).
+pub fn browser_langs() -> Vec<String> {
+    let Some(window) = web_sys::window() else {
+        return Vec::new();
+    };
+    let navigator = window.navigator();
+    let mut langs: Vec<String> = navigator
+        .languages()
+        .iter()
+        .filter_map(|tag| tag.as_string())
+        .collect();
+    if let Some(tag) = navigator.language() {
+        langs.push(tag);
+    }
+    langs
+}
+
+thread_local! {
+    static CURRENT: Cell<Lang> = const { Cell::new(Lang::En) };
+}
+
+/// The language of the page, for code that is not a component.
+pub fn current() -> Lang {
+    CURRENT.with(Cell::get)
+}
+
+/// Makes `lang` the page's language: `current()`, `<html lang>`.
+pub fn apply(lang: Lang) {
+    CURRENT.with(|c| c.set(lang));
+    if let Some(html) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    {
+        let _ = html.set_attribute("lang", lang.code());
+    }
+}
+
+/// The language of the page and the way to switch it, shared by every component.
+#[derive(Clone, PartialEq)]
+pub struct LangCtx {
+    pub lang: Lang,
+    pub set: Callback<Lang>,
+}
+
+/// The page's language (English outside a `LangCtx`, as in tests).
+#[hook]
+pub fn use_lang() -> Lang {
+    use_context::<LangCtx>().map_or(Lang::En, |ctx| ctx.lang)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_message_has_both_translations() {
+        for msg in Msg::ALL {
+            for lang in Lang::ALL {
+                assert!(!msg.get(lang).trim().is_empty(), "{msg:?} in {lang:?}");
+            }
+        }
+        assert_eq!(t(Lang::Fr, Msg::Check), "Vérifier");
+        assert_eq!(t(Lang::En, Msg::Check), "Check");
+    }
+
+    #[test]
+    fn french_texts_use_french_typography() {
+        for msg in Msg::ALL {
+            let fr = msg.get(Lang::Fr);
+            assert!(
+                !fr.contains('\''),
+                "{msg:?} should use a typographic apostrophe: {fr}"
+            );
+            for mark in [" :", " ;", " !", " ?"] {
+                assert!(
+                    !fr.contains(mark),
+                    "{msg:?} wants a no-break space before {mark}: {fr}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_language_is_the_stored_one_then_the_browsers_then_english() {
+        let browser = |tags: &[&str]| tags.iter().map(|t| t.to_string()).collect::<Vec<_>>();
+        assert_eq!(choose(Some("fr"), &browser(&["en-US"])), Lang::Fr);
+        assert_eq!(choose(None, &browser(&["de-DE", "fr-CA", "en"])), Lang::Fr);
+        assert_eq!(choose(Some("xx"), &browser(&["en-GB"])), Lang::En);
+        assert_eq!(choose(None, &browser(&["de", "it"])), Lang::En);
+        assert_eq!(choose(None, &[]), Lang::En);
+    }
+
+    #[test]
+    fn numbers_agree_in_both_languages() {
+        assert_eq!(plural(Lang::En, 1, Unit::Minute), "1 minute");
+        assert_eq!(plural(Lang::En, 0, Unit::Step), "0 steps");
+        assert_eq!(plural(Lang::Fr, 0, Unit::Step), "0 étape");
+        assert_eq!(plural(Lang::Fr, 5, Unit::Step), "5 étapes");
+        assert_eq!(plural(Lang::Fr, 30, Unit::Second), "30 secondes");
+        assert_eq!(passed_of(Lang::En, 2, 5), "2/5 passed");
+        assert_eq!(passed_of(Lang::Fr, 2, 5), "2/5 réussies");
+        assert_eq!(passed_of(Lang::Fr, 1, 5), "1/5 réussie");
+    }
+
+    #[test]
+    fn expiry_warnings_round_to_minutes_in_both_languages() {
+        assert!(expiring(Lang::En, 599).contains("in 10 minutes"));
+        assert!(expiring(Lang::En, 75).contains("in 1 minute;"));
+        assert!(expiring(Lang::En, 1).contains("in 1 second;"));
+        assert_eq!(
+            expiring(Lang::Fr, 600),
+            "Cette session se termine dans 10 minutes\u{a0}; ses conteneurs et ses fichiers seront alors supprimés."
+        );
+    }
+
+    #[test]
+    fn the_countdown_reads_in_both_languages() {
+        assert_eq!(time_left(Lang::En, 2 * 3600 - 2), "1:59:58 left");
+        assert_eq!(time_left(Lang::En, 545), "9:05 left");
+        assert_eq!(time_left(Lang::Fr, 545), "reste 9:05");
+    }
+
+    #[test]
+    fn failures_read_as_one_sentence() {
+        let s = Sentence::Failed(Msg::ExtendFailed, ApiFailure::Network);
+        assert_eq!(
+            s.render(Lang::En),
+            "The session could not be extended: The Quai server cannot be reached. Check your connection and retry."
+        );
+        assert!(s
+            .render(Lang::Fr)
+            .starts_with("La session n’a pas pu être prolongée\u{a0}: Le serveur Quai"));
+        assert_eq!(
+            missing_images(Lang::En, &["nginx".into()]),
+            "It needs the image nginx, which this playground does not have."
+        );
+    }
+}
