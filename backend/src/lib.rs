@@ -2,11 +2,14 @@
 //! starts it on a listener with the session reaper and stops it gracefully, removing every
 //! container it made. Modules: `config` (flags), `api` (REST), `ws` (session socket),
 //! `session` (lifecycle), `runtime` (container engine), `images` (the image catalog),
+//! `lessons` (the lesson catalog and its scripts), `progress` (students' progress in SQLite),
 //! `web` (static files).
 
 pub mod api;
 pub mod config;
 pub mod images;
+pub mod lessons;
+pub mod progress;
 pub mod runtime;
 pub mod session;
 pub mod web;
@@ -32,14 +35,21 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub sessions: Arc<Sessions>,
     pub limiter: Arc<api::limiter::Limiter>,
+    pub lessons: Arc<lessons::Lessons>,
+    pub progress: Arc<progress::Progress>,
+    pub images: Arc<lessons::ImageNames>,
 }
 
 impl AppState {
-    pub fn new(config: Config, runtime: Arc<dyn Runtime>) -> Self {
+    /// Loads the lessons of `config.lessons_dir`; progress is kept in `progress`.
+    pub fn new(config: Config, runtime: Arc<dyn Runtime>, progress: progress::Progress) -> Self {
         let config = Arc::new(config);
         AppState {
             sessions: Arc::new(Sessions::new(runtime, config.clone())),
             limiter: Arc::new(api::limiter::Limiter::new(config.create_per_minute)),
+            lessons: Arc::new(lessons::Lessons::load(&config.lessons_dir)),
+            progress: Arc::new(progress),
+            images: Arc::new(lessons::ImageNames::default()),
             config,
         }
     }
@@ -61,6 +71,8 @@ pub struct Server {
     serving: JoinHandle<std::io::Result<()>>,
     /// The reaper, the engine monitor and the warm pool's refill.
     tasks: [JoinHandle<()>; 3],
+    /// Reloads lessons on change (`--watch-lessons`) while it lives.
+    _watcher: Option<notify::RecommendedWatcher>,
 }
 
 impl Server {
@@ -97,9 +109,22 @@ impl Server {
                 }
             }
         }
+        let progress = progress::Progress::open(&config.database).map_err(std::io::Error::other)?;
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
-        let state = AppState::new(config, runtime);
+        let watch = config.watch_lessons;
+        let state = AppState::new(config, runtime, progress);
+        let watcher = if watch {
+            match lessons::watch::watch(state.lessons.clone()) {
+                Ok(watcher) => Some(watcher),
+                Err(err) => {
+                    tracing::warn!(error = %err, "cannot watch the lessons folder; edits need a restart");
+                    None
+                }
+            }
+        } else {
+            None
+        };
         let (stop, stopped) = oneshot::channel::<()>();
         let router = app(state.clone());
         let serving = tokio::spawn(async move {
@@ -123,6 +148,7 @@ impl Server {
             stop,
             serving,
             tasks,
+            _watcher: watcher,
         })
     }
 

@@ -28,6 +28,27 @@ enum Command {
     /// The image catalog that docker nodes pull from.
     #[command(subcommand)]
     Images(ImagesCommand),
+    /// The lessons students follow.
+    #[command(subcommand)]
+    Lessons(LessonsCommand),
+}
+
+#[derive(Subcommand)]
+enum LessonsCommand {
+    /// Validate every lesson: files, scripts, TOML, translations, images (file:line errors).
+    Check {
+        /// The lessons folder.
+        #[arg(long, env = "QUAI_LESSONS_DIR", default_value = "lessons")]
+        dir: std::path::PathBuf,
+    },
+    /// Convert a Killercoda or Katacoda scenario folder (index.json) into a Quai lesson.
+    Import {
+        /// The scenario folder.
+        scenario: std::path::PathBuf,
+        /// Where the lesson folder is written.
+        #[arg(long, env = "QUAI_LESSONS_DIR", default_value = "lessons")]
+        into: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -63,6 +84,7 @@ async fn run() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Serve(config) => serve(config).await,
         Command::Images(command) => images(command).await,
+        Command::Lessons(command) => lessons(command).await,
     }
 }
 
@@ -80,7 +102,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     }
     let server = Server::start(config, runtime)
         .await
-        .with_context(|| format!("cannot listen on {listen}"))?;
+        .with_context(|| format!("cannot start serving on {listen}"))?;
     println!("Quai is listening on http://{}/", server.addr);
     shutdown_signal().await;
     tracing::info!("shutting down: ending sessions and removing their containers");
@@ -114,6 +136,52 @@ async fn images(command: ImagesCommand) -> anyhow::Result<()> {
                 added.join(", ")
             );
             println!("A running `quai serve` serves it to new docker nodes after its next start.");
+        }
+    }
+    Ok(())
+}
+
+async fn lessons(command: LessonsCommand) -> anyhow::Result<()> {
+    match command {
+        LessonsCommand::Check { dir } => {
+            let names = match bollard::Docker::connect_with_defaults() {
+                Ok(docker) => quai::images::list(&docker)
+                    .await
+                    .map(|entries| entries.into_iter().map(|e| e.name).collect::<Vec<_>>())
+                    .map_err(|err| format!("{err}")),
+                Err(err) => Err(format!("the Docker client cannot be set up: {err}")),
+            };
+            let available = match &names {
+                Ok(names) => Ok(names.as_slice()),
+                Err(why) => Err(why.as_str()),
+            };
+            let (lessons, problems) = quai::lessons::check::check(&dir, available);
+            for problem in &problems {
+                eprintln!("{problem}");
+            }
+            let broken = lessons.iter().filter(|(_, ok)| !ok).count();
+            let errors = problems
+                .iter()
+                .filter(|p| p.severity == quai::lessons::Severity::Error)
+                .count();
+            let warnings = problems.len() - errors;
+            println!(
+                "{} lessons checked in {}: {} ready, {broken} with errors; {errors} errors, {warnings} warnings",
+                lessons.len(),
+                dir.display(),
+                lessons.len() - broken,
+            );
+            if errors > 0 {
+                anyhow::bail!("{errors} errors in the lessons");
+            }
+        }
+        LessonsCommand::Import { scenario, into } => {
+            let out = quai::lessons::killercoda::import(&scenario, &into)?;
+            println!(
+                "Imported {} into {}. Write each step's solution.sh, add French pages, then run `quai lessons check`.",
+                scenario.display(),
+                out.display()
+            );
         }
     }
     Ok(())

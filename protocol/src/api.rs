@@ -63,6 +63,9 @@ pub struct SessionInfo {
     /// Most nodes this session may have.
     pub max_nodes: u8,
     pub terminals: Vec<TerminalInfo>,
+    /// Slug of the lesson this session was started for, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lesson: Option<String>,
 }
 
 /// Body of a successful `POST /api/sessions` (201). The token is also set as an HttpOnly
@@ -100,6 +103,8 @@ pub enum ErrorCode {
     ProtocolVersion,
     /// A terminal could not be opened or used.
     Terminal,
+    /// The lesson cannot run here (an image it needs is missing) or the step is locked.
+    Lesson,
     /// Anything else; the message says what, without internals.
     Internal,
 }
@@ -161,6 +166,7 @@ mod tests {
                 term: 1,
                 node: "node1".into(),
             }],
+            lesson: None,
         }
     }
 

@@ -156,6 +156,7 @@ mod tests {
                 term: 1,
                 node: "node1".into(),
             }],
+            lesson: None,
         };
         round_trip_server(ServerMsg::Hello {
             version: 1,

@@ -3,6 +3,7 @@
 //! one session take `Owned` (see `owner`): only the holder of its token reaches it.
 
 pub mod error;
+pub mod lessons;
 pub mod limiter;
 pub mod owner;
 
@@ -31,6 +32,7 @@ pub fn routes() -> Router<AppState> {
             axum::routing::delete(remove_node),
         )
         .route("/api/sessions/{id}/ws", get(crate::ws::upgrade))
+        .merge(lessons::routes())
         .route("/api/{*rest}", axum::routing::any(unknown_api))
         .route("/healthz", get(health))
 }
@@ -40,18 +42,7 @@ async fn create_session(
     ConnectInfo(client): ConnectInfo<SocketAddr>,
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
-    if let Err(retry_after_secs) = state.limiter.check(client.ip()) {
-        return Err(AppError {
-            status: StatusCode::TOO_MANY_REQUESTS,
-            body: quai_protocol::ApiError {
-                code: ErrorCode::RateLimited,
-                message: format!(
-                    "You started too many playgrounds in a short time; try again in {retry_after_secs} seconds."
-                ),
-                retry_after_secs: Some(retry_after_secs),
-            },
-        });
-    }
+    rate_limit(&state, client)?;
     let request: CreateSession = if body.iter().all(u8::is_ascii_whitespace) {
         CreateSession::default()
     } else {
@@ -64,11 +55,7 @@ async fn create_session(
         })?
     };
     let (session, token) = state.sessions.create(&request).await?;
-    let cookie = format!(
-        "{}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}",
-        cookie_name(&session.id),
-        state.config.session_ttl
-    );
+    let cookie = session_cookie(&state, &session.id, &token);
     let body = SessionCreated {
         session: session.info().await,
         token,
@@ -79,6 +66,32 @@ async fn create_session(
         axum::Json(body),
     )
         .into_response())
+}
+
+/// Refuses a client that started too many playgrounds in a short time.
+pub(crate) fn rate_limit(state: &AppState, client: SocketAddr) -> Result<(), AppError> {
+    if let Err(retry_after_secs) = state.limiter.check(client.ip()) {
+        return Err(AppError {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            body: quai_protocol::ApiError {
+                code: ErrorCode::RateLimited,
+                message: format!(
+                    "You started too many playgrounds in a short time; try again in {retry_after_secs} seconds."
+                ),
+                retry_after_secs: Some(retry_after_secs),
+            },
+        });
+    }
+    Ok(())
+}
+
+/// The cookie that lets the browser that created session `id` reach it.
+pub(crate) fn session_cookie(state: &AppState, id: &str, token: &str) -> String {
+    format!(
+        "{}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}",
+        cookie_name(id),
+        state.config.max_lifetime
+    )
 }
 
 async fn session_info(Owned(session): Owned) -> Result<Response, AppError> {

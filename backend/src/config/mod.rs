@@ -145,6 +145,18 @@ pub struct Config {
         value_delimiter = ','
     )]
     pub allowed_origins: Vec<String>,
+
+    /// Folder of lessons, one sub-folder each (lessons/README.md).
+    #[arg(long, env = "QUAI_LESSONS_DIR", default_value = "lessons")]
+    pub lessons_dir: PathBuf,
+
+    /// Reload a lesson as soon as one of its files changes (for authors).
+    #[arg(long, env = "QUAI_WATCH_LESSONS")]
+    pub watch_lessons: bool,
+
+    /// SQLite file keeping students' progress and names; created if missing.
+    #[arg(long, env = "QUAI_DATABASE", default_value = "quai.db")]
+    pub database: PathBuf,
 }
 
 impl Config {
@@ -181,6 +193,9 @@ impl Config {
             registry_image: std::env::var("QUAI_REGISTRY_IMAGE")
                 .unwrap_or_else(|_| "quai/registry:latest".into()),
             allowed_origins: Vec::new(),
+            lessons_dir: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../lessons")),
+            watch_lessons: false,
+            database: std::env::temp_dir().join(format!("quai-test-{instance}.db")),
         }
     }
 }

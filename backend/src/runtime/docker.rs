@@ -488,6 +488,7 @@ impl Runtime for DockerRuntime {
         &self,
         node: &Node,
         cmd: &[&str],
+        input: &[u8],
         timeout: Duration,
     ) -> Result<ExecOutput, RuntimeError> {
         let run = async {
@@ -496,6 +497,7 @@ impl Runtime for DockerRuntime {
                 .create_exec(
                     &node.container,
                     CreateExecOptions {
+                        attach_stdin: Some(!input.is_empty()),
                         attach_stdout: Some(true),
                         attach_stderr: Some(true),
                         cmd: Some(cmd.to_vec()),
@@ -506,14 +508,28 @@ impl Runtime for DockerRuntime {
                 .await
                 .map_err(engine_error)?;
             let mut text = Vec::new();
-            if let StartExecResults::Attached { mut output, .. } = self
+            if let StartExecResults::Attached {
+                mut output,
+                input: mut stdin,
+            } = self
                 .docker
                 .start_exec(&exec.id, None)
                 .await
                 .map_err(engine_error)?
             {
+                let data = input.to_vec();
+                let writer = tokio::spawn(async move {
+                    use tokio::io::AsyncWriteExt;
+                    if !data.is_empty() {
+                        stdin.write_all(&data).await?;
+                    }
+                    stdin.shutdown().await
+                });
                 while let Some(chunk) = output.next().await {
                     text.extend_from_slice(&chunk.map_err(engine_error)?.into_bytes());
+                }
+                if let Ok(Err(err)) = writer.await {
+                    tracing::debug!(%err, "exec input was not read to its end");
                 }
             }
             let exit_code = self.terminal_exit_code(&exec.id).await?;
@@ -552,6 +568,13 @@ impl Runtime for DockerRuntime {
 
     async fn remove_leftovers(&self) -> Result<usize, RuntimeError> {
         remove_labelled(self, None).await
+    }
+
+    async fn catalog_names(&self) -> Result<Vec<String>, RuntimeError> {
+        let entries = crate::images::list(&self.docker)
+            .await
+            .map_err(|err| RuntimeError::Unavailable(err.to_string()))?;
+        Ok(entries.into_iter().map(|e| e.name).collect())
     }
 }
 

@@ -119,11 +119,13 @@ pub trait Runtime: Send + Sync + 'static {
     /// Exit code of a terminal's process, once it has ended.
     async fn terminal_exit_code(&self, exec: &str) -> Result<Option<i64>, RuntimeError>;
 
-    /// Runs `cmd` in `node` without a TTY and collects its output.
+    /// Runs `cmd` in `node` without a TTY, feeding it `input` (if any) on stdin, and collects
+    /// its output.
     async fn exec(
         &self,
         node: &Node,
         cmd: &[&str],
+        input: &[u8],
         timeout: Duration,
     ) -> Result<ExecOutput, RuntimeError>;
 
@@ -150,4 +152,7 @@ pub trait Runtime: Send + Sync + 'static {
     /// Removes everything this server instance left behind (a previous run, a crash);
     /// returns how many objects were removed.
     async fn remove_leftovers(&self) -> Result<usize, RuntimeError>;
+
+    /// Names (`name:tag`) of the image catalog that docker nodes can pull.
+    async fn catalog_names(&self) -> Result<Vec<String>, RuntimeError>;
 }

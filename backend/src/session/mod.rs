@@ -92,6 +92,8 @@ pub struct Session {
     nodes: Mutex<Vec<Node>>,
     terminals: tokio::sync::Mutex<HashMap<u16, Arc<Terminal>>>,
     events: broadcast::Sender<SessionEvent>,
+    /// The lesson this session was started for; set once, when the lesson starts.
+    lesson: std::sync::OnceLock<String>,
 }
 
 impl Session {
@@ -101,6 +103,16 @@ impl Session {
 
     pub fn token_matches(&self, token: &str) -> bool {
         token::token_matches(token, &self.token_hash)
+    }
+
+    /// The slug of the lesson this session runs, if any.
+    pub fn lesson(&self) -> Option<&str> {
+        self.lesson.get().map(String::as_str)
+    }
+
+    /// Binds the session to a lesson; a session runs at most one lesson in its life.
+    pub fn set_lesson(&self, slug: &str) -> bool {
+        self.lesson.set(slug.to_string()).is_ok()
     }
 
     pub fn is_ended(&self) -> bool {
@@ -174,6 +186,7 @@ impl Session {
                 .collect(),
             max_nodes: MAX_NODES,
             terminals: terms,
+            lesson: self.lesson.get().cloned(),
         }
     }
 
@@ -346,6 +359,7 @@ impl Sessions {
             idle_since: AtomicU64::new(now),
             nodes: Mutex::new(created),
             terminals: tokio::sync::Mutex::new(HashMap::new()),
+            lesson: std::sync::OnceLock::new(),
             events,
         });
         self.live

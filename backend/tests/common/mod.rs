@@ -141,6 +141,11 @@ impl TestServer {
 
 impl Drop for TestServer {
     fn drop(&mut self) {
+        // The progress database of this instance (Config::for_tests puts it in the temp dir).
+        let database = std::env::temp_dir().join(format!("quai-test-{}.db", self.instance));
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", database.display()));
+        }
         // A failed test still removes what it made: leftovers of this instance go now.
         if self.server.is_some() {
             let instance = self.instance.clone();
