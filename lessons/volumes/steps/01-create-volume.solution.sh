@@ -1,0 +1,3 @@
+docker volume create notes
+docker volume ls
+docker volume inspect notes
