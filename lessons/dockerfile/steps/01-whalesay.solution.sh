@@ -1,0 +1,2 @@
+docker run docker/whalesay cowsay "Hello from Quai!"
+docker run docker/whalesay
