@@ -69,8 +69,8 @@ pub struct Server {
     pub state: AppState,
     stop: oneshot::Sender<()>,
     serving: JoinHandle<std::io::Result<()>>,
-    /// The reaper, the engine monitor and the warm pool's refill.
-    tasks: [JoinHandle<()>; 3],
+    /// The reaper, the engine monitor, the warm pool's refill and the registry's keeper.
+    tasks: Vec<JoinHandle<()>>,
     /// Reloads lessons on change (`--watch-lessons`) while it lives.
     _watcher: Option<notify::RecommendedWatcher>,
 }
@@ -96,12 +96,14 @@ impl Server {
                 tracing::warn!(error = %err, "could not set up the session network firewall")
             }
         }
+        let mut registry_ready = false;
         if config.local_registry {
             match runtime
                 .prepare_registry(&config.registry_image, config.registry_upstream.as_deref())
                 .await
             {
                 Ok(mirror) => {
+                    registry_ready = true;
                     tracing::info!(%mirror, "docker nodes pull through the local registry")
                 }
                 Err(err) => {
@@ -137,11 +139,18 @@ impl Server {
             })
             .await
         });
-        let tasks = [
+        let mut tasks = vec![
             session::reaper::spawn(state.sessions.clone()),
             session::monitor::spawn(state.sessions.clone()),
             session::pool::spawn(state.sessions.clone()),
         ];
+        if registry_ready {
+            tasks.push(runtime::registry::watch(
+                state.sessions.runtime().clone(),
+                state.config.registry_image.clone(),
+                state.config.registry_upstream.clone(),
+            ));
+        }
         Ok(Server {
             addr,
             state,

@@ -4,39 +4,10 @@
 
 mod common;
 
-use std::collections::HashMap;
 use std::process::Command;
 
-use common::TestServer;
+use common::{remove_registry, TestServer};
 use quai_protocol::{CreateSession, Profile};
-
-/// The registry outlives its server (it is reused at the next start); a test removes it.
-async fn remove_registry(instance: &str) {
-    let docker = bollard::Docker::connect_with_defaults().unwrap();
-    let filters = HashMap::from([(
-        "label".to_string(),
-        vec![format!("quai.registry={instance}")],
-    )]);
-    let options = bollard::container::ListContainersOptions {
-        all: true,
-        filters,
-        ..Default::default()
-    };
-    for container in docker.list_containers(Some(options)).await.unwrap() {
-        let options = bollard::container::RemoveContainerOptions {
-            force: true,
-            ..Default::default()
-        };
-        docker
-            .remove_container(&container.id.unwrap(), Some(options))
-            .await
-            .unwrap();
-    }
-    docker
-        .remove_volume(&format!("quai-registry-{instance}"), None)
-        .await
-        .unwrap();
-}
 
 #[tokio::test]
 async fn a_docker_node_pulls_a_catalog_image_from_the_local_registry_and_cannot_push_to_it() {
@@ -88,58 +59,6 @@ async fn a_docker_node_pulls_a_catalog_image_from_the_local_registry_and_cannot_
 
     remove_registry(&instance).await;
     let _ = Command::new("docker").args(["rmi", &local]).output();
-}
-
-#[tokio::test]
-async fn the_curriculum_images_work_inside_a_docker_node_with_no_internet() {
-    let registry_image =
-        std::env::var("QUAI_REGISTRY_IMAGE").unwrap_or_else(|_| "quai/registry:latest".into());
-    let server = TestServer::start_with("curriculum", |c| {
-        c.local_registry = true;
-        c.registry_image = registry_image.clone();
-        c.node_memory_mb = 1024;
-    })
-    .await;
-    let instance = server.instance.clone();
-    let session = server
-        .create(&CreateSession {
-            nodes: Some(1),
-            profile: Some(Profile::Docker),
-        })
-        .await;
-    let mut socket = server.shell(&session).await;
-
-    let hello = socket
-        .run(
-            1,
-            "docker run --rm hello-world | grep -c 'Hello from Docker'",
-        )
-        .await;
-    assert!(hello.trim_end().ends_with('1'), "{hello}");
-
-    let nginx = socket
-        .run(1, "docker pull -q nginx >/dev/null && docker run -d -p 8080:80 nginx >/dev/null && for i in $(seq 50); do curl -sf localhost:8080 && break; sleep 0.2; done | grep -o 'nginx' | head -1")
-        .await;
-    assert!(nginx.trim_end().ends_with("nginx"), "{nginx}");
-
-    let build = socket
-        .run(
-            1,
-            "mkdir -p /root/py && cd /root/py && printf 'FROM python:3\\nRUN python3 -c \"print(6*7)\" > /answer\\nCMD [\"cat\", \"/answer\"]\\n' > Dockerfile && docker build -q -t answer . >/dev/null && docker run --rm answer; cd",
-        )
-        .await;
-    assert!(build.contains("42"), "{build}");
-
-    let registry = socket
-        .run(
-            1,
-            "docker run -d -p 5000:5000 --name myregistry registry:2 >/dev/null && for i in $(seq 50); do curl -sf localhost:5000/v2/ >/dev/null && break; sleep 0.2; done; docker tag hello-world localhost:5000/x && docker push -q localhost:5000/x >/dev/null && docker rmi localhost:5000/x >/dev/null && docker pull -q localhost:5000/x",
-        )
-        .await;
-    assert!(registry.contains("localhost:5000/x"), "{registry}");
-    server.stop().await;
-
-    remove_registry(&instance).await;
 }
 
 #[tokio::test]
@@ -219,4 +138,54 @@ async fn with_an_upstream_the_local_registry_is_a_pull_through_cache_of_it() {
     server.stop().await;
     remove_registry(&instance).await;
     docker(&["rm", "-f", "-v", &upstream]);
+}
+
+#[tokio::test]
+async fn a_local_registry_that_dies_is_started_again_and_serves_running_sessions() {
+    let registry_image =
+        std::env::var("QUAI_REGISTRY_IMAGE").unwrap_or_else(|_| "quai/registry:latest".into());
+    let server = TestServer::start_with("regkeep", |c| {
+        c.local_registry = true;
+        c.registry_image = registry_image.clone();
+    })
+    .await;
+    let instance = server.instance.clone();
+    let session = server
+        .create(&CreateSession {
+            nodes: Some(1),
+            profile: Some(Profile::Docker),
+        })
+        .await;
+    let mut socket = server.shell(&session).await;
+    let name = format!("quai-registry-{instance}");
+    let removed = Command::new("docker")
+        .args(["rm", "-f", &name])
+        .output()
+        .unwrap();
+    assert!(removed.status.success());
+    // The keeper notices within a few seconds and starts it again, on the session's network.
+    let deadline = std::time::Instant::now() + common::PATIENCE;
+    loop {
+        let state = Command::new("docker")
+            .args(["inspect", "-f", "{{.State.Running}}", &name])
+            .output()
+            .unwrap();
+        if String::from_utf8_lossy(&state.stdout).trim() == "true" {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the registry never came back"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let pulled = socket
+        .run(
+            1,
+            "docker pull -q busybox && docker run --rm busybox echo from-the-mirror",
+        )
+        .await;
+    assert!(pulled.contains("from-the-mirror"), "{pulled}");
+    server.stop().await;
+    remove_registry(&instance).await;
 }

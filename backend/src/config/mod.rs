@@ -193,7 +193,9 @@ impl Config {
             registry_image: std::env::var("QUAI_REGISTRY_IMAGE")
                 .unwrap_or_else(|_| "quai/registry:latest".into()),
             allowed_origins: Vec::new(),
-            lessons_dir: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../lessons")),
+            lessons_dir: std::env::var_os("QUAI_LESSONS_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/../lessons").into()),
             watch_lessons: false,
             database: std::env::temp_dir().join(format!("quai-test-{instance}.db")),
         }

@@ -368,6 +368,52 @@ impl Runtime for DockerRuntime {
         Ok(super::registry::mirror_url())
     }
 
+    async fn keep_registry(
+        &self,
+        image: &str,
+        upstream: Option<&str>,
+    ) -> Result<bool, RuntimeError> {
+        let Some(name) = self.registry() else {
+            return Ok(false);
+        };
+        let running = match self.docker.inspect_container(&name, None).await {
+            Ok(container) => container.state.and_then(|s| s.running).unwrap_or(false),
+            Err(BollardError::DockerResponseServerError {
+                status_code: 404, ..
+            }) => false,
+            Err(err) => return Err(engine_error(err)),
+        };
+        if running {
+            return Ok(false);
+        }
+        let container =
+            super::registry::ensure(&self.docker, &self.instance, image, upstream).await?;
+        *self.registry.lock().expect("registry lock") = Some(container.clone());
+        let filters = HashMap::from([(
+            "label".to_string(),
+            vec![format!("{}={}", labels::INSTANCE, self.instance)],
+        )]);
+        let networks = self
+            .docker
+            .list_networks(Some(ListNetworksOptions { filters }))
+            .await
+            .map_err(engine_error)?;
+        for network in networks.into_iter().filter_map(|n| n.name) {
+            let connect = ConnectNetworkOptions {
+                container: container.clone(),
+                endpoint_config: EndpointSettings {
+                    aliases: Some(vec![super::registry::ALIAS.to_string()]),
+                    ..Default::default()
+                },
+            };
+            // A registry restarted in place is still on its networks: that error is fine.
+            if let Err(err) = self.docker.connect_network(&network, connect).await {
+                tracing::debug!(%network, error = %err, "registry not joined again");
+            }
+        }
+        Ok(true)
+    }
+
     async fn create_node(&self, session: &str, spec: &NodeSpec) -> Result<Node, RuntimeError> {
         if spec.profile == Profile::Shell {
             return self.try_create_node(session, spec, DindMode::Caps).await;

@@ -149,6 +149,14 @@ pub trait Runtime: Send + Sync + 'static {
         upstream: Option<&str>,
     ) -> Result<String, RuntimeError>;
 
+    /// Checks that the local registry prepared by `prepare_registry` runs; when it does not,
+    /// starts it again and joins it to every session network. Returns whether it had to.
+    async fn keep_registry(
+        &self,
+        image: &str,
+        upstream: Option<&str>,
+    ) -> Result<bool, RuntimeError>;
+
     /// Removes everything this server instance left behind (a previous run, a crash);
     /// returns how many objects were removed.
     async fn remove_leftovers(&self) -> Result<usize, RuntimeError>;

@@ -304,6 +304,31 @@ async fn push(docker: &Docker, repo: &str, tag: &str) -> Result<(), RuntimeError
     )))
 }
 
+/// How often the local registry is checked while the server runs.
+pub const WATCH_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Keeps the local registry running: every `WATCH_EVERY`, starts it again (and joins it to
+/// the session networks) if it stopped or was removed. Abort the handle to stop.
+pub fn watch(
+    runtime: std::sync::Arc<dyn super::Runtime>,
+    image: String,
+    upstream: Option<String>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(WATCH_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            match runtime.keep_registry(&image, upstream.as_deref()).await {
+                Ok(true) => tracing::warn!("the local registry had stopped; it runs again"),
+                Ok(false) => {}
+                Err(err) => tracing::warn!(error = %err, "the local registry is down"),
+            }
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

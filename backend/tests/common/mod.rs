@@ -395,3 +395,31 @@ impl TestSocket {
         }
     }
 }
+
+/// The registry outlives its server (it is reused at the next start); a test removes it.
+pub async fn remove_registry(instance: &str) {
+    let docker = bollard::Docker::connect_with_defaults().unwrap();
+    let filters = HashMap::from([(
+        "label".to_string(),
+        vec![format!("quai.registry={instance}")],
+    )]);
+    let options = bollard::container::ListContainersOptions {
+        all: true,
+        filters,
+        ..Default::default()
+    };
+    for container in docker.list_containers(Some(options)).await.unwrap() {
+        let options = bollard::container::RemoveContainerOptions {
+            force: true,
+            ..Default::default()
+        };
+        docker
+            .remove_container(&container.id.unwrap(), Some(options))
+            .await
+            .unwrap();
+    }
+    docker
+        .remove_volume(&format!("quai-registry-{instance}"), None)
+        .await
+        .unwrap();
+}
