@@ -119,6 +119,18 @@ fn run_stages(ready: &Ready, stages: &mut Vec<Stage>) {
     });
     stage(
         stages,
+        "lesson checks (quai lessons check)",
+        || match &binary {
+            Some(binary) => shell::run(
+                Command::new(binary)
+                    .args(["lessons", "check", "--dir", "lessons"])
+                    .envs(ready.images.server_env()),
+            ),
+            None => Err(anyhow!("not run because the server build failed")),
+        },
+    );
+    stage(
+        stages,
         "browser tests (node --test e2e/)",
         || match binary {
             Some(binary) if frontend_built && backend_built => {
