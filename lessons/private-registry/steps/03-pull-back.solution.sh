@@ -1,0 +1,4 @@
+docker rmi localhost:5000/lab/greeter:1.0 localhost:5000/lab/greeter:latest busybox
+docker image ls
+docker pull localhost:5000/lab/greeter:1.0
+docker run --rm localhost:5000/lab/greeter:1.0
