@@ -2,6 +2,8 @@
 // launch headless Chromium, read what the xterm.js terminal shows, poll until something holds.
 
 import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
@@ -10,6 +12,7 @@ import { chromium } from 'playwright-core';
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const artifacts = join(root, 'e2e', 'artifacts');
+export const fixtures = join(root, 'e2e', 'fixtures');
 export const TIMEOUT = 60_000;
 
 export const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
@@ -44,9 +47,14 @@ export async function eventually(what, check, ms = TIMEOUT) {
  * Returns `{ url, log(), stop() }`; `stop()` sends SIGTERM and waits for the server, which
  * removes its containers before it exits. The local registry stays off (its container outlives
  * the server by design; the backend's tests cover it) unless QUAI_LOCAL_REGISTRY says otherwise.
+ *
+ * Options: `lessonsDir`, the folder of lessons to serve (QUAI_LESSONS_DIR; the repository's
+ * `lessons/` by default), and `env`, more variables for the server. Progress always goes to a
+ * fresh SQLite file (QUAI_DATABASE) in a temporary folder removed by `stop()`.
  */
-export async function startServer() {
+export async function startServer({ lessonsDir, env = {} } = {}) {
   const port = await freePort();
+  const scratch = mkdtempSync(join(tmpdir(), 'quai-e2e-'));
   const instance = `e2e-${randomBytes(4).toString('hex')}`;
   const binary = process.env.QUAI_BIN ?? join(root, 'target', 'release', 'quai');
   const url = `http://127.0.0.1:${port}`;
@@ -57,6 +65,9 @@ export async function startServer() {
       ...process.env,
       RUST_LOG: process.env.RUST_LOG ?? 'info',
       QUAI_LOCAL_REGISTRY: process.env.QUAI_LOCAL_REGISTRY ?? 'false',
+      QUAI_LESSONS_DIR: lessonsDir ?? process.env.QUAI_LESSONS_DIR ?? join(root, 'lessons'),
+      QUAI_DATABASE: join(scratch, 'quai.db'),
+      ...env,
     } },
   );
   let log = '';
@@ -77,12 +88,14 @@ export async function startServer() {
     instance,
     log: () => log,
     async stop() {
-      if (exited) return;
-      child.kill('SIGTERM');
-      let timer;
-      await Promise.race([stopped, new Promise((done) => (timer = setTimeout(done, 30_000)))]);
-      clearTimeout(timer);
-      if (!exited) child.kill('SIGKILL');
+      if (!exited) {
+        child.kill('SIGTERM');
+        let timer;
+        await Promise.race([stopped, new Promise((done) => (timer = setTimeout(done, 30_000)))]);
+        clearTimeout(timer);
+        if (!exited) child.kill('SIGKILL');
+      }
+      rmSync(scratch, { recursive: true, force: true });
     },
   };
   try {

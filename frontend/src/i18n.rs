@@ -77,7 +77,8 @@ messages! {
 
     // The display name.
     NameLabel { en: "Your name", fr: "Votre nom" }
-    NamePlaceholder { en: "optional, shown to your instructor", fr: "facultatif, visible par votre formateur" }
+    NamePlaceholder { en: "optional", fr: "facultatif" }
+    NameTitle { en: "Shown to your instructor, if you have one. Leave it empty to stay anonymous.", fr: "Visible par votre formateur, si vous en avez un. Laissez vide pour rester anonyme." }
     NameSave { en: "Save", fr: "Enregistrer" }
     NameSaved { en: "Saved", fr: "Enregistré" }
     NameFailed { en: "Your name could not be saved", fr: "Votre nom n’a pas pu être enregistré" }

@@ -6,7 +6,7 @@
 //! the finish once every checked step has; steps without a check never hold anyone back.
 //! With `unlock = "free"`, every page is open.
 
-use quai_protocol::{LessonView, Unlock};
+use quai_protocol::{Lang, LessonView, Unlock};
 
 /// A page of a lesson.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -106,10 +106,31 @@ pub fn progress(view: &LessonView, passed: &[u16]) -> (u16, u16) {
     (done, total)
 }
 
+/// A check's output for a student reading `lang`. A line written as lessons/README.md asks,
+/// "One sentence in English. / Une phrase en français.", keeps only the sentence in `lang`;
+/// every other line (what a command printed) stays as it is.
+pub fn hint_for(lang: Lang, output: &str) -> String {
+    let sentence = |s: &str| {
+        let s = s.trim();
+        !s.is_empty() && s.ends_with(['.', '!', '?', '…'])
+    };
+    output
+        .lines()
+        .map(|line| match line.split(" / ").collect::<Vec<_>>()[..] {
+            [en, fr] if sentence(en) && sentence(fr) => match lang {
+                Lang::En => en.trim().to_string(),
+                Lang::Fr => fr.trim().to_string(),
+            },
+            _ => line.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use quai_protocol::{Lang, LessonSummary, Page, Profile, StepView};
+    use quai_protocol::{LessonSummary, Page, Profile, StepView};
 
     fn page(title: &str) -> Page {
         Page {
@@ -198,5 +219,18 @@ mod tests {
         assert_eq!(progress(&v, &[1, 3]), (1, 3));
         assert!(is_passed(&[2], Place::Step(2)));
         assert_eq!(Place::Step(2).test_id(), "step-2");
+    }
+
+    #[test]
+    fn bilingual_hints_show_the_students_language() {
+        let out = "No container named web yet. / Aucun conteneur nommé web.\nExpected 3 / got 2\n/tmp / /var";
+        assert_eq!(
+            hint_for(Lang::En, out),
+            "No container named web yet.\nExpected 3 / got 2\n/tmp / /var"
+        );
+        assert_eq!(
+            hint_for(Lang::Fr, out),
+            "Aucun conteneur nommé web.\nExpected 3 / got 2\n/tmp / /var"
+        );
     }
 }

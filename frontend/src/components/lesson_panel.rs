@@ -147,7 +147,7 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
                 view.clone(),
             );
             wasm_bindgen_futures::spawn_local(async move {
-                match api::check_step(&session, step).await {
+                match api::check_step(&session, step, lang).await {
                     Ok(result) => {
                         passed.set(result.passed_steps.clone());
                         if result.passed {
@@ -202,7 +202,7 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
     });
 
     let body = if !lesson::is_open(view, passed_now, here) {
-        html! { <p class="lesson-locked" data-test-id="locked">{ "🔒 " }{ t(lang, Msg::Locked) }</p> }
+        html! { <p class="lesson-locked" data-test-id="locked">{ t(lang, Msg::Locked) }</p> }
     } else if let Some(page) = page_of(view, here) {
         let kicker = match here {
             Place::Intro => t(lang, Msg::Intro).to_string(),
@@ -339,7 +339,7 @@ fn check_box(b: CheckBox<'_>) -> Html {
                     <p data-test-id="check-timeout">{ t(lang, Msg::CheckTimedOut) }</p>
                 }
                 if !result.output.trim().is_empty() {
-                    <pre class="check-output" data-test-id="check-output">{ result.output.trim_end().to_string() }</pre>
+                    <pre class="check-output" data-test-id="check-output">{ lesson::hint_for(lang, result.output.trim_end()) }</pre>
                 }
             </div>
         },

@@ -115,7 +115,7 @@ pub fn name_field() -> Html {
         _ => html! {},
     };
     html! {
-        <div class="name-field">
+        <div class="name-field" title={t(lang, Msg::NameTitle)}>
             <label for="quai-display-name">{ t(lang, Msg::NameLabel) }</label>
             <input id="quai-display-name" type="text" ref={input} maxlength={MAX_NAME.to_string()}
                 placeholder={t(lang, Msg::NamePlaceholder)} autocomplete="nickname" spellcheck="false"

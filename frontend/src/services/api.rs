@@ -142,9 +142,10 @@ pub async fn start_lesson(slug: &str) -> Result<LessonStarted, ApiFailure> {
     parse(Request::post(&path).send().await).await
 }
 
-/// `POST /api/sessions/{id}/check {step}`: runs the step's check in the session's node.
-pub async fn check_step(id: &str, step: u16) -> Result<CheckResult, ApiFailure> {
-    let path = format!("{}/check", session_path(id));
+/// `POST /api/sessions/{id}/check?lang=xx {step}`: runs the step's check in the session's
+/// node (the server says why a step is locked in `lang`).
+pub async fn check_step(id: &str, step: u16, lang: Lang) -> Result<CheckResult, ApiFailure> {
+    let path = format!("{}/check?lang={}", session_path(id), lang.code());
     let request = Request::post(&path)
         .json(&CheckStep { step })
         .map_err(|_| ApiFailure::BadBody)?;
