@@ -216,7 +216,8 @@ test('the student finishes the lesson, ends the session and starts it again with
   await run(page, 'echo hello > /tmp/greeting');
   await page.locator('[data-test-id=check]').click();
   await page.locator('[data-test-id=lesson-page][data-place=finish]').waitFor();
-  assert.match(await page.locator('[data-test-id=check-passed]').innerText(), /Step 2 passed/);
+  assert.match(await page.locator('[data-test-id=check-passed]').innerText(), /Step 2 passed: you have completed the lesson/);
+  assert.equal(await page.locator('[data-test-id=next-page]').count(), 0, 'the finish has no next page');
   assert.match(await page.locator('[data-test-id=lesson-progress]').innerText(), /2\/2 passed/);
   await page.screenshot({ path: join(artifacts, 'lessons-finish.png') });
 

@@ -381,11 +381,16 @@ pub fn step_of(lang: Lang, number: u16, steps: u16) -> String {
     }
 }
 
-/// The flash after a passed check: "Step 1 passed. Well done!".
-pub fn step_passed(lang: Lang, number: u16) -> String {
-    match lang {
-        Lang::En => format!("Step {number} passed. Well done!"),
-        Lang::Fr => format!("Étape {number} réussie. Bravo\u{a0}!"),
+/// The flash after a passed check: "Step 1 passed. Well done!", or, when it was the last
+/// step, that the lesson is complete.
+pub fn step_passed(lang: Lang, number: u16, last: bool) -> String {
+    match (lang, last) {
+        (Lang::En, false) => format!("Step {number} passed. Well done!"),
+        (Lang::En, true) => format!("Step {number} passed: you have completed the lesson!"),
+        (Lang::Fr, false) => format!("Étape {number} réussie. Bravo\u{a0}!"),
+        (Lang::Fr, true) => {
+            format!("Étape {number} réussie\u{a0}: vous avez terminé la leçon\u{a0}!")
+        }
     }
 }
 

@@ -217,7 +217,7 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
                 if let Some(step) = just_passed {
                     <div class="check-flash" data-test-id="check-passed" role="status">
                         <span class="check-icon" aria-hidden="true">{ "✓" }</span>
-                        { i18n::step_passed(lang, step) }
+                        { i18n::step_passed(lang, step, here == Place::Finish) }
                     </div>
                 }
                 <p class="lesson-kicker">
@@ -285,10 +285,12 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
                 if waiting {
                     <span class="lesson-foot-hint">{ t(lang, Msg::PassToContinue) }</span>
                 }
-                <button type="button" class={classes!("button", next_open.is_some().then_some("button-primary"))}
-                    data-test-id="next-page" disabled={next_open.is_none()} onclick={next_open.map(go)}>
-                    { t(lang, if matches!(next, Some(Place::Step(_))) { Msg::NextStep } else { Msg::Next }) }{ " →" }
-                </button>
+                if next.is_some() {
+                    <button type="button" class={classes!("button", next_open.is_some().then_some("button-primary"))}
+                        data-test-id="next-page" disabled={next_open.is_none()} onclick={next_open.map(go)}>
+                        { t(lang, if matches!(next, Some(Place::Step(_))) { Msg::NextStep } else { Msg::Next }) }{ " →" }
+                    </button>
+                }
             </footer>
         </aside>
     }

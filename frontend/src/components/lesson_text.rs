@@ -77,6 +77,10 @@ pub fn lesson_text(props: &LessonTextProps) -> Html {
                 copy_block(&button, ui);
                 return;
             }
+            if let Ok(Some(code)) = target.closest("code.quai-copy") {
+                copy_inline(&code);
+                return;
+            }
             // A click inside a link or a summary keeps its usual meaning.
             if target.closest("a, summary").ok().flatten().is_some() {
                 return;
@@ -146,6 +150,13 @@ fn decorate(root: &HtmlElement, ui: Lang, runnable: bool) {
         keep_text(&block);
         add_copy_button(root, &block, ui);
     }
+    // Killercoda's inline `cmd`{{copy}}: a click copies it.
+    for code in select(root, "code.quai-copy") {
+        keep_text(&code);
+        let _ = code.set_attribute("role", "button");
+        let _ = code.set_attribute("tabindex", "0");
+        let _ = code.set_attribute("title", t(ui, Msg::Copy));
+    }
     for link in select(root, "a[href^='http://'], a[href^='https://']") {
         let _ = link.set_attribute("target", "_blank");
         let _ = link.set_attribute("rel", "noopener noreferrer");
@@ -199,6 +210,21 @@ fn copy_block(button: &Element, ui: Lang) {
             Timeout::new(1500, move || {
                 button.set_text_content(Some(t(ui, Msg::Copy)));
                 let _ = button.class_list().remove_1("copied");
+            })
+            .forget();
+        }
+    });
+}
+
+/// Copies an inline `code.quai-copy`, and marks it copied for a moment.
+fn copy_inline(code: &Element) {
+    let text = block_text(code);
+    let code = code.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        if clipboard::write_text(&text).await {
+            let _ = code.class_list().add_1("copied");
+            Timeout::new(1500, move || {
+                let _ = code.class_list().remove_1("copied");
             })
             .forget();
         }
