@@ -9,6 +9,7 @@ pub mod api;
 pub mod config;
 pub mod images;
 pub mod lessons;
+pub mod preview;
 pub mod progress;
 pub mod runtime;
 pub mod session;
@@ -21,7 +22,6 @@ use std::time::Duration;
 
 use axum::Router;
 use quai_protocol::EndReason;
-use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tower_http::trace::TraceLayer;
 
@@ -58,7 +58,12 @@ impl AppState {
 /// The whole HTTP surface: API, session sockets, health, static frontend.
 pub fn app(state: AppState) -> Router {
     api::routes()
+        .merge(preview::redirects())
         .fallback(web::static_files)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            api::guard_origin,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -66,9 +71,11 @@ pub fn app(state: AppState) -> Router {
 /// A running server; `shutdown` ends its sessions and stops it.
 pub struct Server {
     pub addr: SocketAddr,
+    /// The port preview's listener.
+    pub preview_addr: SocketAddr,
     pub state: AppState,
-    stop: oneshot::Sender<()>,
-    serving: JoinHandle<std::io::Result<()>>,
+    stop: tokio::sync::watch::Sender<bool>,
+    serving: Vec<JoinHandle<std::io::Result<()>>>,
     /// The reaper, the engine monitor, the warm pool's refill and the registry's keeper.
     tasks: Vec<JoinHandle<()>>,
     /// Reloads lessons on change (`--watch-lessons`) while it lives.
@@ -114,6 +121,18 @@ impl Server {
         let progress = progress::Progress::open(&config.database).map_err(std::io::Error::other)?;
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
+        let mut config = config;
+        let preview_wanted = config.preview_listen.unwrap_or_else(|| {
+            let port = if config.listen.port() == 0 {
+                0
+            } else {
+                addr.port().wrapping_add(1)
+            };
+            SocketAddr::new(config.listen.ip(), port)
+        });
+        let preview_listener = tokio::net::TcpListener::bind(preview_wanted).await?;
+        let preview_addr = preview_listener.local_addr()?;
+        config.preview_listen = Some(preview_addr);
         let watch = config.watch_lessons;
         let state = AppState::new(config, runtime, progress);
         let watcher = if watch {
@@ -127,18 +146,29 @@ impl Server {
         } else {
             None
         };
-        let (stop, stopped) = oneshot::channel::<()>();
+        let (stop, stopped) = tokio::sync::watch::channel(false);
         let router = app(state.clone());
-        let serving = tokio::spawn(async move {
+        let mut main_stopped = stopped.clone();
+        let main = tokio::spawn(async move {
             axum::serve(
                 listener,
                 router.into_make_service_with_connect_info::<SocketAddr>(),
             )
             .with_graceful_shutdown(async move {
-                let _ = stopped.await;
+                let _ = main_stopped.wait_for(|stop| *stop).await;
             })
             .await
         });
+        let previews = preview::preview_app(state.clone());
+        let mut preview_stopped = stopped;
+        let preview = tokio::spawn(async move {
+            axum::serve(preview_listener, previews.into_make_service())
+                .with_graceful_shutdown(async move {
+                    let _ = preview_stopped.wait_for(|stop| *stop).await;
+                })
+                .await
+        });
+        let serving = vec![main, preview];
         let mut tasks = vec![
             session::reaper::spawn(state.sessions.clone()),
             session::monitor::spawn(state.sessions.clone()),
@@ -153,6 +183,7 @@ impl Server {
         }
         Ok(Server {
             addr,
+            preview_addr,
             state,
             stop,
             serving,
@@ -171,10 +202,13 @@ impl Server {
         if let Err(err) = self.state.sessions.runtime().remove_leftovers().await {
             tracing::warn!(error = %err, "could not remove what remained at shutdown");
         }
-        let _ = self.stop.send(());
-        if tokio::time::timeout(Duration::from_secs(10), self.serving)
-            .await
-            .is_err()
+        let _ = self.stop.send(true);
+        if tokio::time::timeout(
+            Duration::from_secs(10),
+            futures::future::join_all(self.serving),
+        )
+        .await
+        .is_err()
         {
             tracing::warn!("connections did not close within 10 s; stopping anyway");
         }

@@ -104,6 +104,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot start serving on {listen}"))?;
     println!("Quai is listening on http://{}/", server.addr);
+    println!(
+        "Port previews are served on http://{}/",
+        server.preview_addr
+    );
     shutdown_signal().await;
     tracing::info!("shutting down: ending sessions and removing their containers");
     server.shutdown().await;

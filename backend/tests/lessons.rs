@@ -197,25 +197,7 @@ async fn run_in_node(
     node: &str,
     script: &str,
 ) -> (Option<i64>, String) {
-    let state = &server.server.as_ref().unwrap().state;
-    let created = &started.created;
-    let session = state
-        .sessions
-        .get(&created.session.id, &created.token)
-        .unwrap();
-    let node = session.node(node).expect("the node exists");
-    let out = state
-        .sessions
-        .runtime()
-        .exec(
-            &node,
-            &["bash", "-c", script],
-            &[],
-            Duration::from_secs(180),
-        )
-        .await
-        .unwrap();
-    (out.exit_code, out.output)
+    common::exec_in_node(server, &started.created, node, script, &[]).await
 }
 
 #[tokio::test]

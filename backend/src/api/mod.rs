@@ -135,6 +135,26 @@ async fn remove_node(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+/// Refuses writes to the API (anything but GET and HEAD) from pages of another origin, such as
+/// an app served by the port preview: browsers send their cookies to every port of a host.
+pub async fn guard_origin(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let write = !matches!(
+        *request.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS
+    );
+    if write && request.uri().path().starts_with("/api/") {
+        if let Err(err) = crate::ws::origin::check(request.headers(), &state.config.allowed_origins)
+        {
+            return err.into_response();
+        }
+    }
+    next.run(request).await
+}
+
 async fn unknown_api() -> AppError {
     AppError::new(
         StatusCode::NOT_FOUND,

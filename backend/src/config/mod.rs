@@ -146,6 +146,16 @@ pub struct Config {
     )]
     pub allowed_origins: Vec<String>,
 
+    /// Address of the port preview's own listener (apps in nodes never share Quai's origin);
+    /// by default the port after `--listen`'s (a random one when that is 0).
+    #[arg(long, env = "QUAI_PREVIEW_LISTEN")]
+    pub preview_listen: Option<SocketAddr>,
+
+    /// Public URL of the preview listener as browsers reach it (behind a reverse proxy);
+    /// by default the host the page came from, on the preview listener's port.
+    #[arg(long, env = "QUAI_PREVIEW_URL")]
+    pub preview_url: Option<String>,
+
     /// Folder of lessons, one sub-folder each (lessons/README.md).
     #[arg(long, env = "QUAI_LESSONS_DIR", default_value = "lessons")]
     pub lessons_dir: PathBuf,
@@ -193,6 +203,8 @@ impl Config {
             registry_image: std::env::var("QUAI_REGISTRY_IMAGE")
                 .unwrap_or_else(|_| "quai/registry:latest".into()),
             allowed_origins: Vec::new(),
+            preview_listen: None,
+            preview_url: None,
             lessons_dir: std::env::var_os("QUAI_LESSONS_DIR")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/../lessons").into()),

@@ -368,6 +368,57 @@ impl Runtime for DockerRuntime {
         Ok(super::registry::mirror_url())
     }
 
+    async fn node_address(&self, node: &Node) -> Result<std::net::IpAddr, RuntimeError> {
+        let inspected = self
+            .docker
+            .inspect_container(&node.container, None)
+            .await
+            .map_err(engine_error)?;
+        inspected
+            .network_settings
+            .and_then(|n| n.networks)
+            .into_iter()
+            .flatten()
+            .filter(|(name, _)| name.starts_with("quai-"))
+            .filter_map(|(_, endpoint)| endpoint.ip_address)
+            .find_map(|ip| ip.parse().ok())
+            .ok_or_else(|| RuntimeError::Engine(format!("node {} has no address", node.name)))
+    }
+
+    async fn socket_tables(&self, node: &Node) -> Result<String, RuntimeError> {
+        // On the engine's own host, the node's tables are read through its first process,
+        // without starting anything in the node; elsewhere, through `cat` in the node.
+        let local = std::env::var("DOCKER_HOST")
+            .map(|h| h.starts_with("unix://"))
+            .unwrap_or(true);
+        if local {
+            let pid = self
+                .docker
+                .inspect_container(&node.container, None)
+                .await
+                .map_err(engine_error)?
+                .state
+                .and_then(|s| s.pid)
+                .filter(|pid| *pid > 0);
+            if let Some(pid) = pid {
+                let read =
+                    |table: &str| std::fs::read_to_string(format!("/proc/{pid}/net/{table}"));
+                if let (Ok(v4), v6) = (read("tcp"), read("tcp6")) {
+                    return Ok(format!("{v4}{}", v6.unwrap_or_default()));
+                }
+            }
+        }
+        let out = self
+            .exec(
+                node,
+                &["cat", "/proc/net/tcp", "/proc/net/tcp6"],
+                &[],
+                Duration::from_secs(5),
+            )
+            .await?;
+        Ok(out.output)
+    }
+
     async fn keep_registry(
         &self,
         image: &str,

@@ -149,6 +149,12 @@ pub trait Runtime: Send + Sync + 'static {
         upstream: Option<&str>,
     ) -> Result<String, RuntimeError>;
 
+    /// The node's address on its session network, where the port preview reaches it.
+    async fn node_address(&self, node: &Node) -> Result<std::net::IpAddr, RuntimeError>;
+
+    /// The kernel's TCP socket tables of the node (`/proc/net/tcp` then `tcp6`), as text.
+    async fn socket_tables(&self, node: &Node) -> Result<String, RuntimeError>;
+
     /// Checks that the local registry prepared by `prepare_registry` runs; when it does not,
     /// starts it again and joins it to every session network. Returns whether it had to.
     async fn keep_registry(

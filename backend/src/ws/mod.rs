@@ -4,7 +4,7 @@
 //! attached terminal copying its output (scrollback first) into the queue. When the
 //! socket ends every forwarder is aborted; the terminals keep running for the next attach.
 
-mod origin;
+pub mod origin;
 
 use std::collections::HashMap;
 use std::ops::ControlFlow;

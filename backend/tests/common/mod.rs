@@ -423,3 +423,32 @@ pub async fn remove_registry(instance: &str) {
         .await
         .unwrap();
 }
+
+/// Runs `script` with bash in `node` of a session (as its student would type it), feeding
+/// `input` on stdin; returns the exit code and output.
+pub async fn exec_in_node(
+    server: &TestServer,
+    created: &SessionCreated,
+    node: &str,
+    script: &str,
+    input: &[u8],
+) -> (Option<i64>, String) {
+    let state = &server.server.as_ref().unwrap().state;
+    let session = state
+        .sessions
+        .get(&created.session.id, &created.token)
+        .unwrap();
+    let node = session.node(node).expect("the node exists");
+    let out = state
+        .sessions
+        .runtime()
+        .exec(
+            &node,
+            &["bash", "-c", script],
+            input,
+            Duration::from_secs(180),
+        )
+        .await
+        .unwrap();
+    (out.exit_code, out.output)
+}

@@ -1,0 +1,285 @@
+//! The port preview against the real engine: a server started in a node is reached through
+//! `/p/{session}/{node}/{port}/` on the preview listener by the session's owner only, with
+//! streaming bodies both ways, WebSockets, redirects kept under the prefix, Quai's cookies
+//! withheld from the app, a page explaining a port where nothing answers yet, and listening
+//! ports (including a container's published port inside a `docker` node) detected.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{exec_in_node, remove_registry, TestServer, PATIENCE};
+use futures::{SinkExt, StreamExt};
+use quai_protocol::{CreateSession, Profile, SessionCreated};
+use sha2::{Digest, Sha256};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+
+const APP: &str = include_str!("fixtures/preview_app.py");
+
+fn preview(server: &TestServer, path: &str) -> String {
+    format!(
+        "http://{}{path}",
+        server.server.as_ref().unwrap().preview_addr
+    )
+}
+
+fn cookie(session: &SessionCreated) -> String {
+    format!("quai_{}={}", session.session.id, session.token)
+}
+
+/// Starts the test app on `port` in node1 and waits until the node answers on it.
+async fn start_app(server: &TestServer, session: &SessionCreated, port: u16) {
+    let (code, out) = exec_in_node(
+        server,
+        session,
+        "node1",
+        &format!("cat > /root/app.py && (nohup python3 /root/app.py {port} >/tmp/app.log 2>&1 &) && for i in $(seq 100); do curl -s -o /dev/null localhost:{port}/ && exit 0; sleep 0.1; done; cat /tmp/app.log; exit 1"),
+        APP.as_bytes(),
+    )
+    .await;
+    assert_eq!(code, Some(0), "{out}");
+}
+
+#[tokio::test]
+async fn a_server_in_a_node_is_served_to_its_owner_only_through_the_preview() {
+    let server = TestServer::start("preview").await;
+    let http = &server.http;
+    let owner = server.create_session().await;
+    let other = server.create_session().await;
+    let base = format!("/p/{}/node1/8000/", owner.session.id);
+
+    // Nothing listens yet: a page says so, and tries again by itself.
+    let response = http
+        .get(preview(&server, &base))
+        .header("cookie", cookie(&owner))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 502);
+    let page = response.text().await.unwrap();
+    assert!(
+        page.contains("Nothing answers on port 8000 of node1 yet"),
+        "{page}"
+    );
+    assert!(page.contains("http-equiv=\"refresh\""), "{page}");
+
+    start_app(&server, &owner, 8000).await;
+
+    // The owner reaches the app; the app sees its own cookies, never Quai's.
+    let response = http
+        .get(preview(&server, &format!("{base}hello?x=1")))
+        .header(
+            "cookie",
+            format!("{}; app=1; quai_student=abc", cookie(&owner)),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let text = response.text().await.unwrap();
+    assert_eq!(
+        text,
+        format!(
+            "path=/hello?x=1 cookie=app=1 prefix=/p/{}/node1/8000",
+            owner.session.id
+        )
+    );
+
+    // Another session's token, no token, an unknown node: all the same 404.
+    for (who, header) in [
+        (
+            "another session",
+            Some(format!("quai_{}={}", owner.session.id, other.token)),
+        ),
+        ("nobody", None),
+    ] {
+        let mut request = http.get(preview(&server, &base));
+        if let Some(header) = header {
+            request = request.header("cookie", header);
+        }
+        let status = request.send().await.unwrap().status();
+        assert_eq!(status, 404, "{who}");
+    }
+    let status = http
+        .get(preview(
+            &server,
+            &format!("/p/{}/node1/8000/", other.session.id),
+        ))
+        .header("cookie", cookie(&owner))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(
+        status, 404,
+        "the owner's cookie does not open another session"
+    );
+    let status = http
+        .get(preview(
+            &server,
+            &format!("/p/{}/node9/8000/", owner.session.id),
+        ))
+        .header("cookie", cookie(&owner))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 404);
+
+    // Uploads and downloads stream through, whole.
+    let upload: Vec<u8> = (0..6 * 1024 * 1024u32).map(|i| (i % 251) as u8).collect();
+    let expected = format!("{} {}", upload.len(), hex::encode(Sha256::digest(&upload)));
+    let text = http
+        .post(preview(&server, &format!("{base}upload")))
+        .header("cookie", cookie(&owner))
+        .body(upload)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(text, expected);
+    let big = http
+        .get(preview(&server, &format!("{base}big")))
+        .header("cookie", cookie(&owner))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(big.len(), 20 * 1024 * 1024);
+
+    // The app's own redirects stay under the prefix.
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let response = no_redirects
+        .get(preview(&server, &format!("{base}login-redirect")))
+        .header("cookie", cookie(&owner))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 302);
+    assert_eq!(
+        response.headers()["location"],
+        format!("/p/{}/node1/8000/login", owner.session.id).as_str()
+    );
+
+    // The main listener sends /p/… to the preview listener.
+    let response = no_redirects
+        .get(server.url(&format!("{base}hello")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 307);
+    let location = response.headers()["location"].to_str().unwrap().to_string();
+    assert_eq!(location, preview(&server, &format!("{base}hello")));
+
+    // A WebSocket through the proxy, both ways.
+    let url = format!(
+        "ws://{}{base}socket",
+        server.server.as_ref().unwrap().preview_addr
+    );
+    let mut request = url.into_client_request().unwrap();
+    request
+        .headers_mut()
+        .insert("cookie", cookie(&owner).parse().unwrap());
+    let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    for text in ["hello", "a second message"] {
+        ws.send(Message::text(text)).await.unwrap();
+        let reply = tokio::time::timeout(PATIENCE, ws.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        assert_eq!(reply.into_text().unwrap().as_str(), format!("echo:{text}"));
+    }
+
+    // A page of the preview origin cannot write to Quai's API, cookie or not.
+    let preview_origin = format!("http://{}", server.server.as_ref().unwrap().preview_addr);
+    let response = http
+        .post(server.url(&format!("/api/sessions/{}/extend", owner.session.id)))
+        .header("cookie", cookie(&owner))
+        .header("origin", preview_origin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn ports_are_detected_including_a_containers_published_port_in_a_docker_node() {
+    let registry_image =
+        std::env::var("QUAI_REGISTRY_IMAGE").unwrap_or_else(|_| "quai/registry:latest".into());
+    let server = TestServer::start_with("preview-docker", |c| {
+        c.local_registry = true;
+        c.registry_image = registry_image.clone();
+    })
+    .await;
+    let instance = server.instance.clone();
+    let session = server
+        .create(&CreateSession {
+            nodes: Some(1),
+            profile: Some(Profile::Docker),
+        })
+        .await;
+    start_app(&server, &session, 8000).await;
+    let (code, out) = exec_in_node(
+        &server,
+        &session,
+        "node1",
+        "docker run -d -p 8080:80 nginx >/dev/null && for i in $(seq 100); do curl -sf -o /dev/null localhost:8080 && exit 0; sleep 0.2; done; exit 1",
+        &[],
+    )
+    .await;
+    assert_eq!(code, Some(0), "{out}");
+    // Quai reads the node's socket tables: both servers are listed, nothing on loopback only.
+    let (code, _) = exec_in_node(
+        &server,
+        &session,
+        "node1",
+        "(nohup python3 -m http.server --bind 127.0.0.1 9999 >/dev/null 2>&1 &)",
+        &[],
+    )
+    .await;
+    assert_eq!(code, Some(0));
+    let state = &server.server.as_ref().unwrap().state;
+    let live = state
+        .sessions
+        .get(&session.session.id, &session.token)
+        .unwrap();
+    let node = live.node("node1").unwrap();
+    let deadline = Instant::now() + PATIENCE;
+    let ports = loop {
+        let tables = state.sessions.runtime().socket_tables(&node).await.unwrap();
+        let ports = quai::preview::ports::listening(&tables);
+        if ports.contains(&8000) && ports.contains(&8080) {
+            break ports;
+        }
+        assert!(Instant::now() < deadline, "ports never seen: {ports:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(!ports.contains(&9999), "{ports:?}");
+    // And nginx, in its container inside the node, answers through the preview.
+    let page = server
+        .http
+        .get(preview(
+            &server,
+            &format!("/p/{}/node1/8080/", session.session.id),
+        ))
+        .header("cookie", cookie(&session))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("nginx"), "{page}");
+    server.stop().await;
+    remove_registry(&instance).await;
+}
