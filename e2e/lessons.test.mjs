@@ -20,6 +20,7 @@ import {
   run,
   sessionContainers,
   startServer,
+  terminalText,
   waitForText,
 } from './lib/quai.mjs';
 
@@ -240,4 +241,44 @@ test('the student finishes the lesson, ends the session and starts it again with
   await page.locator('[data-test-id=end-session]').click();
   await page.locator('[data-test-id=session-ended]').waitFor();
   await eventually(`the containers of session ${again} to be removed`, () => sessionContainers(again).length === 0);
+});
+
+test('blocks run on the node they name, and an interrupting block stops what runs first', { timeout: 5 * TIMEOUT }, async () => {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'en-US' });
+  context.setDefaultTimeout(TIMEOUT);
+  try {
+    const p = await context.newPage();
+    await p.goto(`${server.url}/lessons/two-nodes`);
+    await p.locator('[data-test-id=start-lesson]').click();
+    await p.waitForURL(/\/lessons\/two-nodes\/[0-9a-f]+$/);
+    const id = p.url().split('/').pop();
+    await waitForText(p, server, 'a shell prompt on node1', hasPrompt);
+    assert.equal(await p.locator('[data-test-id=terminal]').getAttribute('data-node'), 'node1');
+
+    // A block for node2 brings node2's terminal to the front and runs there.
+    await p.locator('[data-test-id=run-block]').nth(0).click();
+    await waitForText(p, server, 'the block to run on node2', (t) => t.includes('on node2 42'));
+    assert.equal(await p.locator('[data-test-id=tab-node2]').getAttribute('aria-selected'), 'true');
+    assert.equal(await p.locator('[data-test-id=terminal]').getAttribute('data-node'), 'node2');
+
+    // Back on node1, something keeps the shell busy…
+    await p.locator('[data-test-id=run-block]').nth(1).click();
+    await waitForText(p, server, 'sleep to start on node1', (t) => t.includes('sleep 600'));
+    assert.equal(await p.locator('[data-test-id=terminal]').getAttribute('data-node'), 'node1');
+    // …until a block with interrupt sends Ctrl-C first.
+    await p.locator('[data-test-id=run-block]').nth(2).click();
+    await waitForText(p, server, 'the interrupting block to run', (t) => t.includes('interrupted on node1'));
+    assert.match(await terminalText(p), /\^C/);
+
+    // Inline code marked {{exec}} runs in the terminal in front.
+    await p.locator('[data-test-id=run-inline]').first().click();
+    await waitForText(p, server, 'the inline block to run', (t) => t.includes('inline-42'));
+    await p.screenshot({ path: join(artifacts, 'lessons-nodes.png') });
+
+    await p.locator('[data-test-id=end-session]').click();
+    await p.locator('[data-test-id=session-ended]').waitFor();
+    await eventually(`the containers of session ${id} to be removed`, () => sessionContainers(id).length === 0);
+  } finally {
+    await context.close();
+  }
 });

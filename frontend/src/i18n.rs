@@ -146,6 +146,8 @@ messages! {
     Smaller { en: "Smaller text", fr: "Texte plus petit" }
     Larger { en: "Larger text", fr: "Texte plus grand" }
     Paste { en: "Paste", fr: "Coller" }
+    CopyKeys { en: "Ctrl+Shift+C", fr: "Ctrl+Maj+C" }
+    PasteKeys { en: "Ctrl+Shift+V", fr: "Ctrl+Maj+V" }
     TerminalFailed { en: "The terminal could not start: its script (xterm.js) did not load. Reload the page.", fr: "Le terminal n’a pas pu démarrer\u{a0}: son script (xterm.js) ne s’est pas chargé. Rechargez la page." }
     PasteRefused { en: "The browser did not let this page read the clipboard. Allow it for this site, or paste with Shift+Insert.", fr: "Le navigateur n’a pas laissé cette page lire le presse-papiers. Autorisez-le pour ce site, ou collez avec Maj+Inser." }
     ShellExited { en: "[shell exited — press any key for a new one]", fr: "[shell terminé — appuyez sur une touche pour en ouvrir un autre]" }
@@ -404,6 +406,14 @@ pub fn missing_images(lang: Lang, images: &[String]) -> String {
         }
         (Lang::Fr, 1) => format!("Elle a besoin de l’image {list}, absente de ce bac à sable."),
         (Lang::Fr, _) => format!("Elle a besoin des images {list}, absentes de ce bac à sable."),
+    }
+}
+
+/// The label of a click-to-run block that names its node: "Run on node2".
+pub fn run_on(lang: Lang, node: &str) -> String {
+    match lang {
+        Lang::En => format!("Run on {node}"),
+        Lang::Fr => format!("Exécuter sur {node}"),
     }
 }
 

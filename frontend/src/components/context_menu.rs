@@ -59,10 +59,10 @@ pub fn context_menu(props: &ContextMenuProps) -> Html {
                 style={format!("left:{}px;top:{}px", props.x, props.y)} data-test-id="context-menu">
                 <button type="button" role="menuitem" data-test-id="context-copy" disabled={!props.can_copy}
                     onclick={act(&props.on_copy)}>
-                    <span>{ t(lang, Msg::Copy) }</span><kbd>{ "Ctrl+Shift+C" }</kbd>
+                    <span>{ t(lang, Msg::Copy) }</span><kbd>{ t(lang, Msg::CopyKeys) }</kbd>
                 </button>
                 <button type="button" role="menuitem" data-test-id="context-paste" onclick={act(&props.on_paste)}>
-                    <span>{ t(lang, Msg::Paste) }</span><kbd>{ "Ctrl+Shift+V" }</kbd>
+                    <span>{ t(lang, Msg::Paste) }</span><kbd>{ t(lang, Msg::PasteKeys) }</kbd>
                 </button>
             </div>
         </>

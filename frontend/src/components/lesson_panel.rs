@@ -76,6 +76,18 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
             });
         });
     }
+    // The tab says which lesson this is.
+    {
+        let title = match &*load {
+            Load::Ready(view) => Some(format!("{} — Quai", view.summary.title)),
+            _ => None,
+        };
+        use_effect_with(title, |title| {
+            if let Some(title) = title {
+                gloo::utils::document().set_title(title);
+            }
+        });
+    }
     // A new page starts at its top.
     {
         let scroller = scroller.clone();

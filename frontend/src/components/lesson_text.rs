@@ -13,7 +13,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement};
 use yew::prelude::*;
 
-use crate::i18n::{t, use_lang, Lang, Msg};
+use crate::i18n::{self, t, use_lang, Lang, Msg};
 use crate::services::clipboard;
 
 /// A click-to-run block, as clicked.
@@ -129,7 +129,11 @@ fn decorate(root: &HtmlElement, ui: Lang, runnable: bool) {
             if let Some(label) = create(root, "span") {
                 label.set_class_name("run-label");
                 let _ = label.set_attribute("aria-hidden", "true");
-                label.set_text_content(Some(&format!("▶ {}", t(ui, Msg::RunLabel))));
+                let text = match block.get_attribute("data-node").filter(|n| !n.is_empty()) {
+                    Some(node) => i18n::run_on(ui, &node),
+                    None => t(ui, Msg::RunLabel).to_string(),
+                };
+                label.set_text_content(Some(&format!("▶ {text}")));
                 let _ = block.append_child(&label);
             }
         } else {

@@ -352,7 +352,7 @@ impl Inner {
                 }
                 _ => self.dispatch.emit(Action::Error(Sentence::Plain(message))),
             },
-            ServerMsg::Hello { .. } | ServerMsg::Pong { .. } => {}
+            ServerMsg::Hello { .. } | ServerMsg::Pong { .. } | ServerMsg::Ports { .. } => {}
         }
     }
 
