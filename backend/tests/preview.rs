@@ -283,3 +283,46 @@ async fn ports_are_detected_including_a_containers_published_port_in_a_docker_no
     server.stop().await;
     remove_registry(&instance).await;
 }
+
+#[tokio::test]
+async fn the_socket_tells_the_page_which_ports_open_and_close() {
+    let server = TestServer::start("preview-ports").await;
+    let session = server.create_session().await;
+    let mut socket = server.socket(&session).await;
+    socket.hello().await;
+    start_app(&server, &session, 8000).await;
+    let opened = socket
+        .next_message(
+            |m| matches!(m, quai_protocol::ServerMsg::Ports { ports, .. } if !ports.is_empty()),
+        )
+        .await;
+    let quai_protocol::ServerMsg::Ports { node, ports } = opened else {
+        unreachable!()
+    };
+    assert_eq!(node, "node1");
+    assert_eq!(ports.len(), 1);
+    assert_eq!(ports[0].port, 8000);
+    assert_eq!(
+        ports[0].url,
+        preview(&server, &format!("/p/{}/node1/8000/", session.session.id))
+    );
+    // The page opens the address it was given.
+    let text = server
+        .http
+        .get(&ports[0].url)
+        .header("cookie", cookie(&session))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(text.starts_with("path=/ "), "{text}");
+    exec_in_node(&server, &session, "node1", "pkill -f app.py", &[]).await;
+    socket
+        .next_message(
+            |m| matches!(m, quai_protocol::ServerMsg::Ports { ports, .. } if ports.is_empty()),
+        )
+        .await;
+    server.stop().await;
+}

@@ -93,6 +93,20 @@ pub enum ServerMsg {
     Pong {
         nonce: u64,
     },
+    /// The TCP ports `node` listens on (beyond loopback), each with the address of its
+    /// preview: sent for every node with ports once greeted, then whenever they change.
+    Ports {
+        node: String,
+        ports: Vec<PortInfo>,
+    },
+}
+
+/// A port a node listens on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortInfo {
+    pub port: u16,
+    /// Where the browser opens it (the port preview).
+    pub url: String,
 }
 
 #[cfg(test)]
@@ -190,6 +204,13 @@ mod tests {
             message: "no".into(),
         });
         round_trip_server(ServerMsg::Pong { nonce: 7 });
+        round_trip_server(ServerMsg::Ports {
+            node: "node1".into(),
+            ports: vec![PortInfo {
+                port: 8080,
+                url: "http://127.0.0.1:8081/p/ab/node1/8080/".into(),
+            }],
+        });
         round_trip_server(ServerMsg::Notice {
             message: "back".into(),
         });

@@ -51,9 +51,66 @@ pub async fn upgrade(
     ws: WebSocketUpgrade,
 ) -> Result<Response, AppError> {
     origin::check(&headers, &state.config.allowed_origins)?;
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(String::from);
     Ok(ws
         .max_message_size(MAX_MESSAGE)
-        .on_upgrade(move |socket| run(state, session, socket)))
+        .on_upgrade(move |socket| run(state, session, socket, host)))
+}
+
+/// How often the ports of a session's nodes are read for an open socket.
+const PORTS_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Tells the socket which ports each node listens on, at first and on every change.
+fn watch_ports(
+    state: AppState,
+    session: Arc<Session>,
+    host: Option<String>,
+    out: mpsc::Sender<Message>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut known: HashMap<String, Vec<u16>> = HashMap::new();
+        let mut tick = tokio::time::interval(PORTS_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let nodes = session.nodes();
+            known.retain(|name, _| nodes.iter().any(|n| &n.name == name));
+            for node in nodes {
+                let Ok(tables) = state.sessions.runtime().socket_tables(&node).await else {
+                    continue;
+                };
+                let ports = crate::preview::ports::listening(&tables);
+                let before = known.get(&node.name);
+                if before == Some(&ports) || (before.is_none() && ports.is_empty()) {
+                    continue;
+                }
+                let infos = ports
+                    .iter()
+                    .map(|&port| quai_protocol::PortInfo {
+                        port,
+                        url: crate::preview::url(
+                            &state,
+                            host.as_deref(),
+                            &session.id,
+                            &node.name,
+                            port,
+                        ),
+                    })
+                    .collect();
+                known.insert(node.name.clone(), ports);
+                let msg = ServerMsg::Ports {
+                    node: node.name.clone(),
+                    ports: infos,
+                };
+                if out.send(text(&msg)).await.is_err() {
+                    return;
+                }
+            }
+        }
+    })
 }
 
 fn text(msg: &ServerMsg) -> Message {
@@ -71,7 +128,7 @@ fn closing(code: u16, reason: &str) -> Message {
     }))
 }
 
-async fn run(state: AppState, session: Arc<Session>, socket: WebSocket) {
+async fn run(state: AppState, session: Arc<Session>, socket: WebSocket, host: Option<String>) {
     let (mut sink, mut stream) = socket.split();
     let (out, mut queue) = mpsc::channel::<Message>(OUT_QUEUE);
     let sender = tokio::spawn(async move {
@@ -90,6 +147,8 @@ async fn run(state: AppState, session: Arc<Session>, socket: WebSocket) {
         out,
         forwarders: HashMap::new(),
         greeted: false,
+        host,
+        ports: None,
     };
     if conn.session.is_ended() {
         conn.end(EndReason::Ended).await;
@@ -134,6 +193,9 @@ async fn run(state: AppState, session: Arc<Session>, socket: WebSocket) {
     for (_, (forwarder, _)) in conn.forwarders.drain() {
         forwarder.abort();
     }
+    if let Some(ports) = conn.ports.take() {
+        ports.abort();
+    }
     conn.session.socket_closed();
     drop(conn);
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), sender).await;
@@ -147,6 +209,10 @@ struct Connection {
     /// Per attached terminal: the task copying its output here, and this socket's watcher.
     forwarders: HashMap<u16, (JoinHandle<()>, Arc<Watcher>)>,
     greeted: bool,
+    /// The Host the page used, for the preview addresses of ports.
+    host: Option<String>,
+    /// The task telling this socket about listening ports, once greeted.
+    ports: Option<JoinHandle<()>>,
 }
 
 impl Connection {
@@ -232,6 +298,14 @@ impl Connection {
                 // A warning sent while no page was open is repeated to the page that opens.
                 if left <= crate::session::WARN_AT[0] {
                     self.send(ServerMsg::Expiring { seconds_left: left }).await;
+                }
+                if self.ports.is_none() {
+                    self.ports = Some(watch_ports(
+                        self.state.clone(),
+                        self.session.clone(),
+                        self.host.clone(),
+                        self.out.clone(),
+                    ));
                 }
             }
             ClientMsg::OpenTerminal {
