@@ -2,11 +2,13 @@
 //! starts it on a listener with the session reaper and stops it gracefully, removing every
 //! container it made. Modules: `config` (flags), `api` (REST), `ws` (session socket),
 //! `session` (lifecycle), `runtime` (container engine), `images` (the image catalog),
-//! `lessons` (the lesson catalog and its scripts), `progress` (students' progress in SQLite),
+//! `lessons` (the lesson catalog and its scripts), `files` (nodes' files and workspaces),
+//! `preview` (the port preview), `progress` (students' progress in SQLite),
 //! `web` (static files).
 
 pub mod api;
 pub mod config;
+pub mod files;
 pub mod images;
 pub mod lessons;
 pub mod preview;
@@ -57,7 +59,9 @@ impl AppState {
 
 /// The whole HTTP surface: API, session sockets, health, static frontend.
 pub fn app(state: AppState) -> Router {
+    let transfer_limit = (state.config.transfer_limit_mb as usize).saturating_mul(1024 * 1024);
     api::routes()
+        .merge(files::routes(transfer_limit.saturating_add(1024 * 1024)))
         .merge(preview::redirects())
         .fallback(web::static_files)
         .layer(axum::middleware::from_fn_with_state(

@@ -1,13 +1,15 @@
 //! Wire types shared by the Quai backend and the browser frontend: the REST bodies
-//! (`api`, `lessons`), the JSON control messages of the session socket (`socket`) and the binary
+//! (`api`, `lessons`, `files`), the JSON control messages of the session socket (`socket`) and the binary
 //! terminal frames that carry keystrokes and output (`frame`). Serde only, wasm-safe.
 
 pub mod api;
+pub mod files;
 pub mod frame;
 pub mod lessons;
 pub mod socket;
 
 pub use api::*;
+pub use files::*;
 pub use frame::{Frame, FrameError, FrameKind};
 pub use lessons::*;
 pub use socket::*;

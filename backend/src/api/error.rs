@@ -87,6 +87,14 @@ impl From<RuntimeError> for AppError {
                 ErrorCode::RuntimeUnavailable,
                 "The session image is missing on this server; the operator must build it (cargo xtask images).",
             ),
+            RuntimeError::TooLarge(limit) => AppError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorCode::BadRequest,
+                format!(
+                    "That is more than this playground transfers at once ({} MB).",
+                    limit / (1024 * 1024)
+                ),
+            ),
             RuntimeError::Engine(_) | RuntimeError::Timeout(_) => AppError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 ErrorCode::Internal,

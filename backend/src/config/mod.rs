@@ -156,6 +156,10 @@ pub struct Config {
     #[arg(long, env = "QUAI_PREVIEW_URL")]
     pub preview_url: Option<String>,
 
+    /// Largest upload, download or workspace archive, in MB.
+    #[arg(long, env = "QUAI_TRANSFER_LIMIT_MB", default_value_t = 100)]
+    pub transfer_limit_mb: u64,
+
     /// Folder of lessons, one sub-folder each (lessons/README.md).
     #[arg(long, env = "QUAI_LESSONS_DIR", default_value = "lessons")]
     pub lessons_dir: PathBuf,
@@ -203,6 +207,7 @@ impl Config {
             registry_image: std::env::var("QUAI_REGISTRY_IMAGE")
                 .unwrap_or_else(|_| "quai/registry:latest".into()),
             allowed_origins: Vec::new(),
+            transfer_limit_mb: 100,
             preview_listen: None,
             preview_url: None,
             lessons_dir: std::env::var_os("QUAI_LESSONS_DIR")

@@ -25,7 +25,9 @@ use bollard::Docker;
 use futures::StreamExt;
 use quai_protocol::Profile;
 
-use super::{labels, ExecOutput, Node, NodeSpec, Runtime, RuntimeError, TermSize, TerminalIo};
+use super::{
+    labels, ExecBytes, ExecOutput, Node, NodeSpec, Runtime, RuntimeError, TermSize, TerminalIo,
+};
 use crate::config::DindMode;
 
 /// Capabilities a login shell needs; everything else is dropped.
@@ -368,6 +370,20 @@ impl Runtime for DockerRuntime {
         Ok(super::registry::mirror_url())
     }
 
+    async fn terminal_cwd(&self, exec: &str) -> Result<Option<String>, RuntimeError> {
+        let pid = self
+            .docker
+            .inspect_exec(exec)
+            .await
+            .map_err(engine_error)?
+            .pid
+            .filter(|pid| *pid > 0);
+        // The link reads as the path inside the node's own filesystem.
+        Ok(pid
+            .and_then(|pid| std::fs::read_link(format!("/proc/{pid}/cwd")).ok())
+            .map(|path| path.display().to_string()))
+    }
+
     async fn node_address(&self, node: &Node) -> Result<std::net::IpAddr, RuntimeError> {
         let inspected = self
             .docker
@@ -633,6 +649,79 @@ impl Runtime for DockerRuntime {
             Ok(ExecOutput {
                 exit_code,
                 output: String::from_utf8_lossy(&text).into_owned(),
+            })
+        };
+        tokio::time::timeout(timeout, run)
+            .await
+            .map_err(|_| RuntimeError::Timeout(timeout))?
+    }
+
+    async fn exec_bytes(
+        &self,
+        node: &Node,
+        cmd: &[&str],
+        input: &[u8],
+        limit: usize,
+        timeout: Duration,
+    ) -> Result<ExecBytes, RuntimeError> {
+        let run = async {
+            let exec = self
+                .docker
+                .create_exec(
+                    &node.container,
+                    CreateExecOptions {
+                        attach_stdin: Some(!input.is_empty()),
+                        attach_stdout: Some(true),
+                        attach_stderr: Some(true),
+                        cmd: Some(cmd.to_vec()),
+                        working_dir: Some("/root"),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .map_err(engine_error)?;
+            let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+            if let StartExecResults::Attached {
+                mut output,
+                input: mut stdin,
+            } = self
+                .docker
+                .start_exec(&exec.id, None)
+                .await
+                .map_err(engine_error)?
+            {
+                let data = input.to_vec();
+                let writer = tokio::spawn(async move {
+                    use tokio::io::AsyncWriteExt;
+                    if !data.is_empty() {
+                        stdin.write_all(&data).await?;
+                    }
+                    stdin.shutdown().await
+                });
+                while let Some(chunk) = output.next().await {
+                    match chunk.map_err(engine_error)? {
+                        LogOutput::StdOut { message } | LogOutput::Console { message } => {
+                            stdout.extend_from_slice(&message);
+                            if stdout.len() > limit {
+                                writer.abort();
+                                return Err(RuntimeError::TooLarge(limit));
+                            }
+                        }
+                        LogOutput::StdErr { message } => {
+                            if stderr.len() < 64 * 1024 {
+                                stderr.extend_from_slice(&message);
+                            }
+                        }
+                        LogOutput::StdIn { .. } => {}
+                    }
+                }
+                let _ = writer.await;
+            }
+            let exit_code = self.terminal_exit_code(&exec.id).await?;
+            Ok(ExecBytes {
+                exit_code,
+                stdout,
+                stderr: String::from_utf8_lossy(&stderr).into_owned(),
             })
         };
         tokio::time::timeout(timeout, run)

@@ -79,6 +79,15 @@ pub struct ExecOutput {
     pub output: String,
 }
 
+/// What `exec_bytes` collected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExecBytes {
+    pub exit_code: Option<i64>,
+    pub stdout: Vec<u8>,
+    /// Lossily decoded.
+    pub stderr: String,
+}
+
 /// Why the engine could not do something.
 #[derive(Debug, thiserror::Error)]
 pub enum RuntimeError {
@@ -90,6 +99,8 @@ pub enum RuntimeError {
     Engine(String),
     #[error("the command did not finish within {0:?}")]
     Timeout(Duration),
+    #[error("the output is larger than {0} bytes")]
+    TooLarge(usize),
 }
 
 /// The container engine, as sessions see it.
@@ -129,6 +140,17 @@ pub trait Runtime: Send + Sync + 'static {
         timeout: Duration,
     ) -> Result<ExecOutput, RuntimeError>;
 
+    /// Runs `cmd` in `node` like `exec`, keeping stdout as bytes (files, archives) apart from
+    /// stderr; fails with `TooLarge` when stdout grows past `limit` bytes.
+    async fn exec_bytes(
+        &self,
+        node: &Node,
+        cmd: &[&str],
+        input: &[u8],
+        limit: usize,
+        timeout: Duration,
+    ) -> Result<ExecBytes, RuntimeError>;
+
     /// Removes every container, network and volume of `session`.
     async fn destroy_session(&self, session: &str) -> Result<(), RuntimeError>;
 
@@ -148,6 +170,9 @@ pub trait Runtime: Send + Sync + 'static {
         image: &str,
         upstream: Option<&str>,
     ) -> Result<String, RuntimeError>;
+
+    /// The folder the shell of terminal `exec` is in, when the engine's host can tell.
+    async fn terminal_cwd(&self, exec: &str) -> Result<Option<String>, RuntimeError>;
 
     /// The node's address on its session network, where the port preview reaches it.
     async fn node_address(&self, node: &Node) -> Result<std::net::IpAddr, RuntimeError>;

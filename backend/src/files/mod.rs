@@ -1,0 +1,443 @@
+//! Files of a session's nodes, for their owner: browse a folder, upload files and folders
+//! (an archive, checked entry by entry, then extracted by a guard that refuses any path
+//! resolving outside the target, symlinks included), download a file or a folder (tar.gz),
+//! read and save a text file for the editor, and export or import the whole workspace
+//! (`workspace`). Everything runs through the node's own tools (`find`, `tar`, `cat`).
+
+pub mod archive;
+pub mod workspace;
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use quai_protocol::{ErrorCode, FileEntry, FileKind, Listing, TextFile, Uploaded, WorkingDir};
+use serde::Deserialize;
+
+use crate::api::{AppError, Owned};
+use crate::runtime::{Node, RuntimeError};
+use crate::session::Session;
+use crate::AppState;
+
+/// Largest file the editor opens or saves.
+pub const MAX_TEXT: usize = 1024 * 1024;
+/// Time a file operation may take.
+const FILE_TIMEOUT: Duration = Duration::from_secs(120);
+
+pub fn routes(limit: usize) -> Router<AppState> {
+    Router::new()
+        .route("/api/sessions/{id}/nodes/{node}/files", get(list))
+        .route(
+            "/api/sessions/{id}/nodes/{node}/files/download",
+            get(download),
+        )
+        .route(
+            "/api/sessions/{id}/nodes/{node}/files/upload",
+            post(upload).layer(DefaultBodyLimit::max(limit)),
+        )
+        .route(
+            "/api/sessions/{id}/nodes/{node}/files/text",
+            get(read_text)
+                .put(write_text)
+                .layer(DefaultBodyLimit::max(MAX_TEXT * 2)),
+        )
+        .route("/api/sessions/{id}/terminals/{term}/cwd", get(cwd))
+        .route(
+            "/api/sessions/{id}/workspace",
+            get(workspace::export)
+                .post(workspace::import)
+                .layer(DefaultBodyLimit::max(limit)),
+        )
+}
+
+pub fn bad_request(message: impl Into<String>) -> AppError {
+    AppError::new(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, message)
+}
+
+/// `path` as an absolute, normal path (no `..`), or a sentence saying why not.
+pub fn absolute(path: &str) -> Result<String, AppError> {
+    let valid = path.starts_with('/')
+        && !path.contains('\0')
+        && !path.split('/').any(|part| part == "..")
+        && path.len() <= 4096;
+    if !valid {
+        return Err(bad_request(format!(
+            "`{path}` is not an absolute path without `..`."
+        )));
+    }
+    let mut out = String::new();
+    for part in path.split('/').filter(|p| !p.is_empty() && *p != ".") {
+        out.push('/');
+        out.push_str(part);
+    }
+    Ok(if out.is_empty() { "/".into() } else { out })
+}
+
+pub fn node(session: &Session, name: &str) -> Result<Node, AppError> {
+    session.node(name).ok_or_else(AppError::not_found)
+}
+
+/// Runs `script` with bash in `node`, `args` as `$1…`; stdout as bytes.
+pub async fn run(
+    state: &AppState,
+    node: &Node,
+    script: &str,
+    args: &[&str],
+    input: &[u8],
+) -> Result<crate::runtime::ExecBytes, AppError> {
+    let mut cmd = vec!["bash", "-c", script, "quai"];
+    cmd.extend_from_slice(args);
+    let limit = state.config.transfer_limit_mb as usize * 1024 * 1024;
+    state
+        .sessions
+        .runtime()
+        .exec_bytes(node, &cmd, input, limit, FILE_TIMEOUT)
+        .await
+        .map_err(|err| match err {
+            RuntimeError::Timeout(_) => bad_request("The node took too long to answer; try again."),
+            other => AppError::from(other),
+        })
+}
+
+/// A failed script's exit code as a sentence, or the script's own words on stderr.
+fn failed(code: Option<i64>, stderr: &str, path: &str) -> AppError {
+    let said = stderr.trim();
+    match code {
+        Some(3) => AppError::new(
+            StatusCode::NOT_FOUND,
+            ErrorCode::NotFound,
+            format!("There is no `{path}` of that kind in this node."),
+        ),
+        Some(4) => bad_request(
+            said.lines()
+                .next()
+                .unwrap_or("That path is refused.")
+                .to_string(),
+        ),
+        _ if !said.is_empty() => bad_request(format!("The node could not do it: {said}")),
+        _ => bad_request("The node could not do it."),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PathQuery {
+    path: Option<String>,
+    dir: Option<String>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    Owned(session): Owned,
+    Path((_, name)): Path<(String, String)>,
+    Query(query): Query<PathQuery>,
+) -> Result<Response, AppError> {
+    let node = node(&session, &name)?;
+    let path = absolute(query.path.as_deref().unwrap_or("/root"))?;
+    let out = run(
+        &state,
+        &node,
+        r#"[ -d "$1" ] || exit 3; find "$1" -mindepth 1 -maxdepth 1 -printf '%y\t%s\t%T@\t%f\0'"#,
+        &[&path],
+        &[],
+    )
+    .await?;
+    if out.exit_code != Some(0) {
+        return Err(failed(out.exit_code, &out.stderr, &path));
+    }
+    let mut entries: Vec<FileEntry> = out
+        .stdout
+        .split(|b| *b == 0)
+        .filter(|line| !line.is_empty())
+        .filter_map(|line| {
+            let line = String::from_utf8_lossy(line);
+            let mut fields = line.splitn(4, '\t');
+            let kind = match fields.next()? {
+                "f" => FileKind::File,
+                "d" => FileKind::Dir,
+                "l" => FileKind::Link,
+                _ => FileKind::Other,
+            };
+            let size = fields.next()?.parse().ok()?;
+            let modified = fields.next()?.split('.').next()?.parse().ok()?;
+            let name = fields.next()?.to_string();
+            Some(FileEntry {
+                name,
+                kind,
+                size,
+                modified,
+            })
+        })
+        .collect();
+    entries.sort_by(|a, b| {
+        (a.kind != FileKind::Dir, a.name.to_lowercase())
+            .cmp(&(b.kind != FileKind::Dir, b.name.to_lowercase()))
+    });
+    Ok(axum::Json(Listing { path, entries }).into_response())
+}
+
+pub(crate) fn attachment(name: &str, content_type: &'static str, data: Vec<u8>) -> Response {
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut response = Response::new(Body::from(data));
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{safe}\"")) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
+}
+
+async fn download(
+    State(state): State<AppState>,
+    Owned(session): Owned,
+    Path((_, name)): Path<(String, String)>,
+    Query(query): Query<PathQuery>,
+) -> Result<Response, AppError> {
+    let node = node(&session, &name)?;
+    let path = absolute(query.path.as_deref().unwrap_or("/root"))?;
+    let base = path
+        .rsplit('/')
+        .next()
+        .filter(|b| !b.is_empty())
+        .unwrap_or("root")
+        .to_string();
+    let kind = run(
+        &state,
+        &node,
+        r#"if [ -d "$1" ]; then echo dir; elif [ -f "$1" ]; then echo file; else exit 3; fi"#,
+        &[&path],
+        &[],
+    )
+    .await?;
+    if kind.exit_code != Some(0) {
+        return Err(failed(kind.exit_code, &kind.stderr, &path));
+    }
+    if kind.stdout.starts_with(b"dir") {
+        let out = run(
+            &state,
+            &node,
+            r#"cd "$(dirname "$1")" && tar -czf - -- "$(basename "$1")""#,
+            &[&path],
+            &[],
+        )
+        .await?;
+        if out.exit_code != Some(0) {
+            return Err(failed(out.exit_code, &out.stderr, &path));
+        }
+        Ok(attachment(
+            &format!("{base}.tar.gz"),
+            "application/gzip",
+            out.stdout,
+        ))
+    } else {
+        let out = run(&state, &node, r#"cat -- "$1""#, &[&path], &[]).await?;
+        if out.exit_code != Some(0) {
+            return Err(failed(out.exit_code, &out.stderr, &path));
+        }
+        Ok(attachment(&base, "application/octet-stream", out.stdout))
+    }
+}
+
+/// Extracts the clean archive `tar` under `dir` in `node`, refusing (before writing anything)
+/// any of `paths` that resolves outside it, through a symlink already in the node or not.
+pub async fn extract(
+    state: &AppState,
+    node: &Node,
+    dir: &str,
+    create: bool,
+    paths: &[String],
+    tar: &[u8],
+) -> Result<(), AppError> {
+    const GUARD: &str = r#"set -o pipefail
+dir=$1; create=$2; shift 2
+if [ "$create" = 1 ]; then mkdir -p -- "$dir" 2>/dev/null || { echo "$dir cannot be created" >&2; exit 4; }; fi
+[ -d "$dir" ] || exit 3
+real=$(realpath -e -- "$dir") || exit 3
+cd -- "$real" || exit 3
+if [ $# -gt 0 ]; then
+  realpath -m -z -- "$@" | while IFS= read -r -d '' r; do
+    case "$r" in "$real"/*) ;; *) echo "$r is outside $dir: nothing was written" >&2; exit 4;; esac
+  done || exit 4
+fi
+tar -x --no-same-owner --no-same-permissions -C "$real" -f - || exit 5
+"#;
+    let mut args: Vec<&str> = vec![dir, if create { "1" } else { "0" }];
+    args.extend(paths.iter().map(String::as_str));
+    let out = run(state, node, GUARD, &args, tar).await?;
+    if out.exit_code != Some(0) {
+        return Err(failed(out.exit_code, &out.stderr, dir));
+    }
+    Ok(())
+}
+
+async fn upload(
+    State(state): State<AppState>,
+    Owned(session): Owned,
+    Path((_, name)): Path<(String, String)>,
+    Query(query): Query<PathQuery>,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    let node = node(&session, &name)?;
+    let dir = absolute(query.dir.as_deref().unwrap_or("/root"))?;
+    let limit = state.config.transfer_limit_mb * 1024 * 1024;
+    let entries = archive::read(&body, limit)
+        .map_err(|err| bad_request(format!("{}.", sentence(&err.to_string()))))?;
+    if entries.is_empty() {
+        return Err(bad_request("The upload holds no file."));
+    }
+    let paths: Vec<String> = entries
+        .iter()
+        .map(|e| e.path.display().to_string())
+        .collect();
+    let tar = archive::write(&entries, std::path::Path::new(""));
+    extract(&state, &node, &dir, false, &paths, &tar).await?;
+    let files = entries
+        .iter()
+        .filter(|e| matches!(e.kind, archive::Kind::File(_)))
+        .count() as u32;
+    let bytes = entries
+        .iter()
+        .map(|e| match &e.kind {
+            archive::Kind::File(data) => data.len() as u64,
+            archive::Kind::Dir => 0,
+        })
+        .sum();
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(Uploaded { dir, files, bytes }),
+    )
+        .into_response())
+}
+
+fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+async fn read_text(
+    State(state): State<AppState>,
+    Owned(session): Owned,
+    Path((_, name)): Path<(String, String)>,
+    Query(query): Query<PathQuery>,
+) -> Result<Response, AppError> {
+    let node = node(&session, &name)?;
+    let path = absolute(query.path.as_deref().unwrap_or(""))?;
+    let script = format!(
+        r#"[ -f "$1" ] || exit 3; [ "$(stat -c %s -- "$1")" -le {MAX_TEXT} ] || exit 6; cat -- "$1""#
+    );
+    let out = run(&state, &node, &script, &[&path], &[]).await?;
+    if out.exit_code == Some(6) {
+        return Err(AppError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::BadRequest,
+            format!(
+                "`{path}` is larger than {} KB: open it in the terminal instead.",
+                MAX_TEXT / 1024
+            ),
+        ));
+    }
+    if out.exit_code != Some(0) {
+        return Err(failed(out.exit_code, &out.stderr, &path));
+    }
+    let text = match String::from_utf8(out.stdout) {
+        Ok(text) if !text.contains('\0') => text,
+        _ => {
+            return Err(AppError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                ErrorCode::BadRequest,
+                format!("`{path}` is not a text file; download it instead."),
+            ))
+        }
+    };
+    Ok(axum::Json(TextFile { path, text }).into_response())
+}
+
+async fn write_text(
+    State(state): State<AppState>,
+    Owned(session): Owned,
+    Path((_, name)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    let node = node(&session, &name)?;
+    let file: TextFile = serde_json::from_slice(&body).map_err(|err| {
+        bad_request(format!(
+            "The request body is not valid JSON for a file: {err}."
+        ))
+    })?;
+    let path = absolute(&file.path)?;
+    if file.text.len() > MAX_TEXT {
+        return Err(AppError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::BadRequest,
+            format!("The editor saves files of up to {} KB.", MAX_TEXT / 1024),
+        ));
+    }
+    let out = run(
+        &state,
+        &node,
+        r#"[ -d "$(dirname -- "$1")" ] || exit 3; [ ! -d "$1" ] || exit 3; cat > "$1""#,
+        &[&path],
+        file.text.as_bytes(),
+    )
+    .await?;
+    if out.exit_code != Some(0) {
+        return Err(failed(out.exit_code, &out.stderr, &path));
+    }
+    Ok(axum::Json(TextFile {
+        path,
+        text: file.text,
+    })
+    .into_response())
+}
+
+async fn cwd(
+    State(state): State<AppState>,
+    Owned(session): Owned,
+    Path((_, term)): Path<(String, u16)>,
+) -> Result<Response, AppError> {
+    let terminal = session
+        .terminal(term)
+        .await
+        .ok_or_else(AppError::not_found)?;
+    let path = state
+        .sessions
+        .runtime()
+        .terminal_cwd(terminal.exec_id())
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| "/root".into());
+    Ok(axum::Json(WorkingDir { path }).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_absolute_and_normal() {
+        assert_eq!(absolute("/root//app/./x/").unwrap(), "/root/app/x");
+        assert_eq!(absolute("/").unwrap(), "/");
+        assert!(absolute("root").is_err());
+        assert!(absolute("/root/../etc").is_err());
+        assert!(absolute("/root/\0").is_err());
+    }
+}
