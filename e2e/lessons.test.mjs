@@ -141,6 +141,11 @@ test('reloading the page reconnects to the same session and keeps the progress',
   await page.locator('[data-test-id=continue-lesson]').click();
   await page.waitForURL(lessonUrl);
   await page.locator('[data-test-id=lesson-page][data-place=step-2]').waitFor();
+
+  // The session's playground address shows it beside its lesson too.
+  await page.goto(`${server.url}/s/${sessionId}`);
+  await page.waitForURL(lessonUrl);
+  await page.locator('[data-test-id=lesson-page][data-place=step-2]').waitFor();
 });
 
 test('in French, the interface and the lesson are French, and the untranslated step says so', { timeout: 3 * TIMEOUT }, async () => {

@@ -35,8 +35,10 @@ fn switch(route: Route) -> Html {
         // Keyed by id: going from one session to another starts the page afresh.
         Route::Playground { id } => html! { <Playground key={id.clone()} id={id.clone()} /> },
         Route::Lesson { slug } => html! { <LessonIntro key={slug.clone()} slug={slug.clone()} /> },
+        // Keyed apart from `/s/{id}`: a playground address that turns out to hold a lesson
+        // comes here and starts afresh, beside the lesson.
         Route::LessonSession { slug, session } => html! {
-            <Playground key={session.clone()} id={session.clone()} lesson={Some(AttrValue::from(slug))} />
+            <Playground key={format!("{slug}/{session}")} id={session.clone()} lesson={Some(AttrValue::from(slug.clone()))} />
         },
         Route::NotFound => html! { <NotFound /> },
     }

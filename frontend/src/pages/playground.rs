@@ -10,7 +10,9 @@ use std::rc::Rc;
 
 use gloo::timers::callback::Timeout;
 use yew::prelude::*;
+use yew_router::prelude::*;
 
+use crate::app::Route;
 use crate::components::banner::Banner;
 use crate::components::countdown::Countdown;
 use crate::components::ended::EndedPanel;
@@ -64,7 +66,7 @@ pub fn playground(props: &PlaygroundProps) -> Html {
     // Load the session, then connect its socket; drop the socket when the page goes.
     {
         let (load, link, dispatch) = (load.clone(), link.clone(), state.dispatcher());
-        let lesson = props.lesson.clone();
+        let (lesson, navigator) = (props.lesson.clone(), use_navigator());
         use_effect_with((props.id.clone(), *retries), move |(id, _)| {
             gloo::utils::document().set_title(&format!("Quai — {}", short_id(id)));
             let gone = Rc::new(Cell::new(false));
@@ -76,6 +78,13 @@ pub fn playground(props: &PlaygroundProps) -> Html {
                         return;
                     }
                     match result {
+                        // A lesson's session opened by its playground address: show it
+                        // beside its lesson.
+                        Ok(info) if lesson.is_none() && info.lesson.is_some() => {
+                            if let (Some(navigator), Some(slug)) = (navigator, info.lesson) {
+                                navigator.replace(&Route::LessonSession { slug, session: id });
+                            }
+                        }
                         Ok(info) => {
                             dispatch.dispatch(Action::Session(info));
                             let to_state = Callback::from(move |action| dispatch.dispatch(action));
