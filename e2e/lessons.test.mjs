@@ -41,6 +41,7 @@ before(async () => {
   browser = await launchBrowser();
   student = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'en-US' });
   student.setDefaultTimeout(TIMEOUT);
+  await student.grantPermissions(['clipboard-read', 'clipboard-write']);
   page = await student.newPage();
 });
 
@@ -90,7 +91,12 @@ test('a student starts the lesson, runs a block, passes step 1 and reads the hin
   await block.click();
   await waitForText(page, server, 'the block to run', (t) => t.includes('created /tmp/quai-42'));
   // Any other block has a copy button; the hint stays folded until opened.
-  assert.equal(await page.locator('[data-test-id=lesson-text] pre.quai-copy [data-test-id=copy]').count(), 1);
+  const copy = page.locator('[data-test-id=lesson-text] pre.quai-copy [data-test-id=copy]');
+  assert.equal(await copy.count(), 1);
+  await copy.click();
+  await eventually('the block on the clipboard', async () =>
+    (await page.evaluate(() => navigator.clipboard.readText())) === 'ls -l /tmp/quai-ok');
+  assert.match(await copy.innerText(), /Copied/);
   const hint = page.locator('[data-test-id=lesson-text] details');
   assert.equal(await hint.getAttribute('open'), null);
   await hint.locator('summary').click();
@@ -279,6 +285,13 @@ test('blocks run on the node they name, and an interrupting block stops what run
     await p.locator('[data-test-id=run-inline]').first().click();
     await waitForText(p, server, 'the inline block to run', (t) => t.includes('inline-42'));
     await p.screenshot({ path: join(artifacts, 'lessons-nodes.png') });
+
+    // A check that outlives the lesson's verify_timeout says so.
+    await p.locator('[data-test-id=nav-step-2]').click();
+    await p.locator('[data-test-id=check]').click();
+    await p.locator('[data-test-id=check-timeout]').waitFor();
+    assert.equal(await p.locator('[data-test-id=check-result]').getAttribute('data-passed'), 'false');
+    assert.match(await p.locator('[data-test-id=check-timeout]').innerText(), /ran out of time/);
 
     await p.locator('[data-test-id=end-session]').click();
     await p.locator('[data-test-id=session-ended]').waitFor();
