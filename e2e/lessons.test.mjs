@@ -292,6 +292,7 @@ test('blocks run on the node they name, and an interrupting block stops what run
     await p.locator('[data-test-id=check-timeout]').waitFor();
     assert.equal(await p.locator('[data-test-id=check-result]').getAttribute('data-passed'), 'false');
     assert.match(await p.locator('[data-test-id=check-timeout]').innerText(), /ran out of time/);
+    await p.screenshot({ path: join(artifacts, 'lessons-timeout.png') });
 
     await p.locator('[data-test-id=end-session]').click();
     await p.locator('[data-test-id=session-ended]').waitFor();

@@ -103,7 +103,7 @@ messages! {
     Checking { en: "Checking…", fr: "Vérification…" }
     CheckAgain { en: "Check again", fr: "Vérifier à nouveau" }
     NotYet { en: "Not yet", fr: "Pas encore" }
-    CheckTimedOut { en: "The check ran out of time and was stopped. Make sure nothing is still running in the foreground, then check again.", fr: "La vérification a pris trop de temps et a été arrêtée. Vérifiez que rien ne tourne encore au premier plan, puis recommencez." }
+    CheckTimedOut { en: "The check ran out of time: what it waits for may not be ready yet. Check again in a moment.", fr: "La vérification a manqué de temps\u{a0}: ce qu’elle attend n’est peut-être pas encore prêt. Réessayez dans un instant." }
     CheckFailed { en: "The check could not run", fr: "La vérification n’a pas pu être lancée" }
     StepPassedBadge { en: "Passed", fr: "Réussie" }
     Locked { en: "Pass the steps before this one to open it.", fr: "Réussissez les étapes précédentes pour ouvrir celle-ci." }
