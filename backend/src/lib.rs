@@ -15,6 +15,7 @@ pub mod preview;
 pub mod progress;
 pub mod runtime;
 pub mod session;
+pub mod try_image;
 pub mod web;
 pub mod ws;
 
@@ -63,6 +64,7 @@ pub fn app(state: AppState) -> Router {
     api::routes()
         .merge(files::routes(transfer_limit.saturating_add(1024 * 1024)))
         .merge(preview::redirects())
+        .merge(try_image::routes())
         .fallback(web::static_files)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -63,6 +63,8 @@ async fn catalog(docker: &Docker) -> Result<Vec<(String, String)>, RuntimeError>
 
 fn fingerprint(entries: &[(String, String)], upstream: Option<&str>) -> String {
     let mut hasher = Sha256::new();
+    // The layout of the repositories (official images under `library/`, others as named).
+    hasher.update("layout=2\n");
     hasher.update(format!("upstream={}\n", upstream.unwrap_or("")));
     for (name, id) in entries {
         hasher.update(format!("{name}={id}\n"));
@@ -249,7 +251,13 @@ async fn push_catalog(
             let (name, tag) = public
                 .rsplit_once(':')
                 .unwrap_or((public.as_str(), "latest"));
-            let repo = format!("127.0.0.1:{port}/library/{name}");
+            // Docker Hub's official images live under `library/`; `docker/whalesay` does not.
+            let path = if name.contains('/') {
+                name.to_string()
+            } else {
+                format!("library/{name}")
+            };
+            let repo = format!("127.0.0.1:{port}/{path}");
             docker
                 .tag_image(
                     id,
