@@ -2,7 +2,8 @@
 //! the real server and engine without a browser (`cargo xtask bench` adds the browser's
 //! view): session start to prompt, cold and from the warm pool, for both profiles; keystroke
 //! echo through Quai against a raw `docker exec` TTY on the same container; output
-//! throughput; the first `docker run hello-world` in a new node. Writes Markdown to
+//! throughput; the first `docker run hello-world` and `docker pull nginx` in a new node; a
+//! port announced after a server starts; starting a lesson and checking a step. Writes Markdown to
 //! `target/bench/terminal.md` (or the path in QUAI_BENCH_OUT).
 
 #[path = "../tests/common/mod.rs"]
@@ -189,7 +190,14 @@ async fn main() {
     out.push_str("| measure (ms) | runs | min | p50 | p99 | max |\n|---|---|---|---|---|---|\n");
 
     let cold = TestServer::start_with("bench-cold", |c| c.pool_size = 0).await;
-    let warm = TestServer::start_with("bench-warm", |c| c.pool_size = 1).await;
+    let registry_image =
+        std::env::var("QUAI_REGISTRY_IMAGE").unwrap_or_else(|_| "quai/registry:latest".into());
+    let warm = TestServer::start_with("bench-warm", |c| {
+        c.pool_size = 1;
+        c.local_registry = true;
+        c.registry_image = registry_image.clone();
+    })
+    .await;
     for profile in [Profile::Shell, Profile::Docker] {
         let mut cold_times = Vec::new();
         let mut warm_times = Vec::new();
@@ -226,6 +234,22 @@ async fn main() {
     );
     out.push('\n');
 
+    // The first `docker pull nginx` in a fresh docker node, from the local registry.
+    let mut pulls = Vec::new();
+    for _ in 0..n {
+        wait_pool(&warm, Profile::Docker).await;
+        let (_, mut socket) = to_prompt(&warm, Profile::Docker).await;
+        socket.run(1, "docker version >/dev/null").await;
+        let started = Instant::now();
+        socket.run(1, "docker pull -q nginx >/dev/null").await;
+        pulls.push(ms(started.elapsed()));
+    }
+    out.push_str(
+        &Sample::new(pulls)
+            .row("first `docker pull nginx` in a new docker node, from the local registry"),
+    );
+    out.push('\n');
+
     // Keystroke echo: through Quai, then a raw docker exec TTY on the same container.
     let keys = 200;
     let (_, mut socket) = to_prompt(&cold, Profile::Shell).await;
@@ -245,6 +269,59 @@ async fn main() {
         "\nTerminal output throughput through Quai, with acknowledgements as a browser sends them: \
          **{mbps:.1} MB/s** (40 MB of base64; the server's default output rate limit is 8 MiB/s per terminal).\n"
     ));
+
+    out.push_str("\n| measure (ms) | runs | min | p50 | p99 | max |\n|---|---|---|---|---|---|\n");
+    // A server starts listening in a node: until the socket names its port (the chip).
+    let mut chips = Vec::new();
+    let (_, mut socket) = to_prompt(&cold, Profile::Shell).await;
+    for i in 0..n {
+        let port = 8100 + i as u16;
+        let started = Instant::now();
+        socket
+            .type_in(
+                1,
+                &format!("python3 -m http.server {port} >/dev/null 2>&1 &\r"),
+            )
+            .await;
+        socket
+            .next_message(|m| matches!(m, quai_protocol::ServerMsg::Ports { ports, .. } if ports.iter().any(|p| p.port == port)))
+            .await;
+        chips.push(ms(started.elapsed()));
+    }
+    out.push_str(&Sample::new(chips).row("a server starts in a node → its port is announced"));
+    out.push('\n');
+
+    // A lesson: start it (session, assets, setup), then one Check (its script in the node).
+    let mut starts = Vec::new();
+    let mut checks = Vec::new();
+    for _ in 0..n {
+        let started = Instant::now();
+        let response = cold
+            .http
+            .post(cold.url("/api/lessons/first-container/start"))
+            .send()
+            .await
+            .expect("lesson starts");
+        assert_eq!(response.status(), 201);
+        let lesson: quai_protocol::LessonStarted = response.json().await.expect("lesson body");
+        starts.push(ms(started.elapsed()));
+        let created = lesson.created;
+        let started = Instant::now();
+        let response = cold
+            .http
+            .post(cold.url(&format!("/api/sessions/{}/check", created.session.id)))
+            .bearer_auth(&created.token)
+            .json(&quai_protocol::CheckStep { step: 1 })
+            .send()
+            .await
+            .expect("check answers");
+        assert_eq!(response.status(), 200);
+        checks.push(ms(started.elapsed()));
+    }
+    out.push_str(&Sample::new(starts).row("start a lesson (first-container: docker node, cold)"));
+    out.push('\n');
+    out.push_str(&Sample::new(checks).row("Check a step (its script run in the node)"));
+    out.push('\n');
 
     cold.stop().await;
     warm.stop().await;

@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{remove_registry, TestServer};
+use common::TestServer;
 use quai::config::Egress;
 use quai_protocol::{CreateSession, Profile};
 
@@ -34,7 +34,6 @@ async fn the_curriculum_works_inside_a_docker_node_with_egress_closed() {
     })
     .await;
     let _reopen = ReopenEgress;
-    let instance = server.instance.clone();
     let session = server
         .create(&CreateSession {
             nodes: Some(1),
@@ -84,6 +83,4 @@ async fn the_curriculum_works_inside_a_docker_node_with_egress_closed() {
         .await;
     assert!(registry.contains("localhost:5000/x"), "{registry}");
     server.stop().await;
-
-    remove_registry(&instance).await;
 }

@@ -8,7 +8,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{exec_in_node, remove_registry, TestServer, PATIENCE};
+use common::{exec_in_node, TestServer, PATIENCE};
 use futures::{SinkExt, StreamExt};
 use quai_protocol::{CreateSession, Profile, SessionCreated};
 use sha2::{Digest, Sha256};
@@ -221,7 +221,6 @@ async fn ports_are_detected_including_a_containers_published_port_in_a_docker_no
         c.registry_image = registry_image.clone();
     })
     .await;
-    let instance = server.instance.clone();
     let session = server
         .create(&CreateSession {
             nodes: Some(1),
@@ -281,7 +280,6 @@ async fn ports_are_detected_including_a_containers_published_port_in_a_docker_no
         .unwrap();
     assert!(page.contains("nginx"), "{page}");
     server.stop().await;
-    remove_registry(&instance).await;
 }
 
 #[tokio::test]

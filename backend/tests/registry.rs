@@ -6,7 +6,7 @@ mod common;
 
 use std::process::Command;
 
-use common::{remove_registry, TestServer};
+use common::TestServer;
 use quai_protocol::{CreateSession, Profile};
 
 #[tokio::test]
@@ -35,7 +35,6 @@ async fn a_docker_node_pulls_a_catalog_image_from_the_local_registry_and_cannot_
         c.registry_image = registry_image.clone();
     })
     .await;
-    let instance = server.instance.clone();
     let session = server
         .create(&CreateSession {
             nodes: Some(1),
@@ -56,8 +55,6 @@ async fn a_docker_node_pulls_a_catalog_image_from_the_local_registry_and_cannot_
         "the registry took an upload from a session: {push}"
     );
     server.stop().await;
-
-    remove_registry(&instance).await;
     let _ = Command::new("docker").args(["rmi", &local]).output();
 }
 
@@ -123,7 +120,6 @@ async fn with_an_upstream_the_local_registry_is_a_pull_through_cache_of_it() {
         c.registry_upstream = Some(format!("http://{address}:5000"));
     })
     .await;
-    let instance = server.instance.clone();
     let session = server
         .create(&CreateSession {
             nodes: Some(1),
@@ -136,7 +132,6 @@ async fn with_an_upstream_the_local_registry_is_a_pull_through_cache_of_it() {
         .await;
     assert!(pulled.trim_end().ends_with('1'), "{pulled}");
     server.stop().await;
-    remove_registry(&instance).await;
     docker(&["rm", "-f", "-v", &upstream]);
 }
 
@@ -149,7 +144,6 @@ async fn a_local_registry_that_dies_is_started_again_and_serves_running_sessions
         c.registry_image = registry_image.clone();
     })
     .await;
-    let instance = server.instance.clone();
     let session = server
         .create(&CreateSession {
             nodes: Some(1),
@@ -157,7 +151,7 @@ async fn a_local_registry_that_dies_is_started_again_and_serves_running_sessions
         })
         .await;
     let mut socket = server.shell(&session).await;
-    let name = format!("quai-registry-{instance}");
+    let name = format!("quai-registry-{}", server.instance);
     let removed = Command::new("docker")
         .args(["rm", "-f", &name])
         .output()
@@ -187,5 +181,4 @@ async fn a_local_registry_that_dies_is_started_again_and_serves_running_sessions
         .await;
     assert!(pulled.contains("from-the-mirror"), "{pulled}");
     server.stop().await;
-    remove_registry(&instance).await;
 }

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{remove_registry, TestServer};
+use common::TestServer;
 use quai_protocol::{ApiError, ImageCatalog, TryImage, TryStarted};
 
 async fn start_server(name: &str) -> TestServer {
@@ -39,7 +39,6 @@ async fn try_image(server: &TestServer, image: &str) -> Result<TryStarted, (u16,
 #[tokio::test]
 async fn a_server_image_runs_beside_a_shell_and_answers_through_the_preview() {
     let server = start_server("try-nginx").await;
-    let instance = server.instance.clone();
     let catalog: ImageCatalog = server
         .http
         .get(server.url("/api/images"))
@@ -96,13 +95,11 @@ async fn a_server_image_runs_beside_a_shell_and_answers_through_the_preview() {
         .await;
     assert!(out.contains("try nginx"), "{out}");
     server.stop().await;
-    remove_registry(&instance).await;
 }
 
 #[tokio::test]
 async fn any_other_image_runs_in_the_first_terminal() {
     let server = start_server("try-busybox").await;
-    let instance = server.instance.clone();
     let started = try_image(&server, "busybox").await.unwrap();
     assert!(started.ports.is_empty());
     let mut socket = server.socket(&started.created).await;
@@ -129,5 +126,4 @@ async fn any_other_image_runs_in_the_first_terminal() {
     socket.type_in(1, "echo back-in-$BASH_VERSINFO\r").await;
     socket.wait_for_output(1, "back-in-5").await;
     server.stop().await;
-    remove_registry(&instance).await;
 }

@@ -807,10 +807,20 @@ async fn remove_labelled(rt: &DockerRuntime, session: Option<&str>) -> Result<us
         .await
         .map_err(engine_error)?;
     for network in networks.iter().filter_map(|n| n.id.as_deref()) {
-        // The registry joins every session network; it leaves before the network goes.
-        if let Some(registry) = rt.registry() {
+        // The registry joins every session network, and leaves before the network goes;
+        // whatever else is still attached (a registry started again by another runtime of
+        // this instance) leaves too, or the network would outlive its session.
+        let attached = rt
+            .docker
+            .inspect_network::<String>(network, None)
+            .await
+            .ok()
+            .and_then(|n| n.containers)
+            .map(|c| c.into_keys().collect::<Vec<_>>())
+            .unwrap_or_default();
+        for container in attached.into_iter().chain(rt.registry()) {
             let leave = DisconnectNetworkOptions {
-                container: registry,
+                container,
                 force: true,
             };
             let _ = rt.docker.disconnect_network(network, leave).await;

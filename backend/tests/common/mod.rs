@@ -131,11 +131,13 @@ impl TestServer {
         }
     }
 
-    /// Stops the server the way Ctrl-C does.
+    /// Stops the server the way Ctrl-C does, then removes its local registry (which outlives
+    /// a server by design) and registry volume, if it had them.
     pub async fn stop(mut self) {
         if let Some(server) = self.server.take() {
             server.shutdown().await;
         }
+        remove_registry(&self.instance).await;
     }
 }
 
@@ -408,20 +410,22 @@ pub async fn remove_registry(instance: &str) {
         filters,
         ..Default::default()
     };
-    for container in docker.list_containers(Some(options)).await.unwrap() {
+    for container in docker
+        .list_containers(Some(options))
+        .await
+        .unwrap_or_default()
+    {
         let options = bollard::container::RemoveContainerOptions {
             force: true,
             ..Default::default()
         };
-        docker
-            .remove_container(&container.id.unwrap(), Some(options))
-            .await
-            .unwrap();
+        if let Some(id) = container.id {
+            let _ = docker.remove_container(&id, Some(options)).await;
+        }
     }
-    docker
+    let _ = docker
         .remove_volume(&format!("quai-registry-{instance}"), None)
-        .await
-        .unwrap();
+        .await;
 }
 
 /// Runs `script` with bash in `node` of a session (as its student would type it), feeding
