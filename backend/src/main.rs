@@ -92,7 +92,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let listen = config.listen;
     let runtime = DockerRuntime::connect(&config.instance)
         .context("cannot set up the Docker client")?
-        .with_dind_mode(config.dind_mode);
+        .with_dind_mode(config.dind_mode)
+        .with_subnets(config.subnet_range())
+        .context("invalid --session-subnets")?;
     let runtime = Arc::new(runtime);
     match quai::runtime::Runtime::ping(runtime.as_ref()).await {
         Ok(version) => tracing::info!(%version, "Docker Engine reachable"),

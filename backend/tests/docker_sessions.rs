@@ -235,3 +235,38 @@ async fn two_terminals_of_one_node_are_independent_shells() {
     assert!(!first.contains("only-in-2"), "{first}");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn forty_sessions_run_at_once_each_on_a_subnet_of_its_own() {
+    let server = common::TestServer::start("forty").await;
+    // More networks than Docker's default address pools hold (about thirty).
+    let mut sessions = Vec::new();
+    for _ in 0..5 {
+        let batch = futures::future::join_all((0..8).map(|_| server.create_session())).await;
+        sessions.extend(batch);
+    }
+    assert_eq!(sessions.len(), 40);
+    let mut subnets = Vec::new();
+    for session in &sessions {
+        let out = std::process::Command::new("docker")
+            .args([
+                "network",
+                "inspect",
+                "-f",
+                "{{range .IPAM.Config}}{{.Subnet}}{{end}}",
+                &format!("quai-{}", session.session.id),
+            ])
+            .output()
+            .unwrap();
+        let subnet = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        assert!(
+            subnet.starts_with("10.213.") && subnet.ends_with("/28"),
+            "{subnet}"
+        );
+        subnets.push(subnet);
+    }
+    subnets.sort();
+    subnets.dedup();
+    assert_eq!(subnets.len(), 40);
+    server.stop().await;
+}

@@ -156,6 +156,11 @@ pub struct Config {
     #[arg(long, env = "QUAI_PREVIEW_URL")]
     pub preview_url: Option<String>,
 
+    /// IPv4 range that session networks take /28 subnets from (4096 sessions in a /16);
+    /// `docker` leaves it to Docker's default address pools (about 30 networks per host).
+    #[arg(long, env = "QUAI_SESSION_SUBNETS", default_value = "10.213.0.0/16")]
+    pub session_subnets: String,
+
     /// Largest upload, download or workspace archive, in MB.
     #[arg(long, env = "QUAI_TRANSFER_LIMIT_MB", default_value_t = 100)]
     pub transfer_limit_mb: u64,
@@ -174,6 +179,11 @@ pub struct Config {
 }
 
 impl Config {
+    /// The range for session subnets, or `None` for Docker's default pools.
+    pub fn subnet_range(&self) -> Option<&str> {
+        Some(self.session_subnets.as_str()).filter(|r| *r != "docker")
+    }
+
     /// A configuration for tests: port 0 on loopback, images from `QUAI_BASE_IMAGE` and
     /// `QUAI_DOCKER_IMAGE`, no warm pool, small nodes.
     pub fn for_tests(instance: &str) -> Self {
@@ -207,6 +217,7 @@ impl Config {
             registry_image: std::env::var("QUAI_REGISTRY_IMAGE")
                 .unwrap_or_else(|_| "quai/registry:latest".into()),
             allowed_origins: Vec::new(),
+            session_subnets: "10.213.0.0/16".into(),
             transfer_limit_mb: 100,
             preview_listen: None,
             preview_url: None,

@@ -16,7 +16,7 @@ use bollard::container::{
 };
 use bollard::errors::Error as BollardError;
 use bollard::exec::{CreateExecOptions, ResizeExecOptions, StartExecOptions, StartExecResults};
-use bollard::models::{EndpointSettings, HostConfig, HostConfigCgroupnsModeEnum};
+use bollard::models::{EndpointSettings, HostConfig, HostConfigCgroupnsModeEnum, Ipam, IpamConfig};
 use bollard::network::{
     ConnectNetworkOptions, CreateNetworkOptions, DisconnectNetworkOptions, ListNetworksOptions,
 };
@@ -73,6 +73,8 @@ pub struct DockerRuntime {
     dind: Mutex<DindMode>,
     /// The local registry's container, once it runs.
     registry: Mutex<Option<String>>,
+    /// Where session networks take their subnets; Docker's default pools when `None`.
+    subnets: Option<super::subnets::Subnets>,
 }
 
 impl DockerRuntime {
@@ -97,7 +99,17 @@ impl DockerRuntime {
             requested: DindMode::Auto,
             dind: Mutex::new(DindMode::Auto),
             registry: Mutex::new(None),
+            subnets: None,
         }
+    }
+
+    /// Gives session networks /28 subnets of `range` (`None`: Docker's default pools).
+    pub fn with_subnets(mut self, range: Option<&str>) -> Result<Self, RuntimeError> {
+        self.subnets = range
+            .map(super::subnets::Subnets::parse)
+            .transpose()
+            .map_err(RuntimeError::Engine)?;
+        Ok(self)
     }
 
     /// Sets how `docker` nodes run Docker Engine.
@@ -330,19 +342,54 @@ impl Runtime for DockerRuntime {
     }
 
     async fn create_network(&self, session: &str) -> Result<(), RuntimeError> {
-        self.docker
-            .create_network(CreateNetworkOptions {
-                name: network_name(session),
-                driver: "bridge".to_string(),
-                labels: self.base_labels(session),
-                options: HashMap::from([(
-                    "com.docker.network.bridge.name".to_string(),
-                    bridge_name(session),
-                )]),
-                ..Default::default()
-            })
-            .await
-            .map_err(engine_error)?;
+        let options = |ipam: Ipam| CreateNetworkOptions {
+            name: network_name(session),
+            driver: "bridge".to_string(),
+            labels: self.base_labels(session),
+            options: HashMap::from([(
+                "com.docker.network.bridge.name".to_string(),
+                bridge_name(session),
+            )]),
+            ipam,
+            ..Default::default()
+        };
+        match &self.subnets {
+            None => {
+                self.docker
+                    .create_network(options(Ipam::default()))
+                    .await
+                    .map_err(engine_error)?;
+            }
+            Some(subnets) => {
+                let mut tries = 0;
+                loop {
+                    let slice = subnets.next();
+                    let ipam = Ipam {
+                        config: Some(vec![IpamConfig {
+                            subnet: Some(slice.subnet.clone()),
+                            gateway: Some(slice.gateway),
+                            ..Default::default()
+                        }]),
+                        ..Default::default()
+                    };
+                    match self.docker.create_network(options(ipam)).await {
+                        Ok(_) => break,
+                        // Taken by another network: the next slice may be free.
+                        Err(err)
+                            if err.to_string().contains("overlap") && tries < subnets.count() =>
+                        {
+                            tries += 1;
+                        }
+                        Err(err) if err.to_string().contains("overlap") => {
+                            return Err(RuntimeError::Engine(format!(
+                                "every /28 of the session subnets is in use ({err})"
+                            )))
+                        }
+                        Err(err) => return Err(engine_error(err)),
+                    }
+                }
+            }
+        }
         if let Some(registry) = self.registry() {
             let connect = ConnectNetworkOptions {
                 container: registry,

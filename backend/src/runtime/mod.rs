@@ -5,6 +5,7 @@
 mod docker;
 pub mod firewall;
 pub mod registry;
+pub mod subnets;
 
 use std::pin::Pin;
 use std::time::Duration;

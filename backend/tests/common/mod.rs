@@ -47,7 +47,12 @@ impl TestServer {
     pub async fn start_with(name: &str, tweak: impl FnOnce(&mut Config)) -> Self {
         let mut config = Config::for_tests(&unique_instance(name));
         tweak(&mut config);
-        let runtime = Arc::new(DockerRuntime::connect(&config.instance).expect("docker client"));
+        let runtime = Arc::new(
+            DockerRuntime::connect(&config.instance)
+                .expect("docker client")
+                .with_subnets(config.subnet_range())
+                .expect("session subnets"),
+        );
         Self::start_on(config, runtime).await
     }
 
