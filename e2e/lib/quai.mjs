@@ -43,10 +43,12 @@ export async function eventually(what, check, ms = TIMEOUT) {
 
 /**
  * Starts `quai serve` (target/release/quai, or $QUAI_BIN) on a free loopback port with an
- * instance label of its own, and waits until `GET /healthz` answers 200.
- * Returns `{ url, log(), stop() }`; `stop()` sends SIGTERM and waits for the server, which
- * removes its containers before it exits. The local registry stays off (its container outlives
- * the server by design; the backend's tests cover it) unless QUAI_LOCAL_REGISTRY says otherwise.
+ * instance label of its own, its port preview on another free port, and waits until
+ * `GET /healthz` answers 200.
+ * Returns `{ url, previewUrl, log(), stop() }`; `stop()` sends SIGTERM and waits for the server,
+ * which removes its containers before it exits. The local registry stays off unless
+ * QUAI_LOCAL_REGISTRY (in `env` or the environment) turns it on; its container and volume,
+ * `quai-registry-<instance>`, outlive the server by design, so `stop()` removes them then.
  *
  * Options: `lessonsDir`, the folder of lessons to serve (QUAI_LESSONS_DIR; the repository's
  * `lessons/` by default), and `env`, more variables for the server. Progress always goes to a
@@ -54,6 +56,8 @@ export async function eventually(what, check, ms = TIMEOUT) {
  */
 export async function startServer({ lessonsDir, env = {} } = {}) {
   const port = await freePort();
+  let previewPort = await freePort();
+  while (previewPort === port) previewPort = await freePort();
   const scratch = mkdtempSync(join(tmpdir(), 'quai-e2e-'));
   const instance = `e2e-${randomBytes(4).toString('hex')}`;
   const binary = process.env.QUAI_BIN ?? join(root, 'target', 'release', 'quai');
@@ -67,9 +71,11 @@ export async function startServer({ lessonsDir, env = {} } = {}) {
       QUAI_LOCAL_REGISTRY: process.env.QUAI_LOCAL_REGISTRY ?? 'false',
       QUAI_LESSONS_DIR: lessonsDir ?? process.env.QUAI_LESSONS_DIR ?? join(root, 'lessons'),
       QUAI_DATABASE: join(scratch, 'quai.db'),
+      QUAI_PREVIEW_LISTEN: `127.0.0.1:${previewPort}`,
       ...env,
     } },
   );
+  const registry = (env.QUAI_LOCAL_REGISTRY ?? process.env.QUAI_LOCAL_REGISTRY) === 'true';
   let log = '';
   const keep = (chunk) => {
     log += chunk.toString();
@@ -85,6 +91,7 @@ export async function startServer({ lessonsDir, env = {} } = {}) {
 
   const server = {
     url,
+    previewUrl: `http://127.0.0.1:${previewPort}`,
     instance,
     log: () => log,
     async stop() {
@@ -94,6 +101,16 @@ export async function startServer({ lessonsDir, env = {} } = {}) {
         await Promise.race([stopped, new Promise((done) => (timer = setTimeout(done, 30_000)))]);
         clearTimeout(timer);
         if (!exited) child.kill('SIGKILL');
+      }
+      if (registry) {
+        const name = `quai-registry-${instance}`;
+        for (const args of [['rm', '-f', name], ['volume', 'rm', '-f', name]]) {
+          try {
+            execFileSync('docker', args, { stdio: 'ignore' });
+          } catch {
+            // Already gone.
+          }
+        }
       }
       rmSync(scratch, { recursive: true, force: true });
     },
@@ -173,7 +190,7 @@ export async function openPlayground(browser, server, { start = 'start-shell', w
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   context.setDefaultTimeout(TIMEOUT);
   const page = await context.newPage();
-  watch(page);
+  await watch(page);
   await page.goto(`${server.url}/`);
   await page.locator(`[data-test-id=${start}]`).click();
   await page.waitForURL(/\/s\/[^/?#]+/);
@@ -202,4 +219,49 @@ export async function countdownSeconds(page) {
   const text = await page.locator('[data-test-id=countdown]').innerText();
   const parts = text.replace(' left', '').split(':').map(Number);
   return parts.reduce((total, part) => total * 60 + part, 0);
+}
+
+/** The playground's files panel, opened if it is not. */
+export async function openFiles(page) {
+  const panel = page.locator('[data-test-id=files-panel]');
+  if ((await panel.count()) === 0) await page.locator('[data-test-id=files-toggle]').click();
+  await panel.waitFor();
+  return panel;
+}
+
+/**
+ * Drops `files` (`[{ name, content }]`, a name may hold `/`) on `target` as a person dragging
+ * them from a file manager would: dragenter, then drop on the overlay it shows.
+ */
+export async function dropFiles(page, target, files) {
+  const data = await page.evaluateHandle((list) => {
+    const transfer = new DataTransfer();
+    for (const { name, content } of list) transfer.items.add(new File([content], name));
+    return transfer;
+  }, files);
+  await target.dispatchEvent('dragenter', { dataTransfer: data });
+  const overlay = page.locator('[data-test-id=drop-overlay]');
+  await overlay.waitFor();
+  await overlay.dispatchEvent('dragover', { dataTransfer: data });
+  await overlay.dispatchEvent('drop', { dataTransfer: data });
+  await overlay.waitFor({ state: 'detached' });
+}
+
+/** The number of the last transfer the page showed (0 for none): `transferOutcome` waits for a later one. */
+export async function transferSeq(page) {
+  const seq = await page.locator('[data-test-id=transfer]').getAttribute('data-seq', { timeout: 1 }).catch(() => null);
+  return Number(seq ?? 0);
+}
+
+/**
+ * Waits until a transfer later than number `after` is over and returns `{ state, text }`,
+ * `state` being `done` or `failed`.
+ */
+export async function transferOutcome(page, after = 0) {
+  const handle = await page.waitForFunction((after) => {
+    const el = document.querySelector('[data-test-id=transfer]');
+    if (!el || Number(el.dataset.seq) <= after || el.dataset.state === 'running') return null;
+    return { state: el.dataset.state, text: el.querySelector('[data-test-id=transfer-text]').innerText };
+  }, after, { timeout: TIMEOUT });
+  return handle.jsonValue();
 }

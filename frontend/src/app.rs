@@ -9,6 +9,7 @@ use crate::pages::home::Home;
 use crate::pages::lesson::LessonIntro;
 use crate::pages::not_found::NotFound;
 use crate::pages::playground::Playground;
+use crate::pages::try_page::TryPage;
 use crate::services::prefs;
 
 #[derive(Debug, Clone, PartialEq, Eq, Routable)]
@@ -24,6 +25,9 @@ pub enum Route {
     /// A lesson under way: its text beside the terminals of its session.
     #[at("/lessons/:slug/:session")]
     LessonSession { slug: String, session: String },
+    /// A shareable "try an image" link: `/try/nginx`, `/try/python:3`, `/try/docker/whalesay`.
+    #[at("/try/*image")]
+    Try { image: String },
     #[not_found]
     #[at("/404")]
     NotFound,
@@ -40,6 +44,7 @@ fn switch(route: Route) -> Html {
         Route::LessonSession { slug, session } => html! {
             <Playground key={format!("{slug}/{session}")} id={session.clone()} lesson={Some(AttrValue::from(slug.clone()))} />
         },
+        Route::Try { image } => html! { <TryPage key={image.clone()} image={image.clone()} /> },
         Route::NotFound => html! { <NotFound /> },
     }
 }

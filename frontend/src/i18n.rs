@@ -158,6 +158,73 @@ messages! {
     ExtendFailed { en: "The session could not be extended", fr: "La session n’a pas pu être prolongée" }
     AddNodeFailed { en: "The node could not be added", fr: "Le nœud n’a pas pu être ajouté" }
 
+    // Ports of a node, above its terminals.
+    PortsLabel { en: "Ports", fr: "Ports" }
+    PortsHint { en: "Servers you start show up here", fr: "Les serveurs que vous lancez s’affichent ici" }
+
+    // The files of a node.
+    Files { en: "Files", fr: "Fichiers" }
+    FilesToggleTitle { en: "Browse, edit, upload and download the files of this node", fr: "Parcourir, modifier, envoyer et télécharger les fichiers de ce nœud" }
+    CloseFiles { en: "Close the files", fr: "Fermer les fichiers" }
+    ParentFolder { en: "Parent folder", fr: "Dossier parent" }
+    Refresh { en: "Refresh", fr: "Actualiser" }
+    NewFile { en: "New file", fr: "Nouveau fichier" }
+    NewFileShort { en: "+ New file", fr: "+ Nouveau" }
+    UploadFilesShort { en: "↑ Files", fr: "↑ Fichiers" }
+    UploadFolderShort { en: "↑ Folder", fr: "↑ Dossier" }
+    NewFileName { en: "name, e.g. Dockerfile", fr: "nom, par ex. Dockerfile" }
+    Create { en: "Create", fr: "Créer" }
+    Cancel { en: "Cancel", fr: "Annuler" }
+    UploadFiles { en: "Upload files", fr: "Envoyer des fichiers" }
+    UploadFolder { en: "Upload a folder", fr: "Envoyer un dossier" }
+    FilesLoading { en: "Reading the folder…", fr: "Lecture du dossier…" }
+    EmptyFolder { en: "This folder is empty.", fr: "Ce dossier est vide." }
+    ListFailed { en: "This folder could not be read", fr: "Ce dossier n’a pas pu être lu" }
+    CreateFailed { en: "The file could not be created", fr: "Le fichier n’a pas pu être créé" }
+    BadFileName { en: "A file name cannot contain / and cannot be . or ..", fr: "Un nom de fichier ne peut pas contenir / ni être . ou .." }
+    FilesDropHint { en: "Drop files or folders here, or on a terminal, to upload them.", fr: "Déposez des fichiers ou des dossiers ici, ou sur un terminal, pour les envoyer." }
+    DropIntoShell { en: "Drop to upload into this terminal’s folder", fr: "Déposez pour envoyer dans le dossier de ce terminal" }
+    Link { en: "link", fr: "lien" }
+
+    // Uploads and imports.
+    ReadingFiles { en: "Reading the files…", fr: "Lecture des fichiers…" }
+    UploadFailed { en: "The upload failed", fr: "L’envoi a échoué" }
+    ReadFailed { en: "The browser could not read what was dropped.", fr: "Le navigateur n’a pas pu lire ce qui a été déposé." }
+    ImportFailed { en: "The work could not be imported", fr: "Le travail n’a pas pu être importé" }
+    CheckingFiles { en: "Checking every file against its checksum…", fr: "Vérification de chaque fichier avec sa somme de contrôle…" }
+    TooLarge { en: "That is more than this playground accepts at once.", fr: "C’est plus que ce que ce bac à sable accepte d’un coup." }
+
+    // The editor.
+    Save { en: "Save", fr: "Enregistrer" }
+    Saving { en: "Saving…", fr: "Enregistrement…" }
+    Saved { en: "Saved", fr: "Enregistré" }
+    Close { en: "Close", fr: "Fermer" }
+    Unsaved { en: "Unsaved changes", fr: "Modifications non enregistrées" }
+    OpeningFile { en: "Opening…", fr: "Ouverture…" }
+    DiscardChanges { en: "Close without saving your changes?", fr: "Fermer sans enregistrer vos modifications\u{a0}?" }
+    SaveFailed { en: "The file could not be saved", fr: "Le fichier n’a pas pu être enregistré" }
+    OpenFailed { en: "The file could not be opened", fr: "Le fichier n’a pas pu être ouvert" }
+    SaveKeys { en: "Ctrl+S", fr: "Ctrl+S" }
+
+    // Taking one's work home and bringing it back.
+    MyWork { en: "My work", fr: "Mon travail" }
+    MyWorkTitle { en: "Download your work, or bring it back into this session", fr: "Téléchargez votre travail, ou rapportez-le dans cette session" }
+    ExportHeading { en: "Take your work home", fr: "Emporter votre travail" }
+    DownloadWork { en: "Download my work", fr: "Télécharger mon travail" }
+    ExportIntro { en: "One archive of these folders on every node, with the checksum of each file.", fr: "Une archive de ces dossiers sur chaque nœud, avec la somme de contrôle de chaque fichier." }
+    ChooseFolder { en: "Choose at least one folder.", fr: "Choisissez au moins un dossier." }
+    ImportHeading { en: "Bring work back", fr: "Rapporter un travail" }
+    ImportIntro { en: "An archive downloaded from Quai: every file is checked against its checksum before anything is written, and the nodes it needs are added.", fr: "Une archive téléchargée depuis Quai\u{a0}: chaque fichier est vérifié avec sa somme de contrôle avant toute écriture, et les nœuds nécessaires sont ajoutés." }
+    ImportWork { en: "Import work…", fr: "Importer un travail…" }
+
+    // Trying an image.
+    TryHeading { en: "Try an image", fr: "Essayer une image" }
+    TryIntro { en: "A playground with the image running, from the images this server has offline.", fr: "Un bac à sable où tourne l’image, parmi celles que ce serveur a hors ligne." }
+    TryPlaceholder { en: "nginx, redis, python:3…", fr: "nginx, redis, python:3…" }
+    TryButton { en: "Try", fr: "Essayer" }
+    TryFailed { en: "The image could not be started", fr: "L’image n’a pas pu être démarrée" }
+    TryEmpty { en: "Type the name of an image, such as nginx.", fr: "Tapez le nom d’une image, comme nginx." }
+
     // Why a session ended.
     EndedNotFound { en: "This session has ended or does not exist.", fr: "Cette session est terminée ou n’existe pas." }
     EndedExpired { en: "This session's time ran out, and its containers were removed.", fr: "Le temps de cette session est écoulé, et ses conteneurs ont été supprimés." }
@@ -425,6 +492,162 @@ pub fn no_such_node(lang: Lang, node: &str) -> String {
     }
 }
 
+/// The title of a port chip.
+pub fn open_port(lang: Lang, port: u16, node: &str) -> String {
+    match lang {
+        Lang::En => format!("Open port {port} of {node} in a new tab"),
+        Lang::Fr => format!("Ouvrir le port {port} de {node} dans un nouvel onglet"),
+    }
+}
+
+/// The files panel's heading.
+pub fn files_of(lang: Lang, node: &str) -> String {
+    match lang {
+        Lang::En => format!("Files of {node}"),
+        Lang::Fr => format!("Fichiers de {node}"),
+    }
+}
+
+pub fn download_title(lang: Lang, name: &str, folder: bool) -> String {
+    match (lang, folder) {
+        (Lang::En, false) => format!("Download {name}"),
+        (Lang::En, true) => format!("Download {name} as {name}.tar.gz"),
+        (Lang::Fr, false) => format!("Télécharger {name}"),
+        (Lang::Fr, true) => format!("Télécharger {name} en {name}.tar.gz"),
+    }
+}
+
+pub fn open_title(lang: Lang, name: &str, folder: bool) -> String {
+    match (lang, folder) {
+        (Lang::En, true) => format!("Open the folder {name}"),
+        (Lang::En, false) => format!("Edit {name}"),
+        (Lang::Fr, true) => format!("Ouvrir le dossier {name}"),
+        (Lang::Fr, false) => format!("Modifier {name}"),
+    }
+}
+
+/// Over a drop target: "Drop to upload into /root/app".
+pub fn drop_into(lang: Lang, dir: &str) -> String {
+    match lang {
+        Lang::En => format!("Drop to upload into {dir}"),
+        Lang::Fr => format!("Déposez pour envoyer dans {dir}"),
+    }
+}
+
+/// "3 files", "1 file"; "0 fichier", "3 fichiers".
+pub fn files_count(lang: Lang, n: u64) -> String {
+    let word = match lang {
+        Lang::En => "file",
+        Lang::Fr => "fichier",
+    };
+    let one = match lang {
+        Lang::En => n == 1,
+        Lang::Fr => n <= 1,
+    };
+    if one {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// "Uploading app/, notes.txt (3 files, 1.2 MB) to /root".
+pub fn uploading(
+    lang: Lang,
+    names: &[String],
+    files: u64,
+    size: &str,
+    dir: Option<&str>,
+) -> String {
+    let shown = if names.len() > 3 {
+        format!("{}, …", names[..3].join(", "))
+    } else {
+        names.join(", ")
+    };
+    let count = files_count(lang, files);
+    match (lang, dir) {
+        (Lang::En, Some(dir)) => format!("Uploading {shown} ({count}, {size}) to {dir}"),
+        (Lang::En, None) => format!("Uploading {shown} ({count}, {size})"),
+        (Lang::Fr, Some(dir)) => format!("Envoi de {shown} ({count}, {size}) dans {dir}"),
+        (Lang::Fr, None) => format!("Envoi de {shown} ({count}, {size})"),
+    }
+}
+
+/// After an upload is sent: "Unpacking in /root…".
+pub fn unpacking(lang: Lang, dir: Option<&str>) -> String {
+    match (lang, dir) {
+        (Lang::En, Some(dir)) => format!("Unpacking in {dir}…"),
+        (Lang::En, None) => "Unpacking…".to_string(),
+        (Lang::Fr, Some(dir)) => format!("Décompression dans {dir}…"),
+        (Lang::Fr, None) => "Décompression…".to_string(),
+    }
+}
+
+/// "3 files uploaded to /root/x".
+pub fn uploaded(lang: Lang, files: u64, dir: &str) -> String {
+    let count = files_count(lang, files);
+    match lang {
+        Lang::En => format!("{count} uploaded to {dir}"),
+        Lang::Fr if files <= 1 => format!("{count} envoyé dans {dir}"),
+        Lang::Fr => format!("{count} envoyés dans {dir}"),
+    }
+}
+
+/// "Importing quai-workspace.tar.gz (1.2 MB)".
+pub fn importing(lang: Lang, name: &str, size: &str) -> String {
+    match lang {
+        Lang::En => format!("Importing {name} ({size})"),
+        Lang::Fr => format!("Import de {name} ({size})"),
+    }
+}
+
+/// "12 files restored on node1, node2: every checksum matched."
+pub fn restored(lang: Lang, files: u64, nodes: &[String]) -> String {
+    let count = files_count(lang, files);
+    let nodes = nodes.join(", ");
+    match lang {
+        Lang::En => format!("{count} restored on {nodes}: every checksum matched."),
+        Lang::Fr if files <= 1 => {
+            format!("{count} restauré sur {nodes}\u{a0}: les sommes de contrôle concordent.")
+        }
+        Lang::Fr => {
+            format!("{count} restaurés sur {nodes}\u{a0}: les sommes de contrôle concordent.")
+        }
+    }
+}
+
+/// The editor's heading: "node1:/root/Dockerfile".
+pub fn editing(node: &str, path: &str) -> String {
+    format!("{node}:{path}")
+}
+
+/// While "try an image" starts one: "Starting nginx…".
+pub fn trying(lang: Lang, image: &str) -> String {
+    match lang {
+        Lang::En => format!("Starting {image}…"),
+        Lang::Fr => format!("Démarrage de {image}…"),
+    }
+}
+
+pub fn trying_note(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "A fresh node with Docker pulls the image from this server’s registry and starts it: this takes a few seconds.",
+        Lang::Fr => "Un nœud neuf avec Docker récupère l’image depuis le registre de ce serveur et la démarre\u{a0}: cela prend quelques secondes.",
+    }
+}
+
+/// An image the server does not have (the images it has follow).
+pub fn not_offline(lang: Lang, image: &str) -> String {
+    match lang {
+        Lang::En => format!(
+            "“{image}” is not available offline on this playground. You can try one of these:"
+        ),
+        Lang::Fr => format!(
+            "«\u{a0}{image}\u{a0}» n’est pas disponible hors ligne sur ce bac à sable. Vous pouvez essayer l’une de celles-ci\u{a0}:"
+        ),
+    }
+}
+
 /// A notice of the playground, written out when shown (in the language of the moment).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Sentence {
@@ -437,6 +660,8 @@ pub enum Sentence {
     Api(ApiFailure),
     /// What failed, and why.
     Failed(Msg, ApiFailure),
+    /// What failed, and the server's own words on why (it names a path or a file).
+    Detail(Msg, ApiFailure),
     /// Removing a node failed.
     NodeNotRemoved(String, ApiFailure),
     /// The server's message, and the advice to reload the page.
@@ -459,6 +684,9 @@ impl Sentence {
                     colon(lang),
                     failure.sentence(lang)
                 )
+            }
+            Sentence::Detail(what, failure) => {
+                format!("{}{} {}", what.get(lang), colon(lang), failure.detail(lang))
             }
             Sentence::NodeNotRemoved(node, failure) => format!(
                 "{}{} {}",
@@ -610,6 +838,31 @@ mod tests {
         assert_eq!(time_left(Lang::En, 2 * 3600 - 2), "1:59:58 left");
         assert_eq!(time_left(Lang::En, 545), "9:05 left");
         assert_eq!(time_left(Lang::Fr, 545), "reste 9:05");
+    }
+
+    #[test]
+    fn transfers_read_in_both_languages() {
+        assert_eq!(
+            uploaded(Lang::En, 3, "/root/x"),
+            "3 files uploaded to /root/x"
+        );
+        assert_eq!(uploaded(Lang::En, 1, "/root"), "1 file uploaded to /root");
+        assert_eq!(
+            uploaded(Lang::Fr, 1, "/root"),
+            "1 fichier envoyé dans /root"
+        );
+        assert_eq!(
+            uploaded(Lang::Fr, 3, "/root"),
+            "3 fichiers envoyés dans /root"
+        );
+        let names: Vec<String> = ["app/", "a", "b", "c"].map(String::from).to_vec();
+        assert_eq!(
+            uploading(Lang::En, &names, 7, "1.2 MB", Some("/root")),
+            "Uploading app/, a, b, … (7 files, 1.2 MB) to /root"
+        );
+        assert!(restored(Lang::En, 2, &["node1".into(), "node2".into()])
+            .starts_with("2 files restored on node1, node2"));
+        assert!(not_offline(Lang::En, "foo").starts_with("“foo” is not available offline"));
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod lesson;
 pub mod pages;
 pub mod services;
 pub mod state;
+pub mod transfers;
 pub mod workspace;
 pub mod xterm;
 

@@ -3,9 +3,10 @@
 //! nodes and terminals in a `Workspace`, when it expires), and whether it has ended. The
 //! socket driver and the page's buttons dispatch `Action`s; nothing here touches the browser.
 
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use quai_protocol::{EndReason, Profile, SessionInfo};
+use quai_protocol::{EndReason, PortInfo, Profile, Restored, SessionInfo, Uploaded};
 use yew::Reducible;
 
 use crate::i18n::{Msg, Sentence};
@@ -88,7 +89,63 @@ pub struct PlaygroundState {
     pub workspace: Workspace,
     pub notices: Vec<Notice>,
     pub ended: Option<Ended>,
+    /// The ports each node listens on, as the socket last said.
+    pub ports: BTreeMap<String, Vec<PortInfo>>,
+    /// The upload or import under way, or the last one's outcome until dismissed.
+    pub transfer: Option<Transfer>,
+    /// Bumped when this page changed files in a node (an upload, an import): the files
+    /// panel reads its folder again.
+    pub files_rev: u32,
     next_id: u32,
+}
+
+/// Files going into the session, as the page shows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transfer {
+    /// Which transfer this is: a later one replaces an earlier one.
+    pub seq: u32,
+    pub kind: TransferKind,
+    pub phase: TransferPhase,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransferKind {
+    /// Files and folders dropped or picked, into `dir` of `node` (`None` until the folder
+    /// of the terminal they were dropped on is known).
+    Upload {
+        node: String,
+        dir: Option<String>,
+        /// The top-level names (`app/`, `notes.txt`).
+        names: Vec<String>,
+        files: u32,
+        bytes: u64,
+    },
+    /// An exported workspace brought back.
+    Import { name: String, bytes: u64 },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransferPhase {
+    /// Reading what was dropped (folders are walked).
+    Preparing,
+    /// Sending, this much done.
+    Sending {
+        percent: u8,
+    },
+    /// Sent; the server is checking and unpacking it.
+    Unpacking,
+    Uploaded(Uploaded),
+    Restored(Restored),
+    Failed(Sentence),
+}
+
+impl Transfer {
+    pub fn is_running(&self) -> bool {
+        matches!(
+            self.phase,
+            TransferPhase::Preparing | TransferPhase::Sending { .. } | TransferPhase::Unpacking
+        )
+    }
 }
 
 /// What the page needs of a `SessionInfo` besides its nodes and terminals.
@@ -117,6 +174,9 @@ impl Default for PlaygroundState {
             workspace: Workspace::default(),
             notices: Vec::new(),
             ended: None,
+            ports: BTreeMap::new(),
+            transfer: None,
+            files_rev: 0,
             next_id: 1,
         }
     }
@@ -147,6 +207,19 @@ pub enum Action {
     Info(Sentence),
     Dismiss(u32),
     Ended(Ended),
+    /// The ports `node` listens on now.
+    Ports {
+        node: String,
+        ports: Vec<PortInfo>,
+    },
+    /// A new socket: the server tells every node's ports again.
+    PortsCleared,
+    /// Where a transfer stands.
+    Transfer(Transfer),
+    /// The transfer's outcome was read.
+    DismissTransfer(u32),
+    /// This page changed files in a node (the editor saved one).
+    FilesChanged,
 }
 
 impl Reducible for PlaygroundState {
@@ -179,9 +252,14 @@ impl Reducible for PlaygroundState {
                     max_expires_at: info.max_expires_at,
                 });
                 next.workspace.sync(&info);
+                let nodes = &next.workspace.nodes;
+                next.ports.retain(|node, _| nodes.contains(node));
             }
             Action::NodeAdded(name) => next.workspace.add_node(&name),
-            Action::NodeRemoved(name) => next.workspace.remove_node(&name),
+            Action::NodeRemoved(name) => {
+                next.ports.remove(&name);
+                next.workspace.remove_node(&name);
+            }
             Action::SelectNode(name) => next.workspace.select_node(&name),
             Action::SelectTerm(term) => next.workspace.select_term(term),
             Action::OpenTerm(node) => {
@@ -201,6 +279,36 @@ impl Reducible for PlaygroundState {
                 }
                 next.conn = Conn::Disconnected;
                 next.notices.retain(|n| n.level == Level::Error);
+                next.ports.clear();
+            }
+            Action::Ports { node, ports } => {
+                if !next.workspace.nodes.contains(&node) {
+                    return self;
+                }
+                if ports.is_empty() {
+                    next.ports.remove(&node);
+                } else {
+                    next.ports.insert(node, ports);
+                }
+            }
+            Action::PortsCleared => next.ports.clear(),
+            Action::Transfer(transfer) => {
+                if next.transfer.as_ref().is_some_and(|t| t.seq > transfer.seq) {
+                    return self;
+                }
+                if matches!(
+                    transfer.phase,
+                    TransferPhase::Uploaded(_) | TransferPhase::Restored(_)
+                ) {
+                    next.files_rev = next.files_rev.wrapping_add(1);
+                }
+                next.transfer = Some(transfer);
+            }
+            Action::FilesChanged => next.files_rev = next.files_rev.wrapping_add(1),
+            Action::DismissTransfer(seq) => {
+                if next.transfer.as_ref().is_some_and(|t| t.seq == seq) {
+                    next.transfer = None;
+                }
             }
         }
         Rc::new(next)
@@ -350,6 +458,93 @@ mod tests {
         let s = apply(s, [Action::Dismiss(id)]);
         assert_eq!(s.notices.len(), 1);
         assert_eq!(s.notices[0].text, plain("a"));
+    }
+
+    fn port(port: u16) -> PortInfo {
+        PortInfo {
+            port,
+            url: format!("http://127.0.0.1:8081/p/ab/node1/{port}/"),
+        }
+    }
+
+    #[test]
+    fn ports_follow_the_socket_and_the_nodes() {
+        let s = apply(
+            PlaygroundState::default(),
+            [
+                Action::Session(info(5000, 9000)),
+                Action::Ports {
+                    node: "node1".into(),
+                    ports: vec![port(8000), port(8080)],
+                },
+                // A node the page does not know (yet) is ignored.
+                Action::Ports {
+                    node: "node7".into(),
+                    ports: vec![port(80)],
+                },
+            ],
+        );
+        assert_eq!(s.ports.len(), 1);
+        assert_eq!(s.ports["node1"].len(), 2);
+        let s = apply(
+            s,
+            [Action::Ports {
+                node: "node1".into(),
+                ports: vec![],
+            }],
+        );
+        assert!(s.ports.is_empty());
+        let s = apply(
+            s,
+            [
+                Action::Ports {
+                    node: "node1".into(),
+                    ports: vec![port(3000)],
+                },
+                Action::NodeRemoved("node1".into()),
+            ],
+        );
+        assert!(s.ports.is_empty());
+    }
+
+    #[test]
+    fn a_later_transfer_replaces_an_earlier_one_and_success_refreshes_the_files() {
+        let upload = |seq, phase| {
+            Action::Transfer(Transfer {
+                seq,
+                kind: TransferKind::Upload {
+                    node: "node1".into(),
+                    dir: Some("/root".into()),
+                    names: vec!["app/".into()],
+                    files: 2,
+                    bytes: 10,
+                },
+                phase,
+            })
+        };
+        let done = TransferPhase::Uploaded(Uploaded {
+            dir: "/root".into(),
+            files: 2,
+            bytes: 10,
+        });
+        let s = apply(
+            PlaygroundState::default(),
+            [
+                upload(2, TransferPhase::Sending { percent: 50 }),
+                upload(1, done.clone()),
+            ],
+        );
+        let transfer = s.transfer.clone().unwrap();
+        assert_eq!(transfer.seq, 2);
+        assert!(transfer.is_running());
+        assert_eq!(s.files_rev, 0);
+        let s = apply(s, [upload(2, done)]);
+        assert_eq!(s.files_rev, 1);
+        assert!(!s.transfer.as_ref().unwrap().is_running());
+        let s = apply(s, [Action::DismissTransfer(1)]);
+        assert!(s.transfer.is_some());
+        let s = apply(s, [Action::DismissTransfer(2)]);
+        assert!(s.transfer.is_none());
     }
 
     #[test]

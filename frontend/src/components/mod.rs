@@ -1,13 +1,18 @@
 //! Reusable pieces of the pages: banners, the countdown and lifetime controls, node and
 //! terminal tabs, the terminal with its right-click menu, the font size control, the start
 //! buttons and the "session ended" panel; the language switch and the display name; the
-//! lesson catalog, a lesson's text and the lesson panel beside the terminals.
+//! lesson catalog, a lesson's text and the lesson panel beside the terminals; a node's port
+//! chips, its files panel and text editor, drop targets for uploads and where a transfer
+//! stands, the "My work" dialog, and "try an image".
 
 pub mod banner;
 pub mod catalog;
 pub mod context_menu;
 pub mod countdown;
+pub mod drop_zone;
+pub mod editor;
 pub mod ended;
+pub mod files_panel;
 pub mod font_size;
 pub mod lang_switch;
 pub mod lesson_panel;
@@ -15,7 +20,11 @@ pub mod lesson_text;
 pub mod lifecycle;
 pub mod name_field;
 pub mod node_tabs;
+pub mod ports;
 pub mod start_button;
 pub mod start_lesson;
 pub mod term_tabs;
 pub mod terminal;
+pub mod transfer_status;
+pub mod try_image;
+pub mod work_dialog;

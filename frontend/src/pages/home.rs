@@ -1,5 +1,5 @@
 //! The home page: what Quai is, the button that starts a playground with Docker inside, a
-//! smaller one for a plain shell, and the lesson catalog below; in the corner, the student's
+//! smaller one for a plain shell, "Try an image", and the lesson catalog below; in the corner, the student's
 //! optional display name and the language switch. When the server is full, a notice says how
 //! long until a place frees up (`data-test-id="capacity"`) with a Retry button.
 
@@ -10,6 +10,7 @@ use crate::components::catalog::Catalog;
 use crate::components::lang_switch::LangSwitch;
 use crate::components::name_field::NameField;
 use crate::components::start_button::StartButton;
+use crate::components::try_image::TryImageField;
 use crate::i18n::{self, t, use_lang, Msg};
 
 #[function_component(Home)]
@@ -65,6 +66,7 @@ pub fn home() -> Html {
                         <StartButton label={t(lang, Msg::StartShell)} test_id="start-shell"
                             class="link-button" profile={Profile::Shell} on_full={on_full(Profile::Shell)} />
                     </div>
+                    <TryImageField />
                     <ul class="facts">
                         <li>{ t(lang, Msg::FactFresh) }</li>
                         <li>{ t(lang, Msg::FactNodes) }</li>

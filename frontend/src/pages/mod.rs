@@ -5,3 +5,4 @@ pub mod home;
 pub mod lesson;
 pub mod not_found;
 pub mod playground;
+pub mod try_page;

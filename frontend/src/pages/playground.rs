@@ -1,34 +1,46 @@
 //! A playground session (`/s/{id}`, or `/lessons/{slug}/{id}` beside its lesson): loads the
-//! session, then shows the top bar (id, profile, countdown, Extend, connection status, the
-//! language switch, "End session"), the banners, the node tabs with the font size control,
-//! and the selected node's terminals as sub-tabs over their xterm.js views, all fed by one
-//! `SessionLink`; or the "session ended" panel. With a lesson, its panel sits on the left,
-//! and its click-to-run blocks type into the terminals here.
+//! session, then shows the top bar (id, profile, "My work", countdown, Extend, connection
+//! status, the language switch, "End session"), the banners, the node tabs with the files
+//! toggle and the font size control, and the selected node's terminals as sub-tabs, with the
+//! ports it listens on, over their xterm.js views, all fed by one `SessionLink`; the node's
+//! files beside them when asked, the editor over them, and where an upload stands; or the
+//! "session ended" panel. Files dropped on a terminal go to its shell's folder. With a
+//! lesson, its panel sits on the left, and its click-to-run blocks type into the terminals.
 
 use std::cell::Cell;
 use std::rc::Rc;
 
+use gloo::events::{EventListener, EventListenerOptions};
 use gloo::timers::callback::Timeout;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
 use crate::app::Route;
 use crate::components::banner::Banner;
 use crate::components::countdown::Countdown;
+use crate::components::drop_zone::DropZone;
+use crate::components::editor::Editor;
 use crate::components::ended::EndedPanel;
+use crate::components::files_panel::FilesPanel;
 use crate::components::font_size::FontSize;
 use crate::components::lang_switch::LangSwitch;
 use crate::components::lesson_panel::LessonPanel;
 use crate::components::lesson_text::{keystrokes, RunBlock};
 use crate::components::lifecycle::{ExtendButton, ProfileBadge};
 use crate::components::node_tabs::NodeTabs;
+use crate::components::ports::PortChips;
 use crate::components::term_tabs::TermTabs;
 use crate::components::terminal::TerminalView;
+use crate::components::transfer_status::TransferStatus;
+use crate::components::work_dialog::WorkDialog;
 use crate::context::{LinkHandle, PlaygroundCtx};
-use crate::i18n::{t, use_lang, Msg, Sentence};
+use crate::i18n::{self, t, use_lang, Msg, Sentence};
 use crate::services::link::SessionLink;
-use crate::services::{api, prefs};
+use crate::services::transfer::{carries_files, Dropped};
+use crate::services::{api, files, prefs};
 use crate::state::{Action, Conn, Ended, Level, PlaygroundState};
+use crate::transfers::{self, Source, Target};
 use crate::workspace::Workspace;
 use crate::xterm::Xterm;
 
@@ -61,7 +73,27 @@ pub fn playground(props: &PlaygroundProps) -> Html {
     let link = (*use_state(LinkHandle::default)).clone();
     let ending = use_state(|| false);
     let font_size = use_state(prefs::font_size);
+    let files_open = use_state(prefs::files_open);
+    // The file open in the editor: (node, path).
+    let editing = use_state(|| None::<(String, String)>);
+    let work_open = use_state(|| false);
     let lang = use_lang();
+
+    // Files dropped anywhere else on the page must not replace it with the file.
+    use_effect_with((), |_| {
+        let window = gloo::utils::window();
+        let options = EventListenerOptions::enable_prevent_default();
+        let refuse = |event: &Event| {
+            if event.dyn_ref::<DragEvent>().is_some_and(carries_files) {
+                event.prevent_default();
+            }
+        };
+        let listeners = [
+            EventListener::new_with_options(&window, "dragover", options, refuse),
+            EventListener::new_with_options(&window, "drop", options, refuse),
+        ];
+        move || drop(listeners)
+    });
 
     // Load the session, then connect its socket; drop the socket when the page goes.
     {
@@ -203,6 +235,56 @@ pub fn playground(props: &PlaygroundProps) -> Html {
             font_size.set(size);
         })
     };
+    let toggle_files = {
+        let files_open = files_open.clone();
+        Callback::from(move |_: MouseEvent| {
+            prefs::set_files_open(!*files_open);
+            files_open.set(!*files_open);
+        })
+    };
+    let close_files = {
+        let files_open = files_open.clone();
+        Callback::from(move |()| {
+            prefs::set_files_open(false);
+            files_open.set(false);
+        })
+    };
+    // Whether the editor holds unsaved changes: opening another file asks first.
+    let unsaved = use_mut_ref(|| false);
+    let on_dirty = {
+        let unsaved = unsaved.clone();
+        Callback::from(move |dirty: bool| *unsaved.borrow_mut() = dirty)
+    };
+    let on_edit = {
+        let (editing, unsaved) = (editing.clone(), unsaved.clone());
+        Callback::from(move |file: (String, String)| {
+            if editing.as_ref() == Some(&file) {
+                return;
+            }
+            let discard = !*unsaved.borrow()
+                || gloo::utils::window()
+                    .confirm_with_message(t(i18n::current(), Msg::DiscardChanges))
+                    .unwrap_or(true);
+            if discard {
+                *unsaved.borrow_mut() = false;
+                editing.set(Some(file));
+            }
+        })
+    };
+    let close_editor = {
+        let (editing, unsaved) = (editing.clone(), unsaved.clone());
+        Callback::from(move |()| {
+            *unsaved.borrow_mut() = false;
+            editing.set(None);
+        })
+    };
+    let editor = (*editing).clone().filter(|_| ready).map(|(node, path)| {
+        let key = format!("{node}:{path}");
+        html! { <Editor {key} {node} {path} on_close={close_editor.clone()} on_dirty={on_dirty.clone()} /> }
+    });
+    let transfer = state.transfer.clone().filter(|_| ready).map(|transfer| {
+        html! { <TransferStatus {transfer} /> }
+    });
     let workspace = if ready {
         let pane = Pane {
             state: &state,
@@ -210,19 +292,51 @@ pub fn playground(props: &PlaygroundProps) -> Html {
             link: &link,
             reconnecting: conn == Conn::Reconnecting,
             lang,
+            overlay: html! { <>{ for editor }{ for transfer }</> },
         };
+        let files_panel = state
+            .workspace
+            .node
+            .clone()
+            .filter(|_| *files_open)
+            .map(|node| {
+                let active = editing
+                    .as_ref()
+                    .filter(|(n, _)| *n == node)
+                    .map(|(_, path)| path.clone());
+                html! {
+                    <FilesPanel node={node} rev={state.files_rev} {frozen} on_edit={on_edit.clone()}
+                        on_close={close_files.clone()} {active} />
+                }
+            });
         html! {
             <>
                 <div class="workspace-bar">
                     <NodeTabs nodes={state.workspace.nodes.clone()} selected={state.workspace.node.clone()}
                         max_nodes={state.session.map_or(1, |s| s.max_nodes)} {frozen} />
+                    <button class={classes!("icon-button", "files-toggle", files_open.then_some("icon-button-on"))} type="button"
+                        data-test-id="files-toggle" aria-pressed={files_open.to_string()} title={t(lang, Msg::FilesToggleTitle)}
+                        onclick={toggle_files}>
+                        <span class="file-icon icon-folder" aria-hidden="true" />{ t(lang, Msg::Files) }
+                    </button>
                     <FontSize size={*font_size} on_change={on_font} />
                 </div>
-                { pane.view() }
+                <div class="workspace-main">
+                    { pane.view() }
+                    { for files_panel }
+                </div>
             </>
         }
     } else {
         html! {}
+    };
+    let work_dialog = (*work_open && ready).then(|| {
+        let work_open = work_open.clone();
+        html! { <WorkDialog {frozen} on_close={Callback::from(move |()| work_open.set(false))} /> }
+    });
+    let open_work = {
+        let work_open = work_open.clone();
+        Callback::from(move |_: MouseEvent| work_open.set(true))
     };
 
     let on_run = {
@@ -242,6 +356,10 @@ pub fn playground(props: &PlaygroundProps) -> Html {
                         <ProfileBadge profile={session.profile} />
                     }
                     <span class="spacer" />
+                    if ready {
+                        <button class="button" type="button" data-test-id="my-work" title={t(lang, Msg::MyWorkTitle)}
+                            onclick={open_work} aria-haspopup="dialog">{ t(lang, Msg::MyWork) }</button>
+                    }
                     if frozen {
                         <span class="countdown" data-test-id="countdown">{ t(lang, Msg::Ended) }</span>
                     } else if let Some(expires_at) = state.expires_at {
@@ -274,6 +392,7 @@ pub fn playground(props: &PlaygroundProps) -> Html {
                         }
                     </main>
                 </div>
+                { for work_dialog }
             </div>
         </ContextProvider<PlaygroundCtx>>
     }
@@ -287,6 +406,8 @@ struct Pane<'a> {
     link: &'a LinkHandle,
     reconnecting: bool,
     lang: crate::i18n::Lang,
+    /// Shown over the terminals (the editor, where an upload stands).
+    overlay: Html,
 }
 
 impl Pane<'_> {
@@ -310,22 +431,77 @@ impl Pane<'_> {
                     font_size={self.font_size} on_ready={on_ready.clone()} on_shown={on_shown.clone()} />
             }
         });
-        let subtabs = workspace.node.as_ref().map(|node| {
+        let head = workspace.node.as_ref().map(|node| {
             let terms: Vec<u16> = workspace.terms_of(node).map(|t| t.term).collect();
-            html! { <TermTabs node={node.clone()} {terms} {visible} {frozen} /> }
+            let ports = self.state.ports.get(node).cloned().unwrap_or_default();
+            html! {
+                <div class="pane-head">
+                    <TermTabs node={node.clone()} {terms} {visible} {frozen} />
+                    <PortChips node={node.clone()} {ports} />
+                </div>
+            }
         });
         html! {
             <div class="terminal-pane">
-                { for subtabs }
-                <div class="terminal-stack">
+                { for head }
+                <TerminalDrop node={workspace.node.clone().map(AttrValue::from)} term={visible} {frozen}>
                     // Keyed among themselves only: a terminal's xterm.js must follow its id.
                     <>{ for views }</>
                     if self.reconnecting {
                         <div class="terminal-note" data-test-id="reconnecting" role="status">{ t(self.lang, Msg::Reconnecting) }</div>
                     }
-                </div>
+                </TerminalDrop>
+                { self.overlay.clone() }
             </div>
         }
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct TerminalDropProps {
+    node: Option<AttrValue>,
+    /// The terminal in front.
+    term: Option<u16>,
+    frozen: bool,
+    children: Html,
+}
+
+/// The terminals, where files and folders dropped go into the folder of the shell in front
+/// (asked as the drag comes in, to say where, and again at the drop).
+#[function_component(TerminalDrop)]
+fn terminal_drop(props: &TerminalDropProps) -> Html {
+    let ctx = use_context::<PlaygroundCtx>().expect("TerminalDrop inside a playground");
+    let lang = use_lang();
+    let cwd = use_state(|| None::<String>);
+    let on_enter = {
+        let (ctx, cwd, term) = (ctx.clone(), cwd.clone(), props.term);
+        Callback::from(move |()| {
+            cwd.set(None);
+            let Some(term) = term else { return };
+            let (id, cwd) = (ctx.id.to_string(), cwd.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Ok(wd) = files::cwd(&id, term).await {
+                    cwd.set(Some(wd.path));
+                }
+            });
+        })
+    };
+    let on_drop = {
+        let (node, term) = (props.node.clone(), props.term);
+        Callback::from(move |dropped: Dropped| {
+            if let (Some(node), Some(term)) = (&node, term) {
+                transfers::upload(&ctx, node, Target::Terminal(term), Source::Dropped(dropped));
+            }
+        })
+    };
+    let label = match &*cwd {
+        Some(dir) => i18n::drop_into(lang, dir),
+        None => t(lang, Msg::DropIntoShell).to_string(),
+    };
+    html! {
+        <DropZone class="terminal-stack" {label} {on_enter} {on_drop} disabled={props.frozen || props.term.is_none()}>
+            { props.children.clone() }
+        </DropZone>
     }
 }
 

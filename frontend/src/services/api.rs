@@ -49,6 +49,25 @@ impl ApiFailure {
         }
     }
 
+    /// The server's own sentence when it gave one that names what went wrong (a path, an
+    /// image), else `sentence`: for files, where a 404 is about a path, not the session.
+    pub fn detail(&self, lang: Lang) -> String {
+        match self {
+            ApiFailure::Status {
+                error: Some(error), ..
+            } if matches!(error.code, ErrorCode::BadRequest | ErrorCode::NotFound)
+                && !error.message.trim().is_empty() =>
+            {
+                error.message.trim().to_string()
+            }
+            ApiFailure::Status {
+                status: 413,
+                error: None,
+            } => t(lang, Msg::TooLarge).to_string(),
+            _ => self.sentence(lang),
+        }
+    }
+
     /// One clear sentence for a banner, in `lang`.
     pub fn sentence(&self, lang: Lang) -> String {
         match self {
@@ -183,7 +202,7 @@ pub fn session_path(id: &str) -> String {
     format!("/api/sessions/{id}")
 }
 
-async fn parse<T: DeserializeOwned>(
+pub(crate) async fn parse<T: DeserializeOwned>(
     sent: Result<Response, gloo::net::Error>,
 ) -> Result<T, ApiFailure> {
     let response = sent.map_err(|_| ApiFailure::Network)?;
@@ -193,7 +212,7 @@ async fn parse<T: DeserializeOwned>(
     response.json::<T>().await.map_err(|_| ApiFailure::BadBody)
 }
 
-async fn no_content(sent: Result<Response, gloo::net::Error>) -> Result<(), ApiFailure> {
+pub(crate) async fn no_content(sent: Result<Response, gloo::net::Error>) -> Result<(), ApiFailure> {
     let response = sent.map_err(|_| ApiFailure::Network)?;
     if response.ok() {
         Ok(())
@@ -202,7 +221,7 @@ async fn no_content(sent: Result<Response, gloo::net::Error>) -> Result<(), ApiF
     }
 }
 
-async fn failure(response: &Response) -> ApiFailure {
+pub(crate) async fn failure(response: &Response) -> ApiFailure {
     let status = response.status();
     let body = response.text().await.unwrap_or_default();
     ApiFailure::Status {

@@ -2,7 +2,8 @@
 //! terminal after each `Hello`, writes their output and acknowledges what xterm.js has
 //! written (flow control, see `flow`), sends keystrokes and resizes, reopens a shell that
 //! exited on the next key, follows the session's nodes, and tells the page what it must
-//! show (connection status, the session, warnings, the end) as `state::Action`s.
+//! show (connection status, the session, warnings, the ports its nodes listen on, the end)
+//! as `state::Action`s.
 //!
 //! Terminals and the socket call back into the link synchronously, so no borrow of its
 //! state is held across a call into either of them or into `dispatch`.
@@ -242,6 +243,8 @@ impl Inner {
             SocketEvent::Ready(session) => {
                 self.ready.set(true);
                 self.dispatch.emit(Action::Conn(Conn::Connected));
+                // The server tells every node's ports again after `Hello`.
+                self.dispatch.emit(Action::PortsCleared);
                 // A warning sent while no socket was open would be missed.
                 let warning = late_warning(session.expires_at, now_secs());
                 // Terminals of nodes removed meanwhile are not reopened.
@@ -352,7 +355,8 @@ impl Inner {
                 }
                 _ => self.dispatch.emit(Action::Error(Sentence::Plain(message))),
             },
-            ServerMsg::Hello { .. } | ServerMsg::Pong { .. } | ServerMsg::Ports { .. } => {}
+            ServerMsg::Ports { node, ports } => self.dispatch.emit(Action::Ports { node, ports }),
+            ServerMsg::Hello { .. } | ServerMsg::Pong { .. } => {}
         }
     }
 

@@ -4,7 +4,10 @@
 
 pub mod api;
 pub mod clipboard;
+pub mod files;
 pub mod flow;
 pub mod link;
 pub mod prefs;
 pub mod socket;
+pub mod tar;
+pub mod transfer;

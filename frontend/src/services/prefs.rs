@@ -1,6 +1,6 @@
 //! Preferences kept in the browser's localStorage: the terminals' font size, the language
-//! chosen in the header, and the session last started for each lesson (so that its page
-//! can offer to continue in it).
+//! chosen in the header, whether the files panel is open, and the session last started for
+//! each lesson (so that its page can offer to continue in it).
 
 /// Smallest, default and largest terminal font size, in CSS pixels.
 pub const MIN_FONT: u8 = 10;
@@ -72,6 +72,22 @@ pub fn set_lesson_session(slug: &str, id: Option<&str>) {
             Some(id) => storage.set_item(&key, id),
             None => storage.remove_item(&key),
         };
+    }
+}
+
+const FILES_KEY: &str = "quai.filesOpen";
+
+/// Whether the files panel was open when last left.
+pub fn files_open() -> bool {
+    storage()
+        .and_then(|s| s.get_item(FILES_KEY).ok().flatten())
+        .is_some_and(|v| v == "1")
+}
+
+/// Remembers whether the files panel is open.
+pub fn set_files_open(open: bool) {
+    if let Some(storage) = storage() {
+        let _ = storage.set_item(FILES_KEY, if open { "1" } else { "0" });
     }
 }
 
