@@ -41,6 +41,8 @@ pub struct AppState {
     pub lessons: Arc<lessons::Lessons>,
     pub progress: Arc<progress::Progress>,
     pub images: Arc<lessons::ImageNames>,
+    /// Signs the tickets of per-port preview hosts.
+    pub preview_keys: Arc<preview::hosts::Keys>,
 }
 
 impl AppState {
@@ -53,6 +55,7 @@ impl AppState {
             lessons: Arc::new(lessons::Lessons::load(&config.lessons_dir)),
             progress: Arc::new(progress),
             images: Arc::new(lessons::ImageNames::default()),
+            preview_keys: Arc::new(preview::hosts::Keys::default()),
             config,
         }
     }

@@ -324,3 +324,90 @@ async fn the_socket_tells_the_page_which_ports_open_and_close() {
         .await;
     server.stop().await;
 }
+
+#[tokio::test]
+async fn with_a_preview_domain_each_port_has_a_host_of_its_own_opened_by_a_ticket() {
+    let server = TestServer::start_with("preview-hosts", |c| {
+        c.preview_domain = Some("preview.quai.test".into());
+    })
+    .await;
+    let session = server.create_session().await;
+    let mut socket = server.socket(&session).await;
+    socket.hello().await;
+    start_app(&server, &session, 8000).await;
+    let announced = socket
+        .next_message(
+            |m| matches!(m, quai_protocol::ServerMsg::Ports { ports, .. } if !ports.is_empty()),
+        )
+        .await;
+    let quai_protocol::ServerMsg::Ports { ports, .. } = announced else {
+        unreachable!()
+    };
+    let preview_addr = server.server.as_ref().unwrap().preview_addr;
+    let host = format!("8000-node1-{}.preview.quai.test", session.session.id);
+    let url = &ports[0].url;
+    assert!(
+        url.starts_with(&format!(
+            "http://{host}:{}/__quai/enter?ticket=",
+            preview_addr.port()
+        )),
+        "{url}"
+    );
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .resolve(&host, preview_addr)
+        .resolve(
+            &format!("8001-node1-{}.preview.quai.test", session.session.id),
+            preview_addr,
+        )
+        .build()
+        .unwrap();
+    // Without the ticket's cookie, nothing; the ticket gives the host its cookie.
+    let base = format!("http://{host}:{}", preview_addr.port());
+    let status = client
+        .get(format!("{base}/"))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 404);
+    let entered = client.get(url).send().await.unwrap();
+    assert_eq!(entered.status(), 303);
+    let cookie = entered.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        cookie.starts_with("quai_preview=") && cookie.contains("HttpOnly"),
+        "{cookie}"
+    );
+    let pair = cookie.split(';').next().unwrap().to_string();
+    // The app lives at `/` there, and never sees the ticket.
+    let text = client
+        .get(format!("{base}/notebook?x=1"))
+        .header("cookie", format!("{pair}; app=1"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(text, "path=/notebook?x=1 cookie=app=1 prefix=None");
+    // The ticket of port 8000 opens nothing else, and a forged one opens nothing.
+    let other = format!(
+        "http://8001-node1-{}.preview.quai.test:{}/",
+        session.session.id,
+        preview_addr.port()
+    );
+    let status = client
+        .get(&other)
+        .header("cookie", pair.clone())
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 404);
+    let forged = url.replace("ticket=", "ticket=9");
+    assert_eq!(client.get(&forged).send().await.unwrap().status(), 404);
+    server.stop().await;
+}

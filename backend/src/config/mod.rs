@@ -156,6 +156,11 @@ pub struct Config {
     #[arg(long, env = "QUAI_PREVIEW_URL")]
     pub preview_url: Option<String>,
 
+    /// Wildcard domain for per-port preview hosts (`8000-node1-<session>.DOMAIN` must reach
+    /// the preview listener): apps are then served at `/` on an origin per port.
+    #[arg(long, env = "QUAI_PREVIEW_DOMAIN")]
+    pub preview_domain: Option<String>,
+
     /// IPv4 range that session networks take /28 subnets from (4096 sessions in a /16);
     /// `docker` leaves it to Docker's default address pools (about 30 networks per host).
     #[arg(long, env = "QUAI_SESSION_SUBNETS", default_value = "10.213.0.0/16")]
@@ -221,6 +226,7 @@ impl Config {
             transfer_limit_mb: 100,
             preview_listen: None,
             preview_url: None,
+            preview_domain: None,
             lessons_dir: std::env::var_os("QUAI_LESSONS_DIR")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/../lessons").into()),

@@ -8,6 +8,7 @@
 //! preview listener as well; the proxy strips them before the app sees the request. The main
 //! listener redirects `/p/…` there.
 
+pub mod hosts;
 pub mod ports;
 pub mod proxy;
 
@@ -24,7 +25,8 @@ use axum_extra::extract::CookieJar;
 use crate::api::{cookie_name, lessons::STUDENT_COOKIE, AppError, Owned};
 use crate::AppState;
 
-/// The router of the preview listener.
+/// The router of the preview listener: per-port host names first (when configured), then
+/// `/p/…` paths.
 pub fn preview_app(state: AppState) -> Router {
     Router::new()
         .route("/p/{id}/{node}/{port}", any(add_slash))
@@ -36,7 +38,52 @@ pub fn preview_app(state: AppState) -> Router {
                 "Quai's port preview serves /p/{session}/{node}/{port}/ only.\n",
             )
         })
+        .layer(axum::middleware::from_fn_with_state(state.clone(), by_host))
         .with_state(state)
+}
+
+/// Requests for `P-N-S.<--preview-domain>` go to that port, whatever their path.
+async fn by_host(
+    State(state): State<AppState>,
+    request: Request<Body>,
+    next: axum::middleware::Next,
+) -> Response {
+    let port_host = state.config.preview_domain.as_deref().and_then(|domain| {
+        let host = request
+            .headers()
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())?;
+        hosts::parse_host(host, domain)
+    });
+    match port_host {
+        Some(target) => hosts::serve(state, target, request).await,
+        None => next.run(request).await,
+    }
+}
+
+/// The address a port's chip opens: its own host name (with a ticket) when
+/// `--preview-domain` is set, else its path on the preview listener.
+pub fn chip_url(
+    state: &AppState,
+    host: Option<&str>,
+    session: &crate::session::Session,
+    node: &str,
+    port: u16,
+) -> String {
+    match &state.config.preview_domain {
+        Some(domain) => {
+            let ticket =
+                state
+                    .preview_keys
+                    .ticket(&session.id, node, port, session.max_expires_at());
+            let base = state.config.preview_url.clone().unwrap_or_else(|| {
+                let port = state.config.preview_listen.map(|a| a.port()).unwrap_or(80);
+                format!("http://{domain}:{port}")
+            });
+            hosts::url(&base, domain, &session.id, node, port, &ticket)
+        }
+        None => url(state, host, &session.id, node, port),
+    }
 }
 
 /// Routes of the main listener: `/p/…` is redirected to the preview listener.

@@ -170,8 +170,10 @@ pub async fn forward(mut request: Request<Body>, target: Target<'_>, node: &str)
     if let Some(host) = parts.headers.get(header::HOST).cloned() {
         parts.headers.insert("x-forwarded-host", host);
     }
-    if let Ok(prefix) = HeaderValue::from_str(target.prefix) {
-        parts.headers.insert("x-forwarded-prefix", prefix);
+    if !target.prefix.is_empty() {
+        if let Ok(prefix) = HeaderValue::from_str(target.prefix) {
+            parts.headers.insert("x-forwarded-prefix", prefix);
+        }
     }
     parts
         .headers

@@ -101,6 +101,11 @@ impl Session {
         self.expires_at.load(Ordering::Relaxed)
     }
 
+    /// The latest the session may last, extensions included.
+    pub fn max_expires_at(&self) -> u64 {
+        self.max_expires_at
+    }
+
     pub fn token_matches(&self, token: &str) -> bool {
         token::token_matches(token, &self.token_hash)
     }
@@ -420,6 +425,13 @@ impl Sessions {
             }
             _ => Err(SessionError::NotFound),
         }
+    }
+
+    /// A live session by id alone, for callers that proved their right another way (a
+    /// preview ticket signed by this server).
+    pub fn find(&self, id: &str) -> Option<Arc<Session>> {
+        let live = self.live.lock().expect("sessions lock");
+        live.get(id).filter(|s| !s.is_ended()).cloned()
     }
 
     /// Adds the lowest free `nodeN` to a session.

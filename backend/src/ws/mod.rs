@@ -91,10 +91,10 @@ fn watch_ports(
                     .iter()
                     .map(|&port| quai_protocol::PortInfo {
                         port,
-                        url: crate::preview::url(
+                        url: crate::preview::chip_url(
                             &state,
                             host.as_deref(),
-                            &session.id,
+                            &session,
                             &node.name,
                             port,
                         ),
