@@ -271,6 +271,18 @@ async fn a_student_reads_a_lesson_in_their_language_checks_steps_and_keeps_progr
     // Start: the session runs the lesson; the check fails with its hint first.
     let started = start(&server, &mut ada, "hello").await;
     assert_eq!(started.created.session.lesson.as_deref(), Some("hello"));
+    // The lesson's own node cannot be removed under it.
+    let response = server
+        .http
+        .delete(server.url(&format!(
+            "/api/sessions/{}/nodes/node1",
+            started.created.session.id
+        )))
+        .bearer_auth(&started.created.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 409);
     let failed = check(&server, &mut ada, &started, 1).await.unwrap();
     assert!(!failed.passed);
     assert_eq!(

@@ -131,6 +131,19 @@ async fn remove_node(
     Owned(session): Owned,
     Path((_, node)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
+    // A lesson's own nodes stay: its steps and checks run in them.
+    if let Some(lesson) = session.lesson().and_then(|slug| state.lessons.get(slug)) {
+        let number = node.strip_prefix("node").and_then(|n| n.parse::<u8>().ok());
+        if number.is_some_and(|n| n <= lesson.nodes) {
+            return Err(AppError::new(
+                StatusCode::CONFLICT,
+                ErrorCode::Lesson,
+                format!(
+                    "This lesson runs in {node}: it cannot be removed while the lesson goes on."
+                ),
+            ));
+        }
+    }
     state.sessions.remove_node(&session, &node).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
