@@ -67,6 +67,8 @@ test('a Python server and an nginx container in a docker node show as chips that
     await page.locator('[data-test-id=port-chip-8080]').getAttribute('href'),
     `${server.previewUrl}/p/${id}/node1/8080/`,
   );
+  // The node's tab says it listens, for when another node is in front.
+  assert.equal(await page.locator('[data-test-id=ports-dot-node1]').getAttribute('title'), 'Listening on ports 8000, 8080');
   await page.screenshot({ path: join(artifacts, 'preview-chips.png'), animations: 'disabled' });
 
   const python = await openChip(page, 8000);

@@ -500,6 +500,18 @@ pub fn open_port(lang: Lang, port: u16, node: &str) -> String {
     }
 }
 
+/// The title of a node tab's dot: "Listening on port 8000", "… on ports 8000, 8080".
+pub fn listening_on(lang: Lang, ports: &[u16]) -> String {
+    let list: Vec<String> = ports.iter().map(u16::to_string).collect();
+    let list = list.join(", ");
+    match (lang, ports.len()) {
+        (Lang::En, 1) => format!("Listening on port {list}"),
+        (Lang::En, _) => format!("Listening on ports {list}"),
+        (Lang::Fr, 1) => format!("À l’écoute sur le port {list}"),
+        (Lang::Fr, _) => format!("À l’écoute sur les ports {list}"),
+    }
+}
+
 /// The files panel's heading.
 pub fn files_of(lang: Lang, node: &str) -> String {
     match lang {

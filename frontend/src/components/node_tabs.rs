@@ -1,9 +1,10 @@
 //! The node tabs of a playground (`data-test-id="tab-{node}"`), each with a remove button
-//! (`remove-node-{node}`, not on the last node), and "+ Add node" (`add-node`, disabled
-//! at the session's maximum). Adding and removing call the API; the socket's
+//! (`remove-node-{node}`, not on the last node) and a green dot when the node listens on
+//! ports (`ports-dot-{node}`), and "+ Add node" (`add-node`, disabled at the session's
+//! maximum). Adding and removing call the API; the socket's
 //! `SessionUpdated` then keeps every open page of the session in step.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 use yew::prelude::*;
@@ -18,6 +19,9 @@ pub struct NodeTabsProps {
     pub nodes: Vec<String>,
     pub selected: Option<String>,
     pub max_nodes: u8,
+    /// The ports each node listens on (nodes without any are absent).
+    #[prop_or_default]
+    pub ports: BTreeMap<String, Vec<u16>>,
     /// The session is over or not connected: nothing can change.
     #[prop_or_default]
     pub frozen: bool,
@@ -86,7 +90,13 @@ pub fn node_tabs(props: &NodeTabsProps) -> Html {
         html! {
             <div key={name.clone()} class={classes!("tab", "node-tab", active.then_some("tab-active"), busy.then_some("tab-busy"))}>
                 <button class="tab-label" type="button" role="tab" aria-selected={active.to_string()}
-                    data-test-id={format!("tab-{name}")} onclick={select}>{ name.clone() }</button>
+                    data-test-id={format!("tab-{name}")} onclick={select}>
+                    { name.clone() }
+                    if let Some(ports) = props.ports.get(name) {
+                        <span class="tab-dot" data-test-id={format!("ports-dot-{name}")}
+                            title={i18n::listening_on(lang, ports)} aria-label={i18n::listening_on(lang, ports)} />
+                    }
+                </button>
                 if removable {
                     <button class="tab-close" type="button" disabled={busy}
                         title={i18n::remove_node_title(lang, name)} aria-label={i18n::remove_node_label(lang, name)}

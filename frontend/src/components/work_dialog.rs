@@ -35,6 +35,16 @@ pub fn work_dialog(props: &WorkDialogProps) -> Html {
     let lang = use_lang();
     let chosen = use_state(|| vec!["/root".to_string()]);
     let input = use_node_ref();
+    let card = use_node_ref();
+    // The keyboard goes to the dialog (Escape closes it).
+    {
+        let card = card.clone();
+        use_effect_with((), move |_| {
+            if let Some(card) = card.cast::<web_sys::HtmlElement>() {
+                let _ = card.focus();
+            }
+        });
+    }
 
     let toggle = |dir: &'static str| {
         let chosen = chosen.clone();
@@ -107,8 +117,8 @@ pub fn work_dialog(props: &WorkDialogProps) -> Html {
     let href = files::workspace_url(&ctx.id, &chosen);
     html! {
         <div class="dialog-backdrop" onclick={on_backdrop}>
-            <section class="card dialog work-dialog" data-test-id="work-dialog" role="dialog" aria-modal="true"
-                aria-labelledby="work-title" {onkeydown}>
+            <section ref={card} class="card dialog work-dialog" data-test-id="work-dialog" role="dialog" aria-modal="true"
+                aria-labelledby="work-title" tabindex="-1" {onkeydown}>
                 <header class="dialog-head">
                     <h2 id="work-title">{ t(lang, Msg::MyWork) }</h2>
                     <button class="tab-close" type="button" aria-label={t(lang, Msg::Close)} title={t(lang, Msg::Close)}

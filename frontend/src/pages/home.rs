@@ -1,6 +1,6 @@
 //! The home page: what Quai is, the button that starts a playground with Docker inside, a
-//! smaller one for a plain shell, "Try an image", and the lesson catalog below; in the corner, the student's
-//! optional display name and the language switch. When the server is full, a notice says how
+//! smaller one for a plain shell, "Try an image", and the lesson catalog below; in the
+//! corner, the student's optional display name and the language switch. When the server is full, a notice says how
 //! long until a place frees up (`data-test-id="capacity"`) with a Retry button.
 
 use quai_protocol::Profile;

@@ -294,6 +294,11 @@ pub fn playground(props: &PlaygroundProps) -> Html {
             lang,
             overlay: html! { <>{ for editor }{ for transfer }</> },
         };
+        let ports_by_node: std::collections::BTreeMap<String, Vec<u16>> = state
+            .ports
+            .iter()
+            .map(|(node, ports)| (node.clone(), ports.iter().map(|p| p.port).collect()))
+            .collect();
         let files_panel = state
             .workspace
             .node
@@ -313,7 +318,7 @@ pub fn playground(props: &PlaygroundProps) -> Html {
             <>
                 <div class="workspace-bar">
                     <NodeTabs nodes={state.workspace.nodes.clone()} selected={state.workspace.node.clone()}
-                        max_nodes={state.session.map_or(1, |s| s.max_nodes)} {frozen} />
+                        max_nodes={state.session.map_or(1, |s| s.max_nodes)} {frozen} ports={ports_by_node} />
                     <button class={classes!("icon-button", "files-toggle", files_open.then_some("icon-button-on"))} type="button"
                         data-test-id="files-toggle" aria-pressed={files_open.to_string()} title={t(lang, Msg::FilesToggleTitle)}
                         onclick={toggle_files}>
