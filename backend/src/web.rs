@@ -35,9 +35,30 @@ pub async fn static_files(State(state): State<AppState>, request: Request) -> Re
     }
 }
 
+/// Whether the path names a file (`quai.js`) rather than a page of the app (`/try/nginx:1.22`,
+/// `/lessons/first-container`): a last segment with an extension and no `:`, outside `/try/`.
 fn has_extension(uri: &Uri) -> bool {
-    uri.path()
-        .rsplit('/')
+    let path = uri.path();
+    if path.starts_with("/try/") {
+        return false;
+    }
+    path.rsplit('/')
         .next()
-        .is_some_and(|last| last.contains('.'))
+        .is_some_and(|last| last.contains('.') && !last.contains(':'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_have_extensions_and_image_names_do_not() {
+        let file = |p: &str| has_extension(&p.parse::<Uri>().unwrap());
+        assert!(file("/dist/quai.js"));
+        assert!(file("/favicon.svg"));
+        assert!(!file("/try/nginx:1.22"));
+        assert!(!file("/try/python3.11"));
+        assert!(!file("/lessons/first-container"));
+        assert!(!file("/s/0123"));
+    }
 }

@@ -149,6 +149,11 @@ async fn uploads_land_in_their_folder_and_nowhere_else() {
         message.contains("larger than 1 MB once unpacked"),
         "{message}"
     );
+    let (status, message) = upload(&server, &session, "/root", vec![7u8; 3 * 1024 * 1024])
+        .await
+        .unwrap_err();
+    assert_eq!(status, 413);
+    assert!(message.contains("transfers at once (1 MB)"), "{message}");
     let (status, _) = upload(&server, &session, "/root/nowhere", tar_of(&[("a", b"x")]))
         .await
         .unwrap_err();
@@ -228,7 +233,7 @@ async fn files_are_browsed_downloaded_and_edited() {
         .unwrap();
     assert_eq!(
         response.headers()["content-disposition"],
-        "attachment; filename=\"site.tar.gz\""
+        "attachment; filename=\"site.tar.gz\"; filename*=UTF-8''site.tar.gz"
     );
     let archive = response.bytes().await.unwrap();
     let mut tar = Vec::new();

@@ -54,6 +54,30 @@ pub fn routes(limit: usize) -> Router<AppState> {
         )
 }
 
+/// The request body, or the sentence saying it is larger than this playground transfers.
+pub fn body(
+    state: &AppState,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<axum::body::Bytes, AppError> {
+    body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorCode::BadRequest,
+                format!(
+                    "That is more than this playground transfers at once ({} MB).",
+                    state.config.transfer_limit_mb
+                ),
+            )
+        } else {
+            bad_request(format!(
+                "The upload could not be read: {}.",
+                rejection.body_text()
+            ))
+        }
+    })
+}
+
 pub fn bad_request(message: impl Into<String>) -> AppError {
     AppError::new(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, message)
 }
@@ -194,7 +218,20 @@ pub(crate) fn attachment(name: &str, content_type: &'static str, data: Vec<u8>) 
     response
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{safe}\"")) {
+    // The ASCII name for every browser, the real one (RFC 8187) for those that read it.
+    let encoded: String = name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    if let Ok(value) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"{safe}\"; filename*=UTF-8''{encoded}"
+    )) {
         response
             .headers_mut()
             .insert(header::CONTENT_DISPOSITION, value);
@@ -290,8 +327,9 @@ async fn upload(
     Owned(session): Owned,
     Path((_, name)): Path<(String, String)>,
     Query(query): Query<PathQuery>,
-    body: axum::body::Bytes,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Response, AppError> {
+    let body = self::body(&state, body)?;
     let node = node(&session, &name)?;
     let dir = absolute(query.dir.as_deref().unwrap_or("/root"))?;
     let limit = state.config.transfer_limit_mb * 1024 * 1024;

@@ -229,13 +229,17 @@ pub fn verify(data: &[u8], limit: u64) -> Result<(Manifest, BTreeMap<String, Vec
         if entry.path == FsPath::new("manifest.json") {
             continue;
         }
+        if entry.kind == Kind::Dir && entry.path == FsPath::new("nodes") {
+            continue;
+        }
         let mut parts = entry.path.components();
         let (Some(first), Some(node)) = (parts.next(), parts.next()) else {
             return Err(format!("`{}` is not in the manifest", entry.path.display()));
         };
         let node = node.as_os_str().to_string_lossy().to_string();
         let inner: PathBuf = parts.collect();
-        if entry.kind == Kind::Dir && inner.as_os_str().is_empty() && first.as_os_str() == "nodes" {
+        // `nodes/` and `nodes/nodeN/` themselves, as `tar -czf w.tgz manifest.json nodes` writes.
+        if entry.kind == Kind::Dir && first.as_os_str() == "nodes" && inner.as_os_str().is_empty() {
             continue;
         }
         if first.as_os_str() != "nodes"
@@ -294,8 +298,9 @@ pub fn verify(data: &[u8], limit: u64) -> Result<(Manifest, BTreeMap<String, Vec
 pub async fn import(
     State(state): State<AppState>,
     Owned(session): Owned,
-    body: axum::body::Bytes,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Response, AppError> {
+    let body = super::body(&state, body)?;
     let limit = state.config.transfer_limit_mb * 1024 * 1024;
     let (manifest, per_node) = verify(&body, limit).map_err(|why| {
         bad_request(format!(
@@ -401,6 +406,24 @@ mod tests {
         assert_eq!(manifest.files.len(), 2);
         assert_eq!(per_node["node1"].len(), 2);
         assert_eq!(per_node["node1"][0].path, FsPath::new("root/a.txt"));
+    }
+
+    #[test]
+    fn an_archive_packed_again_with_tar_is_accepted() {
+        let data = workspace(&[("a.txt", b"alpha")], None);
+        let mut entries = archive::read(&data, 1 << 20).unwrap();
+        for dir in ["nodes", "nodes/node1", "nodes/node1/root"] {
+            entries.insert(
+                1,
+                Entry {
+                    path: dir.into(),
+                    kind: Kind::Dir,
+                    executable: true,
+                },
+            );
+        }
+        let again = archive::gzip(&archive::write(&entries, FsPath::new("")));
+        assert!(verify(&again, 1 << 20).is_ok());
     }
 
     #[test]
