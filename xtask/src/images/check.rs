@@ -34,7 +34,7 @@ type Check = fn(&Images) -> Result<String>;
 pub fn check(images: &Images) -> Result<()> {
     step("Checking that each catalog image does its job on the host engine");
     remove_leftovers();
-    let checks: [(&str, Check); 9] = [
+    let checks: [(&str, Check); 10] = [
         ("catalog", catalog_is_tagged_labelled_and_listed),
         ("hello-world", hello_world_prints_its_greeting),
         ("busybox", busybox_runs_a_shell_and_its_applets),
@@ -44,6 +44,7 @@ pub fn check(images: &Images) -> Result<()> {
         ("redis", redis_answers_ping_from_any_address),
         ("python", python_makes_a_venv_and_installs_a_wheel_offline),
         ("registry", registry_takes_a_push_and_serves_it_back),
+        ("whalesay", whalesay_says_what_it_is_told),
     ];
     let mut failed = Vec::new();
     for (name, check) in checks {
@@ -128,6 +129,20 @@ fn hello_world_prints_its_greeting(images: &Images) -> Result<String> {
         "docker run {image} printed {out:?}"
     );
     Ok(format!("prints its greeting ({})", size(&image)))
+}
+
+fn whalesay_says_what_it_is_told(images: &Images) -> Result<String> {
+    let image = catalog_image(images, "docker/whalesay:latest")?;
+    catalog_image(images, "whalesay:latest")?;
+    let out = run(&image, &[], &["cowsay", "moo from Quai"])?;
+    ensure!(
+        out.contains("< moo from Quai >") && out.contains("~~~~"),
+        "cowsay in {image} printed {out:?}"
+    );
+    Ok(format!(
+        "cowsay draws a whale saying what it is told ({})",
+        size(&image)
+    ))
 }
 
 fn busybox_runs_a_shell_and_its_applets(images: &Images) -> Result<String> {

@@ -581,6 +581,7 @@ mod tests {
             "redis:latest",
             "python:3",
             "registry:2",
+            "docker/whalesay:latest",
         ] {
             assert!(
                 names.contains(&wanted),
