@@ -65,6 +65,16 @@ fn tar_bytes(data: &[u8], limit: u64) -> Result<Vec<u8>, ArchiveError> {
 
 /// Reads an archive of files and folders, refusing anything that could land elsewhere.
 pub fn read(data: &[u8], limit: u64) -> Result<Vec<Entry>, ArchiveError> {
+    read_with(data, limit, false)
+}
+
+/// Like `read`, but links and special files are left out instead of refused (a node's own
+/// folders, as `tar` packs them for an export).
+pub fn read_plain(data: &[u8], limit: u64) -> Result<Vec<Entry>, ArchiveError> {
+    read_with(data, limit, true)
+}
+
+fn read_with(data: &[u8], limit: u64, skip_special: bool) -> Result<Vec<Entry>, ArchiveError> {
     let bytes = tar_bytes(data, limit)?;
     let mut archive = tar::Archive::new(bytes.as_slice());
     let mut entries = Vec::new();
@@ -110,7 +120,7 @@ pub fn read(data: &[u8], limit: u64) -> Result<Vec<Entry>, ArchiveError> {
                 kind: Kind::File(data),
                 executable,
             });
-        } else {
+        } else if !skip_special {
             return Err(ArchiveError::NotPlain(shown));
         }
     }

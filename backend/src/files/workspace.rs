@@ -99,7 +99,18 @@ pub async fn export(
         if out.stdout.is_empty() {
             continue;
         }
-        for entry in read_plain(&out.stdout, limit)? {
+        let entries = archive::read_plain(&out.stdout, limit).map_err(|err| match err {
+            archive::ArchiveError::TooLarge(mb) => AppError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                quai_protocol::ErrorCode::BadRequest,
+                format!("The workspace is larger than {mb} MB."),
+            ),
+            other => bad_request(format!(
+                "The files of {} could not be read: {other}.",
+                node.name
+            )),
+        })?;
+        for entry in entries {
             if let Kind::File(data) = &entry.kind {
                 files.push(ManifestFile {
                     node: node.name.clone(),
@@ -133,54 +144,6 @@ pub async fn export(
         "application/gzip",
         archive::gzip(&tar),
     ))
-}
-
-/// A node's tar with its links and special files left out (exports keep files and folders).
-fn read_plain(tar: &[u8], limit: u64) -> Result<Vec<Entry>, AppError> {
-    let mut out = Vec::new();
-    let mut total = 0u64;
-    let mut reader = tar::Archive::new(tar);
-    let entries = reader
-        .entries()
-        .map_err(|e| bad_request(format!("The node's files could not be read: {e}.")))?;
-    for entry in entries {
-        let mut entry =
-            entry.map_err(|e| bad_request(format!("The node's files could not be read: {e}.")))?;
-        let Some(path) = entry.path().ok().and_then(|p| archive::relative(&p)) else {
-            continue;
-        };
-        let kind = entry.header().entry_type();
-        let executable = entry
-            .header()
-            .mode()
-            .map(|m| m & 0o111 != 0)
-            .unwrap_or(false);
-        if kind.is_dir() {
-            out.push(Entry {
-                path,
-                kind: Kind::Dir,
-                executable,
-            });
-        } else if kind.is_file() {
-            total += entry.size();
-            if total > limit {
-                return Err(AppError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    quai_protocol::ErrorCode::BadRequest,
-                    format!("The workspace is larger than {} MB.", limit / (1024 * 1024)),
-                ));
-            }
-            let mut data = Vec::new();
-            std::io::Read::read_to_end(&mut entry, &mut data)
-                .map_err(|e| bad_request(format!("The node's files could not be read: {e}.")))?;
-            out.push(Entry {
-                path,
-                kind: Kind::File(data),
-                executable,
-            });
-        }
-    }
-    Ok(out)
 }
 
 /// Checks an exported workspace against its manifest; returns the manifest and, per node,

@@ -103,6 +103,66 @@ impl DockerRuntime {
         }
     }
 
+    /// Runs `cmd` in `node` without a TTY, feeding it `input`, handing each chunk of output to
+    /// `on_output` (which may stop it with an error); returns the exit code.
+    async fn run_exec(
+        &self,
+        node: &Node,
+        cmd: &[&str],
+        input: &[u8],
+        timeout: Duration,
+        mut on_output: impl FnMut(LogOutput) -> Result<(), RuntimeError> + Send,
+    ) -> Result<Option<i64>, RuntimeError> {
+        let run = async {
+            let exec = self
+                .docker
+                .create_exec(
+                    &node.container,
+                    CreateExecOptions {
+                        attach_stdin: Some(!input.is_empty()),
+                        attach_stdout: Some(true),
+                        attach_stderr: Some(true),
+                        cmd: Some(cmd.to_vec()),
+                        working_dir: Some("/root"),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .map_err(engine_error)?;
+            if let StartExecResults::Attached {
+                mut output,
+                input: mut stdin,
+            } = self
+                .docker
+                .start_exec(&exec.id, None)
+                .await
+                .map_err(engine_error)?
+            {
+                let data = input.to_vec();
+                let writer = tokio::spawn(async move {
+                    use tokio::io::AsyncWriteExt;
+                    if !data.is_empty() {
+                        stdin.write_all(&data).await?;
+                    }
+                    stdin.shutdown().await
+                });
+                while let Some(chunk) = output.next().await {
+                    if let Err(err) = on_output(chunk.map_err(engine_error)?) {
+                        writer.abort();
+                        return Err(err);
+                    }
+                }
+                if let Ok(Err(err)) = writer.await {
+                    tracing::debug!(%err, "exec input was not read to its end");
+                }
+            }
+            self.terminal_exit_code(&exec.id).await
+        };
+        tokio::time::timeout(timeout, run)
+            .await
+            .map_err(|_| RuntimeError::Timeout(timeout))?
+    }
+
     /// Gives session networks /28 subnets of `range` (`None`: Docker's default pools).
     pub fn with_subnets(mut self, range: Option<&str>) -> Result<Self, RuntimeError> {
         self.subnets = range
@@ -651,56 +711,17 @@ impl Runtime for DockerRuntime {
         input: &[u8],
         timeout: Duration,
     ) -> Result<ExecOutput, RuntimeError> {
-        let run = async {
-            let exec = self
-                .docker
-                .create_exec(
-                    &node.container,
-                    CreateExecOptions {
-                        attach_stdin: Some(!input.is_empty()),
-                        attach_stdout: Some(true),
-                        attach_stderr: Some(true),
-                        cmd: Some(cmd.to_vec()),
-                        working_dir: Some("/root"),
-                        ..Default::default()
-                    },
-                )
-                .await
-                .map_err(engine_error)?;
-            let mut text = Vec::new();
-            if let StartExecResults::Attached {
-                mut output,
-                input: mut stdin,
-            } = self
-                .docker
-                .start_exec(&exec.id, None)
-                .await
-                .map_err(engine_error)?
-            {
-                let data = input.to_vec();
-                let writer = tokio::spawn(async move {
-                    use tokio::io::AsyncWriteExt;
-                    if !data.is_empty() {
-                        stdin.write_all(&data).await?;
-                    }
-                    stdin.shutdown().await
-                });
-                while let Some(chunk) = output.next().await {
-                    text.extend_from_slice(&chunk.map_err(engine_error)?.into_bytes());
-                }
-                if let Ok(Err(err)) = writer.await {
-                    tracing::debug!(%err, "exec input was not read to its end");
-                }
-            }
-            let exit_code = self.terminal_exit_code(&exec.id).await?;
-            Ok(ExecOutput {
-                exit_code,
-                output: String::from_utf8_lossy(&text).into_owned(),
+        let mut text = Vec::new();
+        let exit_code = self
+            .run_exec(node, cmd, input, timeout, |chunk| {
+                text.extend_from_slice(&chunk.into_bytes());
+                Ok(())
             })
-        };
-        tokio::time::timeout(timeout, run)
-            .await
-            .map_err(|_| RuntimeError::Timeout(timeout))?
+            .await?;
+        Ok(ExecOutput {
+            exit_code,
+            output: String::from_utf8_lossy(&text).into_owned(),
+        })
     }
 
     async fn exec_bytes(
@@ -711,69 +732,29 @@ impl Runtime for DockerRuntime {
         limit: usize,
         timeout: Duration,
     ) -> Result<ExecBytes, RuntimeError> {
-        let run = async {
-            let exec = self
-                .docker
-                .create_exec(
-                    &node.container,
-                    CreateExecOptions {
-                        attach_stdin: Some(!input.is_empty()),
-                        attach_stdout: Some(true),
-                        attach_stderr: Some(true),
-                        cmd: Some(cmd.to_vec()),
-                        working_dir: Some("/root"),
-                        ..Default::default()
-                    },
-                )
-                .await
-                .map_err(engine_error)?;
-            let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
-            if let StartExecResults::Attached {
-                mut output,
-                input: mut stdin,
-            } = self
-                .docker
-                .start_exec(&exec.id, None)
-                .await
-                .map_err(engine_error)?
-            {
-                let data = input.to_vec();
-                let writer = tokio::spawn(async move {
-                    use tokio::io::AsyncWriteExt;
-                    if !data.is_empty() {
-                        stdin.write_all(&data).await?;
-                    }
-                    stdin.shutdown().await
-                });
-                while let Some(chunk) = output.next().await {
-                    match chunk.map_err(engine_error)? {
-                        LogOutput::StdOut { message } | LogOutput::Console { message } => {
-                            stdout.extend_from_slice(&message);
-                            if stdout.len() > limit {
-                                writer.abort();
-                                return Err(RuntimeError::TooLarge(limit));
-                            }
+        let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+        let exit_code = self
+            .run_exec(node, cmd, input, timeout, |chunk| {
+                match chunk {
+                    LogOutput::StdOut { message } | LogOutput::Console { message } => {
+                        stdout.extend_from_slice(&message);
+                        if stdout.len() > limit {
+                            return Err(RuntimeError::TooLarge(limit));
                         }
-                        LogOutput::StdErr { message } => {
-                            if stderr.len() < 64 * 1024 {
-                                stderr.extend_from_slice(&message);
-                            }
-                        }
-                        LogOutput::StdIn { .. } => {}
                     }
+                    LogOutput::StdErr { message } if stderr.len() < 64 * 1024 => {
+                        stderr.extend_from_slice(&message);
+                    }
+                    _ => {}
                 }
-                let _ = writer.await;
-            }
-            let exit_code = self.terminal_exit_code(&exec.id).await?;
-            Ok(ExecBytes {
-                exit_code,
-                stdout,
-                stderr: String::from_utf8_lossy(&stderr).into_owned(),
+                Ok(())
             })
-        };
-        tokio::time::timeout(timeout, run)
-            .await
-            .map_err(|_| RuntimeError::Timeout(timeout))?
+            .await?;
+        Ok(ExecBytes {
+            exit_code,
+            stdout,
+            stderr: String::from_utf8_lossy(&stderr).into_owned(),
+        })
     }
 
     async fn enforce_egress(

@@ -163,32 +163,7 @@ impl Drop for TestServer {
                         let _ = runtime.remove_leftovers().await;
                     }
                     // And its local registry, which outlives a server by design.
-                    let docker = bollard::Docker::connect_with_defaults().unwrap();
-                    let filters = HashMap::from([(
-                        "label".to_string(),
-                        vec![format!("quai.registry={instance}")],
-                    )]);
-                    let options = ListContainersOptions {
-                        all: true,
-                        filters,
-                        ..Default::default()
-                    };
-                    for container in docker
-                        .list_containers(Some(options))
-                        .await
-                        .unwrap_or_default()
-                    {
-                        let options = bollard::container::RemoveContainerOptions {
-                            force: true,
-                            ..Default::default()
-                        };
-                        let _ = docker
-                            .remove_container(&container.id.unwrap_or_default(), Some(options))
-                            .await;
-                    }
-                    let _ = docker
-                        .remove_volume(&format!("quai-registry-{instance}"), None)
-                        .await;
+                    remove_registry(&instance).await;
                 });
             })
             .join()
