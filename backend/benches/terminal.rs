@@ -190,12 +190,9 @@ async fn main() {
     out.push_str("| measure (ms) | runs | min | p50 | p99 | max |\n|---|---|---|---|---|---|\n");
 
     let cold = TestServer::start_with("bench-cold", |c| c.pool_size = 0).await;
-    let registry_image =
-        std::env::var("QUAI_REGISTRY_IMAGE").unwrap_or_else(|_| "quai/registry:latest".into());
     let warm = TestServer::start_with("bench-warm", |c| {
         c.pool_size = 1;
         c.local_registry = true;
-        c.registry_image = registry_image.clone();
     })
     .await;
     for profile in [Profile::Shell, Profile::Docker] {

@@ -24,11 +24,8 @@ impl Drop for ReopenEgress {
 
 #[tokio::test]
 async fn the_curriculum_works_inside_a_docker_node_with_egress_closed() {
-    let registry_image =
-        std::env::var("QUAI_REGISTRY_IMAGE").unwrap_or_else(|_| "quai/registry:latest".into());
     let server = TestServer::start_with("curriculum", |c| {
         c.local_registry = true;
-        c.registry_image = registry_image.clone();
         c.node_memory_mb = 1024;
         c.egress = Egress::None;
     })

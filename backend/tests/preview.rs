@@ -214,11 +214,8 @@ async fn a_server_in_a_node_is_served_to_its_owner_only_through_the_preview() {
 
 #[tokio::test]
 async fn ports_are_detected_including_a_containers_published_port_in_a_docker_node() {
-    let registry_image =
-        std::env::var("QUAI_REGISTRY_IMAGE").unwrap_or_else(|_| "quai/registry:latest".into());
     let server = TestServer::start_with("preview-docker", |c| {
         c.local_registry = true;
-        c.registry_image = registry_image.clone();
     })
     .await;
     let session = server

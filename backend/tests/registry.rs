@@ -11,8 +11,6 @@ use quai_protocol::{CreateSession, Profile};
 
 #[tokio::test]
 async fn a_docker_node_pulls_a_catalog_image_from_the_local_registry_and_cannot_push_to_it() {
-    let registry_image =
-        std::env::var("QUAI_REGISTRY_IMAGE").unwrap_or_else(|_| "quai/registry:latest".into());
     // A catalog image of the test's own, under a public name no real registry has.
     let suffix = &quai::session::token::new_session_id()[..8];
     let public = format!("quai-mirror-{suffix}");
@@ -32,7 +30,6 @@ async fn a_docker_node_pulls_a_catalog_image_from_the_local_registry_and_cannot_
 
     let server = TestServer::start_with("registry", |c| {
         c.local_registry = true;
-        c.registry_image = registry_image.clone();
     })
     .await;
     let session = server
@@ -116,7 +113,6 @@ async fn with_an_upstream_the_local_registry_is_a_pull_through_cache_of_it() {
 
     let server = TestServer::start_with("cache", |c| {
         c.local_registry = true;
-        c.registry_image = registry_image.clone();
         c.registry_upstream = Some(format!("http://{address}:5000"));
     })
     .await;
@@ -137,11 +133,8 @@ async fn with_an_upstream_the_local_registry_is_a_pull_through_cache_of_it() {
 
 #[tokio::test]
 async fn a_local_registry_that_dies_is_started_again_and_serves_running_sessions() {
-    let registry_image =
-        std::env::var("QUAI_REGISTRY_IMAGE").unwrap_or_else(|_| "quai/registry:latest".into());
     let server = TestServer::start_with("regkeep", |c| {
         c.local_registry = true;
-        c.registry_image = registry_image.clone();
     })
     .await;
     let session = server

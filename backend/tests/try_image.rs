@@ -9,11 +9,8 @@ use common::TestServer;
 use quai_protocol::{ApiError, ImageCatalog, TryImage, TryStarted};
 
 async fn start_server(name: &str) -> TestServer {
-    let registry_image =
-        std::env::var("QUAI_REGISTRY_IMAGE").unwrap_or_else(|_| "quai/registry:latest".into());
     TestServer::start_with(name, |c| {
         c.local_registry = true;
-        c.registry_image = registry_image.clone();
     })
     .await
 }

@@ -105,7 +105,7 @@ impl From<RuntimeError> for AppError {
 }
 
 /// "the playground is full" → "The playground is full."
-fn sentence(text: &str) -> String {
+pub(crate) fn sentence(text: &str) -> String {
     let mut chars = text.chars();
     let mut out: String = chars
         .next()

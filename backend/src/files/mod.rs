@@ -334,7 +334,7 @@ async fn upload(
     let dir = absolute(query.dir.as_deref().unwrap_or("/root"))?;
     let limit = state.config.transfer_limit_mb * 1024 * 1024;
     let entries = archive::read(&body, limit)
-        .map_err(|err| bad_request(format!("{}.", sentence(&err.to_string()))))?;
+        .map_err(|err| bad_request(crate::api::error::sentence(&err.to_string())))?;
     if entries.is_empty() {
         return Err(bad_request("The upload holds no file."));
     }
@@ -360,14 +360,6 @@ async fn upload(
         axum::Json(Uploaded { dir, files, bytes }),
     )
         .into_response())
-}
-
-fn sentence(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
 }
 
 async fn read_text(

@@ -41,6 +41,16 @@ pub struct Entry {
     pub size: i64,
 }
 
+/// `name` → `name:latest`, as the catalog lists names.
+pub fn full_image_name(name: &str) -> String {
+    let last = name.rsplit('/').next().unwrap_or(name);
+    if last.contains(':') || last.contains('@') {
+        name.to_string()
+    } else {
+        format!("{name}:latest")
+    }
+}
+
 /// Every catalog name with its image, sorted by name.
 pub async fn list(docker: &Docker) -> Result<Vec<Entry>, ImagesError> {
     let images = docker
@@ -71,11 +81,7 @@ pub async fn list(docker: &Docker) -> Result<Vec<Entry>, ImagesError> {
             .chain(tagged)
             .filter(|n| !n.is_empty())
         {
-            let name = if name.contains(':') {
-                name
-            } else {
-                format!("{name}:latest")
-            };
+            let name = full_image_name(&name);
             entries.insert(
                 name.clone(),
                 Entry {
@@ -141,4 +147,20 @@ pub async fn import(docker: &Docker, path: &Path) -> Result<Vec<String>, ImagesE
         added.push(format!("{repo}:{tag}"));
     }
     Ok(added)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_names_get_their_default_tag() {
+        assert_eq!(full_image_name("nginx"), "nginx:latest");
+        assert_eq!(full_image_name("python:3"), "python:3");
+        assert_eq!(full_image_name("docker/whalesay"), "docker/whalesay:latest");
+        assert_eq!(
+            full_image_name("localhost:5000/x"),
+            "localhost:5000/x:latest"
+        );
+    }
 }

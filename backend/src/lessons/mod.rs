@@ -16,6 +16,7 @@ use std::sync::{Arc, RwLock};
 
 use quai_protocol::{Lang, LessonSummary, LessonView, Page, StepView};
 
+pub use crate::images::full_image_name;
 pub use model::{Lesson, Problem, Severity};
 
 /// Every lesson found in a folder, in catalog order, and what was wrong with the others.
@@ -166,16 +167,6 @@ impl ImageNames {
     }
 }
 
-/// `name` → `name:latest`, as the catalog lists names.
-pub fn full_image_name(name: &str) -> String {
-    let last = name.rsplit('/').next().unwrap_or(name);
-    if last.contains(':') || last.contains('@') {
-        name.to_string()
-    } else {
-        format!("{name}:latest")
-    }
-}
-
 /// Images of `lesson` that `available` (catalog names) lacks; none for `shell` lessons'
 /// purposes too, as a lesson's images are pulled by the Docker inside its nodes.
 pub fn missing_images(lesson: &Lesson, available: &[String]) -> Vec<String> {
@@ -263,17 +254,6 @@ pub fn view(lesson: &Lesson, lang: Lang, passed: Vec<u16>, available: &[String])
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn image_names_get_their_default_tag() {
-        assert_eq!(full_image_name("nginx"), "nginx:latest");
-        assert_eq!(full_image_name("python:3"), "python:3");
-        assert_eq!(full_image_name("docker/whalesay"), "docker/whalesay:latest");
-        assert_eq!(
-            full_image_name("localhost:5000/x"),
-            "localhost:5000/x:latest"
-        );
-    }
 
     #[test]
     fn the_shipped_lessons_load_without_errors() {
