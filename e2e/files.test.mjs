@@ -66,7 +66,7 @@ test('files dropped on a terminal and a folder picked in the files panel show in
   const session = await openPlayground(browser, server);
   const { page } = session;
   await run(page, 'mkdir -p /root/inbox && cd /root/inbox && clear');
-  await waitForText(page, server, 'the shell in /root/inbox', (t) => t.includes('~/inbox#'));
+  await waitForText(page, server, 'the shell in /root/inbox', (t) => /~\/inbox[#$]/.test(t));
 
   // Two files dragged from the desktop onto the terminal go where its shell is.
   let seq = await transferSeq(page);
@@ -110,7 +110,7 @@ test('uploads that leave their folder or exceed the limit are refused with the r
   const { page } = session;
   const terminal = page.locator('[data-test-id=terminal]');
   await run(page, 'mkdir -p /root/trap && ln -s /etc /root/trap/etc && cd /root/trap && clear');
-  await waitForText(page, server, 'the shell in /root/trap', (t) => t.includes('~/trap#'));
+  await waitForText(page, server, 'the shell in /root/trap', (t) => /~\/trap[#$]/.test(t));
 
   // A name with `../` in it.
   let seq = await transferSeq(page);

@@ -89,6 +89,13 @@ async fn run() -> anyhow::Result<()> {
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
+    config.check_dind_mode()?;
+    if config.dind_mode.gives_host_root() {
+        tracing::warn!(
+            mode = ?config.dind_mode,
+            "--allow-host-root: every student in a docker node can become root on this host"
+        );
+    }
     let listen = config.listen;
     let runtime = DockerRuntime::connect(&config.instance)
         .context("cannot set up the Docker client")?

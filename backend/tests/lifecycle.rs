@@ -138,7 +138,11 @@ async fn a_flooding_terminal_pauses_until_the_browser_catches_up_and_ctrl_c_stop
         if socket.output.get(&1).is_some_and(|t| t.contains("done-42")) {
             break;
         }
-        if socket.output.get(&1).is_some_and(|t| t.ends_with("# ")) {
+        if socket
+            .output
+            .get(&1)
+            .is_some_and(|t| t.ends_with("# ") || t.ends_with("$ "))
+        {
             socket.type_in(1, "echo done-$((6*7))\r").await;
         }
         assert!(

@@ -6,15 +6,35 @@ use std::path::PathBuf;
 /// How `docker` nodes get Docker Engine inside them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum DindMode {
-    /// sysbox-runc when the engine has it, else `--privileged`, else the capability recipe.
+    /// sysbox-runc when the engine has it, else rootless; never a mode that gives root on
+    /// the host.
     Auto,
-    /// `--privileged` with a private cgroup namespace (standard cgroup v2 hosts).
-    Privileged,
-    /// All capabilities but SYS_RESOURCE and those dockerd does not need, unconfined seccomp
-    /// and AppArmor (hosts where `--privileged` fails with "unable to apply caps").
-    Caps,
+    /// The node runs as an unprivileged user and Docker Engine inside it runs rootless, in a
+    /// user namespace of its own: no privilege on the host.
+    Rootless,
     /// The sysbox-runc runtime: no privileges on the host at all.
     Sysbox,
+    /// `--privileged` with a private cgroup namespace: root on the host in all but name,
+    /// only with `--allow-host-root`.
+    Privileged,
+    /// Every capability but a few, unconfined seccomp and AppArmor (hosts where
+    /// `--privileged` fails with "unable to apply caps"): root on the host in all but name,
+    /// only with `--allow-host-root`.
+    Caps,
+}
+
+impl DindMode {
+    /// Whether a student in a node of this mode can become root on the host.
+    pub fn gives_host_root(self) -> bool {
+        matches!(self, DindMode::Privileged | DindMode::Caps)
+    }
+}
+
+/// Why `quai serve` refuses its configuration.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("--dind-mode {mode} lets every student become root on this host; pass --allow-host-root as well to run it anyway, or use --dind-mode rootless (the default)")]
+    HostRootNotAllowed { mode: String },
 }
 
 /// Where session nodes may open connections, beyond their own session network.
@@ -50,6 +70,11 @@ pub struct Config {
     /// How `docker` nodes run Docker Engine.
     #[arg(long, env = "QUAI_DIND_MODE", value_enum, default_value_t = DindMode::Auto)]
     pub dind_mode: DindMode,
+
+    /// Accept a `--dind-mode` (`privileged`, `caps`) in which every student can become root
+    /// on this host. Logged as a warning at every start.
+    #[arg(long, env = "QUAI_ALLOW_HOST_ROOT", default_value_t = false)]
+    pub allow_host_root: bool,
 
     /// Name of this server among others sharing one engine: its containers carry it as a
     /// label, and only its own leftovers are removed at start-up.
@@ -184,6 +209,17 @@ pub struct Config {
 }
 
 impl Config {
+    /// Refuses a DinD mode that gives students root on the host unless the operator said
+    /// so with `--allow-host-root`.
+    pub fn check_dind_mode(&self) -> Result<(), ConfigError> {
+        if self.dind_mode.gives_host_root() && !self.allow_host_root {
+            return Err(ConfigError::HostRootNotAllowed {
+                mode: format!("{:?}", self.dind_mode).to_lowercase(),
+            });
+        }
+        Ok(())
+    }
+
     /// The range for session subnets, or `None` for Docker's default pools.
     pub fn subnet_range(&self) -> Option<&str> {
         Some(self.session_subnets.as_str()).filter(|r| *r != "docker")
@@ -200,6 +236,7 @@ impl Config {
             docker_image: std::env::var("QUAI_DOCKER_IMAGE")
                 .unwrap_or_else(|_| "quai/dind:latest".into()),
             dind_mode: DindMode::Auto,
+            allow_host_root: false,
             instance: instance.into(),
             session_ttl: 7200,
             extend_step: 1800,
@@ -232,6 +269,38 @@ impl Config {
                 .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/../lessons").into()),
             watch_lessons: false,
             database: std::env::temp_dir().join(format!("quai-test-{instance}.db")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_mode(mode: DindMode, allow_host_root: bool) -> Config {
+        let mut config = Config::for_tests("config");
+        config.dind_mode = mode;
+        config.allow_host_root = allow_host_root;
+        config
+    }
+
+    #[test]
+    fn modes_that_give_root_on_the_host_are_refused_without_allow_host_root() {
+        for mode in [DindMode::Privileged, DindMode::Caps] {
+            let refused = with_mode(mode, false).check_dind_mode().unwrap_err();
+            assert!(
+                refused.to_string().contains("--allow-host-root"),
+                "{refused}"
+            );
+            assert!(with_mode(mode, true).check_dind_mode().is_ok());
+        }
+    }
+
+    #[test]
+    fn rootless_sysbox_and_auto_need_no_opt_in() {
+        for mode in [DindMode::Auto, DindMode::Rootless, DindMode::Sysbox] {
+            assert!(!mode.gives_host_root());
+            assert!(with_mode(mode, false).check_dind_mode().is_ok());
         }
     }
 }

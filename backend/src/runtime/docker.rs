@@ -1,8 +1,8 @@
 //! `DockerRuntime`: the `Runtime` on a Docker Engine through bollard. One bridge network per
 //! session, one container per node kept alive under the engine's init, terminals as
 //! `docker exec` processes with a TTY. `shell` nodes are unprivileged with a read-only root;
-//! `docker` nodes run Docker Engine inside (sysbox, `--privileged`, or the capability recipe
-//! for hosts that refuse `--privileged`). Every object carries the labels of
+//! `docker` nodes run Docker Engine inside, rootless by default, as `dind` sets them up.
+//! Every object carries the labels of
 //! `super::labels`, which is how sessions and leftovers are found and removed.
 
 use std::collections::HashMap;
@@ -16,7 +16,7 @@ use bollard::container::{
 };
 use bollard::errors::Error as BollardError;
 use bollard::exec::{CreateExecOptions, ResizeExecOptions, StartExecOptions, StartExecResults};
-use bollard::models::{EndpointSettings, HostConfig, HostConfigCgroupnsModeEnum, Ipam, IpamConfig};
+use bollard::models::{EndpointSettings, HostConfig, Ipam, IpamConfig};
 use bollard::network::{
     ConnectNetworkOptions, CreateNetworkOptions, DisconnectNetworkOptions, ListNetworksOptions,
 };
@@ -43,21 +43,6 @@ const SHELL_CAPS: &[&str] = &[
     "NET_BIND_SERVICE",
     "SYS_CHROOT",
     "AUDIT_WRITE",
-];
-
-/// Capabilities dockerd inside a `docker` node does not need: dropped even in `Caps` mode.
-const DIND_DROPPED_CAPS: &[&str] = &[
-    "SYS_RESOURCE",
-    "SYS_MODULE",
-    "SYS_BOOT",
-    "SYS_TIME",
-    "SYS_RAWIO",
-    "MAC_ADMIN",
-    "MAC_OVERRIDE",
-    "SYSLOG",
-    "WAKE_ALARM",
-    "BLOCK_SUSPEND",
-    "AUDIT_CONTROL",
 ];
 
 /// Writable folders of a `shell` node, whose root file system is read-only.
@@ -123,6 +108,7 @@ impl DockerRuntime {
                         attach_stdout: Some(true),
                         attach_stderr: Some(true),
                         cmd: Some(cmd.to_vec()),
+                        user: node.user.as_deref(),
                         working_dir: Some("/root"),
                         ..Default::default()
                     },
@@ -180,7 +166,7 @@ impl DockerRuntime {
     }
 
     /// The DinD mode in force; `Auto` becomes sysbox when the engine has sysbox-runc, else
-    /// privileged (which falls back to caps on hosts that refuse it, see `create_node`).
+    /// rootless. Never a mode that gives root on the host.
     async fn dind_mode(&self) -> Result<DindMode, RuntimeError> {
         let mode = *self.dind.lock().expect("dind lock");
         if mode != DindMode::Auto {
@@ -194,11 +180,19 @@ impl DockerRuntime {
         let resolved = if sysbox {
             DindMode::Sysbox
         } else {
-            DindMode::Privileged
+            DindMode::Rootless
         };
         *self.dind.lock().expect("dind lock") = resolved;
         tracing::info!(mode = ?resolved, "docker nodes run Docker Engine this way");
         Ok(resolved)
+    }
+
+    /// The tun device a rootless node gets, from the engine's host when it is this one.
+    fn tun_device(&self) -> Result<String, RuntimeError> {
+        if !engine_is_local() {
+            return Ok("/dev/net/tun".to_string());
+        }
+        super::dind::tun_device().map_err(RuntimeError::Engine)
     }
 
     fn registry(&self) -> Option<String> {
@@ -221,7 +215,12 @@ impl DockerRuntime {
         HashMap::from([("label".to_string(), label)])
     }
 
-    fn host_config(&self, network: &str, spec: &NodeSpec, dind: DindMode) -> HostConfig {
+    fn host_config(
+        &self,
+        network: &str,
+        spec: &NodeSpec,
+        dind: DindMode,
+    ) -> Result<HostConfig, RuntimeError> {
         let mut host = HostConfig {
             init: Some(true),
             network_mode: Some(network.to_string()),
@@ -229,6 +228,7 @@ impl DockerRuntime {
             memory_swap: Some(spec.memory_bytes),
             pids_limit: Some(spec.pids),
             nano_cpus: Some(spec.nano_cpus),
+            log_config: Some(super::dind::bounded_logs()),
             ..Default::default()
         };
         match spec.profile {
@@ -250,27 +250,15 @@ impl DockerRuntime {
                 );
             }
             Profile::Docker => {
-                host.cgroupns_mode = Some(HostConfigCgroupnsModeEnum::PRIVATE);
-                match dind {
-                    DindMode::Sysbox => host.runtime = Some("sysbox-runc".to_string()),
-                    DindMode::Privileged | DindMode::Auto => host.privileged = Some(true),
-                    DindMode::Caps => {
-                        host.cap_add = Some(vec!["ALL".to_string()]);
-                        host.cap_drop =
-                            Some(DIND_DROPPED_CAPS.iter().map(|c| c.to_string()).collect());
-                        host.security_opt = Some(vec![
-                            "seccomp=unconfined".to_string(),
-                            "apparmor=unconfined".to_string(),
-                        ]);
-                        // /proc/sys, /proc/sysrq-trigger and the like stay masked and
-                        // read-only (no `systempaths=unconfined`): dockerd does not need
-                        // them, and writable host-wide sysctls such as core_pattern would
-                        // hand the host to the node.
-                    }
-                }
+                let tun = if super::dind::runs_unprivileged(dind) {
+                    self.tun_device()?
+                } else {
+                    String::new()
+                };
+                super::dind::apply(&mut host, dind, &tun);
             }
         }
-        host
+        Ok(host)
     }
 
     async fn try_create_node(
@@ -309,15 +297,22 @@ impl DockerRuntime {
                 super::registry::mirror_url()
             ));
         }
+        // Nodes of a rootless mode run as the node's user, and so does every exec into them.
+        let user = (spec.profile == Profile::Docker && super::dind::runs_unprivileged(dind))
+            .then(|| super::dind::NODE_USER.to_string());
+        if user.is_some() {
+            env.extend(super::dind::rootless_env());
+        }
         let config = Config {
             image: Some(spec.image.clone()),
+            user: user.clone(),
             hostname: Some(spec.name.clone()),
             cmd,
             volumes,
             env: Some(env),
             working_dir: Some("/root".to_string()),
             labels: Some(node_labels),
-            host_config: Some(self.host_config(&network, spec, dind)),
+            host_config: Some(self.host_config(&network, spec, dind)?),
             networking_config: Some(NetworkingConfig {
                 endpoints_config: HashMap::from([(
                     network.clone(),
@@ -349,6 +344,7 @@ impl DockerRuntime {
         let node = Node {
             name: spec.name.clone(),
             container: created.id,
+            user,
         };
         if let Err(err) = self
             .docker
@@ -358,8 +354,40 @@ impl DockerRuntime {
             let _ = self.remove_node(&node).await;
             return Err(engine_error(err));
         }
+        if node.user.is_some() && engine_is_local() {
+            self.delegate_cgroup(&node).await;
+        }
         Ok(node)
     }
+}
+
+impl DockerRuntime {
+    /// Hands a rootless node's cgroup to its user on cgroup v2 hosts (see `dind`); a node
+    /// whose cgroup could not be handed over still works, without limits for its containers.
+    async fn delegate_cgroup(&self, node: &Node) {
+        let pid = match self.docker.inspect_container(&node.container, None).await {
+            Ok(inspected) => inspected.state.and_then(|s| s.pid).filter(|pid| *pid > 0),
+            Err(_) => None,
+        };
+        let Some(pid) = pid else { return };
+        match tokio::task::spawn_blocking(move || super::dind::delegate_cgroup(pid)).await {
+            Ok(Ok(true)) => {
+                tracing::debug!(node = %node.name, "cgroup delegated to the node's user")
+            }
+            Ok(Ok(false)) => {}
+            Ok(Err(err)) => {
+                tracing::warn!(node = %node.name, error = %err, "cannot delegate the node's cgroup; its containers get no limits of their own")
+            }
+            Err(err) => tracing::warn!(error = %err, "cgroup delegation did not run"),
+        }
+    }
+}
+
+/// Whether the engine runs on this host (its socket is local), so its /proc and /dev are ours.
+fn engine_is_local() -> bool {
+    std::env::var("DOCKER_HOST")
+        .map(|h| h.starts_with("unix://"))
+        .unwrap_or(true)
 }
 
 /// The session's bridge network.
@@ -511,10 +539,7 @@ impl Runtime for DockerRuntime {
     async fn socket_tables(&self, node: &Node) -> Result<String, RuntimeError> {
         // On the engine's own host, the node's tables are read through its first process,
         // without starting anything in the node; elsewhere, through `cat` in the node.
-        let local = std::env::var("DOCKER_HOST")
-            .map(|h| h.starts_with("unix://"))
-            .unwrap_or(true);
-        if local {
+        if engine_is_local() {
             let pid = self
                 .docker
                 .inspect_container(&node.container, None)
@@ -593,18 +618,7 @@ impl Runtime for DockerRuntime {
             return self.try_create_node(session, spec, DindMode::Caps).await;
         }
         let mode = self.dind_mode().await?;
-        match self.try_create_node(session, spec, mode).await {
-            // Hosts without every capability in their bounding set ("unable to apply caps"),
-            // or with a restricted device cgroup, refuse --privileged.
-            Err(RuntimeError::Engine(message))
-                if mode == DindMode::Privileged && self.requested == DindMode::Auto =>
-            {
-                tracing::info!(%message, "this host refuses --privileged; docker nodes use the capability recipe instead");
-                *self.dind.lock().expect("dind lock") = DindMode::Caps;
-                self.try_create_node(session, spec, DindMode::Caps).await
-            }
-            other => other,
-        }
+        self.try_create_node(session, spec, mode).await
     }
 
     async fn remove_node(&self, node: &Node) -> Result<(), RuntimeError> {
@@ -644,6 +658,7 @@ impl Runtime for DockerRuntime {
                     tty: Some(true),
                     env: Some(vec!["TERM=xterm-256color", "LANG=C.UTF-8"]),
                     cmd: Some(vec!["/bin/bash", "-l"]),
+                    user: node.user.as_deref(),
                     working_dir: Some("/root"),
                     ..Default::default()
                 },
@@ -762,10 +777,7 @@ impl Runtime for DockerRuntime {
         egress: crate::config::Egress,
         registry: Option<std::net::SocketAddrV4>,
     ) -> Result<usize, RuntimeError> {
-        let local = std::env::var("DOCKER_HOST")
-            .map(|h| h.starts_with("unix://"))
-            .unwrap_or(true);
-        if !local {
+        if !engine_is_local() {
             return Err(RuntimeError::Engine(
                 "the engine is on another host; its firewall must be set up there".to_string(),
             ));

@@ -2,6 +2,7 @@
 //! `Arc<dyn Runtime>`) and its Docker implementation in `docker`. The rest of the server
 //! never builds an engine request itself.
 
+pub mod dind;
 mod docker;
 pub mod firewall;
 pub mod registry;
@@ -50,6 +51,9 @@ pub struct Node {
     pub name: String,
     /// The engine's id of its container.
     pub container: String,
+    /// The user every process Quai starts in the node runs as (`None`: the image's own).
+    /// Rootless docker nodes name their unprivileged user here.
+    pub user: Option<String>,
 }
 
 /// A terminal size in character cells.

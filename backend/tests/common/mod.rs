@@ -243,7 +243,30 @@ impl TestSocket {
             rows: 24,
         })
         .await;
-        self.wait_for_output(term, "# ").await;
+        self.wait_for_prompt(term).await;
+    }
+
+    /// Waits until terminal `term` shows a shell prompt: root's `# ` or a user's `$ `.
+    pub async fn wait_for_prompt(&mut self, term: u16) -> String {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            if let Some(text) = self.output.get(&term) {
+                if text.contains("# ") || text.contains("$ ") {
+                    return text.clone();
+                }
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "terminal {term} never showed a prompt; it printed {:?}",
+                self.output.get(&term)
+            );
+            if self.read_one().await.is_none() {
+                panic!(
+                    "the socket closed before terminal {term} showed a prompt; it printed {:?}",
+                    self.output.get(&term)
+                );
+            }
+        }
     }
 
     /// Reads the socket until one frame or message arrives; None when it closed.
