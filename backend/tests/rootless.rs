@@ -38,7 +38,7 @@ async fn both_ways(server: &TestServer, session: &SessionCreated, script: &str) 
         &format!("unshare --user --map-root-user --mount --pid --fork sh -c '{quoted}'"),
     )
     .await;
-    format!("as the node's user: {plain}\nas root of a user namespace: {userns}")
+    format!("as the node's user:\n{plain}\nas root of a user namespace:\n{userns}")
 }
 
 /// Python calling a raw system call; prints `NAME -1 ERRNO` when it is refused.
@@ -150,8 +150,13 @@ async fn kernel_modules_cannot_be_loaded() {
         ),
     )
     .await;
-    assert_eq!(out.matches("init_module -1").count(), 2, "{out}");
-    assert_eq!(out.matches("finit_module -1").count(), 2, "{out}");
+    for call in ["init_module", "finit_module"] {
+        let refused = out
+            .lines()
+            .filter(|l| l.starts_with(&format!("{call} -1")))
+            .count();
+        assert_eq!(refused, 2, "{call} was not refused both ways: {out}");
+    }
     server.stop().await;
 }
 
@@ -296,7 +301,7 @@ async fn every_process_of_a_rootless_node_runs_as_its_user_or_its_sub_ids() {
         .top_processes(
             &container,
             Some(bollard::container::TopOptions {
-                ps_args: "-eo uid,args",
+                ps_args: "-eo uid,pid,args",
             }),
         )
         .await
@@ -305,7 +310,7 @@ async fn every_process_of_a_rootless_node_runs_as_its_user_or_its_sub_ids() {
     let uids: HashMap<u32, Vec<String>> =
         processes.iter().fold(HashMap::new(), |mut by_uid, row| {
             let uid = row[0].trim().parse().expect("numeric uid");
-            by_uid.entry(uid).or_default().push(row[1].clone());
+            by_uid.entry(uid).or_default().push(row[2].clone());
             by_uid
         });
     assert!(processes.len() > 5, "{processes:?}");
@@ -391,4 +396,82 @@ async fn a_rootless_node_runs_compose_a_registry_published_ports_and_bind_mounts
         .unwrap();
     assert!(page.contains("nginx"), "{page}");
     server.stop().await;
+}
+
+#[tokio::test]
+async fn a_node_whose_engine_cannot_start_says_why_at_the_first_docker_command() {
+    // The node image as a rootless node runs it, but without its tun device: what a host
+    // that refuses Quai's settings gives.
+    use bollard::container::{Config, CreateContainerOptions, RemoveContainerOptions};
+    use bollard::exec::{CreateExecOptions, StartExecResults};
+    use futures::StreamExt;
+    let docker = bollard::Docker::connect_with_defaults().unwrap();
+    let instance = common::unique_instance("rl-blocked");
+    let image = std::env::var("QUAI_DOCKER_IMAGE").unwrap_or_else(|_| "quai/dind:latest".into());
+    let created = docker
+        .create_container(
+            Some(CreateContainerOptions {
+                name: format!("quai-{instance}"),
+                platform: None,
+            }),
+            Config {
+                image: Some(image),
+                user: Some("1000:1000".to_string()),
+                env: Some(vec![
+                    "XDG_RUNTIME_DIR=/run/user/1000".to_string(),
+                    "DOCKER_HOST=unix:///run/user/1000/docker.sock".to_string(),
+                ]),
+                labels: Some(HashMap::from([
+                    ("quai.managed".to_string(), "true".to_string()),
+                    ("quai.instance".to_string(), instance.clone()),
+                ])),
+                host_config: Some(bollard::models::HostConfig {
+                    init: Some(true),
+                    cap_drop: Some(vec!["ALL".to_string()]),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    docker
+        .start_container::<String>(&created.id, None)
+        .await
+        .unwrap();
+    let exec = docker
+        .create_exec(
+            &created.id,
+            CreateExecOptions {
+                cmd: Some(vec!["docker", "version"]),
+                attach_stdout: Some(true),
+                attach_stderr: Some(true),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let mut said = String::new();
+    if let StartExecResults::Attached { mut output, .. } =
+        docker.start_exec(&exec.id, None).await.unwrap()
+    {
+        while let Some(Ok(chunk)) = output.next().await {
+            said.push_str(&chunk.to_string());
+        }
+    }
+    docker
+        .remove_container(
+            &created.id,
+            Some(RemoveContainerOptions {
+                force: true,
+                v: true,
+                ..Default::default()
+            }),
+        )
+        .await
+        .unwrap();
+    assert!(
+        said.contains("Docker Engine cannot start in this node: /dev/net/tun"),
+        "{said}"
+    );
 }

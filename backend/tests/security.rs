@@ -1,7 +1,7 @@
 //! What one session can never do, against the real engine: reach another session's nodes
 //! or the host, escape its limits, or starve another session. `shell` nodes are
-//! unprivileged; `docker` nodes hold Docker Engine but still cannot load kernel modules or
-//! mount the host's disks.
+//! unprivileged; `docker` nodes in caps mode hold Docker Engine as root but still cannot load
+//! kernel modules or mount the host's disks (rootless nodes: tests/rootless.rs).
 
 mod common;
 
@@ -185,10 +185,11 @@ async fn a_fork_bomb_a_memory_hog_and_a_disk_filler_leave_another_sessions_termi
     server.stop().await;
 }
 
+/// Caps mode (root on the host in all but name, only with `--allow-host-root`) still keeps
+/// these doors shut; rootless nodes, the default, are tested in tests/rootless.rs.
 #[tokio::test]
-async fn docker_nodes_cannot_load_kernel_modules_mount_the_hosts_disks_or_write_host_wide_settings()
-{
-    let server = TestServer::start("dockerpriv").await;
+async fn caps_nodes_cannot_load_kernel_modules_mount_the_hosts_disks_or_write_host_wide_settings() {
+    let server = TestServer::start_in_mode("dockerpriv", quai::config::DindMode::Caps).await;
     let (_, mut socket) = shell(&server, &DOCKER).await;
     let module = socket.run(1, LOAD_MODULE).await;
     assert!(module.contains("init_module -1"), "{module}");
@@ -223,4 +224,21 @@ async fn docker_nodes_cannot_load_kernel_modules_mount_the_hosts_disks_or_write_
         .await;
     assert!(hello.contains('1'), "{hello}");
     server.stop().await;
+}
+
+#[test]
+fn quai_serve_refuses_a_mode_giving_host_root_without_allow_host_root() {
+    for mode in ["caps", "privileged"] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_quai"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--dind-mode", mode])
+            .env_remove("QUAI_ALLOW_HOST_ROOT")
+            .output()
+            .expect("quai runs");
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{mode} was accepted: {said}");
+        assert!(
+            said.contains("root on this host") && said.contains("--allow-host-root"),
+            "{said}"
+        );
+    }
 }

@@ -119,7 +119,7 @@ async fn any_other_image_runs_in_the_first_terminal() {
     let out = socket.wait_for_output(1, "in-42").await;
     assert!(out.contains("BusyBox v"), "{out}");
     socket.type_in(1, "exit\r").await;
-    socket.wait_for_output(1, "root@node1").await;
+    socket.wait_for_output(1, "student@node1").await;
     socket.type_in(1, "echo back-in-$BASH_VERSINFO\r").await;
     socket.wait_for_output(1, "back-in-5").await;
     server.stop().await;

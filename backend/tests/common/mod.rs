@@ -56,6 +56,21 @@ impl TestServer {
         Self::start_on(config, runtime).await
     }
 
+    /// A server whose docker nodes run in `mode`, accepting modes that give root on the host.
+    pub async fn start_in_mode(name: &str, mode: quai::config::DindMode) -> Self {
+        let mut config = Config::for_tests(&unique_instance(name));
+        config.dind_mode = mode;
+        config.allow_host_root = mode.gives_host_root();
+        let runtime = Arc::new(
+            DockerRuntime::connect(&config.instance)
+                .expect("docker client")
+                .with_subnets(config.subnet_range())
+                .expect("session subnets")
+                .with_dind_mode(mode),
+        );
+        Self::start_on(config, runtime).await
+    }
+
     pub async fn start_on(config: Config, runtime: Arc<dyn Runtime>) -> Self {
         let _ = tracing_subscriber::fmt()
             .with_test_writer()
