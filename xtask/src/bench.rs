@@ -2,7 +2,8 @@
 //! feels it (click to prompt, echo round trip, an output flood, end to containers gone) with
 //! `node e2e/bench.mjs`, and the server without a browser (start to prompt cold and warm for
 //! both profiles, keystroke echo against a raw `docker exec` TTY, output throughput, the
-//! first `docker run hello-world`) with `cargo bench -p quai-backend --bench terminal`.
+//! first `docker run hello-world`) with `cargo bench -p quai-backend --bench terminal`, and
+//! docker nodes rootless beside caps mode with `cargo bench -p quai-backend --bench dind`.
 //! Writes both to docs/BENCHMARKS.md. Numbers are printed, never asserted.
 
 use std::fs;
@@ -44,14 +45,28 @@ pub fn bench(runs: u32) -> Result<()> {
             .env("QUAI_BENCH_OUT", &terminal)
             .envs(ready.images.server_env()),
     )?;
+    step(&format!("Measuring docker nodes rootless beside caps mode, {runs} runs (cargo bench -p quai-backend --bench dind)"));
+    let dind = std::env::current_dir()?.join("target/bench/dind.md");
+    shell::run(
+        Command::new("cargo")
+            .args(["bench", "-p", "quai-backend", "--bench", "dind"])
+            .env("QUAI_BENCH_RUNS", runs.to_string())
+            .env("QUAI_BENCH_OUT", &dind)
+            .envs(ready.images.server_env()),
+    )?;
     let browser =
         fs::read_to_string("e2e/artifacts/bench.md").context("the browser bench wrote no table")?;
     let server = fs::read_to_string(&terminal).context("the terminal bench wrote no table")?;
+    let dind = fs::read_to_string(&dind).context("the dind bench wrote no table")?;
     let report = format!(
         "# Benchmarks\n\nWritten by `cargo xtask bench` (rerun it to refresh this page). Timing lives here, \
          never in tests.\n\n## In the browser\n\nA person's view: headless Chromium clicks \"Start a playground\" \
          (a `docker` node from the warm pool), types, and reads the terminal; the page is polled every 50 ms.\n\n\
-         {browser}\n## The server and its terminals\n\n{server}"
+         {browser}\n## The server and its terminals\n\n{server}\n## Docker inside a node: rootless beside caps\n\n\
+         Rootless (the default: the node runs as an unprivileged user, Docker Engine inside it rootless) \
+         beside caps mode (Docker Engine as root with nearly every capability: root on the host in all \
+         but name, what docker nodes were before rootless). Caps is run with `--allow-host-root`, for \
+         this comparison only.\n\n{dind}"
     );
     fs::write("docs/BENCHMARKS.md", report).context("cannot write docs/BENCHMARKS.md")?;
     shell::ok("Wrote docs/BENCHMARKS.md");
