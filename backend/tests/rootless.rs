@@ -236,6 +236,27 @@ async fn a_privileged_container_inside_cannot_write_a_host_sysctl() {
 }
 
 #[tokio::test]
+async fn a_student_asking_for_container_limits_is_told_the_node_cannot_apply_them() {
+    let (server, session) = rootless_node("rl-limits").await;
+    let (code, out) = sh(
+        &server,
+        &session,
+        "docker run --rm --memory 64m --cpus 0.5 hello-world 2>&1 | grep -e 'Quai:' -e 'Hello from Docker'",
+    )
+    .await;
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.contains("Quai: this node runs Docker Engine rootless, without a cgroup manager"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Hello from Docker"),
+        "the container still runs: {out}"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn no_host_engine_socket_can_be_found_only_the_nodes_own_rootless_engine() {
     let (server, session) = rootless_node("rl-socket").await;
     let (_, out) = sh(

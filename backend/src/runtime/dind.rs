@@ -1,7 +1,6 @@
 //! How `docker` nodes get Docker Engine inside them, per DinD mode: the container settings of
 //! each mode, and what a rootless node needs from the engine's host (a tun device its user
-//! can open; on cgroup v2 hosts, its cgroup handed to that user so the engine inside can
-//! limit its containers). Only `privileged` and `caps` give a node root on the host, and
+//! can open). Only `privileged` and `caps` give a node root on the host, and
 //! only an operator's `--allow-host-root` selects them (see `config`).
 
 use std::collections::HashMap;
@@ -11,9 +10,6 @@ use std::path::Path;
 use bollard::models::{DeviceMapping, HostConfig, HostConfigLogConfig};
 
 use crate::config::DindMode;
-
-/// The unprivileged user of a rootless node (`student`, home `/root`, in images/dind).
-pub const NODE_UID: u32 = 1000;
 
 /// `user` of a rootless node's container and of every exec Quai makes into it.
 pub const NODE_USER: &str = "1000:1000";
@@ -179,35 +175,6 @@ fn libc_major(rdev: u64) -> u64 {
 
 fn libc_minor(rdev: u64) -> u64 {
     (rdev & 0xff) | ((rdev >> 12) & !0xff)
-}
-
-/// On a cgroup v2 host, hands the cgroup of the node whose first process is `pid` to the
-/// node's user, as systemd's `Delegate=` does: the engine inside can then make groups below
-/// it and limit its containers, while the node's own limits, set on that group by the
-/// engine of the host, stay out of its reach. Returns whether it did (false on cgroup v1).
-pub fn delegate_cgroup(pid: i64) -> std::io::Result<bool> {
-    if !Path::new("/sys/fs/cgroup/cgroup.controllers").exists() {
-        return Ok(false);
-    }
-    let membership = std::fs::read_to_string(format!("/proc/{pid}/cgroup"))?;
-    let Some(path) = membership.lines().find_map(|l| l.strip_prefix("0::")) else {
-        return Ok(false);
-    };
-    let dir = Path::new("/sys/fs/cgroup").join(path.trim_start_matches('/'));
-    for entry in [
-        "",
-        "cgroup.procs",
-        "cgroup.threads",
-        "cgroup.subtree_control",
-    ] {
-        let target = if entry.is_empty() {
-            dir.clone()
-        } else {
-            dir.join(entry)
-        };
-        std::os::unix::fs::chown(&target, Some(NODE_UID), Some(NODE_UID))?;
-    }
-    Ok(true)
 }
 
 #[cfg(test)]

@@ -354,32 +354,7 @@ impl DockerRuntime {
             let _ = self.remove_node(&node).await;
             return Err(engine_error(err));
         }
-        if node.user.is_some() && engine_is_local() {
-            self.delegate_cgroup(&node).await;
-        }
         Ok(node)
-    }
-}
-
-impl DockerRuntime {
-    /// Hands a rootless node's cgroup to its user on cgroup v2 hosts (see `dind`); a node
-    /// whose cgroup could not be handed over still works, without limits for its containers.
-    async fn delegate_cgroup(&self, node: &Node) {
-        let pid = match self.docker.inspect_container(&node.container, None).await {
-            Ok(inspected) => inspected.state.and_then(|s| s.pid).filter(|pid| *pid > 0),
-            Err(_) => None,
-        };
-        let Some(pid) = pid else { return };
-        match tokio::task::spawn_blocking(move || super::dind::delegate_cgroup(pid)).await {
-            Ok(Ok(true)) => {
-                tracing::debug!(node = %node.name, "cgroup delegated to the node's user")
-            }
-            Ok(Ok(false)) => {}
-            Ok(Err(err)) => {
-                tracing::warn!(node = %node.name, error = %err, "cannot delegate the node's cgroup; its containers get no limits of their own")
-            }
-            Err(err) => tracing::warn!(error = %err, "cgroup delegation did not run"),
-        }
     }
 }
 
