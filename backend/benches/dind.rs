@@ -2,7 +2,7 @@
 //! no privilege on the host) beside caps mode (root on the host in all but name, the mode
 //! rootless replaced), measured in one run, interleaved run by run: node start to prompt,
 //! the first `docker run hello-world`, the first `docker pull nginx` from the local
-//! registry, a small `docker build`, HTTP throughput of a container's published port
+//! registry, a small `docker build` (classic and BuildKit), HTTP throughput of a container's published port
 //! through the port preview, and the memory of an idle node. Writes Markdown to
 //! `target/bench/dind.md` (or the path in QUAI_BENCH_OUT).
 
@@ -57,6 +57,7 @@ struct Run {
     hello: f64,
     pull: f64,
     build: f64,
+    buildkit: f64,
     /// MB/s through the preview.
     http: f64,
     /// MiB, the node idle after its engine started.
@@ -97,6 +98,12 @@ async fn one_run(server: &TestServer) -> Run {
         .await;
     assert!(built.contains("built"), "{built}");
     run.build = ms(started.elapsed());
+    let started = Instant::now();
+    let built = socket
+        .run(1, "DOCKER_BUILDKIT=1 docker build -q --no-cache -t small2 /root/b >/dev/null 2>&1 && docker run --rm small2")
+        .await;
+    assert!(built.contains("built"), "{built}");
+    run.buildkit = ms(started.elapsed());
 
     run.http = preview_throughput(server, &session, &mut socket).await;
     server.as_owner(reqwest::Method::DELETE, &session, "").await;
@@ -196,7 +203,7 @@ async fn main() {
         server.stop().await;
     }
     type Pick = fn(&Run) -> f64;
-    let rows: [(&str, Pick, &str); 6] = [
+    let rows: [(&str, Pick, &str); 7] = [
         ("node start → prompt (ms)", |r| r.prompt, "lower"),
         (
             "first `docker run hello-world`, typed at the prompt (ms)",
@@ -211,6 +218,11 @@ async fn main() {
         (
             "small `docker build` (FROM busybox, one RUN) and run (ms)",
             |r| r.build,
+            "lower",
+        ),
+        (
+            "the same build with BuildKit (`DOCKER_BUILDKIT=1`, no cache) and run (ms)",
+            |r| r.buildkit,
             "lower",
         ),
         (
