@@ -8,6 +8,7 @@
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+mod support;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -19,17 +20,7 @@ use quai::config::DindMode;
 use quai::runtime::DockerRuntime;
 use quai::Config;
 use quai_protocol::{CreateSession, Profile, SessionCreated};
-
-fn runs() -> usize {
-    std::env::var("QUAI_BENCH_RUNS")
-        .ok()
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(5)
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
+use support::{ms, runs};
 
 /// A server whose docker nodes run in `mode`, with the local registry, no warm pool.
 async fn server(mode: DindMode) -> TestServer {
@@ -154,22 +145,12 @@ async fn preview_throughput(
         )
         .await;
     assert!(ready.contains("served"), "{ready}");
-    let url = format!(
-        "http://{}/p/{}/node1/8080/big.bin",
-        server.server.as_ref().unwrap().preview_addr,
-        session.session.id
-    );
-    let cookie = format!("quai_{}={}", session.session.id, session.token);
     let started = Instant::now();
     let mut bytes = 0usize;
     for _ in 0..4 {
         let body = server
-            .http
-            .get(&url)
-            .header("cookie", &cookie)
-            .send()
+            .preview_get(session, "node1", 8080, "/big.bin")
             .await
-            .unwrap()
             .bytes()
             .await
             .unwrap();

@@ -8,6 +8,7 @@
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+mod support;
 
 use std::time::{Duration, Instant};
 
@@ -15,14 +16,8 @@ use bollard::exec::{CreateExecOptions, StartExecOptions, StartExecResults};
 use common::{TestServer, TestSocket};
 use futures::StreamExt;
 use quai_protocol::{ClientMsg, CreateSession, Profile};
+use support::{ms, runs};
 use tokio::io::AsyncWriteExt;
-
-fn runs() -> usize {
-    std::env::var("QUAI_BENCH_RUNS")
-        .ok()
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(5)
-}
 
 /// Sorted durations in milliseconds.
 struct Sample(Vec<f64>);
@@ -46,10 +41,6 @@ impl Sample {
             self.0[self.0.len() - 1]
         )
     }
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
 }
 
 /// POST a session, open its socket and a terminal, until the prompt shows.

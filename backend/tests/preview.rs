@@ -263,15 +263,8 @@ async fn ports_are_detected_including_a_containers_published_port_in_a_docker_no
     assert!(!ports.contains(&9999), "{ports:?}");
     // And nginx, in its container inside the node, answers through the preview.
     let page = server
-        .http
-        .get(preview(
-            &server,
-            &format!("/p/{}/node1/8080/", session.session.id),
-        ))
-        .header("cookie", cookie(&session))
-        .send()
+        .preview_get(&session, "node1", 8080, "/")
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();

@@ -399,19 +399,8 @@ async fn a_rootless_node_runs_compose_a_registry_published_ports_and_bind_mounts
     .await;
     assert_eq!(code, Some(0), "{out}");
     let page = server
-        .http
-        .get(format!(
-            "http://{}/p/{}/node1/8080/",
-            server.server.as_ref().unwrap().preview_addr,
-            session.session.id
-        ))
-        .header(
-            "cookie",
-            format!("quai_{}={}", session.session.id, session.token),
-        )
-        .send()
+        .preview_get(&session, "node1", 8080, "/")
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();

@@ -68,19 +68,8 @@ async fn a_server_image_runs_beside_a_shell_and_answers_through_the_preview() {
     assert_eq!(started.ports, [80]);
     let created = &started.created;
     let page = server
-        .http
-        .get(format!(
-            "http://{}/p/{}/node1/80/",
-            server.server.as_ref().unwrap().preview_addr,
-            created.session.id
-        ))
-        .header(
-            "cookie",
-            format!("quai_{}={}", created.session.id, created.token),
-        )
-        .send()
+        .preview_get(created, "node1", 80, "/")
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();

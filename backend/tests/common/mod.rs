@@ -394,6 +394,27 @@ impl TestServer {
 }
 
 impl TestServer {
+    /// `GET /p/{session}/{node}/{port}{path}` on the preview listener, as the session's
+    /// owner (with its cookie), as a browser opening a port chip does.
+    pub async fn preview_get(
+        &self,
+        session: &SessionCreated,
+        node: &str,
+        port: u16,
+        path: &str,
+    ) -> reqwest::Response {
+        let id = &session.session.id;
+        self.http
+            .get(format!(
+                "http://{}/p/{id}/{node}/{port}{path}",
+                self.server.as_ref().unwrap().preview_addr
+            ))
+            .header("cookie", format!("quai_{id}={}", session.token))
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// The session's socket, greeted, with a shell open in terminal 1 on node1.
     pub async fn shell(&self, session: &SessionCreated) -> TestSocket {
         let mut socket = self.socket(session).await;
