@@ -44,6 +44,9 @@ const CAPS_MODE_DROPPED: &[&str] = &[
 /// The tun device of the host, often mode 0600 (udev makes it 0666 on most distributions).
 const HOST_TUN: &str = "/dev/net/tun";
 
+/// The tun device's numbers, fixed by the kernel's list of devices.
+const TUN_NUMBERS: (u64, u64) = (10, 200);
+
 /// A tun device node of Quai's own, mode 0666, made when the host's is not: opening it lets
 /// a process use tun devices only in network namespaces it owns, which is why distributions
 /// leave /dev/net/tun open to all.
@@ -135,12 +138,11 @@ pub fn tun_device() -> Result<String, String> {
     if open_to_all(OWN_TUN) {
         return Ok(OWN_TUN.to_string());
     }
-    let rdev = std::fs::metadata(HOST_TUN)
-        .map(|m| m.rdev())
-        .map_err(|err| {
-            format!("rootless docker nodes need {HOST_TUN} on the engine's host: {err}")
-        })?;
-    let (major, minor) = (libc_major(rdev), libc_minor(rdev));
+    // The tun device is character device 10:200 on every Linux; a host (or a container
+    // running Quai) may lack the /dev/net/tun node even where the kernel has the device.
+    let (major, minor) = std::fs::metadata(HOST_TUN)
+        .map(|m| (libc_major(m.rdev()), libc_minor(m.rdev())))
+        .unwrap_or(TUN_NUMBERS);
     let _ = std::fs::remove_file(OWN_TUN);
     if let Some(dir) = Path::new(OWN_TUN).parent() {
         std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
@@ -233,6 +235,6 @@ mod tests {
     fn device_numbers_are_read_as_the_kernel_packs_them() {
         // 10:200 is the tun device everywhere.
         let rdev = (10u64 << 8) | 200;
-        assert_eq!((libc_major(rdev), libc_minor(rdev)), (10, 200));
+        assert_eq!((libc_major(rdev), libc_minor(rdev)), TUN_NUMBERS);
     }
 }
