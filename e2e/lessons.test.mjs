@@ -1,7 +1,8 @@
 // End to end in headless Chromium, the way a student takes a lesson: pick it in the catalog,
 // start it, click a block that runs in the terminal, press Check and pass, press Check on the
-// next step and read the hint, reload and find the progress kept, switch to French and see
-// the untranslated step say so, finish the lesson, end the session and start it again.
+// next step and read the hint, click a block hiding text and see only the shown text run,
+// reload and find the progress kept, switch to French and see the untranslated step say so,
+// finish the lesson, end the session and start it again.
 //
 // The server serves the fixture lessons of e2e/fixtures/lessons/ (QUAI_LESSONS_DIR) and keeps
 // progress in a fresh database. By hand: `node --test e2e/lessons.test.mjs`.
@@ -126,6 +127,14 @@ test('a student starts the lesson, runs a block, passes step 1 and reads the hin
     'the hint is the English half of the script\'s bilingual sentence',
   );
   await page.screenshot({ path: join(artifacts, 'lessons-check.png') });
+
+  // A block holding text the page does not show (inside a folded <details>) runs exactly what
+  // the student reads, never the hidden part.
+  const sneaky = page.locator('[data-test-id=run-block]', { hasText: 'shown-' });
+  assert.doesNotMatch(await sneaky.innerText(), /HIDDEN/);
+  await sneaky.click();
+  const after = await waitForText(page, server, 'the shown command to run', (t) => t.includes('shown-5'));
+  assert.doesNotMatch(after, /HIDDEN|RAN-8/, 'hidden text was typed into the terminal');
 });
 
 test('reloading the page reconnects to the same session and keeps the progress', { timeout: 3 * TIMEOUT }, async () => {

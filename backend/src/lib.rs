@@ -4,10 +4,11 @@
 //! `session` (lifecycle), `runtime` (container engine), `images` (the image catalog),
 //! `lessons` (the lesson catalog and its scripts), `files` (nodes' files and workspaces),
 //! `preview` (the port preview), `progress` (students' progress in SQLite),
-//! `web` (static files).
+//! `edge` (Host, Origin, security headers, cookies), `web` (static files).
 
 pub mod api;
 pub mod config;
+pub mod edge;
 pub mod files;
 pub mod images;
 pub mod lessons;
@@ -37,27 +38,34 @@ use session::Sessions;
 pub struct AppState {
     pub config: Arc<Config>,
     pub sessions: Arc<Sessions>,
-    pub limiter: Arc<api::limiter::Limiter>,
     pub lessons: Arc<lessons::Lessons>,
     pub progress: Arc<progress::Progress>,
     pub images: Arc<lessons::ImageNames>,
     /// Signs the tickets of per-port preview hosts.
     pub preview_keys: Arc<preview::hosts::Keys>,
+    /// Which hosts and origins the main listener answers, and its cookies.
+    pub edge: Arc<edge::Edge>,
 }
 
 impl AppState {
-    /// Loads the lessons of `config.lessons_dir`; progress is kept in `progress`.
-    pub fn new(config: Config, runtime: Arc<dyn Runtime>, progress: progress::Progress) -> Self {
+    /// Loads the lessons of `config.lessons_dir`; progress is kept in `progress`. Refuses
+    /// malformed `--public-url`s.
+    pub fn new(
+        config: Config,
+        runtime: Arc<dyn Runtime>,
+        progress: progress::Progress,
+    ) -> Result<Self, edge::EdgeConfigError> {
+        let edge = Arc::new(edge::Edge::from_config(&config)?);
         let config = Arc::new(config);
-        AppState {
+        Ok(AppState {
+            edge,
             sessions: Arc::new(Sessions::new(runtime, config.clone())),
-            limiter: Arc::new(api::limiter::Limiter::new(config.create_per_minute)),
             lessons: Arc::new(lessons::Lessons::load(&config.lessons_dir)),
             progress: Arc::new(progress),
             images: Arc::new(lessons::ImageNames::default()),
             preview_keys: Arc::new(preview::hosts::Keys::default()),
             config,
-        }
+        })
     }
 }
 
@@ -71,7 +79,7 @@ pub fn app(state: AppState) -> Router {
         .fallback(web::static_files)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            api::guard_origin,
+            edge::guard,
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
@@ -99,17 +107,6 @@ impl Server {
             Ok(n) => tracing::info!(removed = n, "removed leftovers of a previous run"),
             Err(err) => {
                 tracing::warn!(error = %err, "could not look for leftovers of a previous run")
-            }
-        }
-        match runtime
-            .enforce_egress(config.egress, config.registry_address)
-            .await
-        {
-            Ok(added) => {
-                tracing::info!(added, egress = ?config.egress, "session network firewall in place")
-            }
-            Err(err) => {
-                tracing::warn!(error = %err, "could not set up the session network firewall")
             }
         }
         let mut registry_ready = false;
@@ -143,7 +140,7 @@ impl Server {
         let preview_addr = preview_listener.local_addr()?;
         config.preview_listen = Some(preview_addr);
         let watch = config.watch_lessons;
-        let state = AppState::new(config, runtime, progress);
+        let state = AppState::new(config, runtime, progress).map_err(std::io::Error::other)?;
         let watcher = if watch {
             match lessons::watch::watch(state.lessons.clone()) {
                 Ok(watcher) => Some(watcher),
@@ -155,33 +152,30 @@ impl Server {
         } else {
             None
         };
+        session::firewall::check(&state.sessions).await;
         let (stop, stopped) = tokio::sync::watch::channel(false);
-        let router = app(state.clone());
-        let mut main_stopped = stopped.clone();
-        let main = tokio::spawn(async move {
-            axum::serve(
-                listener,
-                router.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .with_graceful_shutdown(async move {
-                let _ = main_stopped.wait_for(|stop| *stop).await;
-            })
-            .await
-        });
-        let previews = preview::preview_app(state.clone());
-        let mut preview_stopped = stopped;
-        let preview = tokio::spawn(async move {
-            axum::serve(preview_listener, previews.into_make_service())
-                .with_graceful_shutdown(async move {
-                    let _ = preview_stopped.wait_for(|stop| *stop).await;
-                })
-                .await
-        });
+        let limits = edge::listen::Limits {
+            header_timeout: Duration::from_secs(state.config.header_timeout.max(1)),
+            max_connections: state.config.max_connections,
+        };
+        let main = tokio::spawn(edge::listen::serve(
+            listener,
+            app(state.clone()),
+            limits,
+            stopped.clone(),
+        ));
+        let preview = tokio::spawn(edge::listen::serve(
+            preview_listener,
+            preview::preview_app(state.clone()),
+            limits,
+            stopped,
+        ));
         let serving = vec![main, preview];
         let mut tasks = vec![
             session::reaper::spawn(state.sessions.clone()),
             session::monitor::spawn(state.sessions.clone()),
             session::pool::spawn(state.sessions.clone()),
+            session::firewall::spawn(state.sessions.clone()),
         ];
         if registry_ready {
             tasks.push(runtime::registry::watch(

@@ -90,6 +90,7 @@ async fn run() -> anyhow::Result<()> {
 
 async fn serve(config: Config) -> anyhow::Result<()> {
     config.check_dind_mode()?;
+    quai::edge::Edge::from_config(&config)?;
     if config.dind_mode.gives_host_root() {
         tracing::warn!(
             mode = ?config.dind_mode,
@@ -100,6 +101,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let runtime = DockerRuntime::connect(&config.instance)
         .context("cannot set up the Docker client")?
         .with_dind_mode(config.dind_mode)
+        .with_iptables(&config.iptables, &config.ip6tables)
         .with_subnets(config.subnet_range())
         .context("invalid --session-subnets")?;
     let runtime = Arc::new(runtime);

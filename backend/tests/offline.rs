@@ -2,25 +2,15 @@
 //! dropped, a `docker` node still runs hello-world, pulls and serves nginx, builds FROM
 //! python:3 and pushes to its own registry:2, all from Quai's local registry.
 //!
-//! The firewall rules serve the whole host, so this test lives alone in its own test binary
-//! (cargo runs test binaries one after another) and opens egress again when it ends.
+//! The firewall rules are the server instance's own (its bridges' prefix, its comment): a
+//! server started with `--egress open` meanwhile does not open this one's egress, and the
+//! rules go when the server stops (or when the harness removes a failed test's leftovers).
 
 mod common;
 
 use common::TestServer;
 use quai::config::Egress;
 use quai_protocol::{CreateSession, Profile};
-
-/// Opens egress again (as any server started with the default policy does), even on panic.
-struct ReopenEgress;
-
-impl Drop for ReopenEgress {
-    fn drop(&mut self) {
-        if let Err(err) = quai::runtime::firewall::enforce(Egress::Open, None) {
-            eprintln!("could not open egress again: {err}");
-        }
-    }
-}
 
 #[tokio::test]
 async fn the_curriculum_works_inside_a_docker_node_with_egress_closed() {
@@ -30,7 +20,8 @@ async fn the_curriculum_works_inside_a_docker_node_with_egress_closed() {
         c.egress = Egress::None;
     })
     .await;
-    let _reopen = ReopenEgress;
+    // Another server on the same host, with egress open, starts after it.
+    let open = TestServer::start("open-egress").await;
     let session = server
         .create(&CreateSession {
             nodes: Some(1),
@@ -80,4 +71,5 @@ async fn the_curriculum_works_inside_a_docker_node_with_egress_closed() {
         .await;
     assert!(registry.contains("localhost:5000/x"), "{registry}");
     server.stop().await;
+    open.stop().await;
 }

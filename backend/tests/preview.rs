@@ -383,6 +383,16 @@ async fn with_a_preview_domain_each_port_has_a_host_of_its_own_opened_by_a_ticke
         .await
         .unwrap();
     assert_eq!(text, "path=/notebook?x=1 cookie=app=1 prefix=None");
+    // An app of another port may have set a cookie of the same name first: every ticket the
+    // browser sends is tried, not only the first.
+    let status = client
+        .get(format!("{base}/"))
+        .header("cookie", format!("quai_preview=forged-by-an-app; {pair}"))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 200);
     // The ticket of port 8000 opens nothing else, and a forged one opens nothing.
     let other = format!(
         "http://8001-node1-{}.preview.quai.test:{}/",
@@ -399,5 +409,57 @@ async fn with_a_preview_domain_each_port_has_a_host_of_its_own_opened_by_a_ticke
     assert_eq!(status, 404);
     let forged = url.replace("ticket=", "ticket=9");
     assert_eq!(client.get(&forged).send().await.unwrap().status(), 404);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn an_app_cannot_set_quai_cookies_nor_domain_cookies_and_never_sees_authorization() {
+    let server = TestServer::start("preview-cookies").await;
+    let owner = server.create_session().await;
+    start_app(&server, &owner, 8000).await;
+    // Cookies ignore ports: what an app sets on the preview port reaches Quai's own pages.
+    let response = server
+        .preview_get(&owner, "node1", 8000, "/set-cookies")
+        .await;
+    assert_eq!(response.status(), 200);
+    let set: Vec<&str> = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    assert_eq!(set, ["app=1; Path=/", "theme=dark; HttpOnly"]);
+
+    let id = &owner.session.id;
+    let echoed = server
+        .http
+        .get(preview(
+            &server,
+            &format!("/p/{id}/node1/8000/authorization"),
+        ))
+        .header("cookie", cookie(&owner))
+        .header("authorization", format!("Bearer {}", owner.token))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(echoed, "authorization=None");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn an_app_that_never_answers_gets_a_gateway_timeout_not_a_request_held_forever() {
+    let server = TestServer::start_with("preview-silent", |c| c.preview_answer_timeout = 2).await;
+    let owner = server.create_session().await;
+    start_app(&server, &owner, 8000).await;
+    let response = server.preview_get(&owner, "node1", 8000, "/silent").await;
+    assert_eq!(response.status(), 504);
+    let text = response.text().await.unwrap();
+    assert!(text.contains("did not answer within 2 s"), "{text}");
+    // The app itself still answers other requests.
+    let ok = server.preview_get(&owner, "node1", 8000, "/hello").await;
+    assert_eq!(ok.status(), 200);
     server.stop().await;
 }

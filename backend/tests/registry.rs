@@ -51,6 +51,17 @@ async fn a_docker_node_pulls_a_catalog_image_from_the_local_registry_and_cannot_
         push.contains("upload=405"),
         "the registry took an upload from a session: {push}"
     );
+    // Its log cannot fill the host's disk either.
+    let log = Command::new("docker")
+        .args([
+            "inspect",
+            "-f",
+            "{{.HostConfig.LogConfig.Type}} {{index .HostConfig.LogConfig.Config \"max-size\"}}",
+            &format!("quai-registry-{}", server.instance),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&log.stdout).trim(), "json-file 1m");
     server.stop().await;
     let _ = Command::new("docker").args(["rmi", &local]).output();
 }

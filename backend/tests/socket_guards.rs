@@ -304,3 +304,34 @@ async fn the_frontend_is_served_with_a_fallback_for_its_routes() {
     server.stop().await;
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[tokio::test]
+async fn a_session_opens_at_most_its_allowance_of_terminals() {
+    let server = TestServer::start_with("terminal-cap", |c| c.max_terminals = 3).await;
+    let session = server.create_session().await;
+    let mut socket = server.socket(&session).await;
+    socket.hello().await;
+    for term in 1..=3 {
+        socket.open_shell(term).await;
+    }
+    socket
+        .send(&ClientMsg::OpenTerminal {
+            term: 4,
+            node: "node1".into(),
+            cols: 80,
+            rows: 24,
+        })
+        .await;
+    let (code, message) = socket.next_error().await;
+    assert_eq!(code, ErrorCode::Terminal);
+    assert!(
+        message.contains("3 terminals open") && message.contains("close one"),
+        "{message}"
+    );
+    // Closing one makes room, and the others still answer.
+    socket.send(&ClientMsg::CloseTerminal { term: 1 }).await;
+    socket.open_shell(4).await;
+    let out = socket.run(2, "echo still-here").await;
+    assert!(out.contains("still-here"), "{out}");
+    server.stop().await;
+}

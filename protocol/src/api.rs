@@ -134,8 +134,10 @@ pub struct Health {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DockerHealth {
     pub reachable: bool,
-    /// Engine version when reachable, the error sentence otherwise.
-    pub detail: String,
+    /// Engine version when reachable, the error sentence otherwise; only for loopback
+    /// clients and the bearer of the operator token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 #[cfg(test)]
@@ -225,7 +227,7 @@ mod tests {
             status: "ok".into(),
             docker: DockerHealth {
                 reachable: true,
-                detail: "28.2.2".into(),
+                detail: Some("28.2.2".into()),
             },
             sessions: 3,
             version: "0.1.0".into(),

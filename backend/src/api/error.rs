@@ -65,6 +65,27 @@ impl From<SessionError> for AppError {
             SessionError::ExtendLimit => {
                 AppError::new(StatusCode::CONFLICT, ErrorCode::ExtendLimit, message)
             }
+            SessionError::TerminalLimit(_) => {
+                AppError::new(StatusCode::CONFLICT, ErrorCode::Terminal, message)
+            }
+            SessionError::RateLimited { retry_after_secs } => AppError {
+                status: StatusCode::TOO_MANY_REQUESTS,
+                body: ApiError {
+                    code: ErrorCode::RateLimited,
+                    message,
+                    retry_after_secs: Some(retry_after_secs),
+                },
+            },
+            SessionError::Firewall(_) => AppError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::RuntimeUnavailable,
+                message,
+            ),
+            SessionError::ClientLimit(_) => AppError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                ErrorCode::RateLimited,
+                message,
+            ),
             SessionError::BadRequest(_) => {
                 AppError::new(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, message)
             }

@@ -2,10 +2,9 @@
 //! session prepared for it), checking a step of the session's lesson, and the anonymous
 //! student behind the browser (`quai_student` cookie) with their optional display name.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -17,13 +16,13 @@ use quai_protocol::{
 };
 use serde::Deserialize;
 
-use super::{rate_limit, session_cookie, AppError, Owned};
+use super::{session_cookie, AppError, Owned};
+use crate::edge::client::Client;
 use crate::lessons::{self, runner, Lesson};
 use crate::progress::{ProgressError, StudentId, MAX_NAME};
 use crate::AppState;
 
-/// Name of the cookie that identifies a student's browser.
-pub const STUDENT_COOKIE: &str = "quai_student";
+use crate::edge::{cookies::STUDENT, Edge};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -41,9 +40,9 @@ struct Caller {
 }
 
 impl Caller {
-    fn of(jar: &CookieJar) -> Caller {
+    fn of(edge: &Edge, jar: &CookieJar) -> Caller {
         let existing = jar
-            .get(STUDENT_COOKIE)
+            .get(&edge.cookie_name(STUDENT))
             .map(|c| c.value().to_string())
             .filter(|v| v.len() == 32 && v.bytes().all(|b| b.is_ascii_hexdigit()));
         match existing {
@@ -53,9 +52,7 @@ impl Caller {
             },
             None => {
                 let value = crate::session::token::new_session_id();
-                let cookie = format!(
-                    "{STUDENT_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=31536000"
-                );
+                let cookie = edge.set_cookie(STUDENT, &value, "Lax", 365 * 24 * 3600);
                 Caller {
                     id: StudentId::from_cookie(&value),
                     new_cookie: HeaderValue::from_str(&cookie).ok(),
@@ -142,7 +139,7 @@ async fn catalog(
     headers: HeaderMap,
     Query(query): Query<LangQuery>,
 ) -> Result<Response, AppError> {
-    let caller = Caller::of(&jar);
+    let caller = Caller::of(&state.edge, &jar);
     let lang = language(&query, &headers);
     let available = available(&state).await;
     let mut out = Vec::new();
@@ -163,7 +160,7 @@ async fn lesson(
     Path(slug): Path<String>,
     Query(query): Query<LangQuery>,
 ) -> Result<Response, AppError> {
-    let caller = Caller::of(&jar);
+    let caller = Caller::of(&state.edge, &jar);
     let lesson = state.lessons.get(&slug).ok_or_else(no_lesson)?;
     let lang = language(&query, &headers);
     let passed = state.progress.passed(&caller.id, &slug)?;
@@ -175,11 +172,11 @@ async fn lesson(
 
 async fn start(
     State(state): State<AppState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    client: Client,
     jar: CookieJar,
     Path(slug): Path<String>,
 ) -> Result<Response, AppError> {
-    let caller = Caller::of(&jar);
+    let caller = Caller::of(&state.edge, &jar);
     let lesson = state.lessons.get(&slug).ok_or_else(no_lesson)?;
     if lesson.profile == quai_protocol::Profile::Docker {
         let names = state
@@ -196,12 +193,11 @@ async fn start(
             )));
         }
     }
-    rate_limit(&state, client)?;
     let request = CreateSession {
         nodes: Some(lesson.nodes),
         profile: Some(lesson.profile),
     };
-    let (session, token) = state.sessions.create(&request).await?;
+    let (session, token) = state.sessions.create(&request, client.admission).await?;
     session.set_lesson(&lesson.slug);
     let runtime = state.sessions.runtime().clone();
     if let Err(err) = runner::prepare(runtime.as_ref(), &session, &lesson).await {
@@ -238,7 +234,7 @@ async fn check(
     Query(query): Query<LangQuery>,
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
-    let caller = Caller::of(&jar);
+    let caller = Caller::of(&state.edge, &jar);
     let lang = language(&query, &headers);
     let CheckStep { step } = serde_json::from_slice(&body).map_err(|err| {
         AppError::new(
@@ -314,7 +310,7 @@ async fn check(
 }
 
 async fn me(State(state): State<AppState>, jar: CookieJar) -> Result<Response, AppError> {
-    let caller = Caller::of(&jar);
+    let caller = Caller::of(&state.edge, &jar);
     let name = state.progress.name(&caller.id)?;
     Ok(caller.respond(axum::Json(Student { name })))
 }
@@ -324,7 +320,7 @@ async fn set_me(
     jar: CookieJar,
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
-    let caller = Caller::of(&jar);
+    let caller = Caller::of(&state.edge, &jar);
     let student: Student = serde_json::from_slice(&body).map_err(|err| {
         AppError::new(
             StatusCode::BAD_REQUEST,

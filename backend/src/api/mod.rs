@@ -4,22 +4,22 @@
 
 pub mod error;
 pub mod lessons;
-pub mod limiter;
 pub mod owner;
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::extract::{ConnectInfo, Path, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use quai_protocol::{CreateSession, DockerHealth, EndReason, ErrorCode, Health, SessionCreated};
 
+use crate::edge::client::Client;
 use crate::AppState;
 pub use error::AppError;
-pub use owner::{cookie_name, Owned};
+pub use owner::Owned;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -39,10 +39,9 @@ pub fn routes() -> Router<AppState> {
 
 async fn create_session(
     State(state): State<AppState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    client: Client,
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
-    rate_limit(&state, client)?;
     let request: CreateSession = if body.iter().all(u8::is_ascii_whitespace) {
         CreateSession::default()
     } else {
@@ -54,7 +53,7 @@ async fn create_session(
             )
         })?
     };
-    let (session, token) = state.sessions.create(&request).await?;
+    let (session, token) = state.sessions.create(&request, client.admission).await?;
     let cookie = session_cookie(&state, &session.id, &token);
     let body = SessionCreated {
         session: session.info().await,
@@ -68,30 +67,11 @@ async fn create_session(
         .into_response())
 }
 
-/// Refuses a client that started too many playgrounds in a short time.
-pub(crate) fn rate_limit(state: &AppState, client: SocketAddr) -> Result<(), AppError> {
-    if let Err(retry_after_secs) = state.limiter.check(client.ip()) {
-        return Err(AppError {
-            status: StatusCode::TOO_MANY_REQUESTS,
-            body: quai_protocol::ApiError {
-                code: ErrorCode::RateLimited,
-                message: format!(
-                    "You started too many playgrounds in a short time; try again in {retry_after_secs} seconds."
-                ),
-                retry_after_secs: Some(retry_after_secs),
-            },
-        });
-    }
-    Ok(())
-}
-
 /// The cookie that lets the browser that created session `id` reach it.
 pub(crate) fn session_cookie(state: &AppState, id: &str, token: &str) -> String {
-    format!(
-        "{}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}",
-        cookie_name(id),
-        state.config.max_lifetime
-    )
+    state
+        .edge
+        .session_cookie(id, token, state.config.max_lifetime)
 }
 
 async fn session_info(Owned(session): Owned) -> Result<Response, AppError> {
@@ -103,10 +83,7 @@ async fn end_session(
     Owned(session): Owned,
 ) -> Result<Response, AppError> {
     state.sessions.end(&session.id, EndReason::Ended).await?;
-    let expired = format!(
-        "{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0",
-        cookie_name(&session.id)
-    );
+    let expired = state.edge.session_cookie(&session.id, "", 0);
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, expired)]).into_response())
 }
 
@@ -148,26 +125,6 @@ async fn remove_node(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// Refuses writes to the API (anything but GET and HEAD) from pages of another origin, such as
-/// an app served by the port preview: browsers send their cookies to every port of a host.
-pub async fn guard_origin(
-    State(state): State<AppState>,
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
-    let write = !matches!(
-        *request.method(),
-        axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS
-    );
-    if write && request.uri().path().starts_with("/api/") {
-        if let Err(err) = crate::ws::origin::check(request.headers(), &state.config.allowed_origins)
-        {
-            return err.into_response();
-        }
-    }
-    next.run(request).await
-}
-
 async fn unknown_api() -> AppError {
     AppError::new(
         StatusCode::NOT_FOUND,
@@ -176,21 +133,51 @@ async fn unknown_api() -> AppError {
     )
 }
 
-async fn health(State(state): State<AppState>) -> Response {
+/// Whether a `/healthz` request may read the engine's details: a loopback client that no
+/// proxy forwarded, or the bearer of `--operator-token`.
+fn sees_details(state: &AppState, client: SocketAddr, headers: &HeaderMap) -> bool {
+    let forwarded =
+        headers.contains_key("x-forwarded-for") || headers.contains_key(header::FORWARDED);
+    if client.ip().is_loopback() && !forwarded {
+        return true;
+    }
+    let Some(expected) = state.config.operator_token.as_deref() else {
+        return false;
+    };
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    use sha2::Digest;
+    // Compared as digests, so the time taken tells nothing about the token.
+    sha2::Sha256::digest(presented.as_bytes()) == sha2::Sha256::digest(expected.as_bytes())
+}
+
+async fn health(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    let details = sees_details(&state, client, &headers);
     let ping = tokio::time::timeout(Duration::from_secs(3), state.sessions.runtime().ping()).await;
     let docker = match ping {
         Ok(Ok(version)) => DockerHealth {
             reachable: true,
-            detail: version,
+            detail: Some(version),
         },
         Ok(Err(err)) => DockerHealth {
             reachable: false,
-            detail: err.to_string(),
+            detail: Some(err.to_string()),
         },
         Err(_) => DockerHealth {
             reachable: false,
-            detail: "the container engine did not answer within 3 s".into(),
+            detail: Some("the container engine did not answer within 3 s".into()),
         },
+    };
+    let docker = DockerHealth {
+        detail: docker.detail.filter(|_| details),
+        ..docker
     };
     let status = if docker.reachable {
         StatusCode::OK

@@ -1,5 +1,5 @@
 //! `Owned`: the extractor of every route under `/api/sessions/{id}`. It yields the session
-//! when the request holds its token (the HttpOnly cookie `quai_<id>`, or
+//! when the request holds its token (the HttpOnly cookie `quai_<id>`, `__Host-quai_<id>` over HTTPS, or
 //! `Authorization: Bearer <token>`), and a 404 otherwise, whatever the reason, so nobody can
 //! tell an unknown session from somebody else's.
 
@@ -12,11 +12,6 @@ use axum_extra::extract::CookieJar;
 use super::AppError;
 use crate::session::{token, Session};
 use crate::AppState;
-
-/// Name of the cookie that carries the token of session `id`.
-pub fn cookie_name(id: &str) -> String {
-    format!("quai_{id}")
-}
 
 /// The session whose id is in the path, owned by whoever sent the request.
 pub struct Owned(pub Arc<Session>);
@@ -52,7 +47,12 @@ fn authorize(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::to_string);
-    let presented = bearer.or_else(|| jar.get(&cookie_name(id)).map(|c| c.value().to_string()));
+    let presented = bearer.or_else(|| {
+        jar.get(&state.edge.session_cookie_name(id))
+            .map(|c| c.value().to_string())
+    });
     let presented = presented.ok_or_else(AppError::not_found)?;
-    Ok(state.sessions.get(id, &presented)?)
+    let session = state.sessions.get(id, &presented)?;
+    session.claim();
+    Ok(session)
 }

@@ -105,13 +105,49 @@ pub struct Config {
     #[arg(long, env = "QUAI_MAX_NODES", default_value_t = 100)]
     pub max_nodes: usize,
 
-    /// Sessions one client address may create per minute.
+    /// Sessions one client (an IPv4 address, an IPv6 /64) may create per minute.
     #[arg(long, env = "QUAI_CREATE_PER_MINUTE", default_value_t = 10)]
     pub create_per_minute: u32,
+
+    /// Sessions one client (an IPv4 address, an IPv6 /64) may hold at once.
+    #[arg(long, env = "QUAI_MAX_SESSIONS_PER_CLIENT", default_value_t = 3)]
+    pub max_sessions_per_client: usize,
+
+    /// Networks exempt from the per-client limits (a school's own, whose room shares one NAT
+    /// address), comma separated: `198.51.100.0/24,2001:db8::/48`.
+    #[arg(
+        long = "exempt-network",
+        env = "QUAI_EXEMPT_NETWORKS",
+        value_delimiter = ','
+    )]
+    pub exempt_networks: Vec<String>,
+
+    /// Reverse proxies in front of Quai whose `X-Forwarded-For` names the client, comma
+    /// separated (addresses or networks); from anyone else the header is ignored.
+    #[arg(
+        long = "trusted-proxy",
+        env = "QUAI_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<String>,
+
+    /// A session that nobody opened (no socket, no request with its token) this many seconds
+    /// after it was made is ended: a client that left halfway holds nothing.
+    #[arg(long, env = "QUAI_UNCLAIMED_TIMEOUT", default_value_t = 120)]
+    pub unclaimed_timeout: u64,
+
+    /// Seconds between two sweeps of the engine for containers, networks and volumes of this
+    /// instance that belong to no session it knows.
+    #[arg(long, env = "QUAI_SWEEP_EVERY", default_value_t = 60)]
+    pub sweep_every: u64,
 
     /// Ready nodes kept per profile, so a click gets a prompt at once (0 disables the pool).
     #[arg(long, env = "QUAI_POOL_SIZE", default_value_t = 2)]
     pub pool_size: usize,
+
+    /// Terminals one session may have open at once, over all its nodes.
+    #[arg(long, env = "QUAI_MAX_TERMINALS", default_value_t = 12)]
+    pub max_terminals: usize,
 
     /// Bytes of terminal output kept per terminal and replayed on reconnect.
     #[arg(long, env = "QUAI_SCROLLBACK_BYTES", default_value_t = 256 * 1024)]
@@ -158,6 +194,20 @@ pub struct Config {
     #[arg(long, env = "QUAI_REGISTRY_ADDRESS")]
     pub registry_address: Option<std::net::SocketAddrV4>,
 
+    /// The operator keeps nodes away from this host with a firewall of their own (an engine on
+    /// another host): Quai then sets no iptables rules, and starts sessions without them.
+    #[arg(long, env = "QUAI_EXTERNAL_FIREWALL", default_value_t = false)]
+    pub external_firewall: bool,
+
+    /// The command that sets IPv4 firewall rules on the engine's host (`iptables-legacy`
+    /// where the engine uses the legacy tables).
+    #[arg(long, env = "QUAI_IPTABLES", default_value = "iptables")]
+    pub iptables: String,
+
+    /// The IPv6 counterpart of `--iptables`.
+    #[arg(long, env = "QUAI_IP6TABLES", default_value = "ip6tables")]
+    pub ip6tables: String,
+
     /// Where nodes may connect beyond their session.
     #[arg(long, env = "QUAI_EGRESS", value_enum, default_value_t = Egress::Open)]
     pub egress: Egress,
@@ -171,10 +221,36 @@ pub struct Config {
     )]
     pub allowed_origins: Vec<String>,
 
+    /// A public address of Quai as browsers reach it (`https://quai.example`), repeated or
+    /// comma separated. Quai answers only Host names listed here, IP addresses and
+    /// `localhost` (no DNS rebinding), and pages of these origins may use its API. When one is
+    /// https, cookies are `Secure` (`__Host-` names) and preview links are https.
+    #[arg(long = "public-url", env = "QUAI_PUBLIC_URL", value_delimiter = ',')]
+    pub public_urls: Vec<String>,
+
+    /// A token that shows the engine's details on `/healthz` to a request bearing it
+    /// (`Authorization: Bearer …`); without it only loopback clients see them.
+    #[arg(long, env = "QUAI_OPERATOR_TOKEN")]
+    pub operator_token: Option<String>,
+
+    /// Seconds a client may take to send a request's headers before its connection is
+    /// closed (slow clients hold no connection for long).
+    #[arg(long, env = "QUAI_HEADER_TIMEOUT", default_value_t = 10)]
+    pub header_timeout: u64,
+
+    /// Connections each listener keeps open at once; more wait until one closes.
+    #[arg(long, env = "QUAI_MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: usize,
+
     /// Address of the port preview's own listener (apps in nodes never share Quai's origin);
     /// by default the port after `--listen`'s (a random one when that is 0).
     #[arg(long, env = "QUAI_PREVIEW_LISTEN")]
     pub preview_listen: Option<SocketAddr>,
+
+    /// Seconds an app in a node may take to start answering a request through the preview
+    /// (504 after); a streaming body may then last as long as it needs.
+    #[arg(long, env = "QUAI_PREVIEW_ANSWER_TIMEOUT", default_value_t = 60)]
+    pub preview_answer_timeout: u64,
 
     /// Public URL of the preview listener as browsers reach it (behind a reverse proxy);
     /// by default the host the page came from, on the preview listener's port.
@@ -245,7 +321,13 @@ impl Config {
             max_sessions: 50,
             max_nodes: 100,
             create_per_minute: 1000,
+            max_sessions_per_client: 1000,
+            exempt_networks: Vec::new(),
+            trusted_proxies: Vec::new(),
+            unclaimed_timeout: 600,
+            sweep_every: 60,
             pool_size: 0,
+            max_terminals: 12,
             scrollback_bytes: 256 * 1024,
             output_rate: 8 * 1024 * 1024,
             node_memory_mb: 512,
@@ -253,15 +335,23 @@ impl Config {
             node_cpus: 1.0,
             node_disk_mb: 256,
             egress: Egress::Open,
+            external_firewall: false,
+            iptables: "iptables".into(),
+            ip6tables: "ip6tables".into(),
             registry_address: None,
             local_registry: false,
             registry_upstream: None,
             registry_image: std::env::var("QUAI_REGISTRY_IMAGE")
                 .unwrap_or_else(|_| "quai/registry:latest".into()),
             allowed_origins: Vec::new(),
+            public_urls: Vec::new(),
+            operator_token: None,
             session_subnets: "10.213.0.0/16".into(),
             transfer_limit_mb: 100,
+            header_timeout: 10,
+            max_connections: 1024,
             preview_listen: None,
+            preview_answer_timeout: 60,
             preview_url: None,
             preview_domain: None,
             lessons_dir: std::env::var_os("QUAI_LESSONS_DIR")

@@ -92,7 +92,7 @@ fn read_text(dir: &Path, file: &str, problems: &mut Vec<Problem>) -> Option<Stri
         ));
         return None;
     }
-    match std::fs::read_to_string(&path) {
+    match super::safe::read_to_string(dir, &path) {
         Ok(text) => Some(text),
         Err(err) => {
             problems.push(Problem::error(
@@ -134,14 +134,14 @@ fn script(
         ));
         return None;
     }
-    read_script(&dir.join(file), nodes, problems)
+    read_script(dir, &dir.join(file), nodes, problems)
 }
 
 /// Reads the scenario in `dir` as a lesson (`None` when its index cannot be read); whether it
 /// may run is for the caller to decide from the errors added to `problems`.
 pub fn load(dir: &Path, slug: &str, problems: &mut Vec<Problem>) -> Option<Lesson> {
     let index_path = dir.join("index.json");
-    let text = match std::fs::read_to_string(&index_path) {
+    let text = match super::safe::read_to_string(dir, &index_path) {
         Ok(text) => text,
         Err(err) => {
             problems.push(Problem::error(
@@ -216,6 +216,14 @@ pub fn load(dir: &Path, slug: &str, problems: &mut Vec<Problem>) -> Option<Lesso
                         &source,
                         None,
                         "asset named in index.json does not exist",
+                    ));
+                    continue;
+                }
+                if let Err(err) = super::safe::check_tree(dir, &source) {
+                    problems.push(Problem::error(
+                        &source,
+                        None,
+                        format!("the asset is refused: {err}"),
                     ));
                     continue;
                 }

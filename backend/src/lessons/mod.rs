@@ -9,6 +9,7 @@ pub mod markdown;
 pub mod model;
 pub mod native;
 pub mod runner;
+pub mod safe;
 pub mod watch;
 
 use std::path::{Path, PathBuf};

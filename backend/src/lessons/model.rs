@@ -182,8 +182,13 @@ impl fmt::Display for Problem {
 }
 
 /// Reads a script, its `# node:` line and whether it follows Katacoda's `done` convention.
-pub fn read_script(path: &Path, nodes: u8, problems: &mut Vec<Problem>) -> Option<Script> {
-    let body = match std::fs::read_to_string(path) {
+pub fn read_script(
+    root: &Path,
+    path: &Path,
+    nodes: u8,
+    problems: &mut Vec<Problem>,
+) -> Option<Script> {
+    let body = match super::safe::read_to_string(root, path) {
         Ok(body) => body,
         Err(err) => {
             problems.push(Problem::error(path, None, format!("cannot read it: {err}")));
@@ -259,10 +264,10 @@ mod tests {
         )
         .unwrap();
         let mut problems = Vec::new();
-        let script = read_script(&path, 2, &mut problems).unwrap();
+        let script = read_script(&dir, &path, 2, &mut problems).unwrap();
         assert_eq!((script.node.as_str(), script.prints_done), ("node2", true));
         assert!(problems.is_empty());
-        read_script(&path, 1, &mut problems).unwrap();
+        read_script(&dir, &path, 1, &mut problems).unwrap();
         assert_eq!(problems.len(), 1);
         assert_eq!(problems[0].line, Some(2), "{}", problems[0]);
         std::fs::remove_dir_all(dir).unwrap();

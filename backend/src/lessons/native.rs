@@ -90,11 +90,11 @@ fn localized(
 }
 
 /// Reads `<stem>.<lang>.md` for every language into a page.
-fn read_page(dir: &Path, stem: &str, problems: &mut Vec<Problem>) -> PageSource {
+fn read_page(root: &Path, dir: &Path, stem: &str, problems: &mut Vec<Problem>) -> PageSource {
     let mut page = PageSource::default();
     for lang in Lang::ALL {
         let path = dir.join(format!("{stem}.{}.md", lang.code()));
-        match std::fs::read_to_string(&path) {
+        match super::safe::read_to_string(root, &path) {
             Ok(text) => {
                 page.markdown.0.insert(lang, text);
                 page.files.insert(lang, path);
@@ -126,7 +126,7 @@ fn check_executable(path: &Path, problems: &mut Vec<Problem>) {
 /// is for the caller to decide from the errors added to `problems`.
 pub fn load(dir: &Path, slug: &str, problems: &mut Vec<Problem>) -> Option<Lesson> {
     let toml_path = dir.join("lesson.toml");
-    let text = match std::fs::read_to_string(&toml_path) {
+    let text = match super::safe::read_to_string(dir, &toml_path) {
         Ok(text) => text,
         Err(err) => {
             problems.push(Problem::error(
@@ -178,6 +178,12 @@ pub fn load(dir: &Path, slug: &str, problems: &mut Vec<Problem>) -> Option<Lesso
                 line,
                 format!("asset `{}` is outside the lesson folder", asset.source),
             ));
+        } else if let Err(err) = super::safe::check_tree(dir, &source) {
+            problems.push(Problem::error(
+                &toml_path,
+                line,
+                format!("asset `{}` is refused: {err}", asset.source),
+            ));
         }
         if !asset.target.starts_with('/') {
             problems.push(Problem::error(
@@ -206,8 +212,8 @@ pub fn load(dir: &Path, slug: &str, problems: &mut Vec<Problem>) -> Option<Lesso
         });
     }
 
-    let intro = read_page(dir, "intro", problems);
-    let finish = read_page(dir, "finish", problems);
+    let intro = read_page(dir, dir, "intro", problems);
+    let finish = read_page(dir, dir, "finish", problems);
     for (stem, page) in [("intro", &intro), ("finish", &finish)] {
         if page.markdown.0.is_empty() {
             problems.push(Problem::error(
@@ -229,7 +235,7 @@ pub fn load(dir: &Path, slug: &str, problems: &mut Vec<Problem>) -> Option<Lesso
     let setup_path = dir.join("setup.sh");
     if setup_path.exists() {
         check_executable(&setup_path, problems);
-        setup.extend(read_script(&setup_path, nodes, problems));
+        setup.extend(read_script(dir, &setup_path, nodes, problems));
     }
     let lesson = Lesson {
         slug: slug.to_string(),
@@ -317,7 +323,7 @@ fn read_steps(dir: &Path, nodes: u8, problems: &mut Vec<Problem>) -> Vec<Step> {
                 ));
             }
         }
-        let page = read_page(&steps_dir, &stem, problems);
+        let page = read_page(dir, &steps_dir, &stem, problems);
         if page.markdown.0.is_empty() {
             problems.push(Problem::error(
                 &steps_dir.join(format!("{stem}.en.md")),
@@ -331,7 +337,7 @@ fn read_steps(dir: &Path, nodes: u8, problems: &mut Vec<Problem>) -> Vec<Step> {
                 return None;
             }
             check_executable(&path, problems);
-            read_script(&path, nodes, problems)
+            read_script(dir, &path, nodes, problems)
         };
         let verify = script("verify", problems);
         let solution = script("solution", problems);

@@ -9,6 +9,7 @@
 //! is how the owner shares it.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{header, HeaderValue, Request, StatusCode};
@@ -20,6 +21,10 @@ use crate::AppState;
 
 /// The cookie a preview host keeps its ticket in.
 pub const TICKET_COOKIE: &str = "quai_preview";
+
+/// How long the browser keeps a port's ticket cookie (the ticket itself expires with its
+/// session).
+const PREVIEW_COOKIE_AGE: u64 = 24 * 3600;
 /// The path that turns a ticket into the cookie.
 pub const ENTER: &str = "/__quai/enter";
 
@@ -103,16 +108,16 @@ fn not_found() -> Response {
         .into_response()
 }
 
-fn cookie_ticket(request: &Request<Body>) -> Option<String> {
+/// Every ticket cookie the request carries: an app of another port may have set one with
+/// the same name, so the right one is not always the first.
+fn cookie_tickets<'a>(request: &'a Request<Body>, name: &'a str) -> impl Iterator<Item = &'a str> {
     request
         .headers()
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().strip_prefix(&format!("{TICKET_COOKIE}=")))
-        .map(String::from)
-        .next()
+        .filter_map(move |pair| pair.trim().strip_prefix(name)?.strip_prefix('='))
 }
 
 /// Serves a request addressed to a port's own host.
@@ -135,14 +140,18 @@ pub async fn serve(
             return not_found();
         }
         let mut response = Redirect::to("/").into_response();
-        if let Ok(cookie) = HeaderValue::from_str(&format!(
-            "{TICKET_COOKIE}={ticket}; Path=/; HttpOnly; SameSite=Lax"
+        if let Ok(cookie) = HeaderValue::from_str(&state.edge.set_cookie(
+            TICKET_COOKIE,
+            &ticket,
+            "Lax",
+            PREVIEW_COOKIE_AGE,
         )) {
             response.headers_mut().insert(header::SET_COOKIE, cookie);
         }
         return response;
     }
-    let allowed = cookie_ticket(&request).is_some_and(|t| keys.check(&t, &id, &node, port));
+    let name = state.edge.cookie_name(TICKET_COOKIE);
+    let allowed = cookie_tickets(&request, &name).any(|t| keys.check(t, &id, &node, port));
     if !allowed {
         return not_found();
     }
@@ -157,12 +166,12 @@ pub async fn serve(
         Err(_) => return not_found(),
     };
     let rest = request.uri().path().trim_start_matches('/').to_string();
-    let private = [TICKET_COOKIE.to_string()];
     let target = super::proxy::Target {
         addr: SocketAddr::new(ip, port),
         prefix: "",
         rest: &rest,
-        private_cookies: &private,
+        proto: state.edge.scheme(),
+        answer_timeout: Duration::from_secs(state.config.preview_answer_timeout),
     };
     super::proxy::forward(request, target, &node).await
 }

@@ -13,6 +13,7 @@ pub mod ports;
 pub mod proxy;
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{Path, State};
@@ -20,9 +21,8 @@ use axum::http::{header, HeaderMap, Request, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::any;
 use axum::Router;
-use axum_extra::extract::CookieJar;
 
-use crate::api::{cookie_name, lessons::STUDENT_COOKIE, AppError, Owned};
+use crate::api::{AppError, Owned};
 use crate::AppState;
 
 /// The router of the preview listener: per-port host names first (when configured), then
@@ -78,7 +78,7 @@ pub fn chip_url(
                     .ticket(&session.id, node, port, session.max_expires_at());
             let base = state.config.preview_url.clone().unwrap_or_else(|| {
                 let port = state.config.preview_listen.map(|a| a.port()).unwrap_or(80);
-                format!("http://{domain}:{port}")
+                format!("{}://{domain}:{port}", state.edge.scheme())
             });
             hosts::url(&base, domain, &session.id, node, port, &ticket)
         }
@@ -118,7 +118,7 @@ pub fn url(state: &AppState, host: Option<&str>, id: &str, node: &str, port: u16
                 .map(|a| a.ip().to_string())
                 .unwrap_or_else(|| "127.0.0.1".into())
         });
-    format!("http://{hostname}:{preview_port}{path}")
+    format!("{}://{hostname}:{preview_port}{path}", state.edge.scheme())
 }
 
 async fn redirect(
@@ -148,27 +148,24 @@ async fn add_slash(Path((id, node, port)): Path<(String, String, String)>) -> Re
 async fn proxy_root(
     State(state): State<AppState>,
     owned: Owned,
-    jar: CookieJar,
     Path((_, node, port)): Path<(String, String, String)>,
     request: Request<Body>,
 ) -> Response {
-    serve(state, owned, jar, node, port, String::new(), request).await
+    serve(state, owned, node, port, String::new(), request).await
 }
 
 async fn proxy_path(
     State(state): State<AppState>,
     owned: Owned,
-    jar: CookieJar,
     Path((_, node, port, rest)): Path<(String, String, String, String)>,
     request: Request<Body>,
 ) -> Response {
-    serve(state, owned, jar, node, port, rest, request).await
+    serve(state, owned, node, port, rest, request).await
 }
 
 async fn serve(
     state: AppState,
     Owned(session): Owned,
-    jar: CookieJar,
     node: String,
     port: String,
     rest: String,
@@ -185,19 +182,13 @@ async fn serve(
         Ok(ip) => ip,
         Err(err) => return AppError::from(err).into_response(),
     };
-    let mut private: Vec<String> = jar
-        .iter()
-        .map(|c| c.name().to_string())
-        .filter(|name| name.starts_with("quai_"))
-        .collect();
-    private.push(cookie_name(&session.id));
-    private.push(STUDENT_COOKIE.to_string());
     let prefix = format!("/p/{}/{node}/{port}", session.id);
     let target = proxy::Target {
         addr: SocketAddr::new(ip, port),
         prefix: &prefix,
         rest: &rest,
-        private_cookies: &private,
+        proto: state.edge.scheme(),
+        answer_timeout: Duration::from_secs(state.config.preview_answer_timeout),
     };
     proxy::forward(request, target, &node).await
 }
@@ -213,7 +204,7 @@ mod tests {
         let runtime = std::sync::Arc::new(
             crate::runtime::DockerRuntime::connect("preview-url").expect("client"),
         );
-        let state = AppState::new(config, runtime, crate::progress::Progress::in_memory());
+        let state = AppState::new(config, runtime, crate::progress::Progress::in_memory()).unwrap();
         assert_eq!(
             url(&state, Some("quai.example:8080"), "ab", "node1", 80),
             "http://quai.example:8081/p/ab/node1/80/"

@@ -1,7 +1,9 @@
 //! The reverse proxy of the port preview: one request from the browser, one TCP connection
 //! to the node's port, the request forwarded over HTTP/1.1 with its body streamed both ways.
 //! A WebSocket (any `Upgrade`) is handed over: once the app answers 101, bytes flow between
-//! the two sides until either closes. Quai's own cookies never reach the app.
+//! the two sides until either closes. Quai's own cookies and the browser's `Authorization`
+//! never reach the app, and the app cannot set a cookie named like Quai's (`quai_…`) nor one
+//! for a whole domain: cookies ignore ports, so one would reach Quai itself.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -32,8 +34,23 @@ pub struct Target<'a> {
     pub prefix: &'a str,
     /// The path below the prefix, without its leading slash.
     pub rest: &'a str,
-    /// Cookie names the app must not see.
-    pub private_cookies: &'a [String],
+    /// `https` when browsers reach the preview over HTTPS, else `http`.
+    pub proto: &'static str,
+    /// Longest the app may take to start answering (its headers); the body may then stream
+    /// for as long as it lasts.
+    pub answer_timeout: Duration,
+}
+
+/// Whether a cookie name is one of Quai's (`quai_…`, with or without a `__Host-` or
+/// `__Secure-` prefix).
+pub fn is_quai_cookie(name: &str) -> bool {
+    let name = name.trim();
+    let bare = name
+        .strip_prefix("__Host-")
+        .or_else(|| name.strip_prefix("__Secure-"))
+        .unwrap_or(name);
+    bare.to_ascii_lowercase()
+        .starts_with(crate::edge::cookies::PREFIX)
 }
 
 fn is_upgrade(headers: &HeaderMap) -> bool {
@@ -48,7 +65,7 @@ fn is_upgrade(headers: &HeaderMap) -> bool {
 }
 
 /// The Cookie header without Quai's own cookies (`None` when nothing is left).
-fn app_cookies(headers: &HeaderMap, private: &[String]) -> Option<HeaderValue> {
+fn app_cookies(headers: &HeaderMap) -> Option<HeaderValue> {
     let kept: Vec<String> = headers
         .get_all(header::COOKIE)
         .iter()
@@ -58,7 +75,7 @@ fn app_cookies(headers: &HeaderMap, private: &[String]) -> Option<HeaderValue> {
         .filter(|pair| !pair.is_empty())
         .filter(|pair| {
             let name = pair.split('=').next().unwrap_or("");
-            !private.iter().any(|p| p == name)
+            !is_quai_cookie(name)
         })
         .map(String::from)
         .collect();
@@ -66,6 +83,37 @@ fn app_cookies(headers: &HeaderMap, private: &[String]) -> Option<HeaderValue> {
         None
     } else {
         HeaderValue::from_str(&kept.join("; ")).ok()
+    }
+}
+
+/// The app's `Set-Cookie` headers without those named like Quai's, and without any
+/// `Domain` attribute (a cookie then stays with the exact host that set it).
+fn app_set_cookies(headers: &mut HeaderMap) {
+    let set: Vec<HeaderValue> = headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .cloned()
+        .collect();
+    headers.remove(header::SET_COOKIE);
+    for value in set {
+        let Ok(text) = value.to_str() else { continue };
+        let mut parts = text.split(';');
+        let pair = parts.next().unwrap_or("");
+        let name = pair.split('=').next().unwrap_or("");
+        if name.trim().is_empty() || is_quai_cookie(name) {
+            continue;
+        }
+        let kept: Vec<&str> = std::iter::once(pair)
+            .chain(parts.filter(|attr| {
+                !attr
+                    .trim()
+                    .get(..6)
+                    .is_some_and(|a| a.eq_ignore_ascii_case("domain"))
+            }))
+            .collect();
+        if let Ok(value) = HeaderValue::from_str(&kept.join(";")) {
+            headers.append(header::SET_COOKIE, value);
+        }
     }
 }
 
@@ -161,8 +209,9 @@ pub async fn forward(mut request: Request<Body>, target: Target<'_>, node: &str)
         Err(_) => return bad_gateway("the address is not a valid path"),
     };
     parts.version = axum::http::Version::HTTP_11;
-    let cookies = app_cookies(&parts.headers, target.private_cookies);
+    let cookies = app_cookies(&parts.headers);
     parts.headers.remove(header::COOKIE);
+    parts.headers.remove(header::AUTHORIZATION);
     if let Some(cookies) = cookies {
         parts.headers.insert(header::COOKIE, cookies);
     }
@@ -177,11 +226,20 @@ pub async fn forward(mut request: Request<Body>, target: Target<'_>, node: &str)
     }
     parts
         .headers
-        .insert("x-forwarded-proto", HeaderValue::from_static("http"));
+        .insert("x-forwarded-proto", HeaderValue::from_static(target.proto));
 
-    let mut response = match sender.send_request(Request::from_parts(parts, body)).await {
-        Ok(response) => response,
-        Err(err) => return bad_gateway(&format!("the app closed the connection: {err}")),
+    let answer = sender.send_request(Request::from_parts(parts, body));
+    let mut response = match tokio::time::timeout(target.answer_timeout, answer).await {
+        Ok(Ok(response)) => response,
+        Ok(Err(err)) => return bad_gateway(&format!("the app closed the connection: {err}")),
+        Err(_) => {
+            let mut response = bad_gateway(&format!(
+                "the app on port {port} of {node} did not answer within {} s",
+                target.answer_timeout.as_secs()
+            ));
+            *response.status_mut() = StatusCode::GATEWAY_TIMEOUT;
+            return response;
+        }
     };
 
     if response.status() == StatusCode::SWITCHING_PROTOCOLS {
@@ -199,12 +257,14 @@ pub async fn forward(mut request: Request<Body>, target: Target<'_>, node: &str)
                 Err(err) => tracing::debug!(error = %err, "preview upgrade failed"),
             }
         });
-        let (parts, _) = response.into_parts();
+        let (mut parts, _) = response.into_parts();
+        app_set_cookies(&mut parts.headers);
         return Response::from_parts(parts, Body::empty());
     }
 
     let (mut parts, body) = response.into_parts();
     strip_hop_by_hop(&mut parts.headers, false);
+    app_set_cookies(&mut parts.headers);
     // An app that redirects to `/login` means its own `/login`, under the prefix.
     if let Some(location) = parts
         .headers
@@ -235,12 +295,36 @@ mod tests {
             HeaderValue::from_static("quai_abc=secret; app=1; quai_student=me"),
         );
         headers.append(header::COOKIE, HeaderValue::from_static("theme=dark"));
-        let private = ["quai_abc".to_string(), "quai_student".to_string()];
-        let kept = app_cookies(&headers, &private).unwrap();
+        headers.append(
+            header::COOKIE,
+            HeaderValue::from_static("__Host-quai_abc=secret; quai_preview=t"),
+        );
+        let kept = app_cookies(&headers).unwrap();
         assert_eq!(kept.to_str().unwrap(), "app=1; theme=dark");
         let mut only_ours = HeaderMap::new();
         only_ours.insert(header::COOKIE, HeaderValue::from_static("quai_abc=secret"));
-        assert!(app_cookies(&only_ours, &private).is_none());
+        assert!(app_cookies(&only_ours).is_none());
+    }
+
+    #[test]
+    fn an_app_cannot_set_quai_cookies_nor_cookies_for_a_domain() {
+        let mut headers = HeaderMap::new();
+        for cookie in [
+            "quai_student=forged; Path=/",
+            "__Host-quai_abc=x; Path=/; Secure",
+            "QUAI_x=1",
+            "app=1; Domain=example.test; Path=/",
+            "theme=dark; HttpOnly; domain=.example.test",
+        ] {
+            headers.append(header::SET_COOKIE, HeaderValue::from_static(cookie));
+        }
+        app_set_cookies(&mut headers);
+        let kept: Vec<&str> = headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap())
+            .collect();
+        assert_eq!(kept, ["app=1; Path=/", "theme=dark; HttpOnly"]);
     }
 
     #[test]

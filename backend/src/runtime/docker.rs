@@ -5,7 +5,7 @@
 //! Every object carries the labels of
 //! `super::labels`, which is how sessions and leftovers are found and removed.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -60,6 +60,8 @@ pub struct DockerRuntime {
     registry: Mutex<Option<String>>,
     /// Where session networks take their subnets; Docker's default pools when `None`.
     subnets: Option<super::subnets::Subnets>,
+    /// This instance's host firewall rules and the names of its session bridges.
+    firewall: super::firewall::Firewall,
 }
 
 impl DockerRuntime {
@@ -85,7 +87,16 @@ impl DockerRuntime {
             dind: Mutex::new(DindMode::Auto),
             registry: Mutex::new(None),
             subnets: None,
+            firewall: super::firewall::Firewall::for_instance(instance),
         }
+    }
+
+    /// Changes the commands that set the host's firewall rules (`iptables-legacy` where the
+    /// engine uses the legacy tables).
+    pub fn with_iptables(mut self, iptables: &str, ip6tables: &str) -> Self {
+        self.firewall.iptables = iptables.to_string();
+        self.firewall.ip6tables = ip6tables.to_string();
+        self
     }
 
     /// Runs `cmd` in `node` without a TTY, feeding it `input`, handing each chunk of output to
@@ -370,12 +381,6 @@ fn network_name(session: &str) -> String {
     format!("quai-{session}")
 }
 
-/// The Linux bridge of a session network: `qs` + 12 hex of the id, so host firewall rules
-/// match every session bridge as `qs+`.
-pub fn bridge_name(session: &str) -> String {
-    format!("qs{}", &session[..session.len().min(12)])
-}
-
 /// Sorts bollard's errors into "cannot reach the engine" and "the engine said no".
 pub(super) fn engine_error(err: BollardError) -> RuntimeError {
     match err {
@@ -411,7 +416,7 @@ impl Runtime for DockerRuntime {
             labels: self.base_labels(session),
             options: HashMap::from([(
                 "com.docker.network.bridge.name".to_string(),
-                bridge_name(session),
+                self.firewall.bridge(session),
             )]),
             ipam,
             ..Default::default()
@@ -757,7 +762,8 @@ impl Runtime for DockerRuntime {
                 "the engine is on another host; its firewall must be set up there".to_string(),
             ));
         }
-        tokio::task::spawn_blocking(move || super::firewall::enforce(egress, registry))
+        let firewall = self.firewall.clone();
+        tokio::task::spawn_blocking(move || firewall.enforce(egress, registry))
             .await
             .map_err(|e| RuntimeError::Engine(e.to_string()))?
             .map_err(RuntimeError::Engine)
@@ -768,7 +774,67 @@ impl Runtime for DockerRuntime {
     }
 
     async fn remove_leftovers(&self) -> Result<usize, RuntimeError> {
-        remove_labelled(self, None).await
+        let mut removed = remove_labelled(self, None).await?;
+        if engine_is_local() {
+            let firewall = self.firewall.clone();
+            match tokio::task::spawn_blocking(move || firewall.remove()).await {
+                Ok(Ok(rules)) => removed += rules,
+                Ok(Err(err)) => {
+                    tracing::warn!(error = %err, "could not remove this instance's firewall rules")
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, "could not remove this instance's firewall rules")
+                }
+            }
+        }
+        Ok(removed)
+    }
+
+    async fn session_ids(&self) -> Result<HashSet<String>, RuntimeError> {
+        let filters = self.filters(None);
+        let session_of = |labels: Option<&HashMap<String, String>>| {
+            labels.and_then(|l| l.get(labels::SESSION)).cloned()
+        };
+        let mut ids = HashSet::new();
+        let containers = self
+            .docker
+            .list_containers(Some(ListContainersOptions {
+                all: true,
+                filters: filters.clone(),
+                ..Default::default()
+            }))
+            .await
+            .map_err(engine_error)?;
+        ids.extend(
+            containers
+                .iter()
+                .filter_map(|c| session_of(c.labels.as_ref())),
+        );
+        let networks = self
+            .docker
+            .list_networks(Some(ListNetworksOptions {
+                filters: filters.clone(),
+            }))
+            .await
+            .map_err(engine_error)?;
+        ids.extend(
+            networks
+                .iter()
+                .filter_map(|n| session_of(n.labels.as_ref())),
+        );
+        let volumes = self
+            .docker
+            .list_volumes(Some(ListVolumesOptions { filters }))
+            .await
+            .map_err(engine_error)?;
+        ids.extend(
+            volumes
+                .volumes
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|v| session_of(Some(&v.labels))),
+        );
+        Ok(ids)
     }
 
     async fn catalog_names(&self) -> Result<Vec<String>, RuntimeError> {

@@ -197,6 +197,10 @@ pub trait Runtime: Send + Sync + 'static {
     /// returns how many objects were removed.
     async fn remove_leftovers(&self) -> Result<usize, RuntimeError>;
 
+    /// The sessions of this server instance that own a container, network or volume on the
+    /// engine, by id.
+    async fn session_ids(&self) -> Result<std::collections::HashSet<String>, RuntimeError>;
+
     /// Names (`name:tag`) of the image catalog that docker nodes can pull.
     async fn catalog_names(&self) -> Result<Vec<String>, RuntimeError>;
 }

@@ -142,6 +142,7 @@ pub async fn ensure(
             }),
             memory: Some(256 * 1024 * 1024),
             pids_limit: Some(256),
+            log_config: Some(super::dind::bounded_logs()),
             cap_drop: Some(vec!["ALL".to_string()]),
             security_opt: Some(vec!["no-new-privileges".to_string()]),
             ..Default::default()
@@ -209,6 +210,7 @@ async fn push_catalog(
         exposed_ports: Some(HashMap::from([("5000/tcp".to_string(), HashMap::new())])),
         host_config: Some(HostConfig {
             binds: Some(vec![format!("{volume}:/var/lib/registry")]),
+            log_config: Some(super::dind::bounded_logs()),
             port_bindings: Some(HashMap::from([(
                 "5000/tcp".to_string(),
                 Some(vec![PortBinding {

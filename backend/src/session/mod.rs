@@ -1,17 +1,21 @@
-//! Session lifecycle: creation within capacity, lookup by id and token, nodes added and
-//! removed, terminals, extension, expiry with warnings, idle reclaim, loss of the engine,
-//! ending and shutdown. `Sessions` owns every live session; the reaper task (`reaper`)
-//! ends expired and idle ones and the monitor (`monitor`) watches the engine. Ending a
-//! session tells its sockets (`SessionEvent`), drops its terminals and removes its
+//! Session lifecycle: creation within capacity and the per-client limits (`admission`), lookup
+//! by id and token, nodes added and removed, terminals, extension, expiry with warnings, idle
+//! and unclaimed reclaim, loss of the engine, ending and shutdown. `Sessions` owns every live
+//! session; the reaper task (`reaper`) ends expired, idle and unclaimed ones and sweeps the
+//! engine for objects of no known session, and the monitor (`monitor`) watches the engine.
+//! Creation runs in a task of its own, so a client that leaves halfway leaves nothing behind.
+//! Ending a session tells its sockets (`SessionEvent`), drops its terminals and removes its
 //! containers, volumes and network through the runtime.
 
+pub mod admission;
+pub mod firewall;
 pub mod monitor;
 pub mod pool;
 pub mod reaper;
 pub mod terminal;
 pub mod token;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -56,6 +60,16 @@ pub enum SessionError {
     NodeLimit,
     #[error("this session cannot be extended any further; it ends at its maximum lifetime")]
     ExtendLimit,
+    #[error("this session already has {0} terminals open, the most it may have; close one to open another")]
+    TerminalLimit(usize),
+    #[error(
+        "you started too many playgrounds in a short time; try again in {retry_after_secs} seconds"
+    )]
+    RateLimited { retry_after_secs: u64 },
+    #[error("you already have {0} playgrounds running, the most one visitor may have at once; end one to start another")]
+    ClientLimit(usize),
+    #[error("new playgrounds are paused: the host firewall that keeps them away from this server is not in place ({0}); the operator must fix it, and Quai checks again every 10 seconds")]
+    Firewall(String),
     #[error(transparent)]
     Runtime(#[from] RuntimeError),
 }
@@ -94,6 +108,10 @@ pub struct Session {
     events: broadcast::Sender<SessionEvent>,
     /// The lesson this session was started for; set once, when the lesson starts.
     lesson: std::sync::OnceLock<String>,
+    /// The client it counts against (`None`: an exempt network).
+    owner: Option<admission::ClientKey>,
+    /// Whether its owner ever came for it (a socket, a request with its token).
+    claimed: AtomicBool,
 }
 
 impl Session {
@@ -147,7 +165,13 @@ impl Session {
 
     /// A socket opened; the session is not idle while one is open.
     pub fn socket_opened(&self) {
+        self.claim();
         self.sockets.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Its owner came for it: it is no longer reclaimed as unclaimed.
+    pub fn claim(&self) {
+        self.claimed.store(true, Ordering::SeqCst);
     }
 
     pub fn socket_closed(&self) {
@@ -203,6 +227,7 @@ impl Session {
         node: &str,
         size: TermSize,
         limits: terminal::Limits,
+        max_terminals: usize,
     ) -> Result<Arc<Terminal>, SessionError> {
         let target = self.node(node).ok_or_else(|| {
             SessionError::BadRequest(format!("this session has no node named {node:?}"))
@@ -221,6 +246,13 @@ impl Session {
                 existing.resize(runtime.as_ref(), size).await?;
                 return Ok(existing);
             }
+        }
+        let open = terminals
+            .iter()
+            .filter(|(id, t)| **id != term && !t.has_exited())
+            .count();
+        if open >= max_terminals {
+            return Err(SessionError::TerminalLimit(max_terminals));
         }
         let io = runtime.open_terminal(&target, size).await?;
         let terminal = Arc::new(Terminal::start(
@@ -252,6 +284,14 @@ pub struct Sessions {
     /// Sessions and nodes being created: they count against capacity before they exist.
     starting_sessions: AtomicUsize,
     starting_nodes: AtomicUsize,
+    /// Sessions being created, per client, for the per-client limit.
+    starting_clients: StartingClients,
+    /// Ids of sessions being made (not yet live nor in the pool), which the sweep leaves alone.
+    starting_ids: Mutex<HashSet<String>>,
+    /// Playgrounds started per client in the last minute.
+    limiter: admission::Limiter,
+    /// Whether the host firewall is verified in place (`firewall::check`); why not, if not.
+    firewall: Mutex<Result<(), String>>,
     /// Sessions made ahead of time.
     pub pool: pool::Pool,
 }
@@ -260,11 +300,15 @@ impl Sessions {
     pub fn new(runtime: Arc<dyn Runtime>, config: Arc<Config>) -> Self {
         Sessions {
             runtime,
-            config,
             live: Mutex::new(HashMap::new()),
             starting_sessions: AtomicUsize::new(0),
             starting_nodes: AtomicUsize::new(0),
+            starting_clients: Mutex::new(HashMap::new()),
+            starting_ids: Mutex::new(HashSet::new()),
+            limiter: admission::Limiter::new(config.create_per_minute),
+            firewall: Mutex::new(Err("it was not checked yet".to_string())),
             pool: pool::Pool::default(),
+            config,
         }
     }
 
@@ -274,6 +318,11 @@ impl Sessions {
 
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// Opens (`Ok`) or closes (`Err(why)`) session creation on the firewall's state.
+    pub fn set_firewall(&self, state: Result<(), String>) {
+        *self.firewall.lock().expect("firewall lock") = state;
     }
 
     pub fn count(&self) -> usize {
@@ -291,7 +340,7 @@ impl Sessions {
 
     /// Whether no session or node could start now (the pool does not fill past this).
     pub fn is_full(&self) -> bool {
-        self.reserve(1, 1).is_err()
+        self.reserve(1, 1, None).is_err()
     }
 
     fn spec(&self, name: String, profile: Profile) -> NodeSpec {
@@ -310,10 +359,30 @@ impl Sessions {
         }
     }
 
-    /// Creates a session as asked; returns it with its secret token.
+    /// Creates a session as asked, counted as `admission` says; returns it with its secret
+    /// token. The work runs in a task of its own: when the caller goes away halfway (a client
+    /// that left), the session is still made whole, and then reclaimed as unclaimed, instead
+    /// of leaving a network or containers that no session owns.
     pub async fn create(
+        self: &Arc<Self>,
+        request: &CreateSession,
+        admission: admission::Admission,
+    ) -> Result<(Arc<Session>, String), SessionError> {
+        let this = self.clone();
+        let request = request.clone();
+        tokio::spawn(async move { this.create_whole(&request, admission).await })
+            .await
+            .map_err(|err| {
+                SessionError::Runtime(RuntimeError::Engine(format!(
+                    "creating the session stopped: {err}"
+                )))
+            })?
+    }
+
+    async fn create_whole(
         &self,
         request: &CreateSession,
+        admission: admission::Admission,
     ) -> Result<(Arc<Session>, String), SessionError> {
         let nodes = request.nodes.unwrap_or(1);
         let profile = request.profile.unwrap_or_default();
@@ -322,14 +391,27 @@ impl Sessions {
                 "a session has 1 to {MAX_NODES} nodes, not {nodes}"
             )));
         }
-        let _reservation = self.reserve(1, nodes as usize)?;
+        if let Err(why) = self.firewall.lock().expect("firewall lock").clone() {
+            return Err(SessionError::Firewall(why));
+        }
+        let owner = admission.client();
+        if let Some(client) = owner {
+            self.limiter
+                .check(client)
+                .map_err(|retry_after_secs| SessionError::RateLimited { retry_after_secs })?;
+        }
+        let _reservation = self.reserve(1, nodes as usize, owner)?;
         let token = token::new_token();
-        let (id, mut created, first) = match self.claim_ready(profile).await {
-            Some(ready) => (ready.id, vec![ready.node], 2),
+        let (id, mut created, first, _starting) = match self.claim_ready(profile).await {
+            Some(ready) => {
+                let starting = self.starting(&ready.id);
+                (ready.id, vec![ready.node], 2, starting)
+            }
             None => {
                 let id = token::new_session_id();
+                let starting = self.starting(&id);
                 self.runtime.create_network(&id).await?;
-                (id, Vec::new(), 1)
+                (id, Vec::new(), 1, starting)
             }
         };
         let specs: Vec<NodeSpec> = (first..=nodes)
@@ -366,6 +448,8 @@ impl Sessions {
             terminals: tokio::sync::Mutex::new(HashMap::new()),
             lesson: std::sync::OnceLock::new(),
             events,
+            owner,
+            claimed: AtomicBool::new(false),
         });
         self.live
             .lock()
@@ -386,10 +470,41 @@ impl Sessions {
         None
     }
 
-    /// Takes places for `sessions` sessions and `nodes` nodes being created, or says when
-    /// one frees up. The places are given back when the reservation drops.
-    fn reserve(&self, sessions: usize, nodes: usize) -> Result<Reservation<'_>, SessionError> {
+    /// Marks session `id` as being made until the guard drops: the sweep leaves it alone.
+    fn starting(&self, id: &str) -> StartingId<'_> {
+        self.starting_ids
+            .lock()
+            .expect("starting ids lock")
+            .insert(id.to_string());
+        StartingId {
+            ids: &self.starting_ids,
+            id: id.to_string(),
+        }
+    }
+
+    /// Takes places for `sessions` sessions and `nodes` nodes being created (for `client`,
+    /// within its own allowance), or says when one frees up. The places are given back when
+    /// the reservation drops.
+    fn reserve(
+        &self,
+        sessions: usize,
+        nodes: usize,
+        client: Option<admission::ClientKey>,
+    ) -> Result<Reservation<'_>, SessionError> {
         let live = self.live.lock().expect("sessions lock");
+        let mut starting_clients = self.starting_clients.lock().expect("starting clients lock");
+        if let Some(client) = client {
+            let held = live
+                .values()
+                .filter(|s| s.owner == Some(client) && !s.is_ended())
+                .count()
+                + starting_clients.get(&client).copied().unwrap_or(0);
+            if held + sessions > self.config.max_sessions_per_client {
+                return Err(SessionError::ClientLimit(
+                    self.config.max_sessions_per_client,
+                ));
+            }
+        }
         let running_nodes: usize = live
             .values()
             .map(|s| s.nodes.lock().expect("nodes lock").len())
@@ -410,9 +525,13 @@ impl Sessions {
         }
         self.starting_sessions.fetch_add(sessions, Ordering::SeqCst);
         self.starting_nodes.fetch_add(nodes, Ordering::SeqCst);
+        if let Some(client) = client {
+            *starting_clients.entry(client).or_default() += sessions;
+        }
         Ok(Reservation {
             sessions: (&self.starting_sessions, sessions),
             nodes: (&self.starting_nodes, nodes),
+            client: client.map(|c| (&self.starting_clients, c, sessions)),
         })
     }
 
@@ -446,7 +565,7 @@ impl Sessions {
                 .find(|name| nodes.iter().all(|node| &node.name != name))
                 .ok_or(SessionError::NodeLimit)?
         };
-        let _reservation = self.reserve(0, 1)?;
+        let _reservation = self.reserve(0, 1, None)?;
         let node = self
             .runtime
             .create_node(&session.id, &self.spec(name.clone(), session.profile))
@@ -523,11 +642,14 @@ impl Sessions {
         Ok(())
     }
 
-    /// Ends expired and idle sessions and warns those about to expire. Called every second.
+    /// Ends expired, idle and unclaimed sessions and warns those about to expire. Called
+    /// every second.
     pub async fn reap(&self, now: u64) {
         for session in self.all() {
             let left = session.expires_at().saturating_sub(now);
-            let idle = session.idle_for(now) >= self.config.idle_timeout;
+            let unclaimed = !session.claimed.load(Ordering::SeqCst)
+                && now.saturating_sub(session.created_at) >= self.config.unclaimed_timeout;
+            let idle = unclaimed || session.idle_for(now) >= self.config.idle_timeout;
             if left == 0 || idle {
                 let reason = if left == 0 {
                     EndReason::Expired
@@ -577,6 +699,38 @@ impl Sessions {
         lost
     }
 
+    /// Removes the engine objects of this instance that belong to no session it knows (not
+    /// live, not in the pool, not being made), when they were already unknown at the previous
+    /// sweep (`suspects`): an id between two of those states for an instant is never taken.
+    /// Returns how many sessions' objects were removed.
+    pub async fn sweep(&self, suspects: &mut HashSet<String>) -> Result<usize, RuntimeError> {
+        let on_engine = self.runtime.session_ids().await?;
+        let mut known: HashSet<String> = self.pool.ids().into_iter().collect();
+        known.extend(
+            self.starting_ids
+                .lock()
+                .expect("starting ids lock")
+                .iter()
+                .cloned(),
+        );
+        known.extend(self.live.lock().expect("sessions lock").keys().cloned());
+        let unknown: HashSet<String> = on_engine.difference(&known).cloned().collect();
+        let mut removed = 0;
+        for id in unknown.intersection(suspects) {
+            match self.runtime.destroy_session(id).await {
+                Ok(()) => {
+                    removed += 1;
+                    tracing::info!(session = %id, "removed what a session unknown to this server left on the engine");
+                }
+                Err(err) => {
+                    tracing::warn!(session = %id, error = %err, "could not remove the leftovers of an unknown session")
+                }
+            }
+        }
+        *suspects = unknown.difference(suspects).cloned().collect();
+        Ok(removed)
+    }
+
     /// Ends every session and empties the pool (server shutdown).
     pub async fn end_all(&self, reason: EndReason) {
         for id in self.pool.drain() {
@@ -604,11 +758,37 @@ impl Sessions {
 struct Reservation<'a> {
     sessions: (&'a AtomicUsize, usize),
     nodes: (&'a AtomicUsize, usize),
+    /// Sessions being made per client, this client, and how many this reservation took.
+    client: Option<(&'a StartingClients, admission::ClientKey, usize)>,
 }
+
+/// Sessions being made, per client.
+type StartingClients = Mutex<HashMap<admission::ClientKey, usize>>;
 
 impl Drop for Reservation<'_> {
     fn drop(&mut self) {
         self.sessions.0.fetch_sub(self.sessions.1, Ordering::SeqCst);
         self.nodes.0.fetch_sub(self.nodes.1, Ordering::SeqCst);
+        if let Some((starting, client, n)) = self.client {
+            let mut starting = starting.lock().expect("starting clients lock");
+            if let Some(count) = starting.get_mut(&client) {
+                *count = count.saturating_sub(n);
+                if *count == 0 {
+                    starting.remove(&client);
+                }
+            }
+        }
+    }
+}
+
+/// Keeps a session id in `Sessions::starting_ids` while it is being made.
+struct StartingId<'a> {
+    ids: &'a Mutex<HashSet<String>>,
+    id: String,
+}
+
+impl Drop for StartingId<'_> {
+    fn drop(&mut self) {
+        self.ids.lock().expect("starting ids lock").remove(&self.id);
     }
 }

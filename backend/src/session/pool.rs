@@ -60,6 +60,15 @@ impl Pool {
             .push_back(ready);
     }
 
+    /// The ids of the ready sessions.
+    pub fn ids(&self) -> Vec<String> {
+        let ready = self.ready.lock().expect("pool lock");
+        ready
+            .values()
+            .flat_map(|entries| entries.iter().map(|r| r.id.clone()))
+            .collect()
+    }
+
     /// Empties the pool, returning the ids to remove.
     pub fn drain(&self) -> Vec<String> {
         let mut ready = self.ready.lock().expect("pool lock");
@@ -76,6 +85,7 @@ async fn make(
     profile: Profile,
 ) -> Result<Ready, crate::runtime::RuntimeError> {
     let id = token::new_session_id();
+    let _starting = sessions.starting(&id);
     let runtime = sessions.runtime();
     runtime.create_network(&id).await?;
     match runtime

@@ -14,15 +14,16 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use futures::StreamExt;
 use tokio::io::AsyncWriteExt;
-use tokio::sync::{broadcast, mpsc, Notify};
+use tokio::sync::{broadcast, mpsc, Notify, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinHandle;
 
 use crate::runtime::{Runtime, TermSize, TerminalIo};
 
 /// Chunks of output a slow watcher may fall behind before it is re-synchronised from the ring.
 const BROADCAST_CHUNKS: usize = 1024;
-/// Keystroke frames queued for the writer task.
-const INPUT_QUEUE: usize = 256;
+/// Bytes of keystrokes and pastes queued for the writer task: a sender waits beyond it (the
+/// socket then stops reading the browser), so a flood of input never piles up in memory.
+pub const INPUT_BUDGET: usize = 1024 * 1024;
 
 /// What watchers of a terminal receive.
 #[derive(Debug, Clone)]
@@ -142,7 +143,9 @@ pub struct Terminal {
     exec: String,
     state: Arc<Mutex<State>>,
     events: broadcast::Sender<TermEvent>,
-    input: mpsc::Sender<Bytes>,
+    input: mpsc::UnboundedSender<(Bytes, OwnedSemaphorePermit)>,
+    /// Bytes the input queue may still take.
+    input_budget: Arc<Semaphore>,
     acks: Arc<Notify>,
     tasks: [JoinHandle<()>; 2],
 }
@@ -168,7 +171,7 @@ impl Terminal {
             watchers: Vec::new(),
         }));
         let (events, _) = broadcast::channel(BROADCAST_CHUNKS);
-        let (input_tx, mut input_rx) = mpsc::channel::<Bytes>(INPUT_QUEUE);
+        let (input_tx, mut input_rx) = mpsc::unbounded_channel::<(Bytes, OwnedSemaphorePermit)>();
         let acks = Arc::new(Notify::new());
         let pump = tokio::spawn(pump(
             output,
@@ -180,7 +183,8 @@ impl Terminal {
             limits,
         ));
         let writer = tokio::spawn(async move {
-            while let Some(bytes) = input_rx.recv().await {
+            // Each chunk's permit returns its bytes to the budget once written.
+            while let Some((bytes, _permit)) = input_rx.recv().await {
                 if input.write_all(&bytes).await.is_err() || input.flush().await.is_err() {
                     break;
                 }
@@ -193,6 +197,7 @@ impl Terminal {
             state,
             events,
             input: input_tx,
+            input_budget: Arc::new(Semaphore::new(INPUT_BUDGET)),
             acks,
             tasks: [pump, writer],
         }
@@ -237,9 +242,19 @@ impl Terminal {
             .is_some()
     }
 
-    /// Queues keystrokes; waits while the writer is behind. False once the process is gone.
+    /// Queues keystrokes; waits while more than `INPUT_BUDGET` bytes wait for the writer.
+    /// False once the process is gone.
     pub async fn send_input(&self, bytes: Bytes) -> bool {
-        self.input.send(bytes).await.is_ok()
+        let cost = bytes.len().clamp(1, INPUT_BUDGET) as u32;
+        let Ok(permit) = self.input_budget.clone().acquire_many_owned(cost).await else {
+            return false;
+        };
+        self.input.send((bytes, permit)).is_ok()
+    }
+
+    /// Bytes of input queued and not yet written to the process.
+    pub fn input_queued(&self) -> usize {
+        INPUT_BUDGET - self.input_budget.available_permits()
     }
 
     pub async fn resize(
@@ -341,6 +356,40 @@ mod tests {
         ring.push(b"first line\nsecond\n");
         assert_eq!(ring.len(), 12);
         assert_eq!(ring.snapshot(), b"second\n");
+    }
+
+    #[tokio::test]
+    async fn input_a_process_does_not_read_waits_within_a_byte_budget() {
+        use futures::FutureExt;
+        // A process that reads nothing: its input pipe holds 4 KiB, then writes block.
+        let (unread, input) = tokio::io::duplex(4096);
+        let io = TerminalIo {
+            exec: "no-exec".into(),
+            output: Box::pin(futures::stream::pending()),
+            input: Box::pin(input),
+        };
+        let runtime = Arc::new(crate::runtime::DockerRuntime::connect("input-budget").unwrap());
+        let limits = Limits {
+            scrollback: 1024,
+            output_rate: 1024 * 1024,
+        };
+        let terminal = Terminal::start(1, "node1".into(), io, runtime, limits);
+        let paste = || Bytes::from(vec![b'x'; INPUT_BUDGET / 4]);
+        for _ in 0..4 {
+            assert!(terminal.send_input(paste()).await);
+        }
+        assert_eq!(terminal.input_queued(), INPUT_BUDGET);
+        // The budget is spent: the next paste waits (the socket stops reading the browser)
+        // instead of piling up in memory, even a single keystroke.
+        assert!(terminal.send_input(paste()).now_or_never().is_none());
+        assert!(terminal
+            .send_input(Bytes::from_static(b"a"))
+            .now_or_never()
+            .is_none());
+        // The process gone, waiting senders are told so and the queue empties.
+        drop(unread);
+        assert!(!terminal.send_input(paste()).await);
+        assert_eq!(terminal.input_queued(), 0);
     }
 
     #[test]

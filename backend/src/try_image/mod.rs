@@ -4,10 +4,9 @@
 //! terminal (`docker run -it --rm IMAGE`), and leaving it lands in the node's shell.
 //! `GET /api/images` lists what can be tried offline.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -17,7 +16,8 @@ use quai_protocol::{
     TryStarted,
 };
 
-use crate::api::{rate_limit, session_cookie, AppError};
+use crate::api::{session_cookie, AppError};
+use crate::edge::client::Client;
 use crate::lessons::full_image_name;
 use crate::AppState;
 
@@ -74,7 +74,7 @@ fn exposed(text: &str) -> Vec<u16> {
 
 async fn start(
     State(state): State<AppState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    client: Client,
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
     let request: TryImage = serde_json::from_slice(&body).map_err(|err| {
@@ -99,13 +99,15 @@ async fn start(
             ),
         ));
     }
-    rate_limit(&state, client)?;
     let (session, token) = state
         .sessions
-        .create(&CreateSession {
-            nodes: Some(1),
-            profile: Some(Profile::Docker),
-        })
+        .create(
+            &CreateSession {
+                nodes: Some(1),
+                profile: Some(Profile::Docker),
+            },
+            client.admission,
+        )
         .await?;
     let ports = match prepare(&state, &session, &image).await {
         Ok(ports) => ports,

@@ -4,8 +4,6 @@
 //! attached terminal copying its output (scrollback first) into the queue. When the
 //! socket ends every forwarder is aborted; the terminals keep running for the next attach.
 
-pub mod origin;
-
 use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::sync::{Arc, Weak};
@@ -47,10 +45,11 @@ pub mod close {
 pub async fn upgrade(
     State(state): State<AppState>,
     headers: HeaderMap,
+    uri: axum::http::Uri,
     Owned(session): Owned,
     ws: WebSocketUpgrade,
 ) -> Result<Response, AppError> {
-    origin::check(&headers, &state.config.allowed_origins)?;
+    state.edge.check_origin(&headers, &uri)?;
     let host = headers
         .get(axum::http::header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -356,7 +355,14 @@ impl Connection {
         };
         match self
             .session
-            .open_terminal(self.state.sessions.runtime(), term, node, size, limits)
+            .open_terminal(
+                self.state.sessions.runtime(),
+                term,
+                node,
+                size,
+                limits,
+                self.state.config.max_terminals,
+            )
             .await
         {
             Ok(terminal) => {

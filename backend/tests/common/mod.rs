@@ -50,6 +50,7 @@ impl TestServer {
         let runtime = Arc::new(
             DockerRuntime::connect(&config.instance)
                 .expect("docker client")
+                .with_iptables(&config.iptables, &config.ip6tables)
                 .with_subnets(config.subnet_range())
                 .expect("session subnets"),
         );

@@ -1,7 +1,8 @@
 //! A page of lesson text: the sanitised HTML the server rendered, inserted as it is, then
 //! made to work. A click-to-run block (`pre.quai-run`, inline `code.quai-run`) gets a "Run"
-//! label, is reachable by keyboard, and on click or Enter goes to `on_run` with its text, the
-//! node it names (`data-node`) and whether to interrupt first (`data-interrupt="true"`).
+//! label, is reachable by keyboard, and on click or Enter goes to `on_run` with the text it
+//! shows (never text hidden in it), the node it names (`data-node`) and whether to interrupt
+//! first (`data-interrupt="true"`).
 //! Every other block (`pre.quai-copy`) gets a copy button (`data-test-id="copy"`). Links that
 //! leave Quai open in a new tab; `<details>` hints stay as the browser shows them.
 //!
@@ -35,9 +36,6 @@ pub fn keystrokes(text: &str) -> String {
     keys.push('\r');
     keys
 }
-
-/// Where the text of a block is kept once its label or button is added.
-const TEXT_ATTR: &str = "data-quai-text";
 
 #[derive(Properties, PartialEq)]
 pub struct LessonTextProps {
@@ -120,7 +118,6 @@ pub fn lesson_text(props: &LessonTextProps) -> Html {
 /// Labels the blocks of a freshly inserted page.
 fn decorate(root: &HtmlElement, ui: Lang, runnable: bool) {
     for block in select(root, "pre.quai-run") {
-        keep_text(&block);
         if runnable {
             let _ = block.set_attribute("role", "button");
             let _ = block.set_attribute("tabindex", "0");
@@ -142,7 +139,6 @@ fn decorate(root: &HtmlElement, ui: Lang, runnable: bool) {
         }
     }
     for code in select(root, "code.quai-run") {
-        keep_text(&code);
         if runnable {
             let _ = code.set_attribute("role", "button");
             let _ = code.set_attribute("tabindex", "0");
@@ -151,12 +147,10 @@ fn decorate(root: &HtmlElement, ui: Lang, runnable: bool) {
         }
     }
     for block in select(root, "pre.quai-copy") {
-        keep_text(&block);
         add_copy_button(root, &block, ui);
     }
     // Killercoda's inline `cmd`{{copy}}: a click copies it.
     for code in select(root, "code.quai-copy") {
-        keep_text(&code);
         let _ = code.set_attribute("role", "button");
         let _ = code.set_attribute("tabindex", "0");
         let _ = code.set_attribute("title", t(ui, Msg::Copy));
@@ -178,17 +172,28 @@ fn add_copy_button(root: &HtmlElement, block: &Element, ui: Lang) {
     }
 }
 
-/// Keeps the block's text before anything is added to it.
-fn keep_text(block: &Element) {
-    let text = block.text_content().unwrap_or_default();
-    let _ = block.set_attribute(TEXT_ATTR, &text);
-}
-
+/// The text the page shows in a block at the moment it is used: each child's `innerText`,
+/// which leaves out whatever is not rendered (the inside of a closed `<details>`, hidden
+/// elements), and none of what Quai added (the "Run" label, the copy button). A command
+/// sent to a terminal or copied is exactly what the student read, never hidden text.
 fn block_text(block: &Element) -> String {
-    block
-        .get_attribute(TEXT_ATTR)
-        .or_else(|| block.text_content())
-        .unwrap_or_default()
+    let mut text = String::new();
+    let children = block.child_nodes();
+    for index in 0..children.length() {
+        let Some(node) = children.item(index) else {
+            continue;
+        };
+        if let Some(element) = node.dyn_ref::<HtmlElement>() {
+            let added = element.class_list().contains("run-label")
+                || element.class_list().contains("copy-button");
+            if !added {
+                text.push_str(&element.inner_text());
+            }
+        } else if node.node_type() == web_sys::Node::TEXT_NODE {
+            text.push_str(&node.text_content().unwrap_or_default());
+        }
+    }
+    text
 }
 
 fn run_block(block: &Element) -> RunBlock {

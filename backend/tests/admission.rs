@@ -1,0 +1,321 @@
+//! Who may hold places, against the real engine: one client holds a few playgrounds at most
+//! (its address behind a trusted proxy, never one it names itself), listed networks are
+//! exempt, a session nobody opens is reclaimed, a client that leaves halfway through a
+//! creation leaves nothing behind, and the engine is swept for objects of no known session.
+
+mod common;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use common::{containers_labelled, networks_labelled, unique_instance, TestServer, PATIENCE};
+use quai::runtime::{
+    labels, DockerRuntime, ExecBytes, ExecOutput, Node, NodeSpec, Runtime, RuntimeError, TermSize,
+    TerminalIo,
+};
+use quai::Config;
+use quai_protocol::{ApiError, CreateSession, ErrorCode, Profile, SessionCreated};
+use tokio::sync::{Notify, Semaphore};
+
+/// Polls `check` every 200 ms until it holds, for at most `PATIENCE`.
+async fn eventually(what: &str, mut check: impl AsyncFnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while !check().await {
+        assert!(tokio::time::Instant::now() < deadline, "never: {what}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+const SHELL: CreateSession = CreateSession {
+    nodes: Some(1),
+    profile: Some(Profile::Shell),
+};
+
+async fn create_as(server: &TestServer, forwarded_for: Option<&str>) -> reqwest::Response {
+    let mut request = server.http.post(server.url("/api/sessions")).json(&SHELL);
+    if let Some(client) = forwarded_for {
+        request = request.header("x-forwarded-for", client);
+    }
+    request.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn one_client_holds_at_most_its_allowance_of_playgrounds() {
+    let server = TestServer::start_with("per-client", |c| {
+        c.max_sessions_per_client = 2;
+    })
+    .await;
+    let first: SessionCreated = create_as(&server, None).await.json().await.unwrap();
+    assert_eq!(create_as(&server, None).await.status(), 201);
+    let refused = create_as(&server, None).await;
+    assert_eq!(refused.status(), 429);
+    let body: ApiError = refused.json().await.unwrap();
+    assert_eq!(body.code, ErrorCode::RateLimited);
+    assert!(
+        body.message.contains("2 playgrounds running") && body.message.contains("end one"),
+        "{}",
+        body.message
+    );
+    // A client naming another address in X-Forwarded-For is still itself: no proxy is trusted.
+    assert_eq!(create_as(&server, Some("192.0.2.77")).await.status(), 429);
+    // Ending one gives its place back.
+    let ended = server
+        .as_owner(reqwest::Method::DELETE, &first, "")
+        .await
+        .status();
+    assert_eq!(ended, 204);
+    assert_eq!(create_as(&server, None).await.status(), 201);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_clients_are_counted_apart_and_listed_networks_are_exempt() {
+    let server = TestServer::start_with("behind-proxy", |c| {
+        c.max_sessions_per_client = 1;
+        c.trusted_proxies = vec!["127.0.0.1".into()];
+        c.exempt_networks = vec!["198.51.100.0/24".into()];
+    })
+    .await;
+    // Two students behind the proxy: one place each.
+    assert_eq!(create_as(&server, Some("192.0.2.1")).await.status(), 201);
+    assert_eq!(create_as(&server, Some("192.0.2.2")).await.status(), 201);
+    assert_eq!(create_as(&server, Some("192.0.2.1")).await.status(), 429);
+    // IPv6: one /64 is one client.
+    assert_eq!(
+        create_as(&server, Some("2001:db8:5:6::1")).await.status(),
+        201
+    );
+    assert_eq!(
+        create_as(&server, Some("2001:db8:5:6::99")).await.status(),
+        429
+    );
+    // A school's network, one NAT address for a whole room: not limited per client.
+    for _ in 0..3 {
+        assert_eq!(
+            create_as(&server, Some("198.51.100.20")).await.status(),
+            201
+        );
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_session_nobody_opens_is_reclaimed_and_one_opened_is_kept() {
+    let server = TestServer::start_with("unclaimed", |c| c.unclaimed_timeout = 3).await;
+    let forgotten = server.create_session().await;
+    let opened = server.create_session().await;
+    let status = server
+        .as_owner(reqwest::Method::GET, &opened, "")
+        .await
+        .status();
+    assert_eq!(status, 200);
+    let state = server.server.as_ref().unwrap().state.clone();
+    eventually("the unclaimed session to end", async || {
+        state
+            .sessions
+            .get(&forgotten.session.id, &forgotten.token)
+            .is_err()
+    })
+    .await;
+    assert!(
+        containers_labelled(labels::SESSION, &forgotten.session.id)
+            .await
+            .is_empty(),
+        "its containers are gone"
+    );
+    assert!(
+        state
+            .sessions
+            .get(&opened.session.id, &opened.token)
+            .is_ok(),
+        "the session its owner opened is kept"
+    );
+    server.stop().await;
+}
+
+/// The real engine, except that `create_node` waits for `gate` after saying so on `entered`:
+/// a creation stalled halfway, its network made and its node not yet.
+struct Stalled {
+    inner: DockerRuntime,
+    entered: Arc<Notify>,
+    gate: Arc<Semaphore>,
+}
+
+#[async_trait]
+impl Runtime for Stalled {
+    async fn ping(&self) -> Result<String, RuntimeError> {
+        self.inner.ping().await
+    }
+    async fn create_network(&self, session: &str) -> Result<(), RuntimeError> {
+        self.inner.create_network(session).await
+    }
+    async fn create_node(&self, session: &str, spec: &NodeSpec) -> Result<Node, RuntimeError> {
+        self.entered.notify_one();
+        let _pass = self.gate.acquire().await.expect("gate open");
+        self.inner.create_node(session, spec).await
+    }
+    async fn remove_node(&self, node: &Node) -> Result<(), RuntimeError> {
+        self.inner.remove_node(node).await
+    }
+    async fn node_running(&self, node: &Node) -> Result<bool, RuntimeError> {
+        self.inner.node_running(node).await
+    }
+    async fn open_terminal(&self, node: &Node, size: TermSize) -> Result<TerminalIo, RuntimeError> {
+        self.inner.open_terminal(node, size).await
+    }
+    async fn resize_terminal(&self, exec: &str, size: TermSize) -> Result<(), RuntimeError> {
+        self.inner.resize_terminal(exec, size).await
+    }
+    async fn terminal_exit_code(&self, exec: &str) -> Result<Option<i64>, RuntimeError> {
+        self.inner.terminal_exit_code(exec).await
+    }
+    async fn exec(
+        &self,
+        node: &Node,
+        cmd: &[&str],
+        input: &[u8],
+        timeout: Duration,
+    ) -> Result<ExecOutput, RuntimeError> {
+        self.inner.exec(node, cmd, input, timeout).await
+    }
+    async fn exec_bytes(
+        &self,
+        node: &Node,
+        cmd: &[&str],
+        input: &[u8],
+        limit: usize,
+        timeout: Duration,
+    ) -> Result<ExecBytes, RuntimeError> {
+        self.inner
+            .exec_bytes(node, cmd, input, limit, timeout)
+            .await
+    }
+    async fn destroy_session(&self, session: &str) -> Result<(), RuntimeError> {
+        self.inner.destroy_session(session).await
+    }
+    async fn enforce_egress(
+        &self,
+        egress: quai::config::Egress,
+        registry: Option<std::net::SocketAddrV4>,
+    ) -> Result<usize, RuntimeError> {
+        self.inner.enforce_egress(egress, registry).await
+    }
+    async fn prepare_registry(
+        &self,
+        image: &str,
+        upstream: Option<&str>,
+    ) -> Result<String, RuntimeError> {
+        self.inner.prepare_registry(image, upstream).await
+    }
+    async fn terminal_cwd(&self, exec: &str) -> Result<Option<String>, RuntimeError> {
+        self.inner.terminal_cwd(exec).await
+    }
+    async fn node_address(&self, node: &Node) -> Result<std::net::IpAddr, RuntimeError> {
+        self.inner.node_address(node).await
+    }
+    async fn socket_tables(&self, node: &Node) -> Result<String, RuntimeError> {
+        self.inner.socket_tables(node).await
+    }
+    async fn keep_registry(
+        &self,
+        image: &str,
+        upstream: Option<&str>,
+    ) -> Result<bool, RuntimeError> {
+        self.inner.keep_registry(image, upstream).await
+    }
+    async fn remove_leftovers(&self) -> Result<usize, RuntimeError> {
+        self.inner.remove_leftovers().await
+    }
+    async fn session_ids(&self) -> Result<HashSet<String>, RuntimeError> {
+        self.inner.session_ids().await
+    }
+    async fn catalog_names(&self) -> Result<Vec<String>, RuntimeError> {
+        self.inner.catalog_names().await
+    }
+}
+
+#[tokio::test]
+async fn a_client_leaving_halfway_through_a_creation_leaves_nothing_behind() {
+    let instance = unique_instance("left-halfway");
+    let mut config = Config::for_tests(&instance);
+    config.unclaimed_timeout = 2;
+    let entered = Arc::new(Notify::new());
+    let gate = Arc::new(Semaphore::new(0));
+    let stalled = Arc::new(Stalled {
+        inner: DockerRuntime::connect(&instance)
+            .unwrap()
+            .with_subnets(config.subnet_range())
+            .unwrap(),
+        entered: entered.clone(),
+        gate: gate.clone(),
+    });
+    let server = TestServer::start_on(config, stalled).await;
+    let http = server.http.clone();
+    let url = server.url("/api/sessions");
+    let request = tokio::spawn(async move { http.post(url).json(&SHELL).send().await });
+    // The network is made and the node waits: the client goes away now.
+    entered.notified().await;
+    assert_eq!(
+        networks_labelled(labels::INSTANCE, &instance).await.len(),
+        1
+    );
+    request.abort();
+    let _ = request.await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    gate.add_permits(1);
+    // What was begun is finished, then reclaimed: nobody came for it.
+    eventually(
+        "the abandoned session's network and node to go",
+        async || {
+            networks_labelled(labels::INSTANCE, &instance)
+                .await
+                .is_empty()
+                && containers_labelled(labels::INSTANCE, &instance)
+                    .await
+                    .is_empty()
+        },
+    )
+    .await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_engine_is_swept_of_objects_that_no_known_session_owns() {
+    let server = TestServer::start_with("sweep", |c| c.sweep_every = 1).await;
+    let instance = server.instance.clone();
+    let live = server.create_session().await;
+    // What a crashed creation, or another run of this instance, could leave.
+    let docker = bollard::Docker::connect_with_local_defaults().unwrap();
+    let orphan = "0123456789abcdef0123456789abcdef";
+    let name = format!("quai-orphan-{}", &instance[instance.len() - 8..]);
+    let labels = HashMap::from([
+        (labels::MANAGED, "true"),
+        (labels::INSTANCE, instance.as_str()),
+        (labels::SESSION, orphan),
+    ]);
+    docker
+        .create_network(bollard::network::CreateNetworkOptions {
+            name: name.as_str(),
+            labels,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    eventually("the orphan network to be swept", async || {
+        networks_labelled(labels::SESSION, orphan).await.is_empty()
+    })
+    .await;
+    // The live session was left alone.
+    let mut socket = server.shell(&live).await;
+    let out = socket.run(1, "echo alive").await;
+    assert!(out.contains("alive"), "{out}");
+    assert_eq!(
+        networks_labelled(labels::SESSION, &live.session.id)
+            .await
+            .len(),
+        1
+    );
+    server.stop().await;
+}
