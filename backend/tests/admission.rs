@@ -192,6 +192,14 @@ impl Runtime for Stalled {
             .exec_bytes(node, cmd, input, limit, timeout)
             .await
     }
+    async fn exec_stream(
+        &self,
+        node: &Node,
+        cmd: &[&str],
+        limit: usize,
+    ) -> Result<quai::runtime::ByteStream, RuntimeError> {
+        self.inner.exec_stream(node, cmd, limit).await
+    }
     async fn destroy_session(&self, session: &str) -> Result<(), RuntimeError> {
         self.inner.destroy_session(session).await
     }

@@ -76,6 +76,11 @@ impl From<SessionError> for AppError {
                     retry_after_secs: Some(retry_after_secs),
                 },
             },
+            SessionError::Busy(_) => AppError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                ErrorCode::RateLimited,
+                message,
+            ),
             SessionError::Firewall(_) => AppError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 ErrorCode::RuntimeUnavailable,

@@ -284,6 +284,10 @@ async fn check(
             }));
         }
     }
+    let _work = state
+        .sessions
+        .begin(&session, crate::session::Work::Check)
+        .await?;
     let runtime = state.sessions.runtime().clone();
     let outcome = runner::check(runtime.as_ref(), &session, &lesson, script, lang)
         .await

@@ -267,6 +267,15 @@ pub struct Config {
     #[arg(long, env = "QUAI_SESSION_SUBNETS", default_value = "10.213.0.0/16")]
     pub session_subnets: String,
 
+    /// Uploads, downloads and workspace exports or imports running at once on the server
+    /// (each holds its archive in memory); a session runs one at a time.
+    #[arg(long, env = "QUAI_MAX_TRANSFERS", default_value_t = 4)]
+    pub max_transfers: usize,
+
+    /// Lesson checks running at once on the server; a session runs one at a time.
+    #[arg(long, env = "QUAI_MAX_CHECKS", default_value_t = 16)]
+    pub max_checks: usize,
+
     /// Largest upload, download or workspace archive, in MB.
     #[arg(long, env = "QUAI_TRANSFER_LIMIT_MB", default_value_t = 100)]
     pub transfer_limit_mb: u64,
@@ -347,6 +356,8 @@ impl Config {
             public_urls: Vec::new(),
             operator_token: None,
             session_subnets: "10.213.0.0/16".into(),
+            max_transfers: 4,
+            max_checks: 16,
             transfer_limit_mb: 100,
             header_timeout: 10,
             max_connections: 1024,

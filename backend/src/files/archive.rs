@@ -50,16 +50,17 @@ pub fn relative(path: &Path) -> Option<PathBuf> {
 }
 
 /// The bytes of a tar, decompressed first when they are gzip.
-fn tar_bytes(data: &[u8], limit: u64) -> Result<Vec<u8>, ArchiveError> {
+fn tar_bytes(data: &[u8], limit: u64) -> Result<std::borrow::Cow<'_, [u8]>, ArchiveError> {
     if data.starts_with(&[0x1f, 0x8b]) {
         let mut out = Vec::new();
         flate2::read::GzDecoder::new(data)
             .take(limit + 1024 * 1024)
             .read_to_end(&mut out)
             .map_err(|e| ArchiveError::Unreadable(e.to_string()))?;
-        Ok(out)
+        Ok(out.into())
     } else {
-        Ok(data.to_vec())
+        // A plain tar is read where it lies, not copied.
+        Ok(data.into())
     }
 }
 
@@ -76,7 +77,7 @@ pub fn read_plain(data: &[u8], limit: u64) -> Result<Vec<Entry>, ArchiveError> {
 
 fn read_with(data: &[u8], limit: u64, skip_special: bool) -> Result<Vec<Entry>, ArchiveError> {
     let bytes = tar_bytes(data, limit)?;
-    let mut archive = tar::Archive::new(bytes.as_slice());
+    let mut archive = tar::Archive::new(&*bytes);
     let mut entries = Vec::new();
     let mut total = 0u64;
     let unreadable = |e: std::io::Error| ArchiveError::Unreadable(e.to_string());

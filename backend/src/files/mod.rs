@@ -20,7 +20,7 @@ use serde::Deserialize;
 
 use crate::api::{AppError, Owned};
 use crate::runtime::{Node, RuntimeError};
-use crate::session::Session;
+use crate::session::{Session, Work};
 use crate::AppState;
 
 /// Largest file the editor opens or saves.
@@ -54,28 +54,29 @@ pub fn routes(limit: usize) -> Router<AppState> {
         )
 }
 
-/// The request body, or the sentence saying it is larger than this playground transfers.
-pub fn body(
-    state: &AppState,
-    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
-) -> Result<axum::body::Bytes, AppError> {
-    body.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            AppError::new(
+/// Reads a request body of at most `--transfer-limit-mb`, as it arrives: a larger one is
+/// refused with a sentence as soon as it passes the limit, before it is all in memory.
+pub async fn receive(state: &AppState, body: Body) -> Result<axum::body::Bytes, AppError> {
+    use futures::StreamExt;
+    let limit = (state.config.transfer_limit_mb as usize).saturating_mul(1024 * 1024);
+    let mut stream = body.into_data_stream();
+    let mut out = bytes::BytesMut::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk =
+            chunk.map_err(|err| bad_request(format!("The upload could not be read: {err}.")))?;
+        if out.len() + chunk.len() > limit {
+            return Err(AppError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 ErrorCode::BadRequest,
                 format!(
                     "That is more than this playground transfers at once ({} MB).",
                     state.config.transfer_limit_mb
                 ),
-            )
-        } else {
-            bad_request(format!(
-                "The upload could not be read: {}.",
-                rejection.body_text()
-            ))
+            ));
         }
-    })
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out.freeze())
 }
 
 pub fn bad_request(message: impl Into<String>) -> AppError {
@@ -203,7 +204,11 @@ async fn list(
     Ok(axum::Json(Listing { path, entries }).into_response())
 }
 
-pub(crate) fn attachment(name: &str, content_type: &'static str, data: Vec<u8>) -> Response {
+pub(crate) fn attachment(
+    name: &str,
+    content_type: &'static str,
+    data: impl Into<Body>,
+) -> Response {
     let safe: String = name
         .chars()
         .map(|c| {
@@ -214,7 +219,7 @@ pub(crate) fn attachment(name: &str, content_type: &'static str, data: Vec<u8>) 
             }
         })
         .collect();
-    let mut response = Response::new(Body::from(data));
+    let mut response = Response::new(data.into());
     response
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -245,8 +250,10 @@ async fn download(
     Path((_, name)): Path<(String, String)>,
     Query(query): Query<PathQuery>,
 ) -> Result<Response, AppError> {
+    use futures::StreamExt;
     let node = node(&session, &name)?;
     let path = absolute(query.path.as_deref().unwrap_or("/root"))?;
+    let work = state.sessions.begin(&session, Work::Transfer).await?;
     let base = path
         .rsplit('/')
         .next()
@@ -256,7 +263,8 @@ async fn download(
     let kind = run(
         &state,
         &node,
-        r#"if [ -d "$1" ]; then echo dir; elif [ -f "$1" ]; then echo file; else exit 3; fi"#,
+        r#"[ -e "$1" ] || exit 3; [ -r "$1" ] || { echo "$1 cannot be read" >&2; exit 4; }
+if [ -d "$1" ]; then echo dir; elif [ -f "$1" ]; then echo file; else exit 3; fi"#,
         &[&path],
         &[],
     )
@@ -264,30 +272,39 @@ async fn download(
     if kind.exit_code != Some(0) {
         return Err(failed(kind.exit_code, &kind.stderr, &path));
     }
-    if kind.stdout.starts_with(b"dir") {
-        let out = run(
-            &state,
-            &node,
-            r#"cd "$(dirname "$1")" && tar -czf - -- "$(basename "$1")""#,
-            &[&path],
-            &[],
-        )
-        .await?;
-        if out.exit_code != Some(0) {
-            return Err(failed(out.exit_code, &out.stderr, &path));
-        }
-        Ok(attachment(
-            &format!("{base}.tar.gz"),
-            "application/gzip",
-            out.stdout,
-        ))
+    let dir = kind.stdout.starts_with(b"dir");
+    let parent = path
+        .rsplit_once('/')
+        .map(|(p, _)| p)
+        .filter(|p| !p.is_empty())
+        .unwrap_or("/")
+        .to_string();
+    let member = path
+        .rsplit('/')
+        .next()
+        .filter(|b| !b.is_empty())
+        .unwrap_or(".");
+    let cmd: Vec<&str> = if dir {
+        vec!["tar", "-czf", "-", "-C", &parent, "--", member]
     } else {
-        let out = run(&state, &node, r#"cat -- "$1""#, &[&path], &[]).await?;
-        if out.exit_code != Some(0) {
-            return Err(failed(out.exit_code, &out.stderr, &path));
-        }
-        Ok(attachment(&base, "application/octet-stream", out.stdout))
-    }
+        vec!["cat", "--", &path]
+    };
+    let limit = (state.config.transfer_limit_mb as usize).saturating_mul(1024 * 1024);
+    let stream = state
+        .sessions
+        .runtime()
+        .exec_stream(&node, &cmd, limit)
+        .await?;
+    // The transfer counts until its last byte is sent (or the browser goes away).
+    let body = Body::from_stream(stream.map(move |chunk| {
+        let _running = &work;
+        chunk
+    }));
+    Ok(if dir {
+        attachment(&format!("{base}.tar.gz"), "application/gzip", body)
+    } else {
+        attachment(&base, "application/octet-stream", body)
+    })
 }
 
 /// Extracts the clean archive `tar` under `dir` in `node`, refusing (before writing anything)
@@ -327,9 +344,10 @@ async fn upload(
     Owned(session): Owned,
     Path((_, name)): Path<(String, String)>,
     Query(query): Query<PathQuery>,
-    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+    body: Body,
 ) -> Result<Response, AppError> {
-    let body = self::body(&state, body)?;
+    let _work = state.sessions.begin(&session, Work::Transfer).await?;
+    let body = receive(&state, body).await?;
     let node = node(&session, &name)?;
     let dir = absolute(query.dir.as_deref().unwrap_or("/root"))?;
     let limit = state.config.transfer_limit_mb * 1024 * 1024;

@@ -68,7 +68,23 @@ pub async fn export(
     Query(query): Query<ExportQuery>,
 ) -> Result<Response, AppError> {
     let dirs = folders(query.dirs.as_deref().unwrap_or("/root"))?;
+    let _work = state
+        .sessions
+        .begin(&session, crate::session::Work::Transfer)
+        .await?;
     let limit = state.config.transfer_limit_mb * 1024 * 1024;
+    let too_large = || {
+        AppError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            quai_protocol::ErrorCode::BadRequest,
+            format!(
+                "The workspace is larger than {} MB, the most one archive may hold; choose fewer folders.",
+                state.config.transfer_limit_mb
+            ),
+        )
+    };
+    // The limit holds for the whole archive, every node together.
+    let mut used = 0u64;
     let mut files = Vec::new();
     let mut members: Vec<Entry> = Vec::new();
     let mut nodes = Vec::new();
@@ -99,12 +115,9 @@ pub async fn export(
         if out.stdout.is_empty() {
             continue;
         }
-        let entries = archive::read_plain(&out.stdout, limit).map_err(|err| match err {
-            archive::ArchiveError::TooLarge(mb) => AppError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                quai_protocol::ErrorCode::BadRequest,
-                format!("The workspace is larger than {mb} MB."),
-            ),
+        let left = limit.saturating_sub(used);
+        let entries = archive::read_plain(&out.stdout, left).map_err(|err| match err {
+            archive::ArchiveError::TooLarge(_) => too_large(),
             other => bad_request(format!(
                 "The files of {} could not be read: {other}.",
                 node.name
@@ -112,6 +125,10 @@ pub async fn export(
         })?;
         for entry in entries {
             if let Kind::File(data) = &entry.kind {
+                used += data.len() as u64;
+                if used > limit {
+                    return Err(too_large());
+                }
                 files.push(ManifestFile {
                     node: node.name.clone(),
                     path: format!("/{}", entry.path.display()),
@@ -261,9 +278,13 @@ pub fn verify(data: &[u8], limit: u64) -> Result<(Manifest, BTreeMap<String, Vec
 pub async fn import(
     State(state): State<AppState>,
     Owned(session): Owned,
-    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+    body: axum::body::Body,
 ) -> Result<Response, AppError> {
-    let body = super::body(&state, body)?;
+    let _work = state
+        .sessions
+        .begin(&session, crate::session::Work::Transfer)
+        .await?;
+    let body = super::receive(&state, body).await?;
     let limit = state.config.transfer_limit_mb * 1024 * 1024;
     let (manifest, per_node) = verify(&body, limit).map_err(|why| {
         bad_request(format!(

@@ -218,4 +218,19 @@ mod tests {
             "http://0.0.0.0:8081/p/ab/node1/80/"
         );
     }
+
+    #[test]
+    fn behind_https_preview_links_are_https() {
+        let mut config = crate::Config::for_tests("preview-https");
+        config.preview_listen = Some("0.0.0.0:8443".parse().unwrap());
+        config.public_urls = vec!["https://quai.example".into()];
+        let runtime = std::sync::Arc::new(
+            crate::runtime::DockerRuntime::connect("preview-https").expect("client"),
+        );
+        let state = AppState::new(config, runtime, crate::progress::Progress::in_memory()).unwrap();
+        assert_eq!(
+            url(&state, Some("quai.example"), "ab", "node1", 80),
+            "https://quai.example:8443/p/ab/node1/80/"
+        );
+    }
 }

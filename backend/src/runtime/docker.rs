@@ -706,16 +706,16 @@ impl Runtime for DockerRuntime {
         input: &[u8],
         timeout: Duration,
     ) -> Result<ExecOutput, RuntimeError> {
-        let mut text = Vec::new();
+        let mut kept = super::OutputTail::default();
         let exit_code = self
             .run_exec(node, cmd, input, timeout, |chunk| {
-                text.extend_from_slice(&chunk.into_bytes());
+                kept.push(&chunk.into_bytes());
                 Ok(())
             })
             .await?;
         Ok(ExecOutput {
             exit_code,
-            output: String::from_utf8_lossy(&text).into_owned(),
+            output: kept.text(),
         })
     }
 
@@ -750,6 +750,60 @@ impl Runtime for DockerRuntime {
             stdout,
             stderr: String::from_utf8_lossy(&stderr).into_owned(),
         })
+    }
+
+    async fn exec_stream(
+        &self,
+        node: &Node,
+        cmd: &[&str],
+        limit: usize,
+    ) -> Result<super::ByteStream, RuntimeError> {
+        let exec = self
+            .docker
+            .create_exec(
+                &node.container,
+                CreateExecOptions {
+                    attach_stdout: Some(true),
+                    cmd: Some(cmd.to_vec()),
+                    user: node.user.as_deref(),
+                    working_dir: Some("/root"),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(engine_error)?;
+        let StartExecResults::Attached { output, .. } = self
+            .docker
+            .start_exec(&exec.id, None)
+            .await
+            .map_err(engine_error)?
+        else {
+            return Err(RuntimeError::Engine("the command ran detached".to_string()));
+        };
+        let mut sent = 0usize;
+        let stream = output.filter_map(move |chunk| {
+            let item = match chunk {
+                Ok(LogOutput::StdOut { message } | LogOutput::Console { message }) => {
+                    sent += message.len();
+                    if sent > limit {
+                        Some(Err(RuntimeError::TooLarge(limit)))
+                    } else {
+                        Some(Ok(message))
+                    }
+                }
+                Ok(_) => None,
+                Err(err) => Some(Err(engine_error(err))),
+            };
+            futures::future::ready(item)
+        });
+        // Nothing after an error: a stream past its limit ends there.
+        let mut failed = false;
+        let stream = stream.take_while(move |item| {
+            let go = !failed;
+            failed |= item.is_err();
+            futures::future::ready(go)
+        });
+        Ok(Box::pin(stream))
     }
 
     async fn enforce_egress(

@@ -65,6 +65,8 @@ pub struct TermSize {
 
 /// Output of a terminal's process: raw console bytes, until it exits.
 pub type OutputStream = Pin<Box<dyn Stream<Item = Result<Bytes, RuntimeError>> + Send>>;
+/// A command's stdout as it comes.
+pub type ByteStream = OutputStream;
 /// Keystrokes into a terminal's process.
 pub type InputSink = Pin<Box<dyn AsyncWrite + Send>>;
 
@@ -74,6 +76,39 @@ pub struct TerminalIo {
     pub exec: String,
     pub output: OutputStream,
     pub input: InputSink,
+}
+
+/// Most output of a command `Runtime::exec` keeps: its last bytes (a check's verdict and hint
+/// come last), so a command flooding its output costs the server no more than this.
+pub const EXEC_OUTPUT_LIMIT: usize = 256 * 1024;
+
+/// The end of a command's output, at most `EXEC_OUTPUT_LIMIT` bytes of it.
+#[derive(Debug, Default)]
+pub struct OutputTail {
+    bytes: std::collections::VecDeque<u8>,
+    dropped: u64,
+}
+
+impl OutputTail {
+    pub fn push(&mut self, chunk: &[u8]) {
+        self.bytes.extend(chunk);
+        let over = self.bytes.len().saturating_sub(EXEC_OUTPUT_LIMIT);
+        if over > 0 {
+            self.bytes.drain(..over);
+            self.dropped += over as u64;
+        }
+    }
+
+    /// The kept output as text, saying how much came before it when some was dropped.
+    pub fn text(self) -> String {
+        let (dropped, bytes) = (self.dropped, Vec::from(self.bytes));
+        let text = String::from_utf8_lossy(&bytes);
+        if dropped == 0 {
+            text.into_owned()
+        } else {
+            format!("[{dropped} bytes of output left out]\n{text}")
+        }
+    }
 }
 
 /// What a command run to completion printed.
@@ -156,6 +191,16 @@ pub trait Runtime: Send + Sync + 'static {
         timeout: Duration,
     ) -> Result<ExecBytes, RuntimeError>;
 
+    /// Runs `cmd` in `node` and hands its stdout over as it comes (stderr is left out), so
+    /// a large file crosses the server without being held in it; past `limit` bytes the
+    /// stream ends with `TooLarge`.
+    async fn exec_stream(
+        &self,
+        node: &Node,
+        cmd: &[&str],
+        limit: usize,
+    ) -> Result<ByteStream, RuntimeError>;
+
     /// Removes every container, network and volume of `session`.
     async fn destroy_session(&self, session: &str) -> Result<(), RuntimeError>;
 
@@ -203,4 +248,29 @@ pub trait Runtime: Send + Sync + 'static {
 
     /// Names (`name:tag`) of the image catalog that docker nodes can pull.
     async fn catalog_names(&self) -> Result<Vec<String>, RuntimeError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_flood_of_output_keeps_only_its_end() {
+        let mut tail = OutputTail::default();
+        for _ in 0..100 {
+            tail.push(&[b'x'; 64 * 1024]);
+        }
+        tail.push(b"\nthe verdict");
+        let text = tail.text();
+        assert!(text.len() <= EXEC_OUTPUT_LIMIT + 64, "{}", text.len());
+        assert!(
+            text.starts_with("[6291468 bytes of output left out]"),
+            "{}",
+            &text[..60]
+        );
+        assert!(text.ends_with("the verdict"));
+        let mut short = OutputTail::default();
+        short.push(b"ok\n");
+        assert_eq!(short.text(), "ok\n");
+    }
 }

@@ -68,6 +68,8 @@ pub enum SessionError {
     RateLimited { retry_after_secs: u64 },
     #[error("you already have {0} playgrounds running, the most one visitor may have at once; end one to start another")]
     ClientLimit(usize),
+    #[error("{0}")]
+    Busy(String),
     #[error("new playgrounds are paused: the host firewall that keeps them away from this server is not in place ({0}); the operator must fix it, and Quai checks again every 10 seconds")]
     Firewall(String),
     #[error(transparent)]
@@ -110,6 +112,9 @@ pub struct Session {
     lesson: std::sync::OnceLock<String>,
     /// The client it counts against (`None`: an exempt network).
     owner: Option<admission::ClientKey>,
+    /// One transfer and one check of this session at a time.
+    transfer_slot: Arc<tokio::sync::Semaphore>,
+    check_slot: Arc<tokio::sync::Semaphore>,
     /// Whether its owner ever came for it (a socket, a request with its token).
     claimed: AtomicBool,
 }
@@ -292,6 +297,9 @@ pub struct Sessions {
     limiter: admission::Limiter,
     /// Whether the host firewall is verified in place (`firewall::check`); why not, if not.
     firewall: Mutex<Result<(), String>>,
+    /// Transfers and checks running on the whole server (`--max-transfers`, `--max-checks`).
+    transfers: Arc<tokio::sync::Semaphore>,
+    checks: Arc<tokio::sync::Semaphore>,
     /// Sessions made ahead of time.
     pub pool: pool::Pool,
 }
@@ -307,6 +315,8 @@ impl Sessions {
             starting_ids: Mutex::new(HashSet::new()),
             limiter: admission::Limiter::new(config.create_per_minute),
             firewall: Mutex::new(Err("it was not checked yet".to_string())),
+            transfers: Arc::new(tokio::sync::Semaphore::new(config.max_transfers.max(1))),
+            checks: Arc::new(tokio::sync::Semaphore::new(config.max_checks.max(1))),
             pool: pool::Pool::default(),
             config,
         }
@@ -318,6 +328,34 @@ impl Sessions {
 
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// Starts a piece of `work` for `session`: one of each kind per session at a time, and a
+    /// bounded number on the whole server (a transfer holds its archive in memory, a check a
+    /// node's time), waiting a few seconds for a place. The permit ends it when dropped.
+    pub async fn begin(&self, session: &Session, work: Work) -> Result<WorkPermit, SessionError> {
+        let (slot, all, what) = match work {
+            Work::Transfer => (&session.transfer_slot, &self.transfers, "transfer"),
+            Work::Check => (&session.check_slot, &self.checks, "check"),
+        };
+        let own = slot.clone().try_acquire_owned().map_err(|_| {
+            SessionError::Busy(format!(
+                "another {what} of this session is still running; wait for it to end"
+            ))
+        })?;
+        let server = tokio::time::timeout(WORK_WAIT, all.clone().acquire_owned())
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .ok_or_else(|| {
+                SessionError::Busy(format!(
+                    "the server is busy with other students' work ({what}s); try again in a few seconds"
+                ))
+            })?;
+        Ok(WorkPermit {
+            _own: own,
+            _server: server,
+        })
     }
 
     /// Opens (`Ok`) or closes (`Err(why)`) session creation on the firewall's state.
@@ -450,6 +488,8 @@ impl Sessions {
             events,
             owner,
             claimed: AtomicBool::new(false),
+            transfer_slot: Arc::new(tokio::sync::Semaphore::new(1)),
+            check_slot: Arc::new(tokio::sync::Semaphore::new(1)),
         });
         self.live
             .lock()
@@ -752,6 +792,25 @@ impl Sessions {
             }
         }
     }
+}
+
+/// Work that holds server memory or a node's time, bounded per session and per server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Work {
+    /// An upload, a download, a workspace export or import.
+    Transfer,
+    /// A lesson step's check.
+    Check,
+}
+
+/// How long `Sessions::begin` waits for a place on the server.
+const WORK_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// A piece of work under way; its places are given back when it drops.
+#[derive(Debug)]
+pub struct WorkPermit {
+    _own: tokio::sync::OwnedSemaphorePermit,
+    _server: tokio::sync::OwnedSemaphorePermit,
 }
 
 /// Gives back the places taken by `Sessions::reserve`, however creation ends.
