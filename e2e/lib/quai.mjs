@@ -72,6 +72,8 @@ export async function startServer({ lessonsDir, env = {} } = {}) {
       QUAI_LESSONS_DIR: lessonsDir ?? process.env.QUAI_LESSONS_DIR ?? join(root, 'lessons'),
       QUAI_DATABASE: join(scratch, 'quai.db'),
       QUAI_PREVIEW_LISTEN: `127.0.0.1:${previewPort}`,
+      // Every student of these tests comes from 127.0.0.1: one address, many browsers.
+      QUAI_MAX_SESSIONS_PER_CLIENT: '20',
       ...env,
     } },
   );
