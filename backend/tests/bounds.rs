@@ -103,7 +103,8 @@ async fn a_session_runs_one_transfer_at_a_time_and_downloads_stream_through() {
     assert_eq!(second.status(), 429);
     let err: ApiError = second.json().await.unwrap();
     assert!(
-        err.message.contains("another transfer of this session"),
+        err.message
+            .contains("nother transfer of this session is still running"),
         "{}",
         err.message
     );

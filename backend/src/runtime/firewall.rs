@@ -194,7 +194,11 @@ impl Firewall {
                 continue;
             };
             for line in listed.lines() {
-                let words: Vec<String> = line.split_whitespace().map(String::from).collect();
+                // iptables prints the comment quoted; the rule is deleted by its bare words.
+                let words: Vec<String> = line
+                    .split_whitespace()
+                    .map(|w| w.trim_matches('"').to_string())
+                    .collect();
                 let ours = words
                     .windows(2)
                     .any(|w| w[0] == "--comment" && w[1] == comment);
