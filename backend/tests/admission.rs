@@ -112,19 +112,19 @@ async fn a_session_nobody_opens_is_reclaimed_and_one_opened_is_kept() {
         .status();
     assert_eq!(status, 200);
     let state = server.server.as_ref().unwrap().state.clone();
-    eventually("the unclaimed session to end", async || {
-        state
-            .sessions
-            .get(&forgotten.session.id, &forgotten.token)
-            .is_err()
-    })
+    eventually(
+        "the unclaimed session to end and its containers to go",
+        async || {
+            state
+                .sessions
+                .get(&forgotten.session.id, &forgotten.token)
+                .is_err()
+                && containers_labelled(labels::SESSION, &forgotten.session.id)
+                    .await
+                    .is_empty()
+        },
+    )
     .await;
-    assert!(
-        containers_labelled(labels::SESSION, &forgotten.session.id)
-            .await
-            .is_empty(),
-        "its containers are gone"
-    );
     assert!(
         state
             .sessions

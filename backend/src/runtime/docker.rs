@@ -99,6 +99,39 @@ impl DockerRuntime {
         self
     }
 
+    /// Starts `cmd` in `node` without a TTY as the node's user, in /root: its exec id, its
+    /// output (stderr too when `stderr`) and its stdin (when `stdin`).
+    async fn start_command(
+        &self,
+        node: &Node,
+        cmd: &[&str],
+        stdin: bool,
+        stderr: bool,
+    ) -> Result<(String, StartExecResults), RuntimeError> {
+        let exec = self
+            .docker
+            .create_exec(
+                &node.container,
+                CreateExecOptions {
+                    attach_stdin: Some(stdin),
+                    attach_stdout: Some(true),
+                    attach_stderr: Some(stderr),
+                    cmd: Some(cmd.to_vec()),
+                    user: node.user.as_deref(),
+                    working_dir: Some("/root"),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(engine_error)?;
+        let started = self
+            .docker
+            .start_exec(&exec.id, None)
+            .await
+            .map_err(engine_error)?;
+        Ok((exec.id, started))
+    }
+
     /// Runs `cmd` in `node` without a TTY, feeding it `input`, handing each chunk of output to
     /// `on_output` (which may stop it with an error); returns the exit code.
     async fn run_exec(
@@ -110,30 +143,13 @@ impl DockerRuntime {
         mut on_output: impl FnMut(LogOutput) -> Result<(), RuntimeError> + Send,
     ) -> Result<Option<i64>, RuntimeError> {
         let run = async {
-            let exec = self
-                .docker
-                .create_exec(
-                    &node.container,
-                    CreateExecOptions {
-                        attach_stdin: Some(!input.is_empty()),
-                        attach_stdout: Some(true),
-                        attach_stderr: Some(true),
-                        cmd: Some(cmd.to_vec()),
-                        user: node.user.as_deref(),
-                        working_dir: Some("/root"),
-                        ..Default::default()
-                    },
-                )
-                .await
-                .map_err(engine_error)?;
+            let (exec, started) = self
+                .start_command(node, cmd, !input.is_empty(), true)
+                .await?;
             if let StartExecResults::Attached {
                 mut output,
                 input: mut stdin,
-            } = self
-                .docker
-                .start_exec(&exec.id, None)
-                .await
-                .map_err(engine_error)?
+            } = started
             {
                 let data = input.to_vec();
                 let writer = tokio::spawn(async move {
@@ -153,7 +169,7 @@ impl DockerRuntime {
                     tracing::debug!(%err, "exec input was not read to its end");
                 }
             }
-            self.terminal_exit_code(&exec.id).await
+            self.terminal_exit_code(&exec).await
         };
         tokio::time::timeout(timeout, run)
             .await
@@ -758,26 +774,8 @@ impl Runtime for DockerRuntime {
         cmd: &[&str],
         limit: usize,
     ) -> Result<super::ByteStream, RuntimeError> {
-        let exec = self
-            .docker
-            .create_exec(
-                &node.container,
-                CreateExecOptions {
-                    attach_stdout: Some(true),
-                    cmd: Some(cmd.to_vec()),
-                    user: node.user.as_deref(),
-                    working_dir: Some("/root"),
-                    ..Default::default()
-                },
-            )
-            .await
-            .map_err(engine_error)?;
-        let StartExecResults::Attached { output, .. } = self
-            .docker
-            .start_exec(&exec.id, None)
-            .await
-            .map_err(engine_error)?
-        else {
+        let (_, started) = self.start_command(node, cmd, false, false).await?;
+        let StartExecResults::Attached { output, .. } = started else {
             return Err(RuntimeError::Engine("the command ran detached".to_string()));
         };
         let mut sent = 0usize;
