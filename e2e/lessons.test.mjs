@@ -132,7 +132,8 @@ test('a student starts the lesson, runs a block, passes step 1 and reads the hin
   // the student reads, never the hidden part.
   const sneaky = page.locator('[data-test-id=run-block]', { hasText: 'shown-' });
   assert.doesNotMatch(await sneaky.innerText(), /HIDDEN/);
-  await sneaky.click();
+  // Its first line, where the shown command is (a click on the fold's marker opens it).
+  await sneaky.click({ position: { x: 24, y: 20 } });
   const after = await waitForText(page, server, 'the shown command to run', (t) => t.includes('shown-5'));
   assert.doesNotMatch(after, /HIDDEN|RAN-8/, 'hidden text was typed into the terminal');
 });
