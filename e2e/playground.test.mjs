@@ -88,4 +88,6 @@ test('a playground runs commands, keeps its scrollback and leaves nothing behind
   await context.close();
 
   if (consoleErrors.length > 0) console.log(`browser console errors:\n${consoleErrors.join('\n')}`);
+  // The whole app ran under Quai's Content-Security-Policy, which it never had to break.
+  assert.deepEqual(consoleErrors.filter((e) => /Content Security Policy/i.test(e)), []);
 });

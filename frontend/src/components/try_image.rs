@@ -139,8 +139,14 @@ pub fn try_image_field() -> Html {
         let images = images.clone();
         use_effect_with((), move |_| {
             wasm_bindgen_futures::spawn_local(async move {
-                if let Ok(catalog) = files::images().await {
-                    images.set(catalog.images);
+                // A request lost on the way (a connection the server had just closed) is
+                // tried again: the suggestions are the page's way in for most visitors.
+                for attempt in 0..5u32 {
+                    if let Ok(catalog) = files::images().await {
+                        images.set(catalog.images);
+                        return;
+                    }
+                    pause(500 * (attempt as i32 + 1)).await;
                 }
             });
         });
@@ -225,4 +231,14 @@ mod tests {
             ["alpine", "nginx", "python", "docker/whalesay"]
         );
     }
+}
+
+/// Waits `ms` milliseconds (a browser timer).
+async fn pause(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
