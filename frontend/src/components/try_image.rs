@@ -209,6 +209,16 @@ pub fn try_image_field() -> Html {
     }
 }
 
+/// Waits `ms` milliseconds (a browser timer).
+async fn pause(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
 #[cfg(test)]
 mod tests {
     use super::featured;
@@ -231,14 +241,4 @@ mod tests {
             ["alpine", "nginx", "python", "docker/whalesay"]
         );
     }
-}
-
-/// Waits `ms` milliseconds (a browser timer).
-async fn pause(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-        }
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
