@@ -71,9 +71,8 @@ impl AppState {
 
 /// The whole HTTP surface: API, session sockets, health, static frontend.
 pub fn app(state: AppState) -> Router {
-    let transfer_limit = (state.config.transfer_limit_mb as usize).saturating_mul(1024 * 1024);
     api::routes()
-        .merge(files::routes(transfer_limit.saturating_add(1024 * 1024)))
+        .merge(files::routes())
         .merge(preview::redirects())
         .merge(try_image::routes())
         .fallback(web::static_files)

@@ -1,6 +1,8 @@
-//! Archives that cross into or out of a node: reading an upload or an exported workspace
-//! (gzip or not) into plain files and folders whose paths stay where they belong, and
-//! writing clean archives back (no links, no devices, no owners, sane modes).
+//! Archives that cross into or out of a node, read as a stream (`walk`, gzip or not) entry by
+//! entry, keeping none of them whole: only plain files and folders whose paths stay where
+//! they belong, within a size and a count (`scan` checks an upload), and clean archives
+//! written back as they are read (`copy_clean`, `append_clean`: no links, no devices, no
+//! owners, sane modes).
 
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
@@ -22,12 +24,15 @@ pub enum ArchiveError {
     TooMany,
 }
 
+/// What an entry read whole holds (tests build and read archives with these).
+#[cfg(test)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Kind {
     Dir,
     File(Vec<u8>),
 }
 
+#[cfg(test)]
 /// A file or folder with a relative, normal path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
@@ -49,36 +54,43 @@ pub fn relative(path: &Path) -> Option<PathBuf> {
     (!out.as_os_str().is_empty()).then_some(out)
 }
 
-/// The bytes of a tar, decompressed first when they are gzip.
-fn tar_bytes(data: &[u8], limit: u64) -> Result<std::borrow::Cow<'_, [u8]>, ArchiveError> {
-    if data.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::new();
-        flate2::read::GzDecoder::new(data)
-            .take(limit + 1024 * 1024)
-            .read_to_end(&mut out)
-            .map_err(|e| ArchiveError::Unreadable(e.to_string()))?;
-        Ok(out.into())
+/// `source` as a tar stream: gunzipped (at most `limit` and a margin for headers) when it
+/// starts as gzip does.
+fn tar_stream<'a>(source: impl Read + 'a, limit: u64) -> Result<Box<dyn Read + 'a>, ArchiveError> {
+    use std::io::BufRead;
+    let mut source = std::io::BufReader::new(source);
+    let head = source
+        .fill_buf()
+        .map_err(|e| ArchiveError::Unreadable(e.to_string()))?;
+    if head.starts_with(&[0x1f, 0x8b]) {
+        Ok(Box::new(
+            flate2::read::GzDecoder::new(source).take(limit + 16 * 1024 * 1024),
+        ))
     } else {
-        // A plain tar is read where it lies, not copied.
-        Ok(data.into())
+        Ok(Box::new(source))
     }
 }
 
-/// Reads an archive of files and folders, refusing anything that could land elsewhere.
-pub fn read(data: &[u8], limit: u64) -> Result<Vec<Entry>, ArchiveError> {
-    read_with(data, limit, false)
+/// One plain entry of an archive as `walk` meets it; a file's data is read from `data`.
+pub struct Visit<'r> {
+    pub path: PathBuf,
+    pub executable: bool,
+    /// `Some((size, data))` for a file, `None` for a folder.
+    pub file: Option<(u64, &'r mut dyn Read)>,
 }
 
-/// Like `read`, but links and special files are left out instead of refused (a node's own
-/// folders, as `tar` packs them for an export).
-pub fn read_plain(data: &[u8], limit: u64) -> Result<Vec<Entry>, ArchiveError> {
-    read_with(data, limit, true)
-}
-
-fn read_with(data: &[u8], limit: u64, skip_special: bool) -> Result<Vec<Entry>, ArchiveError> {
-    let bytes = tar_bytes(data, limit)?;
-    let mut archive = tar::Archive::new(&*bytes);
-    let mut entries = Vec::new();
+/// Goes through the archive in `source` (gzip or not) entry by entry, as it is read: an
+/// entry whose path leaves its folder, a link or special file (unless `skip_special`, which
+/// leaves them out), more than `MAX_ENTRIES` entries or more than `limit` bytes of files
+/// stop it with the reason. Nothing is held but the entry at hand.
+pub fn walk(
+    source: impl Read,
+    limit: u64,
+    skip_special: bool,
+    mut visit: impl FnMut(Visit<'_>) -> Result<(), ArchiveError>,
+) -> Result<(), ArchiveError> {
+    let mut archive = tar::Archive::new(tar_stream(source, limit)?);
+    let mut count = 0usize;
     let mut total = 0u64;
     let unreadable = |e: std::io::Error| ArchiveError::Unreadable(e.to_string());
     for entry in archive.entries().map_err(unreadable)? {
@@ -95,7 +107,7 @@ fn read_with(data: &[u8], limit: u64, skip_special: bool) -> Result<Vec<Entry>, 
             }
             return Err(ArchiveError::Escapes(shown));
         };
-        if entries.len() >= MAX_ENTRIES {
+        if count >= MAX_ENTRIES {
             return Err(ArchiveError::TooMany);
         }
         let executable = entry
@@ -104,57 +116,164 @@ fn read_with(data: &[u8], limit: u64, skip_special: bool) -> Result<Vec<Entry>, 
             .map(|m| m & 0o111 != 0)
             .unwrap_or(false);
         if kind.is_dir() {
-            entries.push(Entry {
+            count += 1;
+            visit(Visit {
                 path,
-                kind: Kind::Dir,
                 executable,
-            });
+                file: None,
+            })?;
         } else if kind.is_file() || kind == tar::EntryType::Continuous {
-            total += entry.size();
+            count += 1;
+            let size = entry.size();
+            total += size;
             if total > limit {
                 return Err(ArchiveError::TooLarge(limit / (1024 * 1024)));
             }
-            let mut data = Vec::with_capacity(entry.size() as usize);
-            entry.read_to_end(&mut data).map_err(unreadable)?;
-            entries.push(Entry {
+            visit(Visit {
                 path,
-                kind: Kind::File(data),
                 executable,
-            });
+                file: Some((size, &mut entry)),
+            })?;
         } else if !skip_special {
             return Err(ArchiveError::NotPlain(shown));
         }
     }
+    Ok(())
+}
+
+#[cfg(test)]
+/// Reads an archive of files and folders, refusing anything that could land elsewhere.
+pub fn read(data: &[u8], limit: u64) -> Result<Vec<Entry>, ArchiveError> {
+    read_with(data, limit, false)
+}
+
+#[cfg(test)]
+fn read_with(data: &[u8], limit: u64, skip_special: bool) -> Result<Vec<Entry>, ArchiveError> {
+    let mut entries = Vec::new();
+    walk(data, limit, skip_special, |visit| {
+        let kind = match visit.file {
+            None => Kind::Dir,
+            Some((size, reader)) => {
+                let mut data = Vec::with_capacity(size as usize);
+                reader
+                    .read_to_end(&mut data)
+                    .map_err(|e| ArchiveError::Unreadable(e.to_string()))?;
+                Kind::File(data)
+            }
+        };
+        entries.push(Entry {
+            path: visit.path,
+            kind,
+            executable: visit.executable,
+        });
+        Ok(())
+    })?;
     Ok(entries)
 }
 
+/// What an archive holds, read without keeping any file's data: its paths, files and bytes.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Scan {
+    pub paths: Vec<String>,
+    pub files: u32,
+    pub bytes: u64,
+}
+
+/// Checks the archive in `source` as `read` does, keeping only its paths and sizes.
+pub fn scan(source: impl Read, limit: u64) -> Result<Scan, ArchiveError> {
+    let mut scan = Scan::default();
+    walk(source, limit, false, |visit| {
+        scan.paths.push(visit.path.display().to_string());
+        if let Some((size, _)) = visit.file {
+            scan.files += 1;
+            scan.bytes += size;
+        }
+        Ok(())
+    })?;
+    Ok(scan)
+}
+
+/// Writes the files and folders of the archive in `source` into `sink` as a clean tar (no
+/// links, no owners, sane modes), one entry at a time as they are read; `place` says where
+/// each entry goes in the new archive, or leaves it out (`None`).
+pub fn copy_clean<W: std::io::Write>(
+    source: impl Read,
+    limit: u64,
+    sink: W,
+    place: impl FnMut(&Path) -> Option<PathBuf>,
+) -> Result<W, ArchiveError> {
+    let mut builder = tar::Builder::new(sink);
+    append_clean(&mut builder, source, limit, false, place)?;
+    builder
+        .into_inner()
+        .map_err(|e| ArchiveError::Unreadable(e.to_string()))
+}
+
+/// Appends the files and folders of the archive in `source` to `builder`, clean, as
+/// `copy_clean` does; links and special files are refused, or left out with `skip_special`.
+pub fn append_clean<W: std::io::Write>(
+    builder: &mut tar::Builder<W>,
+    source: impl Read,
+    limit: u64,
+    skip_special: bool,
+    mut place: impl FnMut(&Path) -> Option<PathBuf>,
+) -> Result<(), ArchiveError> {
+    let failed = |e: std::io::Error| ArchiveError::Unreadable(e.to_string());
+    walk(source, limit, skip_special, |visit| {
+        let Some(path) = place(&visit.path) else {
+            return Ok(());
+        };
+        let mut header = clean_header(visit.file.as_ref().map(|(size, _)| *size), visit.executable);
+        match visit.file {
+            None => builder.append_data(&mut header, &path, std::io::empty()),
+            Some((_, reader)) => builder.append_data(&mut header, &path, reader),
+        }
+        .map_err(failed)
+    })
+}
+
+/// The header of a clean entry: a folder (`size` none) or a file of `size` bytes.
+fn clean_header(size: Option<u64>, executable: bool) -> tar::Header {
+    let mut header = tar::Header::new_gnu();
+    header.set_mtime(crate::session::unix_now());
+    match size {
+        None => {
+            header.set_entry_type(tar::EntryType::Directory);
+            header.set_mode(0o755);
+            header.set_size(0);
+        }
+        Some(size) => {
+            header.set_entry_type(tar::EntryType::Regular);
+            header.set_mode(if executable { 0o755 } else { 0o644 });
+            header.set_size(size);
+        }
+    }
+    header
+}
+
+#[cfg(test)]
 /// A clean tar of `entries`, each under `prefix`.
 pub fn write(entries: &[Entry], prefix: &Path) -> Vec<u8> {
     let mut builder = tar::Builder::new(Vec::new());
     for entry in entries {
         let path = prefix.join(&entry.path);
-        let mut header = tar::Header::new_gnu();
-        header.set_mtime(crate::session::unix_now());
-        match &entry.kind {
+        // Paths were checked: they are relative and normal, so appending cannot fail for a
+        // reason of theirs; a failure here is a bug, shown as an empty archive.
+        let _ = match &entry.kind {
             Kind::Dir => {
-                header.set_entry_type(tar::EntryType::Directory);
-                header.set_mode(0o755);
-                header.set_size(0);
-                // Paths were checked: they are relative and normal, so appending cannot fail
-                // for a reason of theirs; a failure here is a bug, shown as an empty archive.
-                let _ = builder.append_data(&mut header, &path, std::io::empty());
+                let mut header = clean_header(None, entry.executable);
+                builder.append_data(&mut header, &path, std::io::empty())
             }
             Kind::File(data) => {
-                header.set_entry_type(tar::EntryType::Regular);
-                header.set_mode(if entry.executable { 0o755 } else { 0o644 });
-                header.set_size(data.len() as u64);
-                let _ = builder.append_data(&mut header, &path, data.as_slice());
+                let mut header = clean_header(Some(data.len() as u64), entry.executable);
+                builder.append_data(&mut header, &path, data.as_slice())
             }
-        }
+        };
     }
     builder.into_inner().unwrap_or_default()
 }
 
+#[cfg(test)]
 /// Gzips `data`.
 pub fn gzip(data: &[u8]) -> Vec<u8> {
     use std::io::Write;

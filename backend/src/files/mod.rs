@@ -3,8 +3,11 @@
 //! resolving outside the target, symlinks included), download a file or a folder (tar.gz),
 //! read and save a text file for the editor, and export or import the whole workspace
 //! (`workspace`). Everything runs through the node's own tools (`find`, `tar`, `cat`).
+//! Transfers cross the server as streams: downloads straight from the node, uploads and
+//! archives through a file on disk (`spool`), never whole in memory.
 
 pub mod archive;
+pub mod spool;
 pub mod workspace;
 
 use std::time::Duration;
@@ -19,7 +22,7 @@ use quai_protocol::{ErrorCode, FileEntry, FileKind, Listing, TextFile, Uploaded,
 use serde::Deserialize;
 
 use crate::api::{AppError, Owned};
-use crate::runtime::{Node, RuntimeError};
+use crate::runtime::{Feed, Node, RuntimeError};
 use crate::session::{Session, Work};
 use crate::AppState;
 
@@ -28,17 +31,16 @@ pub const MAX_TEXT: usize = 1024 * 1024;
 /// Time a file operation may take.
 const FILE_TIMEOUT: Duration = Duration::from_secs(120);
 
-pub fn routes(limit: usize) -> Router<AppState> {
+/// The routes of files and workspaces. Uploads and imports are read as they arrive (see
+/// `spool`), so no body limit applies to them here.
+pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/sessions/{id}/nodes/{node}/files", get(list))
         .route(
             "/api/sessions/{id}/nodes/{node}/files/download",
             get(download),
         )
-        .route(
-            "/api/sessions/{id}/nodes/{node}/files/upload",
-            post(upload).layer(DefaultBodyLimit::max(limit)),
-        )
+        .route("/api/sessions/{id}/nodes/{node}/files/upload", post(upload))
         .route(
             "/api/sessions/{id}/nodes/{node}/files/text",
             get(read_text)
@@ -48,35 +50,8 @@ pub fn routes(limit: usize) -> Router<AppState> {
         .route("/api/sessions/{id}/terminals/{term}/cwd", get(cwd))
         .route(
             "/api/sessions/{id}/workspace",
-            get(workspace::export)
-                .post(workspace::import)
-                .layer(DefaultBodyLimit::max(limit)),
+            get(workspace::export).post(workspace::import),
         )
-}
-
-/// Reads a request body of at most `--transfer-limit-mb`, as it arrives: a larger one is
-/// refused with a sentence as soon as it passes the limit, before it is all in memory.
-pub async fn receive(state: &AppState, body: Body) -> Result<axum::body::Bytes, AppError> {
-    use futures::StreamExt;
-    let limit = (state.config.transfer_limit_mb as usize).saturating_mul(1024 * 1024);
-    let mut stream = body.into_data_stream();
-    let mut out = bytes::BytesMut::new();
-    while let Some(chunk) = stream.next().await {
-        let chunk =
-            chunk.map_err(|err| bad_request(format!("The upload could not be read: {err}.")))?;
-        if out.len() + chunk.len() > limit {
-            return Err(AppError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                ErrorCode::BadRequest,
-                format!(
-                    "That is more than this playground transfers at once ({} MB).",
-                    state.config.transfer_limit_mb
-                ),
-            ));
-        }
-        out.extend_from_slice(&chunk);
-    }
-    Ok(out.freeze())
 }
 
 pub fn bad_request(message: impl Into<String>) -> AppError {
@@ -315,7 +290,7 @@ pub async fn extract(
     dir: &str,
     create: bool,
     paths: &[String],
-    tar: &[u8],
+    tar: Feed<'_>,
 ) -> Result<(), AppError> {
     const GUARD: &str = r#"set -o pipefail
 dir=$1; create=$2; shift 2
@@ -332,7 +307,24 @@ tar -x --no-same-owner --no-same-permissions -C "$real" -f - || exit 5
 "#;
     let mut args: Vec<&str> = vec![dir, if create { "1" } else { "0" }];
     args.extend(paths.iter().map(String::as_str));
-    let out = run(state, node, GUARD, &args, tar).await?;
+    let out = match tar {
+        Feed::Bytes(tar) => run(state, node, GUARD, &args, tar).await?,
+        Feed::Stream(chunks) => {
+            let mut cmd = vec!["bash", "-c", GUARD, "quai"];
+            cmd.extend_from_slice(&args);
+            state
+                .sessions
+                .runtime()
+                .exec_fed(
+                    node,
+                    &cmd,
+                    chunks,
+                    spool::transfer_limit(state),
+                    FILE_TIMEOUT,
+                )
+                .await?
+        }
+    };
     if out.exit_code != Some(0) {
         return Err(failed(out.exit_code, &out.stderr, dir));
     }
@@ -347,35 +339,29 @@ async fn upload(
     body: Body,
 ) -> Result<Response, AppError> {
     let _work = state.sessions.begin(&session, Work::Transfer).await?;
-    let body = receive(&state, body).await?;
+    let spool = spool::body(&state, body).await?;
     let node = node(&session, &name)?;
     let dir = absolute(query.dir.as_deref().unwrap_or("/root"))?;
     let limit = state.config.transfer_limit_mb * 1024 * 1024;
-    let entries = archive::read(&body, limit)
+    // Checked whole before anything is written, then unpacked as it is read again.
+    let file = spool.open().map_err(spool::disk_failed)?;
+    let scan = tokio::task::spawn_blocking(move || archive::scan(file, limit))
+        .await
+        .map_err(|err| spool::disk_failed(std::io::Error::other(err)))?
         .map_err(|err| bad_request(crate::api::error::sentence(&err.to_string())))?;
-    if entries.is_empty() {
+    if scan.paths.is_empty() {
         return Err(bad_request("The upload holds no file."));
     }
-    let paths: Vec<String> = entries
-        .iter()
-        .map(|e| e.path.display().to_string())
-        .collect();
-    let tar = archive::write(&entries, std::path::Path::new(""));
-    extract(&state, &node, &dir, false, &paths, &tar).await?;
-    let files = entries
-        .iter()
-        .filter(|e| matches!(e.kind, archive::Kind::File(_)))
-        .count() as u32;
-    let bytes = entries
-        .iter()
-        .map(|e| match &e.kind {
-            archive::Kind::File(data) => data.len() as u64,
-            archive::Kind::Dir => 0,
-        })
-        .sum();
+    let feed = spool::clean_feed(&spool, limit, |path| Some(path.to_path_buf()))
+        .map_err(spool::disk_failed)?;
+    extract(&state, &node, &dir, false, &scan.paths, Feed::Stream(feed)).await?;
     Ok((
         StatusCode::CREATED,
-        axum::Json(Uploaded { dir, files, bytes }),
+        axum::Json(Uploaded {
+            dir,
+            files: scan.files,
+            bytes: scan.bytes,
+        }),
     )
         .into_response())
 }

@@ -14,9 +14,10 @@ use quai_protocol::{Manifest, ManifestFile, Restored};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use super::archive::{self, Entry, Kind};
-use super::{absolute, bad_request, run};
+use super::archive;
+use super::{absolute, bad_request};
 use crate::api::{AppError, Owned};
+use crate::runtime::Feed;
 use crate::AppState;
 
 /// Folders a workspace may hold (and so write back): the writable places of a node.
@@ -68,7 +69,7 @@ pub async fn export(
     Query(query): Query<ExportQuery>,
 ) -> Result<Response, AppError> {
     let dirs = folders(query.dirs.as_deref().unwrap_or("/root"))?;
-    let _work = state
+    let work = state
         .sessions
         .begin(&session, crate::session::Work::Transfer)
         .await?;
@@ -83,99 +84,179 @@ pub async fn export(
             ),
         )
     };
-    // The limit holds for the whole archive, every node together.
-    let mut used = 0u64;
-    let mut files = Vec::new();
-    let mut members: Vec<Entry> = Vec::new();
-    let mut nodes = Vec::new();
+    let relative: Vec<String> = dirs
+        .iter()
+        .map(|d| d.trim_start_matches('/').to_string())
+        .collect();
+    // Each node's folders, as its own `tar` packs them, spooled to disk as they come. Folders
+    // a node lacks are skipped; links and special files are left out below.
+    let mut spooled = Vec::new();
     for node in session.nodes() {
-        let relative: Vec<String> = dirs
-            .iter()
-            .map(|d| d.trim_start_matches('/').to_string())
-            .collect();
-        let mut args: Vec<&str> = Vec::new();
-        args.extend(relative.iter().map(String::as_str));
-        // Folders a node lacks are skipped; links and special files are left out below.
-        let out = run(
-            &state,
-            &node,
-            r#"cd / && set -- $(for d in "$@"; do [ -d "$d" ] && printf '%s\n' "$d"; done); [ $# -eq 0 ] && exit 0; tar -cf - -- "$@""#,
-            &args,
-            &[],
-        )
-        .await?;
-        if out.exit_code != Some(0) {
-            return Err(bad_request(format!(
-                "{} could not be read: {}",
-                node.name,
-                out.stderr.trim()
-            )));
-        }
-        nodes.push(node.name.clone());
-        if out.stdout.is_empty() {
-            continue;
-        }
-        let left = limit.saturating_sub(used);
-        let entries = archive::read_plain(&out.stdout, left).map_err(|err| match err {
-            archive::ArchiveError::TooLarge(_) => too_large(),
-            other => bad_request(format!(
-                "The files of {} could not be read: {other}.",
-                node.name
-            )),
-        })?;
-        for entry in entries {
-            if let Kind::File(data) = &entry.kind {
-                used += data.len() as u64;
-                if used > limit {
-                    return Err(too_large());
+        let mut cmd = vec![
+            "bash",
+            "-c",
+            r#"cd / && set -- $(for d in "$@"; do [ -d "$d" ] && printf '%s\n' "$d"; done); [ $# -eq 0 ] && exit 0; exec tar -cf - -- "$@""#,
+            "quai",
+        ];
+        cmd.extend(relative.iter().map(String::as_str));
+        // The archive's headers come on top of the files' bytes, which the limit counts.
+        let room = (limit as usize).saturating_add(limit as usize / 4 + 16 * 1024 * 1024);
+        let chunks = state
+            .sessions
+            .runtime()
+            .exec_stream(&node, &cmd, room)
+            .await?;
+        let spool = super::spool::from_stream("export", chunks, room)
+            .await
+            .map_err(|err| match err {
+                super::spool::SpoolError::TooLarge => too_large(),
+                super::spool::SpoolError::Source(why) => {
+                    bad_request(format!("{} could not be read: {why}", node.name))
                 }
+                super::spool::SpoolError::Disk(err) => super::spool::disk_failed(err),
+            })?;
+        spooled.push((node.name.clone(), spool));
+    }
+    // Read twice from disk: once to hash every file for the manifest, which comes first in
+    // the archive, then to copy them after it, gzipped into one more spool.
+    let (output, output_file) = super::spool::Spool::create("workspace")
+        .await
+        .map_err(super::spool::disk_failed)?;
+    let target = output_file.into_std().await;
+    let built = tokio::task::spawn_blocking(move || pack(dirs, spooled, limit, target))
+        .await
+        .map_err(|err| super::spool::disk_failed(std::io::Error::other(err)))?;
+    match built {
+        Ok(()) => {}
+        Err(archive::ArchiveError::TooLarge(_)) => return Err(too_large()),
+        Err(other) => {
+            return Err(bad_request(format!(
+                "The workspace could not be packed: {other}."
+            )))
+        }
+    }
+    let body = super::spool::stream(output, work)
+        .await
+        .map_err(super::spool::disk_failed)?;
+    Ok(super::attachment(
+        "quai-workspace.tar.gz",
+        "application/gzip",
+        body,
+    ))
+}
+
+/// Writes the workspace archive of the nodes' spooled tars into `target`, gzipped:
+/// `manifest.json` first (every file's size and sha256), then `nodes/<node>/…`. The limit
+/// holds for the files of every node together.
+fn pack(
+    dirs: Vec<String>,
+    nodes: Vec<(String, super::spool::Spool)>,
+    limit: u64,
+    target: std::fs::File,
+) -> Result<(), archive::ArchiveError> {
+    use std::io::Write;
+    let failed = |e: std::io::Error| archive::ArchiveError::Unreadable(e.to_string());
+    let mut files = Vec::new();
+    let mut used = 0u64;
+    for (name, spool) in &nodes {
+        let source = spool.open().map_err(failed)?;
+        archive::walk(source, limit.saturating_sub(used), true, |visit| {
+            if let Some((size, reader)) = visit.file {
+                used += size;
+                let mut hasher = Sha256::new();
+                std::io::copy(reader, &mut hasher).map_err(failed)?;
                 files.push(ManifestFile {
-                    node: node.name.clone(),
-                    path: format!("/{}", entry.path.display()),
-                    size: data.len() as u64,
-                    sha256: hex::encode(Sha256::digest(data)),
+                    node: name.clone(),
+                    path: format!("/{}", visit.path.display()),
+                    size,
+                    sha256: hex::encode(hasher.finalize()),
                 });
             }
-            members.push(Entry {
-                path: PathBuf::from("nodes").join(&node.name).join(&entry.path),
-                ..entry
-            });
-        }
+            Ok(())
+        })?;
     }
     let manifest = Manifest {
         quai_workspace: 1,
         created_at: crate::session::unix_now(),
         dirs,
-        nodes,
+        nodes: nodes.iter().map(|(name, _)| name.clone()).collect(),
         files,
     };
-    let mut all = vec![Entry {
-        path: PathBuf::from("manifest.json"),
-        kind: Kind::File(serde_json::to_vec_pretty(&manifest).unwrap_or_default()),
-        executable: false,
-    }];
-    all.extend(members);
-    let tar = archive::write(&all, FsPath::new(""));
-    Ok(super::attachment(
-        "quai-workspace.tar.gz",
-        "application/gzip",
-        archive::gzip(&tar),
-    ))
+    let gzip = flate2::write::GzEncoder::new(
+        std::io::BufWriter::new(target),
+        flate2::Compression::default(),
+    );
+    let mut builder = tar::Builder::new(gzip);
+    let text = serde_json::to_vec_pretty(&manifest).unwrap_or_default();
+    let mut header = tar::Header::new_gnu();
+    header.set_entry_type(tar::EntryType::Regular);
+    header.set_mode(0o644);
+    header.set_size(text.len() as u64);
+    header.set_mtime(manifest.created_at);
+    builder
+        .append_data(&mut header, "manifest.json", text.as_slice())
+        .map_err(failed)?;
+    for (name, spool) in &nodes {
+        let source = spool.open().map_err(failed)?;
+        let under = PathBuf::from("nodes").join(name);
+        archive::append_clean(&mut builder, source, limit, true, |path| {
+            Some(under.join(path))
+        })?;
+    }
+    let mut out = builder
+        .into_inner()
+        .and_then(|gzip| gzip.finish())
+        .map_err(failed)?;
+    out.flush().map_err(failed)
 }
 
-/// Checks an exported workspace against its manifest; returns the manifest and, per node,
-/// the entries to restore (paths relative to `/`).
-pub fn verify(data: &[u8], limit: u64) -> Result<(Manifest, BTreeMap<String, Vec<Entry>>), String> {
-    let entries = archive::read(data, limit).map_err(|e| format!("{e}"))?;
-    let manifest_entry = entries
-        .iter()
-        .find(|e| e.path == FsPath::new("manifest.json"))
-        .ok_or("the archive has no manifest.json: it is not a Quai workspace")?;
-    let Kind::File(text) = &manifest_entry.kind else {
-        return Err("manifest.json is not a file".into());
-    };
+/// An entry of a workspace as its check found it: its path below `nodes/<node>/`, and a
+/// file's size (`None` for a folder).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    pub path: PathBuf,
+    pub size: Option<u64>,
+}
+
+/// The manifest is small; an archive whose manifest is not is refused.
+const MANIFEST_LIMIT: u64 = 8 * 1024 * 1024;
+
+/// Checks an exported workspace, read once from `source`, against its manifest: every file
+/// is hashed as it is read and nothing but the manifest is kept. Returns the manifest and,
+/// per node, what to restore (paths relative to `/`).
+pub fn verify(
+    source: impl std::io::Read,
+    limit: u64,
+) -> Result<(Manifest, BTreeMap<String, Vec<Found>>), String> {
+    use std::io::Read;
+    let mut manifest_text: Option<Vec<u8>> = None;
+    // Every entry but the manifest: its path, and a file's size and sha256.
+    let mut entries: Vec<(PathBuf, Option<(u64, String)>)> = Vec::new();
+    archive::walk(source, limit, false, |visit| {
+        let unreadable = |e: std::io::Error| archive::ArchiveError::Unreadable(e.to_string());
+        match visit.file {
+            Some((_, reader)) if visit.path == FsPath::new("manifest.json") => {
+                let mut text = Vec::new();
+                reader
+                    .take(MANIFEST_LIMIT)
+                    .read_to_end(&mut text)
+                    .map_err(unreadable)?;
+                manifest_text = Some(text);
+            }
+            Some((size, reader)) => {
+                let mut hasher = Sha256::new();
+                std::io::copy(reader, &mut hasher).map_err(unreadable)?;
+                entries.push((visit.path, Some((size, hex::encode(hasher.finalize())))));
+            }
+            None => entries.push((visit.path, None)),
+        }
+        Ok(())
+    })
+    .map_err(|e| format!("{e}"))?;
+    let text =
+        manifest_text.ok_or("the archive has no manifest.json: it is not a Quai workspace")?;
     let manifest: Manifest =
-        serde_json::from_slice(text).map_err(|e| format!("manifest.json cannot be read: {e}"))?;
+        serde_json::from_slice(&text).map_err(|e| format!("manifest.json cannot be read: {e}"))?;
     if manifest.quai_workspace != 1 {
         return Err(format!(
             "workspace format {} is not one this server reads",
@@ -204,29 +285,26 @@ pub fn verify(data: &[u8], limit: u64) -> Result<(Manifest, BTreeMap<String, Vec
         .map(|f| ((f.node.clone(), f.path.clone()), f))
         .collect();
     let mut seen = 0usize;
-    let mut per_node: BTreeMap<String, Vec<Entry>> = BTreeMap::new();
-    for entry in entries {
-        if entry.path == FsPath::new("manifest.json") {
+    let mut per_node: BTreeMap<String, Vec<Found>> = BTreeMap::new();
+    for (entry_path, file) in entries {
+        if file.is_none() && entry_path == FsPath::new("nodes") {
             continue;
         }
-        if entry.kind == Kind::Dir && entry.path == FsPath::new("nodes") {
-            continue;
-        }
-        let mut parts = entry.path.components();
+        let mut parts = entry_path.components();
         let (Some(first), Some(node)) = (parts.next(), parts.next()) else {
-            return Err(format!("`{}` is not in the manifest", entry.path.display()));
+            return Err(format!("`{}` is not in the manifest", entry_path.display()));
         };
         let node = node.as_os_str().to_string_lossy().to_string();
         let inner: PathBuf = parts.collect();
         // `nodes/` and `nodes/nodeN/` themselves, as `tar -czf w.tgz manifest.json nodes` writes.
-        if entry.kind == Kind::Dir && first.as_os_str() == "nodes" && inner.as_os_str().is_empty() {
+        if file.is_none() && first.as_os_str() == "nodes" && inner.as_os_str().is_empty() {
             continue;
         }
         if first.as_os_str() != "nodes"
             || !manifest.nodes.contains(&node)
             || inner.as_os_str().is_empty()
         {
-            return Err(format!("`{}` is not in the manifest", entry.path.display()));
+            return Err(format!("`{}` is not in the manifest", entry_path.display()));
         }
         let path = format!("/{}", inner.display());
         let inside = manifest.dirs.iter().any(|d| {
@@ -237,21 +315,25 @@ pub fn verify(data: &[u8], limit: u64) -> Result<(Manifest, BTreeMap<String, Vec
                 "{node}:{path} is outside the folders the manifest names"
             ));
         }
-        if let Kind::File(data) = &entry.kind {
-            let Some(file) = listed.get(&(node.clone(), path.clone())) else {
-                return Err(format!("{node}:{path} is not in the manifest"));
-            };
-            if file.size != data.len() as u64 || file.sha256 != hex::encode(Sha256::digest(data)) {
-                return Err(format!(
-                    "{node}:{path} does not match its checksum: the archive was changed or damaged"
-                ));
+        let size = match file {
+            Some((size, sha256)) => {
+                let Some(listed) = listed.get(&(node.clone(), path.clone())) else {
+                    return Err(format!("{node}:{path} is not in the manifest"));
+                };
+                if listed.size != size || listed.sha256 != sha256 {
+                    return Err(format!(
+                        "{node}:{path} does not match its checksum: the archive was changed or damaged"
+                    ));
+                }
+                seen += 1;
+                Some(size)
             }
-            seen += 1;
-        }
-        per_node.entry(node).or_default().push(Entry {
-            path: inner,
-            ..entry
-        });
+            None => None,
+        };
+        per_node
+            .entry(node)
+            .or_default()
+            .push(Found { path: inner, size });
     }
     if seen != manifest.files.len() {
         let present: std::collections::HashSet<(String, String)> = per_node
@@ -284,9 +366,14 @@ pub async fn import(
         .sessions
         .begin(&session, crate::session::Work::Transfer)
         .await?;
-    let body = super::receive(&state, body).await?;
+    // Kept on disk, checked whole, then each folder unpacked as the archive is read again.
+    let spool = super::spool::body(&state, body).await?;
     let limit = state.config.transfer_limit_mb * 1024 * 1024;
-    let (manifest, per_node) = verify(&body, limit).map_err(|why| {
+    let file = spool.open().map_err(super::spool::disk_failed)?;
+    let checked = tokio::task::spawn_blocking(move || verify(file, limit))
+        .await
+        .map_err(|err| super::spool::disk_failed(std::io::Error::other(err)))?;
+    let (manifest, per_node) = checked.map_err(|why| {
         bad_request(format!(
             "This workspace cannot be imported: {why}. Nothing was written."
         ))
@@ -306,13 +393,13 @@ pub async fn import(
         let node = super::node(&session, name)?;
         for dir in &manifest.dirs {
             let relative_dir = dir.trim_start_matches('/');
-            let inside: Vec<Entry> = entries
+            let inside: Vec<Found> = entries
                 .iter()
                 .filter_map(|e| {
                     let below = e.path.strip_prefix(relative_dir).ok()?;
-                    (!below.as_os_str().is_empty()).then(|| Entry {
+                    (!below.as_os_str().is_empty()).then(|| Found {
                         path: below.to_path_buf(),
-                        ..e.clone()
+                        size: e.size,
                     })
                 })
                 .collect();
@@ -323,12 +410,18 @@ pub async fn import(
                 .iter()
                 .map(|e| e.path.display().to_string())
                 .collect();
-            let tar = archive::write(&inside, FsPath::new(""));
-            super::extract(&state, &node, dir, true, &paths, &tar).await?;
+            // `nodes/<node>/<dir>/x` of the archive lands at `<dir>/x` in the node.
+            let from = FsPath::new("nodes").join(name).join(relative_dir);
+            let feed = super::spool::clean_feed(&spool, limit, move |path| {
+                let below = path.strip_prefix(&from).ok()?;
+                (!below.as_os_str().is_empty()).then(|| below.to_path_buf())
+            })
+            .map_err(super::spool::disk_failed)?;
+            super::extract(&state, &node, dir, true, &paths, Feed::Stream(feed)).await?;
             for entry in &inside {
-                if let Kind::File(data) = &entry.kind {
+                if let Some(size) = entry.size {
                     files += 1;
-                    bytes += data.len() as u64;
+                    bytes += size;
                 }
             }
         }
@@ -346,6 +439,7 @@ pub async fn import(
 
 #[cfg(test)]
 mod tests {
+    use super::archive::{Entry, Kind};
     use super::*;
 
     fn workspace(files: &[(&str, &[u8])], tamper: Option<(&str, &[u8])>) -> Vec<u8> {
@@ -386,7 +480,7 @@ mod tests {
     #[test]
     fn an_intact_workspace_is_accepted() {
         let data = workspace(&[("a.txt", b"alpha"), ("dir/b.txt", b"beta")], None);
-        let (manifest, per_node) = verify(&data, 1 << 20).unwrap();
+        let (manifest, per_node) = verify(data.as_slice(), 1 << 20).unwrap();
         assert_eq!(manifest.files.len(), 2);
         assert_eq!(per_node["node1"].len(), 2);
         assert_eq!(per_node["node1"][0].path, FsPath::new("root/a.txt"));
@@ -407,7 +501,7 @@ mod tests {
             );
         }
         let again = archive::gzip(&archive::write(&entries, FsPath::new("")));
-        assert!(verify(&again, 1 << 20).is_ok());
+        assert!(verify(again.as_slice(), 1 << 20).is_ok());
     }
 
     #[test]
@@ -416,7 +510,7 @@ mod tests {
             &[("a.txt", b"alpha"), ("b.txt", b"beta")],
             Some(("b.txt", b"BETA")),
         );
-        let err = verify(&data, 1 << 20).unwrap_err();
+        let err = verify(data.as_slice(), 1 << 20).unwrap_err();
         assert_eq!(
             err,
             "node1:/root/b.txt does not match its checksum: the archive was changed or damaged"

@@ -6,6 +6,8 @@
 //! `super::labels`, which is how sessions and leftovers are found and removed.
 
 use std::collections::{HashMap, HashSet};
+
+use super::Feed;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -132,30 +134,72 @@ impl DockerRuntime {
         Ok((exec.id, started))
     }
 
+    /// Runs `cmd` fed with `input`, keeping stdout (at most `limit` bytes) apart from stderr.
+    async fn collect_bytes(
+        &self,
+        node: &Node,
+        cmd: &[&str],
+        input: Feed<'_>,
+        limit: usize,
+        timeout: Duration,
+    ) -> Result<ExecBytes, RuntimeError> {
+        let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+        let exit_code = self
+            .run_exec(node, cmd, input, timeout, |chunk| {
+                match chunk {
+                    LogOutput::StdOut { message } | LogOutput::Console { message } => {
+                        stdout.extend_from_slice(&message);
+                        if stdout.len() > limit {
+                            return Err(RuntimeError::TooLarge(limit));
+                        }
+                    }
+                    LogOutput::StdErr { message } if stderr.len() < 64 * 1024 => {
+                        stderr.extend_from_slice(&message);
+                    }
+                    _ => {}
+                }
+                Ok(())
+            })
+            .await?;
+        Ok(ExecBytes {
+            exit_code,
+            stdout,
+            stderr: String::from_utf8_lossy(&stderr).into_owned(),
+        })
+    }
+
     /// Runs `cmd` in `node` without a TTY, feeding it `input`, handing each chunk of output to
     /// `on_output` (which may stop it with an error); returns the exit code.
     async fn run_exec(
         &self,
         node: &Node,
         cmd: &[&str],
-        input: &[u8],
+        input: Feed<'_>,
         timeout: Duration,
         mut on_output: impl FnMut(LogOutput) -> Result<(), RuntimeError> + Send,
     ) -> Result<Option<i64>, RuntimeError> {
         let run = async {
-            let (exec, started) = self
-                .start_command(node, cmd, !input.is_empty(), true)
-                .await?;
+            let feeds = !matches!(input, Feed::Bytes(data) if data.is_empty());
+            let (exec, started) = self.start_command(node, cmd, feeds, true).await?;
             if let StartExecResults::Attached {
                 mut output,
                 input: mut stdin,
             } = started
             {
-                let data = input.to_vec();
+                let mut input = match input {
+                    Feed::Bytes(data) => {
+                        let (tx, rx) = tokio::sync::mpsc::channel(1);
+                        if !data.is_empty() {
+                            let _ = tx.try_send(bytes::Bytes::copy_from_slice(data));
+                        }
+                        rx
+                    }
+                    Feed::Stream(rx) => rx,
+                };
                 let writer = tokio::spawn(async move {
                     use tokio::io::AsyncWriteExt;
-                    if !data.is_empty() {
-                        stdin.write_all(&data).await?;
+                    while let Some(chunk) = input.recv().await {
+                        stdin.write_all(&chunk).await?;
                     }
                     stdin.shutdown().await
                 });
@@ -724,7 +768,7 @@ impl Runtime for DockerRuntime {
     ) -> Result<ExecOutput, RuntimeError> {
         let mut kept = super::OutputTail::default();
         let exit_code = self
-            .run_exec(node, cmd, input, timeout, |chunk| {
+            .run_exec(node, cmd, Feed::Bytes(input), timeout, |chunk| {
                 kept.push(&chunk.into_bytes());
                 Ok(())
             })
@@ -743,29 +787,20 @@ impl Runtime for DockerRuntime {
         limit: usize,
         timeout: Duration,
     ) -> Result<ExecBytes, RuntimeError> {
-        let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
-        let exit_code = self
-            .run_exec(node, cmd, input, timeout, |chunk| {
-                match chunk {
-                    LogOutput::StdOut { message } | LogOutput::Console { message } => {
-                        stdout.extend_from_slice(&message);
-                        if stdout.len() > limit {
-                            return Err(RuntimeError::TooLarge(limit));
-                        }
-                    }
-                    LogOutput::StdErr { message } if stderr.len() < 64 * 1024 => {
-                        stderr.extend_from_slice(&message);
-                    }
-                    _ => {}
-                }
-                Ok(())
-            })
-            .await?;
-        Ok(ExecBytes {
-            exit_code,
-            stdout,
-            stderr: String::from_utf8_lossy(&stderr).into_owned(),
-        })
+        self.collect_bytes(node, cmd, Feed::Bytes(input), limit, timeout)
+            .await
+    }
+
+    async fn exec_fed(
+        &self,
+        node: &Node,
+        cmd: &[&str],
+        input: tokio::sync::mpsc::Receiver<bytes::Bytes>,
+        limit: usize,
+        timeout: Duration,
+    ) -> Result<ExecBytes, RuntimeError> {
+        self.collect_bytes(node, cmd, Feed::Stream(input), limit, timeout)
+            .await
     }
 
     async fn exec_stream(

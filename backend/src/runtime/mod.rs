@@ -65,6 +65,14 @@ pub struct TermSize {
 
 /// Output of a terminal's process: raw console bytes, until it exits.
 pub type OutputStream = Pin<Box<dyn Stream<Item = Result<Bytes, RuntimeError>> + Send>>;
+/// What a command reads on its stdin: bytes at hand, or chunks as they are made (a
+/// channel, so a large archive crosses into a node without being held whole).
+#[derive(Debug)]
+pub enum Feed<'a> {
+    Bytes(&'a [u8]),
+    Stream(tokio::sync::mpsc::Receiver<Bytes>),
+}
+
 /// A command's stdout as it comes.
 pub type ByteStream = OutputStream;
 /// Keystrokes into a terminal's process.
@@ -187,6 +195,16 @@ pub trait Runtime: Send + Sync + 'static {
         node: &Node,
         cmd: &[&str],
         input: &[u8],
+        limit: usize,
+        timeout: Duration,
+    ) -> Result<ExecBytes, RuntimeError>;
+
+    /// Runs `cmd` in `node` like `exec_bytes`, feeding it the chunks of `input` as they come.
+    async fn exec_fed(
+        &self,
+        node: &Node,
+        cmd: &[&str],
+        input: tokio::sync::mpsc::Receiver<Bytes>,
         limit: usize,
         timeout: Duration,
     ) -> Result<ExecBytes, RuntimeError>;
