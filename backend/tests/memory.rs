@@ -175,6 +175,7 @@ async fn an_80_mb_workspace_crosses_the_server_without_being_held_in_memory() {
     .await;
     assert_eq!(status, 201, "{}", std::fs::read_to_string(&answer).unwrap());
     let grown = peak_kib().saturating_sub(before);
+    eprintln!("peak memory grew by {grown} KiB for 4 transfers of 80 MB");
 
     let (code, out) = exec_in_node(&server, &second, "node1", "sha256sum /root/big.bin", b"").await;
     assert_eq!(code, Some(0), "{out}");
