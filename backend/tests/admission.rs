@@ -5,19 +5,16 @@
 
 mod common;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
-use common::{containers_labelled, networks_labelled, unique_instance, TestServer, PATIENCE};
-use quai::runtime::{
-    labels, DockerRuntime, ExecBytes, ExecOutput, Node, NodeSpec, Runtime, RuntimeError, TermSize,
-    TerminalIo,
+use common::{
+    containers_labelled, networks_labelled, unique_instance, Stall, Stalled, TestServer, PATIENCE,
 };
+use quai::runtime::{labels, DockerRuntime};
 use quai::Config;
 use quai_protocol::{ApiError, CreateSession, ErrorCode, Profile, SessionCreated};
-use tokio::sync::{Notify, Semaphore};
 
 /// Polls `check` every 200 ms until it holds, for at most `PATIENCE`.
 async fn eventually(what: &str, mut check: impl AsyncFnMut() -> bool) {
@@ -135,140 +132,20 @@ async fn a_session_nobody_opens_is_reclaimed_and_one_opened_is_kept() {
     server.stop().await;
 }
 
-/// The real engine, except that `create_node` waits for `gate` after saying so on `entered`:
-/// a creation stalled halfway, its network made and its node not yet.
-struct Stalled {
-    inner: DockerRuntime,
-    entered: Arc<Notify>,
-    gate: Arc<Semaphore>,
-}
-
-#[async_trait]
-impl Runtime for Stalled {
-    async fn ping(&self) -> Result<String, RuntimeError> {
-        self.inner.ping().await
-    }
-    async fn create_network(&self, session: &str) -> Result<(), RuntimeError> {
-        self.inner.create_network(session).await
-    }
-    async fn create_node(&self, session: &str, spec: &NodeSpec) -> Result<Node, RuntimeError> {
-        self.entered.notify_one();
-        let _pass = self.gate.acquire().await.expect("gate open");
-        self.inner.create_node(session, spec).await
-    }
-    async fn remove_node(&self, node: &Node) -> Result<(), RuntimeError> {
-        self.inner.remove_node(node).await
-    }
-    async fn node_running(&self, node: &Node) -> Result<bool, RuntimeError> {
-        self.inner.node_running(node).await
-    }
-    async fn open_terminal(&self, node: &Node, size: TermSize) -> Result<TerminalIo, RuntimeError> {
-        self.inner.open_terminal(node, size).await
-    }
-    async fn resize_terminal(&self, exec: &str, size: TermSize) -> Result<(), RuntimeError> {
-        self.inner.resize_terminal(exec, size).await
-    }
-    async fn terminal_exit_code(&self, exec: &str) -> Result<Option<i64>, RuntimeError> {
-        self.inner.terminal_exit_code(exec).await
-    }
-    async fn exec(
-        &self,
-        node: &Node,
-        cmd: &[&str],
-        input: &[u8],
-        timeout: Duration,
-    ) -> Result<ExecOutput, RuntimeError> {
-        self.inner.exec(node, cmd, input, timeout).await
-    }
-    async fn exec_bytes(
-        &self,
-        node: &Node,
-        cmd: &[&str],
-        input: &[u8],
-        limit: usize,
-        timeout: Duration,
-    ) -> Result<ExecBytes, RuntimeError> {
-        self.inner
-            .exec_bytes(node, cmd, input, limit, timeout)
-            .await
-    }
-    async fn exec_fed(
-        &self,
-        node: &Node,
-        cmd: &[&str],
-        input: tokio::sync::mpsc::Receiver<bytes::Bytes>,
-        limit: usize,
-        timeout: Duration,
-    ) -> Result<ExecBytes, RuntimeError> {
-        self.inner.exec_fed(node, cmd, input, limit, timeout).await
-    }
-    async fn exec_stream(
-        &self,
-        node: &Node,
-        cmd: &[&str],
-        limit: usize,
-    ) -> Result<quai::runtime::ByteStream, RuntimeError> {
-        self.inner.exec_stream(node, cmd, limit).await
-    }
-    async fn destroy_session(&self, session: &str) -> Result<(), RuntimeError> {
-        self.inner.destroy_session(session).await
-    }
-    async fn enforce_egress(
-        &self,
-        egress: quai::config::Egress,
-        registry: Option<std::net::SocketAddrV4>,
-    ) -> Result<usize, RuntimeError> {
-        self.inner.enforce_egress(egress, registry).await
-    }
-    async fn prepare_registry(
-        &self,
-        image: &str,
-        upstream: Option<&str>,
-    ) -> Result<String, RuntimeError> {
-        self.inner.prepare_registry(image, upstream).await
-    }
-    async fn terminal_cwd(&self, exec: &str) -> Result<Option<String>, RuntimeError> {
-        self.inner.terminal_cwd(exec).await
-    }
-    async fn node_address(&self, node: &Node) -> Result<std::net::IpAddr, RuntimeError> {
-        self.inner.node_address(node).await
-    }
-    async fn socket_tables(&self, node: &Node) -> Result<String, RuntimeError> {
-        self.inner.socket_tables(node).await
-    }
-    async fn keep_registry(
-        &self,
-        image: &str,
-        upstream: Option<&str>,
-    ) -> Result<bool, RuntimeError> {
-        self.inner.keep_registry(image, upstream).await
-    }
-    async fn remove_leftovers(&self) -> Result<usize, RuntimeError> {
-        self.inner.remove_leftovers().await
-    }
-    async fn session_ids(&self) -> Result<HashSet<String>, RuntimeError> {
-        self.inner.session_ids().await
-    }
-    async fn catalog_names(&self) -> Result<Vec<String>, RuntimeError> {
-        self.inner.catalog_names().await
-    }
-}
-
 #[tokio::test]
 async fn a_client_leaving_halfway_through_a_creation_leaves_nothing_behind() {
     let instance = unique_instance("left-halfway");
     let mut config = Config::for_tests(&instance);
     config.unclaimed_timeout = 2;
-    let entered = Arc::new(Notify::new());
-    let gate = Arc::new(Semaphore::new(0));
-    let stalled = Arc::new(Stalled {
-        inner: DockerRuntime::connect(&instance)
+    let stalled = Arc::new(Stalled::new(
+        DockerRuntime::connect(&instance)
             .unwrap()
             .with_subnets(config.subnet_range())
             .unwrap(),
-        entered: entered.clone(),
-        gate: gate.clone(),
-    });
+        Stall::CreateNode,
+        0,
+    ));
+    let (entered, gate) = (stalled.entered.clone(), stalled.gate.clone());
     let server = TestServer::start_on(config, stalled).await;
     let http = server.http.clone();
     let url = server.url("/api/sessions");

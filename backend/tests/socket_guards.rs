@@ -335,3 +335,41 @@ async fn a_session_opens_at_most_its_allowance_of_terminals() {
     assert!(out.contains("still-here"), "{out}");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_terminal_being_opened_holds_up_no_other_terminal_of_the_session() {
+    use common::{Stall, Stalled};
+    let instance = common::unique_instance("slow-open");
+    let config = Config::for_tests(&instance);
+    // The first terminal opens at once; the next one waits on a slow engine.
+    let stalled = Arc::new(Stalled::new(
+        DockerRuntime::connect(&instance)
+            .unwrap()
+            .with_subnets(config.subnet_range())
+            .unwrap(),
+        Stall::OpenTerminal,
+        1,
+    ));
+    let (entered, gate) = (stalled.entered.clone(), stalled.gate.clone());
+    let server = TestServer::start_on(config, stalled).await;
+    let session = server.create_session().await;
+    let mut typing = server.shell(&session).await;
+    // Another page of the same session asks for a second terminal; the engine is slow.
+    let mut opening = server.socket(&session).await;
+    opening.hello().await;
+    opening
+        .send(&ClientMsg::OpenTerminal {
+            term: 2,
+            node: "node1".into(),
+            cols: 80,
+            rows: 24,
+        })
+        .await;
+    entered.notified().await;
+    // Meanwhile the first terminal answers as usual.
+    let out = typing.run(1, "echo not-held-up").await;
+    assert!(out.contains("not-held-up"), "{out}");
+    gate.add_permits(1);
+    opening.wait_for_prompt(2).await;
+    server.stop().await;
+}

@@ -237,27 +237,16 @@ impl Session {
         let target = self.node(node).ok_or_else(|| {
             SessionError::BadRequest(format!("this session has no node named {node:?}"))
         })?;
-        let mut terminals = self.terminals.lock().await;
-        if let Some(existing) = terminals.get(&term) {
-            if existing.node != node {
-                return Err(SessionError::BadRequest(format!(
-                    "terminal {term} already runs on {}, not {node}",
-                    existing.node
-                )));
-            }
-            if !existing.has_exited() {
-                let existing = existing.clone();
-                drop(terminals);
-                existing.resize(runtime.as_ref(), size).await?;
-                return Ok(existing);
-            }
-        }
-        let open = terminals
-            .iter()
-            .filter(|(id, t)| **id != term && !t.has_exited())
-            .count();
-        if open >= max_terminals {
-            return Err(SessionError::TerminalLimit(max_terminals));
+        // The map is locked only to look and to insert: the engine is called without it, so
+        // the session's other terminals (keystrokes, other sockets) never wait on an exec
+        // being made.
+        let reusable = {
+            let terminals = self.terminals.lock().await;
+            Self::admit_terminal(&terminals, term, node, max_terminals)?
+        };
+        if let Some(existing) = reusable {
+            existing.resize(runtime.as_ref(), size).await?;
+            return Ok(existing);
         }
         let io = runtime.open_terminal(&target, size).await?;
         let terminal = Arc::new(Terminal::start(
@@ -267,8 +256,43 @@ impl Session {
             runtime.clone(),
             limits,
         ));
+        let mut terminals = self.terminals.lock().await;
+        // Opened twice at once (two sockets): the first one stays, and this one's shell ends
+        // with its input when it drops.
+        if let Some(first) = Self::admit_terminal(&terminals, term, node, max_terminals)? {
+            return Ok(first);
+        }
         terminals.insert(term, terminal.clone());
         Ok(terminal)
+    }
+
+    /// Whether terminal `term` may be opened on `node`: `Some` running terminal to attach to,
+    /// `None` when a new one may start, or why not.
+    fn admit_terminal(
+        terminals: &HashMap<u16, Arc<Terminal>>,
+        term: u16,
+        node: &str,
+        max_terminals: usize,
+    ) -> Result<Option<Arc<Terminal>>, SessionError> {
+        if let Some(existing) = terminals.get(&term) {
+            if existing.node != node {
+                return Err(SessionError::BadRequest(format!(
+                    "terminal {term} already runs on {}, not {node}",
+                    existing.node
+                )));
+            }
+            if !existing.has_exited() {
+                return Ok(Some(existing.clone()));
+            }
+        }
+        let open = terminals
+            .iter()
+            .filter(|(id, t)| **id != term && !t.has_exited())
+            .count();
+        if open >= max_terminals {
+            return Err(SessionError::TerminalLimit(max_terminals));
+        }
+        Ok(None)
     }
 
     pub async fn terminal(&self, term: u16) -> Option<Arc<Terminal>> {

@@ -1,23 +1,29 @@
 //! Test harness for the server against the real Docker Engine: a `TestServer` on a loopback
 //! port with its own instance label (so parallel tests never touch each other's
-//! containers), an HTTP helper, and a typed socket client that reads terminal output.
+//! containers), an HTTP helper, a typed socket client that reads terminal output, and an
+//! engine that stalls one kind of call (`Stalled`), for what happens while the engine is slow.
 
 #![allow(dead_code)]
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
+use async_trait::async_trait;
 use bollard::container::ListContainersOptions;
 use bollard::network::ListNetworksOptions;
 use futures::{SinkExt, StreamExt};
-use quai::runtime::{DockerRuntime, Runtime};
+use quai::runtime::{
+    DockerRuntime, ExecBytes, ExecOutput, Node, NodeSpec, Runtime, RuntimeError, TermSize,
+    TerminalIo,
+};
 use quai::{Config, Server};
 use quai_protocol::{
     ClientMsg, CreateSession, Frame, FrameKind, Profile, ServerMsg, SessionCreated,
     PROTOCOL_VERSION,
 };
 use tokio::net::TcpStream;
+use tokio::sync::{Notify, Semaphore};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
@@ -495,4 +501,162 @@ pub async fn exec_in_node(
         .await
         .unwrap();
     (out.exit_code, out.output)
+}
+
+/// Which engine call a `Stalled` engine holds back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stall {
+    /// A creation stalled halfway, its network made and its node not yet.
+    CreateNode,
+    /// A terminal's exec being made.
+    OpenTerminal,
+}
+
+/// The real engine, except that its `stall` calls, after the first `pass` of them, say so on
+/// `entered` and wait for a permit of `gate`.
+pub struct Stalled {
+    pub inner: DockerRuntime,
+    pub stall: Stall,
+    pass: std::sync::atomic::AtomicUsize,
+    pub entered: Arc<Notify>,
+    pub gate: Arc<Semaphore>,
+}
+
+impl Stalled {
+    pub fn new(inner: DockerRuntime, stall: Stall, pass: usize) -> Self {
+        Stalled {
+            inner,
+            stall,
+            pass: std::sync::atomic::AtomicUsize::new(pass),
+            entered: Arc::new(Notify::new()),
+            gate: Arc::new(Semaphore::new(0)),
+        }
+    }
+
+    async fn hold(&self, at: Stall) {
+        use std::sync::atomic::Ordering;
+        if at != self.stall {
+            return;
+        }
+        let passing = self
+            .pass
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        if passing {
+            return;
+        }
+        self.entered.notify_one();
+        let _pass = self.gate.acquire().await.expect("gate open");
+    }
+}
+
+#[async_trait]
+impl Runtime for Stalled {
+    async fn ping(&self) -> Result<String, RuntimeError> {
+        self.inner.ping().await
+    }
+    async fn create_network(&self, session: &str) -> Result<(), RuntimeError> {
+        self.inner.create_network(session).await
+    }
+    async fn create_node(&self, session: &str, spec: &NodeSpec) -> Result<Node, RuntimeError> {
+        self.hold(Stall::CreateNode).await;
+        self.inner.create_node(session, spec).await
+    }
+    async fn remove_node(&self, node: &Node) -> Result<(), RuntimeError> {
+        self.inner.remove_node(node).await
+    }
+    async fn node_running(&self, node: &Node) -> Result<bool, RuntimeError> {
+        self.inner.node_running(node).await
+    }
+    async fn open_terminal(&self, node: &Node, size: TermSize) -> Result<TerminalIo, RuntimeError> {
+        self.hold(Stall::OpenTerminal).await;
+        self.inner.open_terminal(node, size).await
+    }
+    async fn resize_terminal(&self, exec: &str, size: TermSize) -> Result<(), RuntimeError> {
+        self.inner.resize_terminal(exec, size).await
+    }
+    async fn terminal_exit_code(&self, exec: &str) -> Result<Option<i64>, RuntimeError> {
+        self.inner.terminal_exit_code(exec).await
+    }
+    async fn exec(
+        &self,
+        node: &Node,
+        cmd: &[&str],
+        input: &[u8],
+        timeout: Duration,
+    ) -> Result<ExecOutput, RuntimeError> {
+        self.inner.exec(node, cmd, input, timeout).await
+    }
+    async fn exec_bytes(
+        &self,
+        node: &Node,
+        cmd: &[&str],
+        input: &[u8],
+        limit: usize,
+        timeout: Duration,
+    ) -> Result<ExecBytes, RuntimeError> {
+        self.inner
+            .exec_bytes(node, cmd, input, limit, timeout)
+            .await
+    }
+    async fn exec_fed(
+        &self,
+        node: &Node,
+        cmd: &[&str],
+        input: tokio::sync::mpsc::Receiver<bytes::Bytes>,
+        limit: usize,
+        timeout: Duration,
+    ) -> Result<ExecBytes, RuntimeError> {
+        self.inner.exec_fed(node, cmd, input, limit, timeout).await
+    }
+    async fn exec_stream(
+        &self,
+        node: &Node,
+        cmd: &[&str],
+        limit: usize,
+    ) -> Result<quai::runtime::ByteStream, RuntimeError> {
+        self.inner.exec_stream(node, cmd, limit).await
+    }
+    async fn destroy_session(&self, session: &str) -> Result<(), RuntimeError> {
+        self.inner.destroy_session(session).await
+    }
+    async fn enforce_egress(
+        &self,
+        egress: quai::config::Egress,
+        registry: Option<std::net::SocketAddrV4>,
+    ) -> Result<usize, RuntimeError> {
+        self.inner.enforce_egress(egress, registry).await
+    }
+    async fn prepare_registry(
+        &self,
+        image: &str,
+        upstream: Option<&str>,
+    ) -> Result<String, RuntimeError> {
+        self.inner.prepare_registry(image, upstream).await
+    }
+    async fn terminal_cwd(&self, exec: &str) -> Result<Option<String>, RuntimeError> {
+        self.inner.terminal_cwd(exec).await
+    }
+    async fn node_address(&self, node: &Node) -> Result<std::net::IpAddr, RuntimeError> {
+        self.inner.node_address(node).await
+    }
+    async fn socket_tables(&self, node: &Node) -> Result<String, RuntimeError> {
+        self.inner.socket_tables(node).await
+    }
+    async fn keep_registry(
+        &self,
+        image: &str,
+        upstream: Option<&str>,
+    ) -> Result<bool, RuntimeError> {
+        self.inner.keep_registry(image, upstream).await
+    }
+    async fn remove_leftovers(&self) -> Result<usize, RuntimeError> {
+        self.inner.remove_leftovers().await
+    }
+    async fn session_ids(&self) -> Result<HashSet<String>, RuntimeError> {
+        self.inner.session_ids().await
+    }
+    async fn catalog_names(&self) -> Result<Vec<String>, RuntimeError> {
+        self.inner.catalog_names().await
+    }
 }
