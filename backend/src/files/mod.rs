@@ -89,13 +89,29 @@ pub async fn run(
     args: &[&str],
     input: &[u8],
 ) -> Result<crate::runtime::ExecBytes, AppError> {
+    run_fed(state, node, script, args, Feed::Bytes(input)).await
+}
+
+/// `run`, fed with `input` (bytes at hand, or chunks as they come).
+pub async fn run_fed(
+    state: &AppState,
+    node: &Node,
+    script: &str,
+    args: &[&str],
+    input: Feed<'_>,
+) -> Result<crate::runtime::ExecBytes, AppError> {
     let mut cmd = vec!["bash", "-c", script, "quai"];
     cmd.extend_from_slice(args);
-    let limit = state.config.transfer_limit_mb as usize * 1024 * 1024;
     state
         .sessions
         .runtime()
-        .exec_bytes(node, &cmd, input, limit, FILE_TIMEOUT)
+        .exec_bytes(
+            node,
+            &cmd,
+            input,
+            spool::transfer_limit(state),
+            FILE_TIMEOUT,
+        )
         .await
         .map_err(|err| match err {
             RuntimeError::Timeout(_) => bad_request("The node took too long to answer; try again."),
@@ -307,24 +323,7 @@ tar -x --no-same-owner --no-same-permissions -C "$real" -f - || exit 5
 "#;
     let mut args: Vec<&str> = vec![dir, if create { "1" } else { "0" }];
     args.extend(paths.iter().map(String::as_str));
-    let out = match tar {
-        Feed::Bytes(tar) => run(state, node, GUARD, &args, tar).await?,
-        Feed::Stream(chunks) => {
-            let mut cmd = vec!["bash", "-c", GUARD, "quai"];
-            cmd.extend_from_slice(&args);
-            state
-                .sessions
-                .runtime()
-                .exec_fed(
-                    node,
-                    &cmd,
-                    chunks,
-                    spool::transfer_limit(state),
-                    FILE_TIMEOUT,
-                )
-                .await?
-        }
-    };
+    let out = run_fed(state, node, GUARD, &args, tar).await?;
     if out.exit_code != Some(0) {
         return Err(failed(out.exit_code, &out.stderr, dir));
     }

@@ -783,24 +783,11 @@ impl Runtime for DockerRuntime {
         &self,
         node: &Node,
         cmd: &[&str],
-        input: &[u8],
+        input: Feed<'_>,
         limit: usize,
         timeout: Duration,
     ) -> Result<ExecBytes, RuntimeError> {
-        self.collect_bytes(node, cmd, Feed::Bytes(input), limit, timeout)
-            .await
-    }
-
-    async fn exec_fed(
-        &self,
-        node: &Node,
-        cmd: &[&str],
-        input: tokio::sync::mpsc::Receiver<bytes::Bytes>,
-        limit: usize,
-        timeout: Duration,
-    ) -> Result<ExecBytes, RuntimeError> {
-        self.collect_bytes(node, cmd, Feed::Stream(input), limit, timeout)
-            .await
+        self.collect_bytes(node, cmd, input, limit, timeout).await
     }
 
     async fn exec_stream(

@@ -188,23 +188,14 @@ pub trait Runtime: Send + Sync + 'static {
         timeout: Duration,
     ) -> Result<ExecOutput, RuntimeError>;
 
-    /// Runs `cmd` in `node` like `exec`, keeping stdout as bytes (files, archives) apart from
-    /// stderr; fails with `TooLarge` when stdout grows past `limit` bytes.
+    /// Runs `cmd` in `node` like `exec`, fed with `input` (bytes at hand, or chunks as they
+    /// come), keeping stdout as bytes (files, archives) apart from stderr; fails with
+    /// `TooLarge` when stdout grows past `limit` bytes.
     async fn exec_bytes(
         &self,
         node: &Node,
         cmd: &[&str],
-        input: &[u8],
-        limit: usize,
-        timeout: Duration,
-    ) -> Result<ExecBytes, RuntimeError>;
-
-    /// Runs `cmd` in `node` like `exec_bytes`, feeding it the chunks of `input` as they come.
-    async fn exec_fed(
-        &self,
-        node: &Node,
-        cmd: &[&str],
-        input: tokio::sync::mpsc::Receiver<Bytes>,
+        input: Feed<'_>,
         limit: usize,
         timeout: Duration,
     ) -> Result<ExecBytes, RuntimeError>;

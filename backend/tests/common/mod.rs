@@ -591,23 +591,13 @@ impl Runtime for Stalled {
         &self,
         node: &Node,
         cmd: &[&str],
-        input: &[u8],
+        input: quai::runtime::Feed<'_>,
         limit: usize,
         timeout: Duration,
     ) -> Result<ExecBytes, RuntimeError> {
         self.inner
             .exec_bytes(node, cmd, input, limit, timeout)
             .await
-    }
-    async fn exec_fed(
-        &self,
-        node: &Node,
-        cmd: &[&str],
-        input: tokio::sync::mpsc::Receiver<bytes::Bytes>,
-        limit: usize,
-        timeout: Duration,
-    ) -> Result<ExecBytes, RuntimeError> {
-        self.inner.exec_fed(node, cmd, input, limit, timeout).await
     }
     async fn exec_stream(
         &self,
