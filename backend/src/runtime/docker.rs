@@ -134,40 +134,6 @@ impl DockerRuntime {
         Ok((exec.id, started))
     }
 
-    /// Runs `cmd` fed with `input`, keeping stdout (at most `limit` bytes) apart from stderr.
-    async fn collect_bytes(
-        &self,
-        node: &Node,
-        cmd: &[&str],
-        input: Feed<'_>,
-        limit: usize,
-        timeout: Duration,
-    ) -> Result<ExecBytes, RuntimeError> {
-        let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
-        let exit_code = self
-            .run_exec(node, cmd, input, timeout, |chunk| {
-                match chunk {
-                    LogOutput::StdOut { message } | LogOutput::Console { message } => {
-                        stdout.extend_from_slice(&message);
-                        if stdout.len() > limit {
-                            return Err(RuntimeError::TooLarge(limit));
-                        }
-                    }
-                    LogOutput::StdErr { message } if stderr.len() < 64 * 1024 => {
-                        stderr.extend_from_slice(&message);
-                    }
-                    _ => {}
-                }
-                Ok(())
-            })
-            .await?;
-        Ok(ExecBytes {
-            exit_code,
-            stdout,
-            stderr: String::from_utf8_lossy(&stderr).into_owned(),
-        })
-    }
-
     /// Runs `cmd` in `node` without a TTY, feeding it `input`, handing each chunk of output to
     /// `on_output` (which may stop it with an error); returns the exit code.
     async fn run_exec(
@@ -787,7 +753,29 @@ impl Runtime for DockerRuntime {
         limit: usize,
         timeout: Duration,
     ) -> Result<ExecBytes, RuntimeError> {
-        self.collect_bytes(node, cmd, input, limit, timeout).await
+        let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+        let exit_code = self
+            .run_exec(node, cmd, input, timeout, |chunk| {
+                match chunk {
+                    LogOutput::StdOut { message } | LogOutput::Console { message } => {
+                        stdout.extend_from_slice(&message);
+                        if stdout.len() > limit {
+                            return Err(RuntimeError::TooLarge(limit));
+                        }
+                    }
+                    LogOutput::StdErr { message } if stderr.len() < 64 * 1024 => {
+                        stderr.extend_from_slice(&message);
+                    }
+                    _ => {}
+                }
+                Ok(())
+            })
+            .await?;
+        Ok(ExecBytes {
+            exit_code,
+            stdout,
+            stderr: String::from_utf8_lossy(&stderr).into_owned(),
+        })
     }
 
     async fn exec_stream(
