@@ -1,9 +1,10 @@
 //! The quai server: an axum app (`app`) over shared state (`AppState`), and `Server`, which
-//! starts it on a listener with the session reaper and stops it gracefully, removing every
-//! container it made. Modules: `config` (flags), `api` (REST), `ws` (session socket),
+//! starts it on a listener with the session reaper, adopting the sessions a previous run
+//! left running, and stops it gracefully, keeping its sessions for the next start or ending
+//! them (`--on-shutdown`). Modules: `config` (flags), `api` (REST), `ws` (session socket),
 //! `session` (lifecycle), `runtime` (container engine), `images` (the image catalog),
 //! `lessons` (the lesson catalog and its scripts), `files` (nodes' files and workspaces),
-//! `preview` (the port preview), `progress` (students' progress in SQLite),
+//! `preview` (the port preview), `progress` (students' progress), `store` (the SQLite database and its migrations),
 //! `edge` (Host, Origin, security headers, cookies), `web` (static files).
 
 pub mod api;
@@ -16,6 +17,7 @@ pub mod preview;
 pub mod progress;
 pub mod runtime;
 pub mod session;
+pub mod store;
 pub mod try_image;
 pub mod web;
 pub mod ws;
@@ -48,20 +50,20 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Loads the lessons of `config.lessons_dir`; progress is kept in `progress`. Refuses
-    /// malformed `--public-url`s.
+    /// Loads the lessons of `config.lessons_dir`; sessions and progress are kept in
+    /// `store`. Refuses malformed `--public-url`s.
     pub fn new(
         config: Config,
         runtime: Arc<dyn Runtime>,
-        progress: progress::Progress,
+        store: store::Store,
     ) -> Result<Self, edge::EdgeConfigError> {
         let edge = Arc::new(edge::Edge::from_config(&config)?);
         let config = Arc::new(config);
         Ok(AppState {
             edge,
-            sessions: Arc::new(Sessions::new(runtime, config.clone())),
+            sessions: Arc::new(Sessions::new(runtime, config.clone(), store.clone())),
             lessons: Arc::new(lessons::Lessons::load(&config.lessons_dir)),
-            progress: Arc::new(progress),
+            progress: Arc::new(progress::Progress::new(store)),
             images: Arc::new(lessons::ImageNames::default()),
             preview_keys: Arc::new(preview::hosts::Keys::default()),
             config,
@@ -84,7 +86,7 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// A running server; `shutdown` ends its sessions and stops it.
+/// A running server; `shutdown` keeps or ends its sessions (`--on-shutdown`) and stops it.
 pub struct Server {
     pub addr: SocketAddr,
     /// The port preview's listener.
@@ -99,9 +101,51 @@ pub struct Server {
 }
 
 impl Server {
-    /// Removes this instance's leftovers, binds `config.listen` and starts serving.
+    /// Adopts the sessions a previous run of this instance left running, removes the rest
+    /// of what it left, binds `config.listen` and starts serving.
     pub async fn start(config: Config, runtime: Arc<dyn Runtime>) -> std::io::Result<Server> {
-        match runtime.remove_leftovers().await {
+        let store = store::Store::open(&config.database).map_err(std::io::Error::other)?;
+        let listener = tokio::net::TcpListener::bind(config.listen).await?;
+        let addr = listener.local_addr()?;
+        let mut config = config;
+        let preview_wanted = config.preview_listen.unwrap_or_else(|| {
+            let port = if config.listen.port() == 0 {
+                0
+            } else {
+                addr.port().wrapping_add(1)
+            };
+            SocketAddr::new(config.listen.ip(), port)
+        });
+        let preview_listener = tokio::net::TcpListener::bind(preview_wanted).await?;
+        let preview_addr = preview_listener.local_addr()?;
+        config.preview_listen = Some(preview_addr);
+        let watch = config.watch_lessons;
+        let state = AppState::new(config, runtime.clone(), store).map_err(std::io::Error::other)?;
+        let config = state.config.clone();
+        let adopted = match state.sessions.adopt().await {
+            Ok(adopted) => adopted,
+            Err(err) => {
+                tracing::warn!(error = %err, "could not read the sessions of a previous run");
+                session::Adopted::default()
+            }
+        };
+        if adopted != session::Adopted::default() {
+            tracing::info!(
+                sessions = adopted.sessions,
+                terminals = adopted.terminals,
+                lost = adopted.lost,
+                expired = adopted.expired,
+                "took back the sessions of a previous run"
+            );
+        }
+        // With sessions taken back, their firewall rules stay in place (the check below
+        // adds what is missing); without, everything of a previous run goes.
+        let leftovers = if adopted.sessions == 0 {
+            runtime.remove_leftovers().await
+        } else {
+            state.sessions.remove_unknown().await
+        };
+        match leftovers {
             Ok(0) => {}
             Ok(n) => tracing::info!(removed = n, "removed leftovers of a previous run"),
             Err(err) => {
@@ -123,23 +167,6 @@ impl Server {
                 }
             }
         }
-        let progress = progress::Progress::open(&config.database).map_err(std::io::Error::other)?;
-        let listener = tokio::net::TcpListener::bind(config.listen).await?;
-        let addr = listener.local_addr()?;
-        let mut config = config;
-        let preview_wanted = config.preview_listen.unwrap_or_else(|| {
-            let port = if config.listen.port() == 0 {
-                0
-            } else {
-                addr.port().wrapping_add(1)
-            };
-            SocketAddr::new(config.listen.ip(), port)
-        });
-        let preview_listener = tokio::net::TcpListener::bind(preview_wanted).await?;
-        let preview_addr = preview_listener.local_addr()?;
-        config.preview_listen = Some(preview_addr);
-        let watch = config.watch_lessons;
-        let state = AppState::new(config, runtime, progress).map_err(std::io::Error::other)?;
         let watcher = if watch {
             match lessons::watch::watch(state.lessons.clone()) {
                 Ok(watcher) => Some(watcher),
@@ -194,15 +221,34 @@ impl Server {
         })
     }
 
-    /// Ends every session (removing its containers), then stops serving within 10 s.
+    /// Keeps every session for the next start (`--on-shutdown keep`) or ends them all,
+    /// removing their containers (`end`); then stops serving within 10 s.
     pub async fn shutdown(self) {
+        let policy = self.state.config.on_shutdown;
+        self.shutdown_with(policy).await
+    }
+
+    /// `shutdown`, with sessions kept or ended as `policy` says.
+    pub async fn shutdown_with(self, policy: config::OnShutdown) {
         for task in &self.tasks {
             task.abort();
         }
-        self.state.sessions.end_all(EndReason::ServerShutdown).await;
-        // A ready session half made when the pool's task stopped.
-        if let Err(err) = self.state.sessions.runtime().remove_leftovers().await {
-            tracing::warn!(error = %err, "could not remove what remained at shutdown");
+        match policy {
+            config::OnShutdown::Keep => {
+                self.state.sessions.drop_pool().await;
+                self.state.sessions.keep_all().await;
+                tracing::info!(
+                    sessions = self.state.sessions.count(),
+                    "sessions kept for the next start"
+                );
+            }
+            config::OnShutdown::End => {
+                self.state.sessions.end_all(EndReason::ServerShutdown).await;
+                // A ready session half made when the pool's task stopped.
+                if let Err(err) = self.state.sessions.runtime().remove_leftovers().await {
+                    tracing::warn!(error = %err, "could not remove what remained at shutdown");
+                }
+            }
         }
         let _ = self.stop.send(true);
         if tokio::time::timeout(

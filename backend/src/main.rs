@@ -1,5 +1,6 @@
 //! `quai`: the command line. `quai serve` runs the server until Ctrl-C or SIGTERM, then
-//! removes every container it started.
+//! keeps its sessions for the next start or ends them (`--on-shutdown`); `quai sessions`
+//! lists and ends the sessions a stopped server keeps.
 
 use std::sync::Arc;
 
@@ -31,6 +32,35 @@ enum Command {
     /// The lessons students follow.
     #[command(subcommand)]
     Lessons(LessonsCommand),
+    /// The sessions a stopped server keeps for its next start.
+    Sessions(SessionsArgs),
+}
+
+#[derive(clap::Args)]
+struct SessionsArgs {
+    /// The database `quai serve` keeps its sessions in.
+    #[arg(long, env = "QUAI_DATABASE", default_value = "quai.db", global = true)]
+    database: std::path::PathBuf,
+    /// The server instance whose sessions these are.
+    #[arg(long, env = "QUAI_INSTANCE", default_value = "default", global = true)]
+    instance: String,
+    #[command(subcommand)]
+    command: SessionsCommand,
+}
+
+#[derive(Subcommand)]
+enum SessionsCommand {
+    /// Show every kept session: id, nodes, lesson, time left.
+    List,
+    /// End kept sessions, removing their containers: the ones named, or every one with
+    /// `--all`. Run it while the server is stopped.
+    End {
+        /// Session ids.
+        ids: Vec<String>,
+        /// Every kept session of the instance.
+        #[arg(long, conflicts_with = "ids")]
+        all: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -85,6 +115,7 @@ async fn run() -> anyhow::Result<()> {
         Command::Serve(config) => serve(config).await,
         Command::Images(command) => images(command).await,
         Command::Lessons(command) => lessons(command).await,
+        Command::Sessions(args) => sessions(args).await,
     }
 }
 
@@ -120,7 +151,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         server.preview_addr
     );
     shutdown_signal().await;
-    tracing::info!("shutting down: ending sessions and removing their containers");
+    tracing::info!(policy = ?server.state.config.on_shutdown, "shutting down");
     server.shutdown().await;
     Ok(())
 }
@@ -197,6 +228,57 @@ async fn lessons(command: LessonsCommand) -> anyhow::Result<()> {
                 scenario.display(),
                 out.display()
             );
+        }
+    }
+    Ok(())
+}
+
+async fn sessions(args: SessionsArgs) -> anyhow::Result<()> {
+    let store = quai::store::Store::open(&args.database)?;
+    match args.command {
+        SessionsCommand::List => {
+            let kept = quai::session::kept::list(&store, &args.instance).await?;
+            let now = quai::session::unix_now();
+            println!(
+                "{:<34} {:<8} {:>5} {:>9}  LESSON",
+                "ID", "PROFILE", "NODES", "LEFT"
+            );
+            for record in &kept {
+                let left = record.expires_at.saturating_sub(now);
+                println!(
+                    "{:<34} {:<8} {:>5} {:>6} min  {}",
+                    record.id,
+                    record.profile.as_str(),
+                    record.nodes.len(),
+                    left / 60,
+                    record.lesson.as_deref().unwrap_or("-")
+                );
+            }
+            println!(
+                "{} sessions kept for instance {}",
+                kept.len(),
+                args.instance
+            );
+        }
+        SessionsCommand::End { ids, all } => {
+            if ids.is_empty() && !all {
+                anyhow::bail!("name the sessions to end, or pass --all to end every one");
+            }
+            let runtime = DockerRuntime::connect(&args.instance)
+                .context("cannot set up the Docker client")?;
+            let chosen = (!all).then_some(ids.as_slice());
+            let (ended, failed) =
+                quai::session::kept::end(&store, &runtime, &args.instance, chosen).await?;
+            for (id, why) in &failed {
+                eprintln!("quai: session {id} could not be ended: {why}");
+            }
+            println!("{ended} sessions ended");
+            if !failed.is_empty() {
+                anyhow::bail!(
+                    "{} sessions could not be ended; run the command again",
+                    failed.len()
+                );
+            }
         }
     }
     Ok(())

@@ -144,7 +144,7 @@ async fn catalog(
     let available = available(&state).await;
     let mut out = Vec::new();
     for lesson in &state.lessons.catalog().lessons {
-        let passed = state.progress.passed(&caller.id, &lesson.slug)?;
+        let passed = state.progress.passed(&caller.id, &lesson.slug).await?;
         let count = passed.iter().filter(|n| lesson.step(**n).is_some()).count() as u16;
         let mut summary = lessons::summary(lesson, lang, count, &[]);
         summary.missing_images = missing(lesson, &available);
@@ -163,7 +163,7 @@ async fn lesson(
     let caller = Caller::of(&state.edge, &jar);
     let lesson = state.lessons.get(&slug).ok_or_else(no_lesson)?;
     let lang = language(&query, &headers);
-    let passed = state.progress.passed(&caller.id, &slug)?;
+    let passed = state.progress.passed(&caller.id, &slug).await?;
     let available = available(&state).await;
     let mut view = lessons::view(&lesson, lang, passed, &[]);
     view.summary.missing_images = missing(&lesson, &available);
@@ -198,7 +198,7 @@ async fn start(
         profile: Some(lesson.profile),
     };
     let (session, token) = state.sessions.create(&request, client.admission).await?;
-    session.set_lesson(&lesson.slug);
+    session.set_lesson(&lesson.slug).await;
     let runtime = state.sessions.runtime().clone();
     if let Err(err) = runner::prepare(runtime.as_ref(), &session, &lesson).await {
         tracing::warn!(lesson = %lesson.slug, error = %err, "lesson setup failed");
@@ -267,7 +267,7 @@ async fn check(
             format!("Step {step} has nothing to check: go on to the next one."),
         ));
     };
-    let passed_before = state.progress.passed(&caller.id, &slug)?;
+    let passed_before = state.progress.passed(&caller.id, &slug).await?;
     if lesson.unlock == Unlock::InOrder {
         let locked_by = lesson
             .steps
@@ -297,7 +297,8 @@ async fn check(
         })?;
     state
         .progress
-        .record(&caller.id, &slug, step, outcome.passed)?;
+        .record(&caller.id, &slug, step, outcome.passed)
+        .await?;
     if outcome.passed && !passed_before.contains(&step) {
         if let Err(err) = runner::open_step(runtime.as_ref(), &session, &lesson, step + 1).await {
             tracing::warn!(lesson = %slug, step = step + 1, error = %err, "step setup failed");
@@ -308,14 +309,14 @@ async fn check(
         passed: outcome.passed,
         output: outcome.output,
         timed_out: outcome.timed_out,
-        passed_steps: state.progress.passed(&caller.id, &slug)?,
+        passed_steps: state.progress.passed(&caller.id, &slug).await?,
     };
     Ok(caller.respond(axum::Json(body)))
 }
 
 async fn me(State(state): State<AppState>, jar: CookieJar) -> Result<Response, AppError> {
     let caller = Caller::of(&state.edge, &jar);
-    let name = state.progress.name(&caller.id)?;
+    let name = state.progress.name(&caller.id).await?;
     Ok(caller.respond(axum::Json(Student { name })))
 }
 
@@ -346,7 +347,7 @@ async fn set_me(
             ));
         }
     }
-    state.progress.set_name(&caller.id, name)?;
+    state.progress.set_name(&caller.id, name).await?;
     Ok(caller.respond(axum::Json(Student {
         name: name.map(String::from),
     })))

@@ -91,7 +91,7 @@ async fn extend_session(
     State(state): State<AppState>,
     Owned(session): Owned,
 ) -> Result<Response, AppError> {
-    state.sessions.extend(&session)?;
+    state.sessions.extend(&session).await?;
     Ok(axum::Json(session.info().await).into_response())
 }
 

@@ -29,7 +29,9 @@ impl FromRequestParts<AppState> for Owned {
             .map(|(_, value)| value.to_string());
         let id = id.ok_or_else(AppError::not_found)?;
         let jar = CookieJar::from_headers(&parts.headers);
-        authorize(state, &id, &parts.headers, &jar).map(Owned)
+        let session = authorize(state, &id, &parts.headers, &jar)?;
+        session.claim().await;
+        Ok(Owned(session))
     }
 }
 
@@ -52,7 +54,5 @@ fn authorize(
             .map(|c| c.value().to_string())
     });
     let presented = presented.ok_or_else(AppError::not_found)?;
-    let session = state.sessions.get(id, &presented)?;
-    session.claim();
-    Ok(session)
+    Ok(state.sessions.get(id, &presented)?)
 }

@@ -48,6 +48,25 @@ pub enum Egress {
     Open,
 }
 
+/// What keeps a terminal's shell alive inside its node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TerminalKeeper {
+    /// tmux, its interface hidden: shells, running programs and the screen survive a
+    /// restart of the server (nodes whose image lacks tmux get a plain shell).
+    Tmux,
+    /// A plain login shell, which ends with the server's connection to it.
+    None,
+}
+
+/// What a stopping server (Ctrl-C, SIGTERM) does with its sessions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OnShutdown {
+    /// Leave them running: the next start adopts them, and students see a short reconnect.
+    Keep,
+    /// End every session and remove its containers.
+    End,
+}
+
 /// Everything `quai serve` can be told. Each flag also reads the `QUAI_*` variable named beside it.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Config {
@@ -288,9 +307,19 @@ pub struct Config {
     #[arg(long, env = "QUAI_WATCH_LESSONS")]
     pub watch_lessons: bool,
 
-    /// SQLite file keeping students' progress and names; created if missing.
+    /// SQLite file keeping students' progress and names, and live sessions; created if
+    /// missing.
     #[arg(long, env = "QUAI_DATABASE", default_value = "quai.db")]
     pub database: PathBuf,
+
+    /// What keeps terminals' shells alive in their node across server restarts.
+    #[arg(long, env = "QUAI_TERMINAL_KEEPER", value_enum, default_value_t = TerminalKeeper::Tmux)]
+    pub terminal_keeper: TerminalKeeper,
+
+    /// What a stopping server does with its sessions: `keep` them for the next start to
+    /// adopt, or `end` them.
+    #[arg(long, env = "QUAI_ON_SHUTDOWN", value_enum, default_value_t = OnShutdown::Keep)]
+    pub on_shutdown: OnShutdown,
 }
 
 impl Config {
@@ -370,6 +399,8 @@ impl Config {
                 .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/../lessons").into()),
             watch_lessons: false,
             database: std::env::temp_dir().join(format!("quai-test-{instance}.db")),
+            terminal_keeper: TerminalKeeper::Tmux,
+            on_shutdown: OnShutdown::End,
         }
     }
 }

@@ -204,7 +204,7 @@ mod tests {
         let runtime = std::sync::Arc::new(
             crate::runtime::DockerRuntime::connect("preview-url").expect("client"),
         );
-        let state = AppState::new(config, runtime, crate::progress::Progress::in_memory()).unwrap();
+        let state = AppState::new(config, runtime, crate::store::Store::in_memory()).unwrap();
         assert_eq!(
             url(&state, Some("quai.example:8080"), "ab", "node1", 80),
             "http://quai.example:8081/p/ab/node1/80/"
@@ -227,7 +227,7 @@ mod tests {
         let runtime = std::sync::Arc::new(
             crate::runtime::DockerRuntime::connect("preview-https").expect("client"),
         );
-        let state = AppState::new(config, runtime, crate::progress::Progress::in_memory()).unwrap();
+        let state = AppState::new(config, runtime, crate::store::Store::in_memory()).unwrap();
         assert_eq!(
             url(&state, Some("quai.example"), "ab", "node1", 80),
             "https://quai.example:8443/p/ab/node1/80/"

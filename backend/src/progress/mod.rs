@@ -1,26 +1,17 @@
 //! Students' progress through lessons, kept in SQLite: anonymous students (known by the hash
 //! of a random cookie), their optional display names, every check they ran and the steps they
-//! passed. Queries are small and quick, so they run under a plain mutex.
-
-use std::path::Path;
-use std::sync::Mutex;
+//! passed. The tables live in the server's store (`crate::store`); queries run off the async
+//! threads.
 
 use rusqlite::{params, Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
 
+use crate::store::Store;
+
 /// Longest display name, in characters.
 pub const MAX_NAME: usize = 40;
 
-#[derive(Debug, thiserror::Error)]
-pub enum ProgressError {
-    #[error("cannot open the progress database {path}: {source}")]
-    Open {
-        path: String,
-        source: rusqlite::Error,
-    },
-    #[error("the progress database failed: {0}")]
-    Query(#[from] rusqlite::Error),
-}
+pub use crate::store::StoreError as ProgressError;
 
 /// A student as the database knows them: the hash of their cookie.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -34,63 +25,25 @@ impl StudentId {
 }
 
 pub struct Progress {
-    db: Mutex<Connection>,
+    store: Store,
 }
 
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS students (
-    id TEXT PRIMARY KEY,
-    name TEXT,
-    created_at INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS passed (
-    student TEXT NOT NULL,
-    lesson TEXT NOT NULL,
-    step INTEGER NOT NULL,
-    passed_at INTEGER NOT NULL,
-    PRIMARY KEY (student, lesson, step)
-);
-CREATE TABLE IF NOT EXISTS checks (
-    student TEXT NOT NULL,
-    lesson TEXT NOT NULL,
-    step INTEGER NOT NULL,
-    passed INTEGER NOT NULL,
-    at INTEGER NOT NULL
-);
-";
-
 impl Progress {
-    /// Opens (or creates) the database at `path`, creating its folder if needed.
-    pub fn open(path: &Path) -> Result<Progress, ProgressError> {
-        let fail = |source| ProgressError::Open {
-            path: path.display().to_string(),
-            source,
-        };
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            let _ = std::fs::create_dir_all(parent);
-        }
-        let db = Connection::open(path).map_err(fail)?;
-        db.pragma_update(None, "journal_mode", "WAL")
-            .map_err(fail)?;
-        db.busy_timeout(std::time::Duration::from_secs(5))
-            .map_err(fail)?;
-        db.execute_batch(SCHEMA).map_err(fail)?;
-        Ok(Progress { db: Mutex::new(db) })
+    /// Progress kept in `store`.
+    pub fn new(store: Store) -> Progress {
+        Progress { store }
     }
 
     /// A database that lives as long as this value (tests).
     pub fn in_memory() -> Progress {
-        let db = Connection::open_in_memory().expect("an in-memory database opens");
-        db.execute_batch(SCHEMA).expect("the schema applies");
-        Progress { db: Mutex::new(db) }
+        Progress::new(Store::in_memory())
     }
 
-    fn with<T>(
+    async fn with<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
     ) -> Result<T, ProgressError> {
-        let db = self.db.lock().unwrap_or_else(|e| e.into_inner());
-        Ok(f(&db)?)
+        self.store.call(move |db| f(db)).await
     }
 
     fn ensure(db: &Connection, student: &StudentId) -> rusqlite::Result<()> {
@@ -101,8 +54,9 @@ impl Progress {
         Ok(())
     }
 
-    pub fn name(&self, student: &StudentId) -> Result<Option<String>, ProgressError> {
-        self.with(|db| {
+    pub async fn name(&self, student: &StudentId) -> Result<Option<String>, ProgressError> {
+        let student = student.clone();
+        self.with(move |db| {
             db.query_row(
                 "SELECT name FROM students WHERE id = ?1",
                 params![student.0],
@@ -111,23 +65,35 @@ impl Progress {
             .optional()
             .map(Option::flatten)
         })
+        .await
     }
 
     /// Sets (or, with `None`, clears) the display name; the caller has checked its length.
-    pub fn set_name(&self, student: &StudentId, name: Option<&str>) -> Result<(), ProgressError> {
-        self.with(|db| {
-            Self::ensure(db, student)?;
+    pub async fn set_name(
+        &self,
+        student: &StudentId,
+        name: Option<&str>,
+    ) -> Result<(), ProgressError> {
+        let (student, name) = (student.clone(), name.map(str::to_string));
+        self.with(move |db| {
+            Self::ensure(db, &student)?;
             db.execute(
                 "UPDATE students SET name = ?2 WHERE id = ?1",
                 params![student.0, name],
             )?;
             Ok(())
         })
+        .await
     }
 
     /// Steps of `lesson` the student passed, in order.
-    pub fn passed(&self, student: &StudentId, lesson: &str) -> Result<Vec<u16>, ProgressError> {
-        self.with(|db| {
+    pub async fn passed(
+        &self,
+        student: &StudentId,
+        lesson: &str,
+    ) -> Result<Vec<u16>, ProgressError> {
+        let (student, lesson) = (student.clone(), lesson.to_string());
+        self.with(move |db| {
             let mut query = db.prepare_cached(
                 "SELECT step FROM passed WHERE student = ?1 AND lesson = ?2 ORDER BY step",
             )?;
@@ -136,10 +102,11 @@ impl Progress {
                 .collect::<rusqlite::Result<Vec<u16>>>()?;
             Ok(steps)
         })
+        .await
     }
 
     /// Records a check; a pass is remembered for good.
-    pub fn record(
+    pub async fn record(
         &self,
         student: &StudentId,
         lesson: &str,
@@ -147,8 +114,9 @@ impl Progress {
         passed: bool,
     ) -> Result<(), ProgressError> {
         let now = crate::session::unix_now() as i64;
-        self.with(|db| {
-            Self::ensure(db, student)?;
+        let (student, lesson) = (student.clone(), lesson.to_string());
+        self.with(move |db| {
+            Self::ensure(db, &student)?;
             db.execute(
                 "INSERT INTO checks (student, lesson, step, passed, at) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![student.0, lesson, step, passed, now],
@@ -161,6 +129,7 @@ impl Progress {
             }
             Ok(())
         })
+        .await
     }
 }
 
@@ -168,37 +137,37 @@ impl Progress {
 mod tests {
     use super::*;
 
-    #[test]
-    fn passes_are_kept_per_student_and_lesson() {
+    #[tokio::test]
+    async fn passes_are_kept_per_student_and_lesson() {
         let progress = Progress::in_memory();
         let ada = StudentId::from_cookie("ada");
         let bob = StudentId::from_cookie("bob");
-        progress.record(&ada, "first", 1, false).unwrap();
-        assert!(progress.passed(&ada, "first").unwrap().is_empty());
-        progress.record(&ada, "first", 2, true).unwrap();
-        progress.record(&ada, "first", 1, true).unwrap();
-        progress.record(&ada, "first", 1, true).unwrap();
-        progress.record(&ada, "first", 1, false).unwrap();
-        assert_eq!(progress.passed(&ada, "first").unwrap(), vec![1, 2]);
-        assert!(progress.passed(&ada, "other").unwrap().is_empty());
-        assert!(progress.passed(&bob, "first").unwrap().is_empty());
+        progress.record(&ada, "first", 1, false).await.unwrap();
+        assert!(progress.passed(&ada, "first").await.unwrap().is_empty());
+        progress.record(&ada, "first", 2, true).await.unwrap();
+        progress.record(&ada, "first", 1, true).await.unwrap();
+        progress.record(&ada, "first", 1, true).await.unwrap();
+        progress.record(&ada, "first", 1, false).await.unwrap();
+        assert_eq!(progress.passed(&ada, "first").await.unwrap(), vec![1, 2]);
+        assert!(progress.passed(&ada, "other").await.unwrap().is_empty());
+        assert!(progress.passed(&bob, "first").await.unwrap().is_empty());
     }
 
-    #[test]
-    fn names_are_optional_and_survive_a_reopen() {
+    #[tokio::test]
+    async fn names_are_optional_and_survive_a_reopen() {
         let path = std::env::temp_dir().join(format!("quai-progress-{}.db", std::process::id()));
         let ada = StudentId::from_cookie("ada");
         {
-            let progress = Progress::open(&path).unwrap();
-            assert_eq!(progress.name(&ada).unwrap(), None);
-            progress.set_name(&ada, Some("Ada")).unwrap();
-            progress.record(&ada, "first", 1, true).unwrap();
+            let progress = Progress::new(crate::store::Store::open(&path).unwrap());
+            assert_eq!(progress.name(&ada).await.unwrap(), None);
+            progress.set_name(&ada, Some("Ada")).await.unwrap();
+            progress.record(&ada, "first", 1, true).await.unwrap();
         }
-        let progress = Progress::open(&path).unwrap();
-        assert_eq!(progress.name(&ada).unwrap().as_deref(), Some("Ada"));
-        assert_eq!(progress.passed(&ada, "first").unwrap(), vec![1]);
-        progress.set_name(&ada, None).unwrap();
-        assert_eq!(progress.name(&ada).unwrap(), None);
+        let progress = Progress::new(crate::store::Store::open(&path).unwrap());
+        assert_eq!(progress.name(&ada).await.unwrap().as_deref(), Some("Ada"));
+        assert_eq!(progress.passed(&ada, "first").await.unwrap(), vec![1]);
+        progress.set_name(&ada, None).await.unwrap();
+        assert_eq!(progress.name(&ada).await.unwrap(), None);
         drop(progress);
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));

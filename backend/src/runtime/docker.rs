@@ -652,7 +652,12 @@ impl Runtime for DockerRuntime {
         }
     }
 
-    async fn open_terminal(&self, node: &Node, size: TermSize) -> Result<TerminalIo, RuntimeError> {
+    async fn open_terminal(
+        &self,
+        node: &Node,
+        cmd: &[String],
+        size: TermSize,
+    ) -> Result<TerminalIo, RuntimeError> {
         let exec = self
             .docker
             .create_exec(
@@ -663,7 +668,7 @@ impl Runtime for DockerRuntime {
                     attach_stderr: Some(true),
                     tty: Some(true),
                     env: Some(vec!["TERM=xterm-256color", "LANG=C.UTF-8"]),
-                    cmd: Some(vec!["/bin/bash", "-l"]),
+                    cmd: Some(cmd.iter().map(String::as_str).collect()),
                     user: node.user.as_deref(),
                     working_dir: Some("/root"),
                     ..Default::default()

@@ -169,8 +169,14 @@ pub trait Runtime: Send + Sync + 'static {
     /// Whether the node's container still runs (false once the engine lost it).
     async fn node_running(&self, node: &Node) -> Result<bool, RuntimeError>;
 
-    /// Starts a login shell with a TTY of `size` in `node`.
-    async fn open_terminal(&self, node: &Node, size: TermSize) -> Result<TerminalIo, RuntimeError>;
+    /// Runs `cmd` (a terminal keeper's attach, or a login shell) with a TTY of `size` in
+    /// `node`.
+    async fn open_terminal(
+        &self,
+        node: &Node,
+        cmd: &[String],
+        size: TermSize,
+    ) -> Result<TerminalIo, RuntimeError>;
 
     /// Changes the TTY size of a terminal's process.
     async fn resize_terminal(&self, exec: &str, size: TermSize) -> Result<(), RuntimeError>;

@@ -36,6 +36,19 @@ impl ClientKey {
     }
 }
 
+impl ClientKey {
+    /// The key `Display` wrote (`192.0.2.1`, `2001:db8::/64`), as the store keeps it.
+    pub fn parse(text: &str) -> Option<ClientKey> {
+        match text.strip_suffix("/64") {
+            Some(net) => net
+                .parse::<std::net::Ipv6Addr>()
+                .ok()
+                .map(|v6| ClientKey::V6Net((u128::from(v6) >> 64) as u64)),
+            None => text.parse::<Ipv4Addr>().ok().map(ClientKey::V4),
+        }
+    }
+}
+
 impl fmt::Display for ClientKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

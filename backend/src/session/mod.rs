@@ -9,6 +9,8 @@
 
 pub mod admission;
 pub mod firewall;
+pub mod keeper;
+pub mod kept;
 pub mod monitor;
 pub mod pool;
 pub mod reaper;
@@ -25,8 +27,10 @@ use quai_protocol::{
 };
 use tokio::sync::broadcast;
 
-use crate::config::Config;
+use crate::config::{Config, TerminalKeeper};
 use crate::runtime::{Node, NodeSpec, Runtime, RuntimeError, TermSize};
+use crate::store::sessions::{NodeRecord, SessionRecord};
+use crate::store::Store;
 use terminal::Terminal;
 
 /// Most nodes a session may have.
@@ -117,6 +121,15 @@ pub struct Session {
     check_slot: Arc<tokio::sync::Semaphore>,
     /// Whether its owner ever came for it (a socket, a request with its token).
     claimed: AtomicBool,
+    /// Where it is kept so that it outlives the server, under the server instance's name.
+    store: Store,
+    instance: Arc<str>,
+    /// Held while the session is written to the store or removed from it, so that writes
+    /// land in the order of the changes.
+    saving: tokio::sync::Mutex<()>,
+    /// Terminals being opened, each by one socket at a time.
+    opening: Mutex<HashMap<u16, Arc<tokio::sync::Mutex<()>>>>,
+    keeper: TerminalKeeper,
 }
 
 impl Session {
@@ -139,8 +152,67 @@ impl Session {
     }
 
     /// Binds the session to a lesson; a session runs at most one lesson in its life.
-    pub fn set_lesson(&self, slug: &str) -> bool {
-        self.lesson.set(slug.to_string()).is_ok()
+    pub async fn set_lesson(&self, slug: &str) -> bool {
+        let set = self.lesson.set(slug.to_string()).is_ok();
+        if set {
+            self.save().await;
+        }
+        set
+    }
+
+    /// The session as the store keeps it.
+    async fn record(&self) -> SessionRecord {
+        let mut terminals: Vec<(u16, String)> = self
+            .terminals
+            .lock()
+            .await
+            .values()
+            .filter(|t| !t.has_exited())
+            .map(|t| (t.term, t.node.clone()))
+            .collect();
+        terminals.sort();
+        SessionRecord {
+            id: self.id.clone(),
+            token_hash: self.token_hash,
+            profile: self.profile,
+            created_at: self.created_at,
+            expires_at: self.expires_at(),
+            max_expires_at: self.max_expires_at,
+            warned_at: Some(self.warned_at.load(Ordering::SeqCst)).filter(|w| *w != u64::MAX),
+            lesson: self.lesson.get().cloned(),
+            owner: self.owner.map(|o| o.to_string()),
+            claimed: self.claimed.load(Ordering::SeqCst),
+            nodes: self
+                .nodes()
+                .into_iter()
+                .map(|n| NodeRecord {
+                    name: n.name,
+                    container: n.container,
+                    user: n.user,
+                })
+                .collect(),
+            terminals,
+        }
+    }
+
+    /// Writes the session as it now is to the store; an ended session is not written.
+    pub async fn save(&self) {
+        let _saving = self.saving.lock().await;
+        if self.is_ended() {
+            return;
+        }
+        let record = self.record().await;
+        if let Err(err) = self.store.save_session(&self.instance, record).await {
+            tracing::warn!(session = %self.id, error = %err, "could not keep the session in the database; it will not survive a restart");
+        }
+    }
+
+    /// Removes the ended session from the store.
+    async fn forget(&self) {
+        let _saving = self.saving.lock().await;
+        if let Err(err) = self.store.delete_session(&self.id).await {
+            tracing::warn!(session = %self.id, error = %err, "could not remove an ended session from the database");
+        }
     }
 
     pub fn is_ended(&self) -> bool {
@@ -169,14 +241,16 @@ impl Session {
     }
 
     /// A socket opened; the session is not idle while one is open.
-    pub fn socket_opened(&self) {
-        self.claim();
+    pub async fn socket_opened(&self) {
         self.sockets.fetch_add(1, Ordering::SeqCst);
+        self.claim().await;
     }
 
     /// Its owner came for it: it is no longer reclaimed as unclaimed.
-    pub fn claim(&self) {
-        self.claimed.store(true, Ordering::SeqCst);
+    pub async fn claim(&self) {
+        if !self.claimed.swap(true, Ordering::SeqCst) {
+            self.save().await;
+        }
     }
 
     pub fn socket_closed(&self) {
@@ -224,7 +298,9 @@ impl Session {
         }
     }
 
-    /// Attaches to terminal `term`, starting a login shell on `node` if it is not running.
+    /// Attaches to terminal `term`, starting its shell on `node` (through the terminal
+    /// keeper, which attaches to the shell when it already runs there) if the server holds
+    /// no running terminal `term`.
     pub async fn open_terminal(
         &self,
         runtime: &Arc<dyn Runtime>,
@@ -239,31 +315,79 @@ impl Session {
         })?;
         // The map is locked only to look and to insert: the engine is called without it, so
         // the session's other terminals (keystrokes, other sockets) never wait on an exec
-        // being made.
-        let reusable = {
-            let terminals = self.terminals.lock().await;
-            Self::admit_terminal(&terminals, term, node, max_terminals)?
-        };
-        if let Some(existing) = reusable {
+        // being made. One socket at a time opens a given terminal, so the keeper never has
+        // two attaches of this server racing for one shell.
+        if let Some(existing) = self.attachable(term, node, max_terminals).await? {
             existing.resize(runtime.as_ref(), size).await?;
             return Ok(existing);
         }
-        let io = runtime.open_terminal(&target, size).await?;
+        let lock = self
+            .opening
+            .lock()
+            .expect("opening lock")
+            .entry(term)
+            .or_default()
+            .clone();
+        let opened = {
+            let _opening = lock.lock().await;
+            self.open_new(runtime, &target, term, size, limits, max_terminals)
+                .await
+        };
+        {
+            let mut opening = self.opening.lock().expect("opening lock");
+            // Two references: the map's and this one; nobody else waits for the terminal.
+            if Arc::strong_count(&lock) == 2 {
+                opening.remove(&term);
+            }
+        }
+        let (terminal, new) = opened?;
+        if new {
+            self.save().await;
+        }
+        Ok(terminal)
+    }
+
+    /// A running terminal `term` on `node` to attach to, `None` when one may start, or why not.
+    async fn attachable(
+        &self,
+        term: u16,
+        node: &str,
+        max_terminals: usize,
+    ) -> Result<Option<Arc<Terminal>>, SessionError> {
+        let terminals = self.terminals.lock().await;
+        Self::admit_terminal(&terminals, term, node, max_terminals)
+    }
+
+    /// Opens terminal `term` once its turn came: `(terminal, true)` when this call started
+    /// it, `(terminal, false)` when a socket before it did.
+    async fn open_new(
+        &self,
+        runtime: &Arc<dyn Runtime>,
+        target: &Node,
+        term: u16,
+        size: TermSize,
+        limits: terminal::Limits,
+        max_terminals: usize,
+    ) -> Result<(Arc<Terminal>, bool), SessionError> {
+        if let Some(first) = self.attachable(term, &target.name, max_terminals).await? {
+            first.resize(runtime.as_ref(), size).await?;
+            return Ok((first, false));
+        }
+        let command = keeper::attach(self.keeper, term);
+        let io = runtime.open_terminal(target, &command, size).await?;
         let terminal = Arc::new(Terminal::start(
             term,
-            node.to_string(),
+            target.name.clone(),
             io,
             runtime.clone(),
             limits,
         ));
         let mut terminals = self.terminals.lock().await;
-        // Opened twice at once (two sockets): the first one stays, and this one's shell ends
-        // with its input when it drops.
-        if let Some(first) = Self::admit_terminal(&terminals, term, node, max_terminals)? {
-            return Ok(first);
+        if let Some(first) = Self::admit_terminal(&terminals, term, &target.name, max_terminals)? {
+            return Ok((first, false));
         }
         terminals.insert(term, terminal.clone());
-        Ok(terminal)
+        Ok((terminal, true))
     }
 
     /// Whether terminal `term` may be opened on `node`: `Some` running terminal to attach to,
@@ -299,9 +423,26 @@ impl Session {
         self.terminals.lock().await.get(&term).cloned()
     }
 
-    /// Ends terminal `term`: closing its input ends the shell.
-    pub async fn close_terminal(&self, term: u16) -> bool {
-        self.terminals.lock().await.remove(&term).is_some()
+    /// Ends terminal `term` and its shell.
+    pub async fn close_terminal(&self, runtime: &Arc<dyn Runtime>, term: u16) -> bool {
+        let Some(terminal) = self.terminals.lock().await.remove(&term) else {
+            return false;
+        };
+        if self.keeper == TerminalKeeper::Tmux {
+            if let Some(node) = self.node(&terminal.node) {
+                let command = keeper::end(term);
+                let command: Vec<&str> = command.iter().map(String::as_str).collect();
+                if let Err(err) = runtime
+                    .exec(&node, &command, &[], std::time::Duration::from_secs(10))
+                    .await
+                {
+                    tracing::warn!(session = %self.id, term, error = %err, "could not end a terminal's shell");
+                }
+            }
+        }
+        drop(terminal);
+        self.save().await;
+        true
     }
 }
 
@@ -326,11 +467,14 @@ pub struct Sessions {
     checks: Arc<tokio::sync::Semaphore>,
     /// Sessions made ahead of time.
     pub pool: pool::Pool,
+    /// Where sessions are kept so that they outlive the server.
+    store: Store,
 }
 
 impl Sessions {
-    pub fn new(runtime: Arc<dyn Runtime>, config: Arc<Config>) -> Self {
+    pub fn new(runtime: Arc<dyn Runtime>, config: Arc<Config>, store: Store) -> Self {
         Sessions {
+            store,
             runtime,
             live: Mutex::new(HashMap::new()),
             starting_sessions: AtomicUsize::new(0),
@@ -494,33 +638,176 @@ impl Sessions {
             }
         }
         let now = unix_now();
-        let (events, _) = broadcast::channel(64);
-        let session = Arc::new(Session {
+        let record = SessionRecord {
             id: id.clone(),
             token_hash: token::hash_token(&token),
             profile,
             created_at: now,
-            expires_at: AtomicU64::new(now + self.config.session_ttl.min(self.config.max_lifetime)),
+            expires_at: now + self.config.session_ttl.min(self.config.max_lifetime),
             max_expires_at: now + self.config.max_lifetime,
-            warned_at: AtomicU64::new(u64::MAX),
-            ended: AtomicBool::new(false),
-            sockets: AtomicUsize::new(0),
-            idle_since: AtomicU64::new(now),
-            nodes: Mutex::new(created),
-            terminals: tokio::sync::Mutex::new(HashMap::new()),
-            lesson: std::sync::OnceLock::new(),
-            events,
-            owner,
-            claimed: AtomicBool::new(false),
-            transfer_slot: Arc::new(tokio::sync::Semaphore::new(1)),
-            check_slot: Arc::new(tokio::sync::Semaphore::new(1)),
-        });
+            warned_at: None,
+            lesson: None,
+            owner: owner.map(|o| o.to_string()),
+            claimed: false,
+            nodes: Vec::new(),
+            terminals: Vec::new(),
+        };
+        let session = Arc::new(self.session_from(record, created, now));
         self.live
             .lock()
             .expect("sessions lock")
             .insert(id.clone(), session.clone());
+        session.save().await;
         tracing::info!(session = %id, nodes, profile = profile.as_str(), "session created");
         Ok((session, token))
+    }
+
+    /// A session from what the store keeps of it, running on `nodes`, idle since `idle_since`.
+    fn session_from(&self, record: SessionRecord, nodes: Vec<Node>, idle_since: u64) -> Session {
+        let (events, _) = broadcast::channel(64);
+        let lesson = std::sync::OnceLock::new();
+        if let Some(slug) = record.lesson {
+            let _ = lesson.set(slug);
+        }
+        Session {
+            id: record.id,
+            token_hash: record.token_hash,
+            profile: record.profile,
+            created_at: record.created_at,
+            expires_at: AtomicU64::new(record.expires_at),
+            max_expires_at: record.max_expires_at,
+            warned_at: AtomicU64::new(record.warned_at.unwrap_or(u64::MAX)),
+            ended: AtomicBool::new(false),
+            sockets: AtomicUsize::new(0),
+            idle_since: AtomicU64::new(idle_since),
+            nodes: Mutex::new(nodes),
+            terminals: tokio::sync::Mutex::new(HashMap::new()),
+            lesson,
+            events,
+            owner: record
+                .owner
+                .as_deref()
+                .and_then(admission::ClientKey::parse),
+            claimed: AtomicBool::new(record.claimed),
+            transfer_slot: Arc::new(tokio::sync::Semaphore::new(1)),
+            check_slot: Arc::new(tokio::sync::Semaphore::new(1)),
+            store: self.store.clone(),
+            instance: Arc::from(self.config.instance.as_str()),
+            saving: tokio::sync::Mutex::new(()),
+            opening: Mutex::new(HashMap::new()),
+            keeper: self.config.terminal_keeper,
+        }
+    }
+
+    /// The limits of every terminal.
+    pub fn terminal_limits(&self) -> terminal::Limits {
+        terminal::Limits {
+            scrollback: self.config.scrollback_bytes,
+            output_rate: self.config.output_rate,
+        }
+    }
+
+    /// Opens (or attaches to) terminal `term` of `session` on `node`.
+    pub async fn open_terminal(
+        &self,
+        session: &Session,
+        term: u16,
+        node: &str,
+        size: TermSize,
+    ) -> Result<Arc<Terminal>, SessionError> {
+        session
+            .open_terminal(
+                &self.runtime,
+                term,
+                node,
+                size,
+                self.terminal_limits(),
+                self.config.max_terminals,
+            )
+            .await
+    }
+
+    /// Takes back the sessions the store keeps for this instance (a restart, a crash): those
+    /// whose containers all still run go on where they were, their terminals attached again
+    /// to the shells the keeper kept; the others are ended as lost, and expired ones as
+    /// expired. While the engine does not answer, every kept session is taken back as it is
+    /// (the engine monitor ends the lost ones once it answers).
+    pub async fn adopt(&self) -> Result<Adopted, crate::store::StoreError> {
+        let records = self.store.sessions(&self.config.instance).await?;
+        let engine_up = self.runtime.ping().await.is_ok();
+        let now = unix_now();
+        let mut adopted = Adopted::default();
+        let mut reattach = Vec::new();
+        for record in records {
+            let nodes: Vec<Node> = record
+                .nodes
+                .iter()
+                .map(|n| Node {
+                    name: n.name.clone(),
+                    container: n.container.clone(),
+                    user: n.user.clone(),
+                })
+                .collect();
+            let expired = record.expires_at <= now;
+            let mut running = !nodes.is_empty();
+            if engine_up && !expired {
+                for node in &nodes {
+                    if matches!(self.runtime.node_running(node).await, Ok(false)) {
+                        running = false;
+                        break;
+                    }
+                }
+            }
+            if expired || !running {
+                if engine_up {
+                    if let Err(err) = self.runtime.destroy_session(&record.id).await {
+                        tracing::warn!(session = %record.id, error = %err, "could not remove what a session left");
+                    }
+                }
+                if let Err(err) = self.store.delete_session(&record.id).await {
+                    tracing::warn!(session = %record.id, error = %err, "could not forget a session");
+                }
+                if expired {
+                    adopted.expired += 1;
+                } else {
+                    adopted.lost += 1;
+                }
+                continue;
+            }
+            let terminals = record.terminals.clone();
+            // Its page gets the idle timeout afresh to come back.
+            let session = Arc::new(self.session_from(record, nodes, now));
+            self.live
+                .lock()
+                .expect("sessions lock")
+                .insert(session.id.clone(), session.clone());
+            adopted.sessions += 1;
+            reattach.push((session, terminals));
+        }
+        // Terminals are attached again a few at a time, so a restart with many sessions does
+        // not flood the engine.
+        use futures::StreamExt;
+        let attaches = reattach.into_iter().flat_map(|(session, terminals)| {
+            terminals
+                .into_iter()
+                .map(move |(term, node)| (session.clone(), term, node))
+        });
+        let size = TermSize { cols: 80, rows: 24 };
+        let results: Vec<bool> = futures::stream::iter(attaches)
+            .map(|(session, term, node)| async move {
+                match self.open_terminal(&session, term, &node, size).await {
+                    Ok(_) => true,
+                    Err(err) => {
+                        tracing::warn!(session = %session.id, term, error = %err, "could not attach to a kept terminal");
+                        false
+                    }
+                }
+            })
+            .buffer_unordered(ENDING_AT_ONCE)
+            .collect()
+            .await;
+        adopted.terminals = results.iter().filter(|ok| **ok).count();
+        Ok(adopted)
     }
 
     /// A ready session of `profile` from the pool whose node still runs.
@@ -650,6 +937,7 @@ impl Sessions {
             )));
         }
         session.notify(SessionEvent::Updated);
+        session.save().await;
         tracing::info!(session = %session.id, node = %name, "node added");
         Ok(NodeInfo { name })
     }
@@ -669,14 +957,16 @@ impl Sessions {
             nodes.remove(index)
         };
         session.terminals.lock().await.retain(|_, t| t.node != name);
-        self.runtime.remove_node(&node).await?;
+        let removed = self.runtime.remove_node(&node).await;
+        session.save().await;
+        removed?;
         session.notify(SessionEvent::Updated);
         tracing::info!(session = %session.id, node = %name, "node removed");
         Ok(())
     }
 
     /// Pushes the end of a session back by the configured step, up to its maximum lifetime.
-    pub fn extend(&self, session: &Session) -> Result<(), SessionError> {
+    pub async fn extend(&self, session: &Session) -> Result<(), SessionError> {
         let current = session.expires_at();
         if current >= session.max_expires_at {
             return Err(SessionError::ExtendLimit);
@@ -684,6 +974,7 @@ impl Sessions {
         let extended = (current + self.config.extend_step).min(session.max_expires_at);
         session.expires_at.store(extended, Ordering::SeqCst);
         session.warned_at.store(u64::MAX, Ordering::SeqCst);
+        session.save().await;
         session.notify(SessionEvent::Updated);
         Ok(())
     }
@@ -699,6 +990,7 @@ impl Sessions {
         session.ended.store(true, Ordering::SeqCst);
         session.terminals.lock().await.clear();
         let destroyed = self.runtime.destroy_session(id).await;
+        session.forget().await;
         // Sockets hear of the end once the containers are gone, whatever the engine said.
         session.notify(SessionEvent::Ended(reason));
         destroyed?;
@@ -729,6 +1021,7 @@ impl Sessions {
                 if left <= threshold && session.warned_at.load(Ordering::Relaxed) > threshold {
                     session.warned_at.store(threshold, Ordering::Relaxed);
                     session.notify(SessionEvent::Expiring(left));
+                    session.save().await;
                     break;
                 }
             }
@@ -795,13 +1088,28 @@ impl Sessions {
         Ok(removed)
     }
 
-    /// Ends every session and empties the pool (server shutdown).
-    pub async fn end_all(&self, reason: EndReason) {
-        for id in self.pool.drain() {
-            if let Err(err) = self.runtime.destroy_session(&id).await {
-                tracing::warn!(error = %err, "could not remove a ready session at shutdown");
-            }
+    /// Removes the engine objects of this instance's sessions that are not live (at
+    /// start-up, once kept sessions were adopted); returns how many sessions' objects went.
+    pub async fn remove_unknown(&self) -> Result<usize, RuntimeError> {
+        let on_engine = self.runtime.session_ids().await?;
+        let live: HashSet<String> = self
+            .live
+            .lock()
+            .expect("sessions lock")
+            .keys()
+            .cloned()
+            .collect();
+        let mut removed = 0;
+        for id in on_engine.difference(&live) {
+            self.runtime.destroy_session(id).await?;
+            removed += 1;
         }
+        Ok(removed)
+    }
+
+    /// Ends every session and empties the pool, `ENDING_AT_ONCE` sessions at a time.
+    pub async fn end_all(&self, reason: EndReason) {
+        self.drop_pool().await;
         let ids: Vec<String> = self
             .live
             .lock()
@@ -809,13 +1117,57 @@ impl Sessions {
             .keys()
             .cloned()
             .collect();
-        let ends = ids.iter().map(|id| self.end(id, reason));
-        for result in futures::future::join_all(ends).await {
+        use futures::StreamExt;
+        let ended: Vec<Result<(), SessionError>> = futures::stream::iter(ids)
+            .map(|id| async move { self.end(&id, reason).await })
+            .buffer_unordered(ENDING_AT_ONCE)
+            .collect()
+            .await;
+        for result in ended {
             if let Err(err) = result {
                 tracing::warn!(error = %err, "could not remove a session at shutdown");
             }
         }
     }
+
+    /// Removes the ready sessions of the pool, which no student holds (a stopping server).
+    pub async fn drop_pool(&self) {
+        use futures::StreamExt;
+        let ids = self.pool.drain();
+        futures::stream::iter(ids)
+            .for_each_concurrent(ENDING_AT_ONCE, |id| async move {
+                if let Err(err) = self.runtime.destroy_session(&id).await {
+                    tracing::warn!(error = %err, "could not remove a ready session at shutdown");
+                }
+            })
+            .await;
+    }
+
+    /// Leaves every session running for the next start to adopt: their terminals are let go
+    /// (the keeper keeps the shells) and they are written to the store as they are now.
+    pub async fn keep_all(&self) {
+        for session in self.all() {
+            session.save().await;
+            session.terminals.lock().await.clear();
+        }
+    }
+}
+
+/// Sessions ended, or adopted, at once: enough to keep the engine busy, few enough not to
+/// swamp it.
+pub const ENDING_AT_ONCE: usize = 16;
+
+/// What `Sessions::adopt` found.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Adopted {
+    /// Sessions taken back.
+    pub sessions: usize,
+    /// Terminals attached again.
+    pub terminals: usize,
+    /// Sessions whose containers were gone, ended as lost.
+    pub lost: usize,
+    /// Sessions past their end, ended.
+    pub expired: usize,
 }
 
 /// Work that holds server memory or a node's time, bounded per session and per server.

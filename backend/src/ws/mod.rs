@@ -23,7 +23,7 @@ use tokio::task::JoinHandle;
 
 use crate::api::{AppError, Owned};
 use crate::runtime::TermSize;
-use crate::session::terminal::{Limits, TermEvent, Terminal, Watcher};
+use crate::session::terminal::{TermEvent, Terminal, Watcher};
 use crate::session::{Session, SessionEvent};
 use crate::AppState;
 
@@ -139,7 +139,7 @@ async fn run(state: AppState, session: Arc<Session>, socket: WebSocket, host: Op
         }
     });
     let mut events = session.subscribe();
-    session.socket_opened();
+    session.socket_opened().await;
     let mut conn = Connection {
         state,
         session,
@@ -318,7 +318,11 @@ impl Connection {
                 if let Some((forwarder, _)) = self.forwarders.remove(&term) {
                     forwarder.abort();
                 }
-                if !self.session.close_terminal(term).await {
+                if !self
+                    .session
+                    .close_terminal(self.state.sessions.runtime(), term)
+                    .await
+                {
                     self.error(
                         ErrorCode::Terminal,
                         format!("There is no terminal {term} to close."),
@@ -349,20 +353,10 @@ impl Connection {
             return;
         }
         let size = TermSize { cols, rows };
-        let limits = Limits {
-            scrollback: self.state.config.scrollback_bytes,
-            output_rate: self.state.config.output_rate,
-        };
         match self
-            .session
-            .open_terminal(
-                self.state.sessions.runtime(),
-                term,
-                node,
-                size,
-                limits,
-                self.state.config.max_terminals,
-            )
+            .state
+            .sessions
+            .open_terminal(&self.session, term, node, size)
             .await
         {
             Ok(terminal) => {

@@ -133,8 +133,8 @@ impl TestServer {
         origin: Option<&str>,
     ) -> Result<TestSocket, u16> {
         let url = format!(
-            "ws://{}/api/sessions/{id}/ws",
-            self.server.as_ref().unwrap().addr
+            "{}/api/sessions/{id}/ws",
+            self.base.replacen("http://", "ws://", 1)
         );
         let mut request = url.into_client_request().unwrap();
         request
@@ -568,9 +568,14 @@ impl Runtime for Stalled {
     async fn node_running(&self, node: &Node) -> Result<bool, RuntimeError> {
         self.inner.node_running(node).await
     }
-    async fn open_terminal(&self, node: &Node, size: TermSize) -> Result<TerminalIo, RuntimeError> {
+    async fn open_terminal(
+        &self,
+        node: &Node,
+        cmd: &[String],
+        size: TermSize,
+    ) -> Result<TerminalIo, RuntimeError> {
         self.hold(Stall::OpenTerminal).await;
-        self.inner.open_terminal(node, size).await
+        self.inner.open_terminal(node, cmd, size).await
     }
     async fn resize_terminal(&self, exec: &str, size: TermSize) -> Result<(), RuntimeError> {
         self.inner.resize_terminal(exec, size).await

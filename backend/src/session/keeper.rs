@@ -1,0 +1,108 @@
+//! The terminal keeper: what keeps a terminal's shell alive inside its node, so it outlives
+//! the server's connection to it. With `tmux` (its status line, prefix key and every binding
+//! off), terminal N is the tmux session `tN` of the node user's own tmux server; the server
+//! attaches to it with a TTY exec, a second attach detaches a stale one (left by a server
+//! that was killed), and an attach to a shell that already ran first prints its history,
+//! so the page shows the recent screen again. The shell's exit status comes back as the
+//! attach's own. Nodes whose image has no tmux get a plain login shell.
+
+use crate::config::TerminalKeeper;
+
+/// tmux as a terminal keeper: invisible, every key to the shell, no delay on Escape, its
+/// drawing in the normal screen so the browser's scrollback keeps what scrolls off.
+const TMUX_CONF: &str = "\
+set -g status off
+set -g prefix None
+set -g prefix2 None
+unbind-key -a
+set -g escape-time 0
+set -g history-limit 5000
+set -g mouse off
+set -g set-titles off
+set -g allow-rename off
+set -g set-clipboard off
+set -g bell-action none
+set -g visual-bell off
+set -g focus-events off
+set -g remain-on-exit off
+set -g window-size latest
+set -g default-terminal tmux-256color
+set -ga terminal-overrides ',*:smcup@:rmcup@'
+";
+
+/// Attaches to (or starts) terminal `$1`; see the module's comment.
+const TMUX_ATTACH: &str = r#"s="t$1"
+if ! command -v tmux >/dev/null 2>&1; then exec bash -l; fi
+d="${TMPDIR:-/tmp}/quai-$(id -u)"
+mkdir -p "$d" && chmod 700 "$d" || exec bash -l
+printf '%s' "$2" > "$d/tmux.conf"
+t() { tmux -L quai -f "$d/tmux.conf" "$@"; }
+if t has-session -t "=$s" 2>/dev/null; then
+  h=$(t display-message -p -t "=$s" '#{pane_height}')
+  t capture-pane -p -e -S -2000 -E -1 -t "=$s"
+  i=0
+  while [ "$i" -lt "${h:-24}" ]; do echo; i=$((i+1)); done
+else
+  rm -f "$d/$s.exit"
+fi
+t new-session -A -D -s "$s" "bash -l; echo \$? > '$d/$s.exit'"
+if [ -f "$d/$s.exit" ]; then c=$(cat "$d/$s.exit"); rm -f "$d/$s.exit"; exit "${c:-0}"; fi
+"#;
+
+/// The command of terminal `term`'s TTY exec.
+pub fn attach(keeper: TerminalKeeper, term: u16) -> Vec<String> {
+    match keeper {
+        TerminalKeeper::Tmux => vec![
+            "sh".into(),
+            "-c".into(),
+            TMUX_ATTACH.into(),
+            "quai-terminal".into(),
+            term.to_string(),
+            TMUX_CONF.into(),
+        ],
+        TerminalKeeper::None => vec!["/bin/bash".into(), "-l".into()],
+    }
+}
+
+/// The command that ends terminal `term`'s shell for good (its attach ends with it).
+pub fn end(term: u16) -> Vec<String> {
+    let script = format!("tmux -L quai kill-session -t =t{term} 2>/dev/null; true");
+    vec!["sh".into(), "-c".into(), script]
+}
+
+/// The command printing the folder terminal `term`'s shell is in.
+pub fn cwd(term: u16) -> Vec<String> {
+    vec![
+        "tmux".into(),
+        "-L".into(),
+        "quai".into(),
+        "display-message".into(),
+        "-p".into(),
+        "-t".into(),
+        format!("=t{term}"),
+        "#{pane_current_path}".into(),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_terminal_is_a_tmux_session_of_its_own_and_no_key_is_taken() {
+        let one = attach(TerminalKeeper::Tmux, 1);
+        let two = attach(TerminalKeeper::Tmux, 2);
+        assert_eq!(one[4], "1");
+        assert_eq!(two[4], "2");
+        assert_eq!(one[2], two[2]);
+        assert!(TMUX_CONF.contains("set -g prefix None"));
+        assert!(TMUX_CONF.contains("unbind-key -a"));
+        assert!(TMUX_CONF.contains("status off"));
+        assert_eq!(
+            attach(TerminalKeeper::None, 1),
+            vec!["/bin/bash".to_string(), "-l".to_string()]
+        );
+        assert!(end(3)[2].contains("=t3"));
+        assert!(cwd(3).contains(&"=t3".to_string()));
+    }
+}

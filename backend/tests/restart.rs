@@ -1,0 +1,418 @@
+//! Sessions outlive the server: the real `quai serve` binary is killed with SIGKILL (and
+//! later stopped with SIGTERM) while three sessions run (a lesson half done, a shell with a
+//! background job, a docker node running a container), then started again on the same port
+//! and database. Each session answers with the same id and token, the same terminal still
+//! lists its job, the container still runs, lesson progress and the end time are kept, and
+//! nothing is duplicated or leaked; `quai sessions end --all` then removes everything.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use common::{containers_labelled, networks_labelled, unique_instance, TestServer, PATIENCE};
+use quai_protocol::{
+    CheckResult, CheckStep, CreateSession, LessonStarted, LessonView, Profile, SessionCreated,
+    SessionInfo,
+};
+
+fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+    if path.extension().is_some_and(|e| e == "sh") {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+}
+
+/// A lesson of two checked steps: make /root/one, then /root/two.
+fn two_step_lesson(root: &Path) {
+    let dir = root.join("two-steps");
+    write(
+        &dir.join("lesson.toml"),
+        "profile = \"shell\"\n[title]\nen = \"Two steps\"\n",
+    );
+    write(&dir.join("intro.en.md"), "# Intro\n");
+    write(&dir.join("finish.en.md"), "# End\n");
+    for (n, name) in [(1, "one"), (2, "two")] {
+        write(
+            &dir.join(format!("steps/0{n}-{name}.en.md")),
+            &format!("# Make {name}\n"),
+        );
+        write(
+            &dir.join(format!("steps/0{n}-{name}.verify.sh")),
+            &format!("#!/bin/bash\ntest -f /root/{name} || {{ echo 'No {name} yet.'; exit 1; }}\n"),
+        );
+        write(
+            &dir.join(format!("steps/0{n}-{name}.solution.sh")),
+            &format!("#!/bin/bash\ntouch /root/{name}\n"),
+        );
+    }
+}
+
+/// A `quai serve` process of the test's own instance, port and database.
+struct Served {
+    child: Child,
+    port: u16,
+    instance: String,
+    database: PathBuf,
+    lessons: PathBuf,
+}
+
+impl Served {
+    fn spawn(port: u16, instance: &str, database: &Path, lessons: &Path) -> Served {
+        let child = Command::new(env!("CARGO_BIN_EXE_quai"))
+            .arg("serve")
+            .env("QUAI_LISTEN", format!("127.0.0.1:{port}"))
+            .env("QUAI_PREVIEW_LISTEN", format!("127.0.0.1:{}", port + 1))
+            .env("QUAI_INSTANCE", instance)
+            .env("QUAI_DATABASE", database)
+            .env("QUAI_LESSONS_DIR", lessons)
+            .env("QUAI_ON_SHUTDOWN", "keep")
+            .env("QUAI_POOL_SIZE", "0")
+            .env("QUAI_LOCAL_REGISTRY", "false")
+            .env("QUAI_CREATE_PER_MINUTE", "100")
+            .env("QUAI_MAX_SESSIONS_PER_CLIENT", "10")
+            .env(
+                "QUAI_STATIC_DIR",
+                concat!(env!("CARGO_MANIFEST_DIR"), "/../static"),
+            )
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("quai serve starts");
+        Served {
+            child,
+            port,
+            instance: instance.to_string(),
+            database: database.to_path_buf(),
+            lessons: lessons.to_path_buf(),
+        }
+    }
+
+    /// A client of this process, once it answers.
+    async fn client(&self) -> TestServer {
+        let server = TestServer {
+            server: None,
+            base: format!("http://127.0.0.1:{}", self.port),
+            instance: self.instance.clone(),
+            http: reqwest::Client::new(),
+        };
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            if let Ok(response) = server.http.get(server.url("/healthz")).send().await {
+                if response.status() == 200 {
+                    return server;
+                }
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "quai serve never answered"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    fn kill_9(mut self) -> (u16, String, PathBuf, PathBuf) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+        self.parts()
+    }
+
+    fn terminate(mut self) -> (u16, String, PathBuf, PathBuf) {
+        let pid = self.child.id().to_string();
+        assert!(Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success());
+        let status = self.child.wait().unwrap();
+        assert!(status.success(), "quai serve stopped with {status}");
+        self.parts()
+    }
+
+    fn parts(&self) -> (u16, String, PathBuf, PathBuf) {
+        (
+            self.port,
+            self.instance.clone(),
+            self.database.clone(),
+            self.lessons.clone(),
+        )
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs `quai sessions ARGS` against the test's database and instance.
+fn sessions_command(instance: &str, database: &Path, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_quai"))
+        .arg("sessions")
+        .args(args)
+        .env("QUAI_INSTANCE", instance)
+        .env("QUAI_DATABASE", database)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    text
+}
+
+/// A loopback port with the one after it free too (the preview listens there).
+fn free_ports() -> u16 {
+    loop {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        if port < u16::MAX && std::net::TcpListener::bind(("127.0.0.1", port + 1)).is_ok() {
+            return port;
+        }
+    }
+}
+
+const STUDENT: &str = "0123456789abcdef0123456789abcdef";
+
+async fn info(server: &TestServer, created: &SessionCreated) -> SessionInfo {
+    let response = server
+        .http
+        .get(server.url(&format!("/api/sessions/{}", created.session.id)))
+        .bearer_auth(&created.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "the session is gone");
+    response.json().await.unwrap()
+}
+
+async fn passed_steps(server: &TestServer) -> Vec<u16> {
+    let view: LessonView = server
+        .http
+        .get(server.url("/api/lessons/two-steps"))
+        .header("cookie", format!("quai_student={STUDENT}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    view.passed
+}
+
+/// What the three sessions look like from outside, to compare across restarts.
+struct Three {
+    lesson: SessionCreated,
+    shell: SessionCreated,
+    docker: SessionCreated,
+}
+
+/// After a restart: every session as it was, its terminal's shell the same one.
+async fn all_there(server: &TestServer, three: &Three, before: &[SessionInfo; 3], round: &str) {
+    for (created, was) in [&three.lesson, &three.shell, &three.docker]
+        .into_iter()
+        .zip(before)
+    {
+        let now = info(server, created).await;
+        assert_eq!(now.id, was.id);
+        assert_eq!(now.expires_at, was.expires_at, "the end time moved");
+        assert_eq!(now.lesson, was.lesson);
+        assert_eq!(now.nodes, was.nodes);
+        assert_eq!(
+            now.terminals, was.terminals,
+            "terminals were not taken back"
+        );
+    }
+    assert_eq!(passed_steps(server).await, vec![1], "lesson progress lost");
+
+    // The same shell: its background job is still there, and so is what it printed.
+    let mut shell = server.socket(&three.shell).await;
+    shell.hello().await;
+    shell
+        .send(&quai_protocol::ClientMsg::OpenTerminal {
+            term: 1,
+            node: "node1".into(),
+            cols: 80,
+            rows: 24,
+        })
+        .await;
+    shell.wait_for_output(1, "before-the-kill").await;
+    let screen = shell.run(1, &format!("jobs; echo {round}-$((6*7))")).await;
+    assert!(screen.contains("sleep 4242"), "{screen}");
+    assert!(screen.contains(&format!("{round}-42")), "{screen}");
+
+    // The docker node's container still runs.
+    let mut docker = server.socket(&three.docker).await;
+    docker.hello().await;
+    docker.open_shell(1).await;
+    let ps = docker.run(1, "docker ps --format 'up:{{.Names}}'").await;
+    assert!(ps.contains("up:keepme"), "{ps}");
+
+    // The lesson goes on: step 2 can be checked, and passes once done.
+    let mut lesson = server.socket(&three.lesson).await;
+    lesson.hello().await;
+    lesson.open_shell(1).await;
+    lesson.run(1, "rm -f /root/two").await;
+    let check = check(server, &three.lesson, 2).await;
+    assert!(!check.passed, "{}", check.output);
+    assert!(check.output.contains("No two yet."), "{}", check.output);
+}
+
+async fn check(server: &TestServer, created: &SessionCreated, step: u16) -> CheckResult {
+    let response = server
+        .http
+        .post(server.url(&format!("/api/sessions/{}/check", created.session.id)))
+        .bearer_auth(&created.token)
+        .header("cookie", format!("quai_student={STUDENT}"))
+        .json(&CheckStep { step })
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{:?}", response.text().await);
+    response.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn sessions_survive_a_killed_server_and_a_graceful_restart() {
+    let lessons = tempfile::tempdir().unwrap();
+    two_step_lesson(lessons.path());
+    let instance = unique_instance("restart");
+    let database = std::env::temp_dir().join(format!("quai-restart-{instance}.db"));
+    let port = free_ports();
+    let served = Served::spawn(port, &instance, &database, lessons.path());
+    let server = served.client().await;
+
+    // A lesson half done: step 1 passed.
+    let response = server
+        .http
+        .post(server.url("/api/lessons/two-steps/start"))
+        .header("cookie", format!("quai_student={STUDENT}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201, "{:?}", response.text().await);
+    let started: LessonStarted = response.json().await.unwrap();
+    let lesson = started.created;
+    let mut socket = server.socket(&lesson).await;
+    socket.hello().await;
+    socket.open_shell(1).await;
+    socket.run(1, "touch /root/one").await;
+    assert!(check(&server, &lesson, 1).await.passed);
+
+    // A shell with a background job.
+    let shell = server.create_session().await;
+    let mut socket = server.socket(&shell).await;
+    socket.hello().await;
+    socket.open_shell(1).await;
+    socket.run(1, "sleep 4242 & echo before-the-kill").await;
+
+    // A docker node running a container.
+    let docker = server
+        .create(&CreateSession {
+            nodes: Some(1),
+            profile: Some(Profile::Docker),
+        })
+        .await;
+    let mut socket = server.socket(&docker).await;
+    socket.hello().await;
+    socket.open_shell(1).await;
+    let run = socket
+        .run(
+            1,
+            "tar -chf - /bin/sleep $(ldd /bin/sleep | grep -o '/[^ ]*') 2>/dev/null \
+             | docker import - sleeper >/dev/null \
+             && docker run -d --name keepme sleeper /bin/sleep 1d >/dev/null \
+             && echo started-$((1+1))",
+        )
+        .await;
+    assert!(run.contains("started-2"), "{run}");
+    drop(socket);
+
+    let three = Three {
+        lesson,
+        shell,
+        docker,
+    };
+    let before = [
+        info(&server, &three.lesson).await,
+        info(&server, &three.shell).await,
+        info(&server, &three.docker).await,
+    ];
+    let containers = containers_labelled("quai.instance", &instance).await;
+    let networks = networks_labelled("quai.instance", &instance).await;
+    assert_eq!(containers.len(), 3);
+
+    // kill -9, and start again.
+    let (port, instance, database, lessons_dir) = served.kill_9();
+    let served = Served::spawn(port, &instance, &database, &lessons_dir);
+    let server = served.client().await;
+    all_there(&server, &three, &before, "after-kill").await;
+    let mut same = containers_labelled("quai.instance", &instance).await;
+    let mut was = containers.clone();
+    same.sort();
+    was.sort();
+    assert_eq!(same, was, "containers were made again or left behind");
+    assert_eq!(
+        networks_labelled("quai.instance", &instance).await.len(),
+        networks.len()
+    );
+
+    // A graceful stop keeps them too.
+    let (port, instance, database, lessons_dir) = served.terminate();
+    assert_eq!(
+        containers_labelled("quai.instance", &instance).await.len(),
+        3,
+        "SIGTERM ended sessions instead of keeping them"
+    );
+    let listed = sessions_command(&instance, &database, &["list"]);
+    assert!(listed.contains(&three.shell.session.id), "{listed}");
+    assert!(listed.contains("two-steps"), "{listed}");
+    let served = Served::spawn(port, &instance, &database, &lessons_dir);
+    let server = served.client().await;
+    all_there(&server, &three, &before, "after-term").await;
+    assert_eq!(
+        containers_labelled("quai.instance", &instance).await.len(),
+        3
+    );
+
+    // Ending every session is an explicit command, for a stopped server.
+    let _ = served.terminate();
+    let ended = sessions_command(&instance, &database, &["end", "--all"]);
+    assert!(ended.contains("3 sessions ended"), "{ended}");
+    assert!(containers_labelled("quai.instance", &instance)
+        .await
+        .is_empty());
+    assert!(networks_labelled("quai.instance", &instance)
+        .await
+        .is_empty());
+    let listed = sessions_command(&instance, &database, &["list"]);
+    assert!(listed.contains("0 sessions kept"), "{listed}");
+    // A server started now finds nothing to take back, and the firewall rules of the
+    // instance go with its leftovers.
+    let served = Served::spawn(port, &instance, &database, &lessons_dir);
+    let server = served.client().await;
+    let health: quai_protocol::Health = server
+        .http
+        .get(server.url("/healthz"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health.sessions, 0);
+    drop(served);
+    let runtime = quai::runtime::DockerRuntime::connect(&instance).unwrap();
+    quai::runtime::Runtime::remove_leftovers(&runtime)
+        .await
+        .unwrap();
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", database.display()));
+    }
+}
