@@ -149,6 +149,32 @@ impl Drop for Served {
     }
 }
 
+/// Removes what the test's instance left on the engine and its database, however the test
+/// ends.
+struct Cleanup {
+    instance: String,
+    database: PathBuf,
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let instance = self.instance.clone();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Runtime::new().unwrap();
+            rt.block_on(async {
+                if let Ok(runtime) = quai::runtime::DockerRuntime::connect(&instance) {
+                    let _ = quai::runtime::Runtime::remove_leftovers(&runtime).await;
+                }
+            });
+        })
+        .join()
+        .ok();
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", self.database.display()));
+        }
+    }
+}
+
 /// Runs `quai sessions ARGS` against the test's database and instance.
 fn sessions_command(instance: &str, database: &Path, args: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_quai"))
@@ -285,6 +311,10 @@ async fn sessions_survive_a_killed_server_and_a_graceful_restart() {
     let instance = unique_instance("restart");
     let database = std::env::temp_dir().join(format!("quai-restart-{instance}.db"));
     let port = free_ports();
+    let _cleanup = Cleanup {
+        instance: instance.clone(),
+        database: database.clone(),
+    };
     let served = Served::spawn(port, &instance, &database, lessons.path());
     let server = served.client().await;
 
@@ -408,11 +438,4 @@ async fn sessions_survive_a_killed_server_and_a_graceful_restart() {
         .unwrap();
     assert_eq!(health.sessions, 0);
     drop(served);
-    let runtime = quai::runtime::DockerRuntime::connect(&instance).unwrap();
-    quai::runtime::Runtime::remove_leftovers(&runtime)
-        .await
-        .unwrap();
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", database.display()));
-    }
 }
