@@ -1,9 +1,10 @@
 //! The container engine behind sessions: `trait Runtime` (object-safe, used as
-//! `Arc<dyn Runtime>`) and its Docker implementation in `docker`. The rest of the server
-//! never builds an engine request itself.
+//! `Arc<dyn Runtime>`), its Docker implementation in `docker`, and an engine held in memory
+//! for tests in `fake`. The rest of the server never builds an engine request itself.
 
 pub mod dind;
 mod docker;
+pub mod fake;
 pub mod firewall;
 pub mod registry;
 pub mod subnets;
