@@ -12,9 +12,9 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{header, HeaderMap, Method, Request, StatusCode};
-use quai::progress::Progress;
 use quai::runtime::fake::{FakeRuntime, Op, Reply};
 use quai::runtime::RuntimeError;
+use quai::store::Store;
 use quai::{app, AppState, Config};
 use quai_protocol::{
     ApiError, CheckResult, CreateSession, ErrorCode, Health, LessonStarted, LessonSummary,
@@ -90,7 +90,7 @@ impl Playground {
         config.lessons_dir = lessons.path().to_path_buf();
         tweak(&mut config);
         let engine = Arc::new(FakeRuntime::new());
-        let state = AppState::new(config, engine.clone(), Progress::in_memory()).unwrap();
+        let state = AppState::new(config, engine.clone(), Store::in_memory()).unwrap();
         Playground {
             state,
             engine,

@@ -425,7 +425,12 @@ impl Runtime for FakeRuntime {
         Ok(state.nodes.get(&node.container).is_some_and(|n| n.running))
     }
 
-    async fn open_terminal(&self, node: &Node, size: TermSize) -> Result<TerminalIo, RuntimeError> {
+    async fn open_terminal(
+        &self,
+        node: &Node,
+        _cmd: &[String],
+        size: TermSize,
+    ) -> Result<TerminalIo, RuntimeError> {
         let (exec, output, input) = {
             let mut state = self.enter(Op::OpenTerminal, &node.container, &[])?;
             let prompt = format!("{}:~$ ", state.running(node)?.name);
@@ -628,7 +633,7 @@ mod tests {
         engine.create_network("s1").await.unwrap();
         let node = engine.create_node("s1", &spec("node1")).await.unwrap();
         let size = TermSize { cols: 80, rows: 24 };
-        let mut io = engine.open_terminal(&node, size).await.unwrap();
+        let mut io = engine.open_terminal(&node, &[], size).await.unwrap();
         io.input.write_all(b"echo hi\rexit\r").await.unwrap();
         let mut printed = Vec::new();
         while let Some(chunk) = io.output.next().await {
