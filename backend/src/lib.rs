@@ -13,6 +13,7 @@ pub mod edge;
 pub mod files;
 pub mod images;
 pub mod lessons;
+pub mod playground;
 pub mod preview;
 pub mod progress;
 pub mod runtime;
@@ -47,6 +48,10 @@ pub struct AppState {
     pub preview_keys: Arc<preview::hosts::Keys>,
     /// Which hosts and origins the main listener answers, and its cookies.
     pub edge: Arc<edge::Edge>,
+    /// Starts playgrounds, for every purpose.
+    pub playgrounds: Arc<playground::Playgrounds>,
+    /// Checks lesson steps.
+    pub steps: Arc<lessons::steps::Steps>,
 }
 
 impl AppState {
@@ -59,12 +64,26 @@ impl AppState {
     ) -> Result<Self, edge::EdgeConfigError> {
         let edge = Arc::new(edge::Edge::from_config(&config)?);
         let config = Arc::new(config);
+        let sessions = Arc::new(Sessions::new(runtime, config.clone(), store.clone()));
+        let lessons = Arc::new(lessons::Lessons::load(&config.lessons_dir));
+        let images = Arc::new(lessons::ImageNames::default());
+        let progress = Arc::new(progress::Progress::new(store));
         Ok(AppState {
             edge,
-            sessions: Arc::new(Sessions::new(runtime, config.clone(), store.clone())),
-            lessons: Arc::new(lessons::Lessons::load(&config.lessons_dir)),
-            progress: Arc::new(progress::Progress::new(store)),
-            images: Arc::new(lessons::ImageNames::default()),
+            playgrounds: Arc::new(playground::Playgrounds::new(
+                sessions.clone(),
+                lessons.clone(),
+                images.clone(),
+            )),
+            steps: Arc::new(lessons::steps::Steps::new(
+                sessions.clone(),
+                lessons.clone(),
+                progress.clone(),
+            )),
+            sessions,
+            lessons,
+            progress,
+            images,
             preview_keys: Arc::new(preview::hosts::Keys::default()),
             config,
         })

@@ -5,6 +5,9 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use quai_protocol::{ApiError, ErrorCode};
 
+use crate::lessons::steps::CheckError;
+use crate::playground::StartError;
+use crate::progress::ProgressError;
 use crate::runtime::RuntimeError;
 use crate::session::SessionError;
 
@@ -95,6 +98,63 @@ impl From<SessionError> for AppError {
                 AppError::new(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, message)
             }
             SessionError::Runtime(err) => AppError::from(err),
+        }
+    }
+}
+
+impl From<StartError> for AppError {
+    fn from(err: StartError) -> Self {
+        let message = err.to_string();
+        match err {
+            StartError::Session(err) => AppError::from(err),
+            StartError::Runtime(err) => AppError::from(err),
+            StartError::NoLesson | StartError::UnknownImage { .. } => {
+                AppError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, message)
+            }
+            StartError::MissingImages(_) => {
+                AppError::new(StatusCode::CONFLICT, ErrorCode::Lesson, message)
+            }
+            StartError::LessonSetup(_) => AppError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                ErrorCode::Lesson,
+                message,
+            ),
+            StartError::ImageSetup { .. } => AppError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                ErrorCode::Internal,
+                message,
+            ),
+        }
+    }
+}
+
+impl From<ProgressError> for AppError {
+    fn from(err: ProgressError) -> Self {
+        tracing::error!(error = %err, "progress database");
+        AppError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::Internal,
+            "Progress could not be read or saved; the check itself still ran.",
+        )
+    }
+}
+
+impl From<CheckError> for AppError {
+    fn from(err: CheckError) -> Self {
+        let message = err.to_string();
+        match err {
+            CheckError::Session(err) => AppError::from(err),
+            CheckError::Runtime(err) => AppError::from(err),
+            CheckError::Progress(err) => AppError::from(err),
+            CheckError::UnknownLesson => {
+                AppError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, message)
+            }
+            CheckError::NoSuchStep { .. } | CheckError::NothingToCheck(_) => {
+                AppError::new(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, message)
+            }
+            CheckError::NoLesson | CheckError::Locked { .. } | CheckError::Script(_) => {
+                AppError::new(StatusCode::CONFLICT, ErrorCode::Lesson, message)
+            }
         }
     }
 }

@@ -10,16 +10,14 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use axum_extra::extract::CookieJar;
-use quai_protocol::{
-    CheckResult, CheckStep, CreateSession, ErrorCode, Lang, LessonStarted, SessionCreated, Student,
-    Unlock,
-};
+use quai_protocol::{CheckStep, ErrorCode, Lang, LessonStarted, Student};
 use serde::Deserialize;
 
-use super::{session_cookie, AppError, Owned};
+use super::{created, AppError, JsonBody, Owned};
 use crate::edge::client::Client;
-use crate::lessons::{self, runner, Lesson};
-use crate::progress::{ProgressError, StudentId, MAX_NAME};
+use crate::lessons::{self, Lesson};
+use crate::playground::Purpose;
+use crate::progress::{StudentId, MAX_NAME};
 use crate::AppState;
 
 use crate::edge::{cookies::STUDENT, Edge};
@@ -94,21 +92,6 @@ fn language(query: &LangQuery, headers: &HeaderMap) -> Lang {
         .unwrap_or_default()
 }
 
-impl From<ProgressError> for AppError {
-    fn from(err: ProgressError) -> Self {
-        tracing::error!(error = %err, "progress database");
-        AppError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            ErrorCode::Internal,
-            "Progress could not be read or saved; the check itself still ran.",
-        )
-    }
-}
-
-fn lesson_error(message: impl Into<String>) -> AppError {
-    AppError::new(StatusCode::CONFLICT, ErrorCode::Lesson, message)
-}
-
 fn no_lesson() -> AppError {
     AppError::new(
         StatusCode::NOT_FOUND,
@@ -177,53 +160,14 @@ async fn start(
     Path(slug): Path<String>,
 ) -> Result<Response, AppError> {
     let caller = Caller::of(&state.edge, &jar);
-    let lesson = state.lessons.get(&slug).ok_or_else(no_lesson)?;
-    if lesson.profile == quai_protocol::Profile::Docker {
-        let names = state
-            .images
-            .names(state.sessions.runtime().as_ref())
-            .await?;
-        let missing = lessons::missing_images(&lesson, &names);
-        if !missing.is_empty() {
-            return Err(lesson_error(format!(
-                "This lesson needs the image{} {}, which this playground does not have. The operator can add {} with `cargo xtask images` or `quai images import`.",
-                if missing.len() > 1 { "s" } else { "" },
-                missing.join(", "),
-                if missing.len() > 1 { "them" } else { "it" },
-            )));
-        }
-    }
-    let request = CreateSession {
-        nodes: Some(lesson.nodes),
-        profile: Some(lesson.profile),
-    };
-    let (session, token) = state.sessions.create(&request, client.admission).await?;
-    session.set_lesson(&lesson.slug).await;
-    let runtime = state.sessions.runtime().clone();
-    if let Err(err) = runner::prepare(runtime.as_ref(), &session, &lesson).await {
-        tracing::warn!(lesson = %lesson.slug, error = %err, "lesson setup failed");
-        let _ = state
-            .sessions
-            .end(&session.id, quai_protocol::EndReason::Ended)
-            .await;
-        return Err(AppError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            ErrorCode::Lesson,
-            format!("The lesson could not be prepared: {err}. Tell its author; nothing was kept."),
-        ));
-    }
-    let cookie = session_cookie(&state, &session.id, &token);
+    let started = state
+        .playgrounds
+        .start(Purpose::Lesson(slug), client.admission)
+        .await?;
     let body = LessonStarted {
-        created: SessionCreated {
-            session: session.info().await,
-            token,
-        },
+        created: started.created().await,
     };
-    let mut response = caller.respond((StatusCode::CREATED, axum::Json(body)));
-    if let Ok(value) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
-    Ok(response)
+    Ok(caller.respond(created(&state, &started, body)))
 }
 
 async fn check(
@@ -232,85 +176,11 @@ async fn check(
     jar: CookieJar,
     headers: HeaderMap,
     Query(query): Query<LangQuery>,
-    body: axum::body::Bytes,
+    JsonBody(CheckStep { step }): JsonBody<CheckStep>,
 ) -> Result<Response, AppError> {
     let caller = Caller::of(&state.edge, &jar);
     let lang = language(&query, &headers);
-    let CheckStep { step } = serde_json::from_slice(&body).map_err(|err| {
-        AppError::new(
-            StatusCode::BAD_REQUEST,
-            ErrorCode::BadRequest,
-            format!("The request body is not valid JSON for a check: {err}."),
-        )
-    })?;
-    let slug = session
-        .lesson()
-        .ok_or_else(|| {
-            lesson_error("This playground runs no lesson, so there is nothing to check.")
-        })?
-        .to_string();
-    let lesson = state.lessons.get(&slug).ok_or_else(no_lesson)?;
-    let Some(script) = lesson.step(step).map(|s| s.verify.as_ref()) else {
-        return Err(AppError::new(
-            StatusCode::BAD_REQUEST,
-            ErrorCode::BadRequest,
-            format!(
-                "This lesson has steps 1 to {}, not {step}.",
-                lesson.steps.len()
-            ),
-        ));
-    };
-    let Some(script) = script else {
-        return Err(AppError::new(
-            StatusCode::BAD_REQUEST,
-            ErrorCode::BadRequest,
-            format!("Step {step} has nothing to check: go on to the next one."),
-        ));
-    };
-    let passed_before = state.progress.passed(&caller.id, &slug).await?;
-    if lesson.unlock == Unlock::InOrder {
-        let locked_by = lesson
-            .steps
-            .iter()
-            .filter(|s| s.number < step && s.verify.is_some())
-            .find(|s| !passed_before.contains(&s.number));
-        if let Some(earlier) = locked_by {
-            return Err(lesson_error(match lang {
-                Lang::En => format!("Step {step} opens once step {} passes.", earlier.number),
-                Lang::Fr => format!(
-                    "L'étape {step} s'ouvre quand l'étape {} est validée.",
-                    earlier.number
-                ),
-            }));
-        }
-    }
-    let _work = state
-        .sessions
-        .begin(&session, crate::session::Work::Check)
-        .await?;
-    let runtime = state.sessions.runtime().clone();
-    let outcome = runner::check(runtime.as_ref(), &session, &lesson, script, lang)
-        .await
-        .map_err(|err| match err {
-            runner::RunError::Runtime(err) => AppError::from(err),
-            other => lesson_error(format!("The check could not run: {other}.")),
-        })?;
-    state
-        .progress
-        .record(&caller.id, &slug, step, outcome.passed)
-        .await?;
-    if outcome.passed && !passed_before.contains(&step) {
-        if let Err(err) = runner::open_step(runtime.as_ref(), &session, &lesson, step + 1).await {
-            tracing::warn!(lesson = %slug, step = step + 1, error = %err, "step setup failed");
-        }
-    }
-    let body = CheckResult {
-        step,
-        passed: outcome.passed,
-        output: outcome.output,
-        timed_out: outcome.timed_out,
-        passed_steps: state.progress.passed(&caller.id, &slug).await?,
-    };
+    let body = state.steps.check(&session, &caller.id, step, lang).await?;
     Ok(caller.respond(axum::Json(body)))
 }
 
@@ -323,16 +193,9 @@ async fn me(State(state): State<AppState>, jar: CookieJar) -> Result<Response, A
 async fn set_me(
     State(state): State<AppState>,
     jar: CookieJar,
-    body: axum::body::Bytes,
+    JsonBody(student): JsonBody<Student>,
 ) -> Result<Response, AppError> {
     let caller = Caller::of(&state.edge, &jar);
-    let student: Student = serde_json::from_slice(&body).map_err(|err| {
-        AppError::new(
-            StatusCode::BAD_REQUEST,
-            ErrorCode::BadRequest,
-            format!("The request body is not valid JSON for a student: {err}."),
-        )
-    })?;
     let name = student
         .name
         .as_deref()

@@ -2,6 +2,7 @@
 //! whether the container engine answers, extend sessions, add and remove nodes. Routes of
 //! one session take `Owned` (see `owner`): only the holder of its token reaches it.
 
+pub mod body;
 pub mod error;
 pub mod lessons;
 pub mod owner;
@@ -14,10 +15,12 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use quai_protocol::{CreateSession, DockerHealth, EndReason, ErrorCode, Health, SessionCreated};
+use quai_protocol::{CreateSession, DockerHealth, EndReason, ErrorCode, Health};
 
 use crate::edge::client::Client;
+use crate::playground::{Purpose, Started};
 use crate::AppState;
+pub use body::JsonBody;
 pub use error::AppError;
 pub use owner::Owned;
 
@@ -40,38 +43,34 @@ pub fn routes() -> Router<AppState> {
 async fn create_session(
     State(state): State<AppState>,
     client: Client,
-    body: axum::body::Bytes,
+    JsonBody(request): JsonBody<CreateSession>,
 ) -> Result<Response, AppError> {
-    let request: CreateSession = if body.iter().all(u8::is_ascii_whitespace) {
-        CreateSession::default()
-    } else {
-        serde_json::from_slice(&body).map_err(|err| {
-            AppError::new(
-                StatusCode::BAD_REQUEST,
-                ErrorCode::BadRequest,
-                format!("The request body is not valid JSON for a new session: {err}."),
-            )
-        })?
-    };
-    let (session, token) = state.sessions.create(&request, client.admission).await?;
-    let cookie = session_cookie(&state, &session.id, &token);
-    let body = SessionCreated {
-        session: session.info().await,
-        token,
-    };
-    Ok((
+    let started = state
+        .playgrounds
+        .start(Purpose::Blank(request), client.admission)
+        .await?;
+    let body = started.created().await;
+    Ok(created(&state, &started, body))
+}
+
+/// The answer to a playground started: 201, the cookie that lets this browser reach it, and
+/// `body`.
+pub(crate) fn created(
+    state: &AppState,
+    started: &Started,
+    body: impl serde::Serialize,
+) -> Response {
+    let cookie = state.edge.session_cookie(
+        &started.session.id,
+        &started.token,
+        state.config.max_lifetime,
+    );
+    (
         StatusCode::CREATED,
         [(header::SET_COOKIE, cookie)],
         axum::Json(body),
     )
-        .into_response())
-}
-
-/// The cookie that lets the browser that created session `id` reach it.
-pub(crate) fn session_cookie(state: &AppState, id: &str, token: &str) -> String {
-    state
-        .edge
-        .session_cookie(id, token, state.config.max_lifetime)
+        .into_response()
 }
 
 async fn session_info(Owned(session): Owned) -> Result<Response, AppError> {

@@ -21,7 +21,7 @@ use axum::Router;
 use quai_protocol::{ErrorCode, FileEntry, FileKind, Listing, TextFile, Uploaded, WorkingDir};
 use serde::Deserialize;
 
-use crate::api::{AppError, Owned};
+use crate::api::{AppError, JsonBody, Owned};
 use crate::runtime::{Feed, Node, RuntimeError};
 use crate::session::{Session, Work};
 use crate::AppState;
@@ -407,14 +407,9 @@ async fn write_text(
     State(state): State<AppState>,
     Owned(session): Owned,
     Path((_, name)): Path<(String, String)>,
-    body: axum::body::Bytes,
+    JsonBody(file): JsonBody<TextFile>,
 ) -> Result<Response, AppError> {
     let node = node(&session, &name)?;
-    let file: TextFile = serde_json::from_slice(&body).map_err(|err| {
-        bad_request(format!(
-            "The request body is not valid JSON for a file: {err}."
-        ))
-    })?;
     let path = absolute(&file.path)?;
     if file.text.len() > MAX_TEXT {
         return Err(AppError::new(
@@ -446,17 +441,12 @@ async fn cwd(
     Owned(session): Owned,
     Path((_, term)): Path<(String, u16)>,
 ) -> Result<Response, AppError> {
-    let terminal = session
-        .terminal(term)
+    if session.terminal(term).await.is_none() {
+        return Err(AppError::not_found());
+    }
+    let path = session
+        .terminal_cwd(state.sessions.runtime(), term)
         .await
-        .ok_or_else(AppError::not_found)?;
-    let path = state
-        .sessions
-        .runtime()
-        .terminal_cwd(terminal.exec_id())
-        .await
-        .ok()
-        .flatten()
         .unwrap_or_else(|| "/root".into());
     Ok(axum::Json(WorkingDir { path }).into_response())
 }

@@ -10,6 +10,7 @@ pub mod model;
 pub mod native;
 pub mod runner;
 pub mod safe;
+pub mod steps;
 pub mod watch;
 
 use std::path::{Path, PathBuf};

@@ -12,6 +12,7 @@ pub mod firewall;
 pub mod keeper;
 pub mod kept;
 pub mod monitor;
+pub mod node_ops;
 pub mod pool;
 pub mod reaper;
 pub mod terminal;
@@ -421,6 +422,31 @@ impl Session {
 
     pub async fn terminal(&self, term: u16) -> Option<Arc<Terminal>> {
         self.terminals.lock().await.get(&term).cloned()
+    }
+
+    /// The folder terminal `term`'s shell is in, as the keeper (or the engine's host) says.
+    pub async fn terminal_cwd(&self, runtime: &Arc<dyn Runtime>, term: u16) -> Option<String> {
+        let terminal = self.terminal(term).await?;
+        if self.keeper == TerminalKeeper::Tmux {
+            if let Some(node) = self.node(&terminal.node) {
+                let command = keeper::cwd(term);
+                let command: Vec<&str> = command.iter().map(String::as_str).collect();
+                let asked = runtime
+                    .exec(&node, &command, &[], std::time::Duration::from_secs(5))
+                    .await;
+                if let Ok(out) = asked {
+                    let path = out.output.trim();
+                    if out.exit_code == Some(0) && path.starts_with('/') {
+                        return Some(path.to_string());
+                    }
+                }
+            }
+        }
+        runtime
+            .terminal_cwd(terminal.exec_id())
+            .await
+            .ok()
+            .flatten()
     }
 
     /// Ends terminal `term` and its shell.
