@@ -269,6 +269,7 @@ async fn all_there(server: &TestServer, three: &Three, before: &[SessionInfo; 3]
         })
         .await;
     shell.wait_for_output(1, "before-the-kill").await;
+    shell.wait_for_output(1, "scrolled-42").await;
     let screen = shell.run(1, &format!("jobs; echo {round}-$((6*7))")).await;
     assert!(screen.contains("sleep 4242"), "{screen}");
     assert!(screen.contains(&format!("{round}-42")), "{screen}");
@@ -340,7 +341,10 @@ async fn sessions_survive_a_killed_server_and_a_graceful_restart() {
     let mut socket = server.socket(&shell).await;
     socket.hello().await;
     socket.open_shell(1).await;
-    socket.run(1, "sleep 4242 & echo before-the-kill").await;
+    // What scrolled off the screen comes back too, from the keeper's history.
+    socket
+        .run(1, "echo scrolled-$((40+2)); seq 1 60; sleep 4242 & echo before-the-kill")
+        .await;
 
     // A docker node running a container.
     let docker = server
@@ -438,4 +442,90 @@ async fn sessions_survive_a_killed_server_and_a_graceful_restart() {
         .unwrap();
     assert_eq!(health.sessions, 0);
     drop(served);
+}
+
+#[tokio::test]
+async fn sessions_whose_containers_died_or_time_ran_out_while_the_server_was_away_end() {
+    let instance = unique_instance("adopt");
+    let start = |instance: &str| {
+        let mut config = quai::Config::for_tests(instance);
+        config.on_shutdown = quai::config::OnShutdown::Keep;
+        config
+    };
+    let first = TestServer::start_with("adopt", |c| *c = start(&instance)).await;
+    let kept = first.create_session().await;
+    let lost = first.create_session().await;
+    let expired = first.create_session().await;
+    for created in [&kept, &lost, &expired] {
+        let mut socket = first.shell(created).await;
+        socket.run(1, "echo here").await;
+    }
+    let database = quai::Config::for_tests(&instance).database;
+    let mut first = first;
+    first
+        .server
+        .take()
+        .unwrap()
+        .shutdown_with(quai::config::OnShutdown::Keep)
+        .await;
+
+    // While the server is away: one session's container goes, another's time runs out.
+    let lost_node = containers_labelled("quai.session", &lost.session.id).await;
+    assert_eq!(lost_node.len(), 1);
+    let docker = bollard::Docker::connect_with_defaults().unwrap();
+    docker
+        .remove_container(
+            &lost_node[0],
+            Some(bollard::container::RemoveContainerOptions {
+                force: true,
+                ..Default::default()
+            }),
+        )
+        .await
+        .unwrap();
+    let store = quai::store::Store::open(&database).unwrap();
+    let id = expired.session.id.clone();
+    store
+        .call_now(move |db| {
+            db.execute(
+                "UPDATE sessions SET expires_at = 1 WHERE id = ?1",
+                [id.as_str()],
+            )
+        })
+        .unwrap();
+    drop(store);
+
+    let second = TestServer::start_with("adopt", |c| *c = start(&instance)).await;
+    let gone = |created: &SessionCreated| {
+        second
+            .http
+            .get(second.url(&format!("/api/sessions/{}", created.session.id)))
+            .bearer_auth(&created.token)
+            .send()
+    };
+    assert_eq!(gone(&lost).await.unwrap().status(), 404);
+    assert_eq!(gone(&expired).await.unwrap().status(), 404);
+    assert_eq!(gone(&kept).await.unwrap().status(), 200);
+    // Nothing of the two is left on the engine, and a forged token finds nothing either.
+    for created in [&lost, &expired] {
+        assert!(networks_labelled("quai.session", &created.session.id)
+            .await
+            .is_empty());
+        assert!(containers_labelled("quai.session", &created.session.id)
+            .await
+            .is_empty());
+    }
+    let forged = second
+        .http
+        .get(second.url(&format!("/api/sessions/{}", kept.session.id)))
+        .bearer_auth(&lost.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 404);
+    let mut socket = second.shell(&kept).await;
+    let out = socket.run(1, "echo still-$((2+3))").await;
+    assert!(out.contains("still-5"), "{out}");
+    second.stop().await;
+    drop(first);
 }

@@ -106,12 +106,35 @@ impl Playgrounds {
             sessions: self.sessions.clone(),
             id: Some(session.id.clone()),
         };
-        let image = match &plan.prepare {
+        match self.prepare(&plan.prepare, &session).await {
+            Ok(image) => {
+                unfinished.commit();
+                Ok(Started {
+                    session,
+                    token,
+                    image,
+                })
+            }
+            Err(err) => {
+                // Removed before the answer says that nothing was kept.
+                unfinished.abandon().await;
+                Err(err)
+            }
+        }
+    }
+
+    /// Prepares `session` as `prepare` says; for an image, returns its name and ports.
+    async fn prepare(
+        &self,
+        prepare: &Prepare,
+        session: &Session,
+    ) -> Result<Option<(String, Vec<u16>)>, StartError> {
+        let image = match prepare {
             Prepare::Nothing => None,
             Prepare::Lesson(lesson) => {
                 session.set_lesson(&lesson.slug).await;
                 let runtime = self.sessions.runtime().clone();
-                runner::prepare(runtime.as_ref(), &session, lesson)
+                runner::prepare(runtime.as_ref(), session, lesson)
                     .await
                     .map_err(|err| {
                         tracing::warn!(lesson = %lesson.slug, error = %err, "lesson setup failed");
@@ -120,7 +143,7 @@ impl Playgrounds {
                 None
             }
             Prepare::Image(image) => {
-                let ports = try_image::prepare(self.sessions.runtime().as_ref(), &session, image)
+                let ports = try_image::prepare(self.sessions.runtime().as_ref(), session, image)
                     .await
                     .map_err(|why| {
                         tracing::warn!(%image, error = %why, "trying an image failed");
@@ -132,12 +155,7 @@ impl Playgrounds {
                 Some((image.clone(), ports))
             }
         };
-        unfinished.commit();
-        Ok(Started {
-            session,
-            token,
-            image,
-        })
+        Ok(image)
     }
 
     /// What to make for `purpose` and how to prepare it, or why it cannot start.
@@ -207,6 +225,15 @@ struct Unfinished {
 impl Unfinished {
     fn commit(mut self) {
         self.id = None;
+    }
+
+    /// Ends the session now, waiting until its containers are gone.
+    async fn abandon(mut self) {
+        if let Some(id) = self.id.take() {
+            if let Err(err) = self.sessions.end(&id, EndReason::Ended).await {
+                tracing::warn!(session = %id, error = %err, "could not remove a playground that did not start");
+            }
+        }
     }
 }
 

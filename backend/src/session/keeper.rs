@@ -38,8 +38,8 @@ mkdir -p "$d" && chmod 700 "$d" || exec bash -l
 printf '%s' "$2" > "$d/tmux.conf"
 t() { tmux -L quai -f "$d/tmux.conf" "$@"; }
 if t has-session -t "=$s" 2>/dev/null; then
-  h=$(t display-message -p -t "=$s" '#{pane_height}')
-  t capture-pane -p -e -S -2000 -E -1 -t "=$s"
+  h=$(t display-message -p -t "=$s:" '#{pane_height}')
+  t capture-pane -p -e -S -2000 -E -1 -t "=$s:"
   i=0
   while [ "$i" -lt "${h:-24}" ]; do echo; i=$((i+1)); done
 else
@@ -79,7 +79,7 @@ pub fn cwd(term: u16) -> Vec<String> {
         "display-message".into(),
         "-p".into(),
         "-t".into(),
-        format!("=t{term}"),
+        format!("=t{term}:"),
         "#{pane_current_path}".into(),
     ]
 }
@@ -103,6 +103,6 @@ mod tests {
             vec!["/bin/bash".to_string(), "-l".to_string()]
         );
         assert!(end(3)[2].contains("=t3"));
-        assert!(cwd(3).contains(&"=t3".to_string()));
+        assert!(cwd(3).contains(&"=t3:".to_string()));
     }
 }

@@ -23,6 +23,11 @@ pub enum StoreError {
         path: String,
         source: rusqlite::Error,
     },
+    #[error("cannot create the database {path}: {source}")]
+    File {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("the database {path} was written by a newer Quai (schema {found}, this one knows {known}); upgrade Quai or point --database elsewhere")]
     Newer {
         path: String,
@@ -52,6 +57,21 @@ impl Store {
         };
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             let _ = std::fs::create_dir_all(parent);
+        }
+        // Readable by its owner only (SQLite gives its WAL and shared-memory files the same
+        // mode): it holds students' names and progress.
+        {
+            use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .mode(0o600)
+                .open(path)
+                .map_err(|source| StoreError::File {
+                    path: shown.clone(),
+                    source,
+                })?;
+            let _ = file.set_permissions(std::fs::Permissions::from_mode(0o600));
         }
         let mut db = Connection::open(path).map_err(fail)?;
         db.pragma_update(None, "journal_mode", "WAL")
@@ -166,6 +186,26 @@ mod tests {
         drop(store);
         // Opening again runs nothing twice.
         Store::open(&path).unwrap();
+        remove(&path);
+    }
+
+    #[test]
+    fn the_database_is_readable_by_its_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let path = temp("mode");
+        remove(&path);
+        let store = Store::open(&path).unwrap();
+        store
+            .call_now(|db| db.execute("INSERT INTO students (id, created_at) VALUES ('a', 1)", []))
+            .unwrap();
+        for suffix in ["", "-wal"] {
+            let mode = std::fs::metadata(format!("{}{suffix}", path.display()))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "{suffix}");
+        }
+        drop(store);
         remove(&path);
     }
 

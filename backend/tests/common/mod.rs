@@ -378,8 +378,45 @@ impl TestSocket {
         let text = self.wait_for_output(term, &needle).await;
         let tail = &text[before.min(text.len())..];
         let end = tail.find(&needle).unwrap_or(tail.len());
-        tail[..end].to_string()
+        plain(&tail[..end])
     }
+}
+
+/// Terminal output as a person reads it: escape sequences (colours, cursor moves, the
+/// terminal keeper's redraws) and carriage returns left out.
+pub fn plain(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\x1b' => match chars.next() {
+                // CSI: parameters, then one final byte from @ to ~.
+                Some('[') => {
+                    for c in chars.by_ref() {
+                        if ('@'..='~').contains(&c) {
+                            break;
+                        }
+                    }
+                }
+                // OSC: up to BEL or ST.
+                Some(']') => {
+                    while let Some(c) = chars.next() {
+                        if c == '\x07' || (c == '\x1b' && chars.next_if_eq(&'\\').is_some()) {
+                            break;
+                        }
+                    }
+                }
+                // Character set designations take one more character.
+                Some('(' | ')' | '*' | '+') => {
+                    chars.next();
+                }
+                _ => {}
+            },
+            '\r' | '\x0f' | '\x0e' => {}
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 impl TestServer {
