@@ -324,7 +324,7 @@ impl Inner {
             ServerMsg::Notice { message } => {
                 self.dispatch.emit(Action::Info(Sentence::Plain(message)))
             }
-            ServerMsg::Error { code, message } => match code {
+            ServerMsg::Error { code, message, .. } => match code {
                 ErrorCode::NotFound | ErrorCode::SessionEnded => self.end(Ended::NotFound),
                 ErrorCode::ProtocolVersion | ErrorCode::Forbidden => {
                     self.close();
