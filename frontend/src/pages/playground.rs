@@ -40,6 +40,7 @@ use crate::services::link::SessionLink;
 use crate::services::transfer::{carries_files, Dropped};
 use crate::services::{api, files, prefs};
 use crate::state::{Action, Conn, Ended, Level, PlaygroundState};
+use crate::store::use_store;
 use crate::transfers::{self, Source, Target};
 use crate::workspace::Workspace;
 use crate::xterm::Xterm;
@@ -67,7 +68,8 @@ enum Load {
 
 #[function_component(Playground)]
 pub fn playground(props: &PlaygroundProps) -> Html {
-    let state = use_reducer(PlaygroundState::default);
+    let store = use_store();
+    let state = store.get();
     let load = use_state(|| Load::Loading);
     let retries = use_state(|| 0u32);
     let link = (*use_state(LinkHandle::default)).clone();
@@ -97,7 +99,7 @@ pub fn playground(props: &PlaygroundProps) -> Html {
 
     // Load the session, then connect its socket; drop the socket when the page goes.
     {
-        let (load, link, dispatch) = (load.clone(), link.clone(), state.dispatcher());
+        let (load, link, store) = (load.clone(), link.clone(), store.clone());
         let (lesson, navigator) = (props.lesson.clone(), use_navigator());
         use_effect_with((props.id.clone(), *retries), move |(id, _)| {
             gloo::utils::document().set_title(&format!("Quai — {}", short_id(id)));
@@ -118,9 +120,8 @@ pub fn playground(props: &PlaygroundProps) -> Html {
                             }
                         }
                         Ok(info) => {
-                            dispatch.dispatch(Action::Session(info));
-                            let to_state = Callback::from(move |action| dispatch.dispatch(action));
-                            link.set(Some(SessionLink::connect(&id, to_state)));
+                            store.dispatch(Action::Session(info));
+                            link.set(Some(SessionLink::connect(&id, store)));
                             load.set(Load::Ready);
                         }
                         Err(failure) if failure.is_not_found() => {
@@ -130,7 +131,7 @@ pub fn playground(props: &PlaygroundProps) -> Html {
                                     prefs::set_lesson_session(slug, None);
                                 }
                             }
-                            dispatch.dispatch(Action::Ended(Ended::NotFound));
+                            store.dispatch(Action::Ended(Ended::NotFound));
                             load.set(Load::Failed(None));
                         }
                         Err(failure) => load.set(Load::Failed(Some(failure))),
@@ -153,7 +154,7 @@ pub fn playground(props: &PlaygroundProps) -> Html {
 
     let ctx = PlaygroundCtx {
         id: props.id.clone(),
-        dispatch: state.dispatcher(),
+        store: store.clone(),
         link: link.clone(),
     };
 
@@ -182,10 +183,10 @@ pub fn playground(props: &PlaygroundProps) -> Html {
     let frozen = ended.is_some();
     let can_extend = state.session.is_some_and(|s| s.can_extend());
     let dismiss = {
-        let dispatch = state.dispatcher();
+        let store = store.clone();
         move |id: u32| {
-            let dispatch = dispatch.clone();
-            Callback::from(move |()| dispatch.dispatch(Action::Dismiss(id)))
+            let store = store.clone();
+            Callback::from(move |()| store.dispatch(Action::Dismiss(id)))
         }
     };
     let banners = state.notices.iter().map(|notice| {

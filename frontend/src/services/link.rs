@@ -6,7 +6,7 @@
 //! as `state::Action`s.
 //!
 //! Terminals and the socket call back into the link synchronously, so no borrow of its
-//! state is held across a call into either of them or into `dispatch`.
+//! state is held across a call into either of them or into the store.
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
@@ -16,13 +16,13 @@ use gloo::timers::callback::Timeout;
 use quai_protocol::{
     ClientMsg, ErrorCode, ServerMsg, SessionInfo, MAX_COLS, MAX_ROWS, MIN_COLS, MIN_ROWS,
 };
-use yew::Callback;
 
 use super::api;
 use super::flow::{AckCounter, ACK_DELAY_MS};
 use super::socket::{socket_url, SessionSocket, SocketEvent};
 use crate::i18n::{self, t, Lang, Msg, Sentence};
 use crate::state::{late_warning, Action, Conn, Ended};
+use crate::store::Store;
 use crate::xterm::Xterm;
 
 /// What xterm shows when the shell of a terminal ends, dimmed on a line of its own.
@@ -41,7 +41,7 @@ pub struct SessionLink {
 
 struct Inner {
     id: String,
-    dispatch: Callback<Action>,
+    store: Store,
     socket: RefCell<Option<SessionSocket>>,
     terms: RefCell<BTreeMap<u16, Slot>>,
     /// The server answered `Hello` on the current socket.
@@ -77,10 +77,10 @@ enum Phase {
 
 impl SessionLink {
     /// Connects to session `id`'s socket on the page's own host.
-    pub fn connect(id: &str, dispatch: Callback<Action>) -> SessionLink {
+    pub fn connect(id: &str, store: Store) -> SessionLink {
         let inner = Rc::new(Inner {
             id: id.to_string(),
-            dispatch,
+            store,
             socket: RefCell::new(None),
             terms: RefCell::new(BTreeMap::new()),
             ready: Cell::new(false),
@@ -242,15 +242,15 @@ impl Inner {
         match event {
             SocketEvent::Ready(session) => {
                 self.ready.set(true);
-                self.dispatch.emit(Action::Conn(Conn::Connected));
+                self.store.dispatch(Action::Conn(Conn::Connected));
                 // The server tells every node's ports again after `Hello`.
-                self.dispatch.emit(Action::PortsCleared);
+                self.store.dispatch(Action::PortsCleared);
                 // A warning sent while no socket was open would be missed.
                 let warning = late_warning(session.expires_at, now_secs());
                 // Terminals of nodes removed meanwhile are not reopened.
                 self.follow(session);
                 if let Some(warning) = warning {
-                    self.dispatch.emit(warning);
+                    self.store.dispatch(warning);
                 }
                 let terms: Vec<u16> = self
                     .terms
@@ -280,7 +280,7 @@ impl Inner {
                         slot.phase = Phase::Closed;
                     }
                 }
-                self.dispatch.emit(Action::Conn(Conn::Reconnecting));
+                self.store.dispatch(Action::Conn(Conn::Reconnecting));
                 self.check_session_exists();
             }
         }
@@ -314,7 +314,7 @@ impl Inner {
                 }
             }
             ServerMsg::Expiring { seconds_left } => {
-                self.dispatch.emit(Action::Expiring {
+                self.store.dispatch(Action::Expiring {
                     seconds_left,
                     now: now_secs(),
                 });
@@ -322,19 +322,19 @@ impl Inner {
             ServerMsg::SessionUpdated { session } => self.follow(session),
             ServerMsg::SessionEnded { reason } => self.end(Ended::Reason(reason)),
             ServerMsg::Notice { message } => {
-                self.dispatch.emit(Action::Info(Sentence::Plain(message)))
+                self.store.dispatch(Action::Info(Sentence::Plain(message)))
             }
             ServerMsg::Error { code, message, .. } => match code {
                 ErrorCode::NotFound | ErrorCode::SessionEnded => self.end(Ended::NotFound),
                 ErrorCode::ProtocolVersion | ErrorCode::Forbidden => {
                     self.close();
-                    self.dispatch.emit(Action::Conn(Conn::Disconnected));
+                    self.store.dispatch(Action::Conn(Conn::Disconnected));
                     let sentence = if code == ErrorCode::ProtocolVersion {
                         Sentence::Reload(message)
                     } else {
                         Sentence::Plain(message)
                     };
-                    self.dispatch.emit(Action::Error(sentence));
+                    self.store.dispatch(Action::Error(sentence));
                 }
                 ErrorCode::Terminal => {
                     // A terminal that failed to open gets another try on the next key.
@@ -351,11 +351,11 @@ impl Inner {
                             xterm.write_text(&exited_line(i18n::current()));
                         }
                     }
-                    self.dispatch.emit(Action::Error(Sentence::Plain(message)));
+                    self.store.dispatch(Action::Error(Sentence::Plain(message)));
                 }
-                _ => self.dispatch.emit(Action::Error(Sentence::Plain(message))),
+                _ => self.store.dispatch(Action::Error(Sentence::Plain(message))),
             },
-            ServerMsg::Ports { node, ports } => self.dispatch.emit(Action::Ports { node, ports }),
+            ServerMsg::Ports { node, ports } => self.store.dispatch(Action::Ports { node, ports }),
             ServerMsg::Hello { .. } | ServerMsg::Pong { .. } => {}
         }
     }
@@ -366,7 +366,7 @@ impl Inner {
         self.terms
             .borrow_mut()
             .retain(|_, slot| session.nodes.iter().any(|n| n.name == slot.node));
-        self.dispatch.emit(Action::Session(session));
+        self.store.dispatch(Action::Session(session));
     }
 
     /// Writes output of `term`; once xterm.js has written it, it counts towards the next
@@ -508,7 +508,7 @@ impl Inner {
 
     fn end(&self, ended: Ended) {
         self.close();
-        self.dispatch.emit(Action::Ended(ended));
+        self.store.dispatch(Action::Ended(ended));
     }
 
     fn close(&self) {
