@@ -2,10 +2,11 @@
 //! session, then shows the top bar (id, profile, "My work", countdown, Extend, connection
 //! status, the language switch, "End session"), the banners, the node tabs with the files
 //! toggle and the font size control, and the selected node's terminals as sub-tabs, with the
-//! ports it listens on, over their xterm.js views, all fed by one `SessionLink`; the node's
-//! files beside them when asked, the editor over them, and where an upload stands; or the
-//! "session ended" panel. Files dropped on a terminal go to its shell's folder. With a
-//! lesson, its panel sits on the left, and its click-to-run blocks type into the terminals.
+//! ports it listens on, over their xterm.js views, all fed by one `SessionLink` from the
+//! page's `Store`; the node's files beside them when asked, the editor over them, and where
+//! an upload stands; or the "session ended" panel. Files dropped on a terminal go to its
+//! shell's folder. With a lesson, its panel sits on the left, and its click-to-run blocks
+//! type into the terminals.
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -145,11 +146,11 @@ pub fn playground(props: &PlaygroundProps) -> Html {
         });
     }
 
-    // The link forgets terminals the page no longer has (closed, or on a removed node).
+    // The page's own actions changed the terminals (one closed, a node removed): the link
+    // does what they ask for.
     {
         let link = link.clone();
-        let terms: Vec<u16> = state.workspace.terms.iter().map(|t| t.term).collect();
-        use_effect_with(terms, move |terms| link.with(|l| l.keep_only(terms)));
+        use_effect_with(state.terminals.clone(), move |_| link.with(|l| l.drive()));
     }
 
     let ctx = PlaygroundCtx {
@@ -423,8 +424,8 @@ impl Pane<'_> {
         let frozen = self.state.ended.is_some();
         let on_ready = {
             let link = self.link.clone();
-            Callback::from(move |(term, node, xterm): (u16, AttrValue, Rc<Xterm>)| {
-                link.with(|l| l.attach(term, &node, xterm));
+            Callback::from(move |(term, xterm): (u16, Rc<Xterm>)| {
+                link.with(|l| l.attach(term, xterm));
             })
         };
         let on_shown = {
