@@ -3,10 +3,11 @@
 //! status, the language switch, "End session"), the banners, the node tabs with the files
 //! toggle and the font size control, and the selected node's terminals as sub-tabs, with the
 //! ports it listens on, over their xterm.js views, all fed by one `SessionLink` from the
-//! page's `Store`; the node's files beside them when asked, the editor over them, and where
-//! an upload stands; or the "session ended" panel. Files dropped on a terminal go to its
-//! shell's folder. With a lesson, its panel sits on the left, and its click-to-run blocks
-//! type into the terminals.
+//! page's `Store`; why a terminal could not be opened or used, with Retry, over it; the
+//! node's files beside them when asked, the editor over them, and where an upload stands;
+//! or the "session ended" panel. Files dropped on a terminal go to its shell's folder. With
+//! a lesson, its panel sits on the left, and its click-to-run blocks type into the
+//! terminals.
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -42,6 +43,7 @@ use crate::services::transfer::{carries_files, Dropped};
 use crate::services::{api, files, prefs};
 use crate::state::{Action, Conn, Ended, Level, PlaygroundState};
 use crate::store::use_store;
+use crate::terminals::Phase;
 use crate::transfers::{self, Source, Target};
 use crate::workspace::Workspace;
 use crate::xterm::Xterm;
@@ -438,12 +440,22 @@ impl Pane<'_> {
                     font_size={self.font_size} on_ready={on_ready.clone()} on_shown={on_shown.clone()} />
             }
         });
+        let terminals = &self.state.terminals;
+        let failed_why = |term: u16| match terminals.phase(term) {
+            Some(Phase::Failed(why)) => Some(why.render(self.lang)),
+            _ => None,
+        };
         let head = workspace.node.as_ref().map(|node| {
             let terms: Vec<u16> = workspace.terms_of(node).map(|t| t.term).collect();
+            let failed: Vec<u16> = terms
+                .iter()
+                .copied()
+                .filter(|term| failed_why(*term).is_some())
+                .collect();
             let ports = self.state.ports.get(node).cloned().unwrap_or_default();
             html! {
                 <div class="pane-head">
-                    <TermTabs node={node.clone()} {terms} {visible} {frozen} />
+                    <TermTabs node={node.clone()} {terms} {visible} {frozen} {failed} />
                     <PortChips node={node.clone()} {ports} />
                 </div>
             }
@@ -457,8 +469,28 @@ impl Pane<'_> {
                     if self.reconnecting {
                         <div class="terminal-note" data-test-id="reconnecting" role="status">{ t(self.lang, Msg::Reconnecting) }</div>
                     }
+                    { for visible.and_then(|term| Some(self.failed_note(term, failed_why(term)?))) }
                 </TerminalDrop>
                 { self.overlay.clone() }
+            </div>
+        }
+    }
+
+    /// Why terminal `term`, in front, could not be opened or used, and Retry.
+    fn failed_note(&self, term: u16, why: String) -> Html {
+        let retry = {
+            let link = self.link.clone();
+            Callback::from(move |_: MouseEvent| link.with(|l| l.retry(term)))
+        };
+        html! {
+            <div class="terminal-error" data-test-id="terminal-error" data-term={term.to_string()} role="alert">
+                <p>
+                    <span data-test-id="terminal-error-text">{ why }</span>
+                    { " " }{ t(self.lang, Msg::TermFailedHint) }
+                </p>
+                <button class="button button-small" type="button" data-test-id="terminal-retry" onclick={retry}>
+                    { t(self.lang, Msg::Retry) }
+                </button>
             </div>
         }
     }
