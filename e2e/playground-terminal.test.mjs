@@ -1,8 +1,9 @@
 // End to end in headless Chromium: the terminals of a playground. Two terminals on one node
 // keep their own output through tab switches and a reload; a flood (`yes`) stops at Ctrl-C
 // and the page answers the next command, with the browser acknowledging what it has shown;
-// the font size follows A+ and survives a reload; copy and paste go through the clipboard;
-// a dropped connection comes back with every terminal.
+// a shell that exits opens again at the next key; the font size follows A+ and survives a
+// reload; copy and paste go through the clipboard; a dropped connection comes back with
+// every terminal.
 //
 // Runs the real server (target/release/quai, or $QUAI_BIN) on a free port with its own
 // instance label, against the real Docker daemon. `cargo xtask test` runs it after building;
@@ -98,6 +99,23 @@ test('two terminals on a node keep their own output through tab switches and a r
   await eventually('one sub-tab left', async () => (await termTabs(again)).length === 1);
   await waitForText(again, server, 'terminal 1 shown', (t) => t.includes('first-11'));
   session.page = again;
+  await endSession(session);
+});
+
+test('a shell that exits says so, and the next key opens a new one', { timeout: 5 * TIMEOUT }, async () => {
+  const session = await openPlayground(browser, server);
+  const { page } = session;
+  await run(page, 'echo before-$((3+4)); exit');
+  await waitForText(page, server, 'the exit line', (t) => t.includes('[shell exited — press any key for a new one]'));
+  await page.screenshot({ path: join(artifacts, 'playground-exited.png') });
+
+  // The key that wakes the terminal is not typed into the new shell.
+  await page.keyboard.press('x');
+  await waitForText(page, server, 'a new prompt', (t) => hasPrompt(t) && !t.includes('shell exited'));
+  await run(page, 'echo after-$((4+5))');
+  const text = await waitForText(page, server, 'after-9 in the new shell', (t) => t.includes('after-9'));
+  assert.doesNotMatch(text, /xecho/, 'the waking key went nowhere');
+  assert.equal(await page.locator('[data-test-id=error-banner]').count(), 0, 'no error banner');
   await endSession(session);
 });
 

@@ -343,7 +343,10 @@ async fn sessions_survive_a_killed_server_and_a_graceful_restart() {
     socket.open_shell(1).await;
     // What scrolled off the screen comes back too, from the keeper's history.
     socket
-        .run(1, "echo scrolled-$((40+2)); seq 1 60; sleep 4242 & echo before-the-kill")
+        .run(
+            1,
+            "echo scrolled-$((40+2)); seq 1 60; sleep 4242 & echo before-the-kill",
+        )
         .await;
 
     // A docker node running a container.

@@ -81,8 +81,12 @@ async fn malformed_messages_and_absurd_sizes_get_errors_and_the_shell_goes_on() 
     let mut socket = server.shell(&session).await;
 
     socket.send_raw(Message::Text("{not json".into())).await;
-    let (code, message) = socket.next_error().await;
+    let (code, message, term) = socket.next_error_naming().await;
     assert_eq!(code, ErrorCode::BadRequest, "{message}");
+    assert_eq!(
+        term, None,
+        "a message no one could read is about no terminal"
+    );
 
     socket.send_raw(Message::Binary(vec![0u8].into())).await;
     let (code, message) = socket.next_error().await;
@@ -98,15 +102,21 @@ async fn malformed_messages_and_absurd_sizes_get_errors_and_the_shell_goes_on() 
             rows: 0,
         })
         .await;
-    let (code, message) = socket.next_error().await;
+    let (code, message, term) = socket.next_error_naming().await;
     assert!(
         code == ErrorCode::BadRequest && message.contains("out of range"),
         "{code:?}: {message}"
     );
+    assert_eq!(term, Some(1), "the refused resize names its terminal");
 
     socket.type_in(9, "ls\r").await;
-    let (code, message) = socket.next_error().await;
+    let (code, message, term) = socket.next_error_naming().await;
     assert_eq!(code, ErrorCode::Terminal, "{message}");
+    assert_eq!(
+        term,
+        Some(9),
+        "input to a terminal that is not open names it"
+    );
 
     socket
         .send(&ClientMsg::OpenTerminal {
@@ -116,11 +126,12 @@ async fn malformed_messages_and_absurd_sizes_get_errors_and_the_shell_goes_on() 
             rows: 24,
         })
         .await;
-    let (code, message) = socket.next_error().await;
+    let (code, message, term) = socket.next_error_naming().await;
     assert!(
         code == ErrorCode::Terminal && message.contains("node7"),
         "{code:?}: {message}"
     );
+    assert_eq!(term, Some(2), "the terminal that could not open is named");
 
     socket.type_in(1, "stty size; echo alive-$((40+2))\r").await;
     let text = socket.wait_for_output(1, "alive-42").await;
@@ -322,12 +333,13 @@ async fn a_session_opens_at_most_its_allowance_of_terminals() {
             rows: 24,
         })
         .await;
-    let (code, message) = socket.next_error().await;
+    let (code, message, term) = socket.next_error_naming().await;
     assert_eq!(code, ErrorCode::Terminal);
     assert!(
         message.contains("3 terminals open") && message.contains("close one"),
         "{message}"
     );
+    assert_eq!(term, Some(4), "the terminal over the limit is named");
     // Closing one makes room, and the others still answer.
     socket.send(&ClientMsg::CloseTerminal { term: 1 }).await;
     socket.open_shell(4).await;

@@ -1,5 +1,5 @@
 //! What the parts of a playground page share through a Yew context: the session id, the
-//! reducer's dispatcher and the session link, so that a tab or a button can call the API,
+//! page's state store and the session link, so that a tab or a button can call the API,
 //! update the page and reach the terminals without threading them through every prop.
 
 use std::cell::RefCell;
@@ -10,7 +10,8 @@ use yew::prelude::*;
 use crate::i18n::{Msg, Sentence};
 use crate::services::api::ApiFailure;
 use crate::services::link::SessionLink;
-use crate::state::{Action, PlaygroundState};
+use crate::state::Action;
+use crate::store::Store;
 
 /// The session link of the page, once the session is loaded.
 #[derive(Clone, Default)]
@@ -40,13 +41,13 @@ impl PartialEq for LinkHandle {
 #[derive(Clone, PartialEq)]
 pub struct PlaygroundCtx {
     pub id: AttrValue,
-    pub dispatch: UseReducerDispatcher<PlaygroundState>,
+    pub store: Store,
     pub link: LinkHandle,
 }
 
 impl PlaygroundCtx {
     pub fn dispatch(&self, action: Action) {
-        self.dispatch.dispatch(action);
+        self.store.dispatch(action);
     }
 
     /// Shows an error banner: what failed, and why.

@@ -151,6 +151,7 @@ messages! {
     TerminalFailed { en: "The terminal could not start: its script (xterm.js) did not load. Reload the page.", fr: "Le terminal n’a pas pu démarrer\u{a0}: son script (xterm.js) ne s’est pas chargé. Rechargez la page." }
     PasteRefused { en: "The browser did not let this page read the clipboard. Allow it for this site, or paste with Shift+Insert.", fr: "Le navigateur n’a pas laissé cette page lire le presse-papiers. Autorisez-le pour ce site, ou collez avec Maj+Inser." }
     ShellExited { en: "[shell exited — press any key for a new one]", fr: "[shell terminé — appuyez sur une touche pour en ouvrir un autre]" }
+    TermFailedHint { en: "Press a key or Retry to open it again.", fr: "Appuyez sur une touche ou sur Réessayer pour le rouvrir." }
     ReloadAdvice { en: "This page is older or newer than the server: reload it.", fr: "Cette page est plus ancienne ou plus récente que le serveur\u{a0}: rechargez-la." }
     SessionOver { en: "Session over", fr: "Session terminée" }
     StartNewPlayground { en: "Start a new playground", fr: "Démarrer un nouveau bac à sable" }

@@ -2,8 +2,9 @@
 //! the REST API and one WebSocket per session, with xterm.js terminals.
 //!
 //! `app` routes to `pages`; pages are built from `components`; `services` do the I/O;
-//! `state` is the playground's reducer, `workspace` its nodes and terminals, `context` what
-//! its components share; `lesson` is where a student stands in a lesson; `i18n` holds every
+//! `state` is the playground's reducer, kept in a `store`, `workspace` its nodes and
+//! terminals, `terminals` where each stands on the socket, `context` what its components
+//! share; `lesson` is where a student stands in a lesson; `i18n` holds every
 //! sentence in English and French; `xterm` binds xterm.js.
 
 pub mod app;
@@ -14,6 +15,8 @@ pub mod lesson;
 pub mod pages;
 pub mod services;
 pub mod state;
+pub mod store;
+pub mod terminals;
 pub mod transfers;
 pub mod workspace;
 pub mod xterm;

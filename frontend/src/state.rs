@@ -1,7 +1,9 @@
 //! What the playground page shows, as a reducer: the connection status, the notices (error,
 //! warning and information banners), the session as the server last told it (profile,
-//! nodes and terminals in a `Workspace`, when it expires), and whether it has ended. The
-//! socket driver and the page's buttons dispatch `Action`s; nothing here touches the browser.
+//! nodes and terminals in a `Workspace`, when it expires), where each terminal stands on the
+//! socket and what waits to be typed into it (`Terminals`), and whether the session has
+//! ended. The socket driver and the page's buttons dispatch `Action`s; nothing here touches
+//! the browser.
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -10,6 +12,7 @@ use quai_protocol::{EndReason, PortInfo, Profile, Restored, SessionInfo, Uploade
 use yew::Reducible;
 
 use crate::i18n::{Msg, Sentence};
+use crate::terminals::Terminals;
 use crate::workspace::Workspace;
 
 /// State of the session socket as the top bar shows it.
@@ -87,6 +90,8 @@ pub struct PlaygroundState {
     /// The session as the server last described it; `None` until it is loaded.
     pub session: Option<SessionFacts>,
     pub workspace: Workspace,
+    /// The workspace's terminals as the socket sees them.
+    pub terminals: Terminals,
     pub notices: Vec<Notice>,
     pub ended: Option<Ended>,
     /// The ports each node listens on, as the socket last said.
@@ -172,6 +177,7 @@ impl Default for PlaygroundState {
             expires_at: None,
             session: None,
             workspace: Workspace::default(),
+            terminals: Terminals::default(),
             notices: Vec::new(),
             ended: None,
             ports: BTreeMap::new(),
@@ -184,6 +190,7 @@ impl Default for PlaygroundState {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
+    /// `Connected` when a new socket answered `Hello`: every terminal is opened again on it.
     Conn(Conn),
     /// The session as the server describes it (loaded, `Hello`, `SessionUpdated`, extended).
     Session(SessionInfo),
@@ -220,6 +227,37 @@ pub enum Action {
     DismissTransfer(u32),
     /// This page changed files in a node (the editor saved one).
     FilesChanged,
+    /// The view of terminal `term` has started: it can be opened.
+    TermViewed(u16),
+    /// `OpenTerminal` went out for `term`.
+    TermAsked(u16),
+    /// The server attached `term` (`TerminalOpened`).
+    TermOpened(u16),
+    /// The shell of `term` ended.
+    TermExited(u16),
+    /// The server could not open or use `term`: the terminal says why (a banner does when
+    /// the page does not know it).
+    TermError {
+        term: u16,
+        text: Sentence,
+    },
+    /// A key or Retry in an exited or failed terminal: it is opened again.
+    Reopen(u16),
+    /// The page types `bytes` into `term` (a click-to-run block): they go out once it is
+    /// open, after what was typed before.
+    Type {
+        term: u16,
+        bytes: Vec<u8>,
+    },
+    /// The first `count` inputs waiting for `term` went out.
+    InputSent {
+        term: u16,
+        count: usize,
+    },
+    /// `node` is being removed: its terminals are left alone.
+    HoldNode(String),
+    /// `node` was not removed after all: its terminals are opened again.
+    ReleaseNode(String),
 }
 
 impl Reducible for PlaygroundState {
@@ -235,6 +273,12 @@ impl Reducible for PlaygroundState {
                 } else {
                     conn
                 };
+                match next.conn {
+                    Conn::Connected => next.terminals.connected(),
+                    Conn::Connecting | Conn::Reconnecting | Conn::Disconnected => {
+                        next.terminals.disconnected()
+                    }
+                }
             }
             Action::Session(info) => {
                 let later = next
@@ -280,6 +324,7 @@ impl Reducible for PlaygroundState {
                 next.conn = Conn::Disconnected;
                 next.notices.retain(|n| n.level == Level::Error);
                 next.ports.clear();
+                next.terminals.clear();
             }
             Action::Ports { node, ports } => {
                 if !next.workspace.nodes.contains(&node) {
@@ -310,12 +355,47 @@ impl Reducible for PlaygroundState {
                     next.transfer = None;
                 }
             }
+            Action::TermViewed(term) => {
+                let connected = next.connected();
+                next.terminals.viewed(term, connected);
+            }
+            Action::TermAsked(term) => next.terminals.asked(term),
+            Action::TermOpened(term) => next.terminals.opened(term),
+            Action::TermExited(term) => next.terminals.exited(term),
+            Action::TermError { term, text } => {
+                if !next.terminals.failed(term, text.clone()) {
+                    next.push(Level::Error, text);
+                }
+            }
+            Action::Reopen(term) => {
+                let connected = next.connected();
+                next.terminals.reopen(term, connected);
+            }
+            // Once ended, nothing typed will ever go out.
+            Action::Type { .. } if next.ended.is_some() => return self,
+            Action::Type { term, bytes } => {
+                let connected = next.connected();
+                next.terminals.type_in(term, bytes, connected);
+            }
+            Action::InputSent { term, count } => next.terminals.sent(term, count),
+            Action::HoldNode(node) => next.terminals.hold(&node),
+            Action::ReleaseNode(node) => {
+                let connected = next.connected();
+                next.terminals.release(&node, connected);
+            }
         }
+        // Terminals come and go with the workspace.
+        next.terminals.follow(&next.workspace);
         Rc::new(next)
     }
 }
 
 impl PlaygroundState {
+    /// Whether terminals can be opened now: a socket answered `Hello` and has not dropped.
+    fn connected(&self) -> bool {
+        self.conn == Conn::Connected && self.ended.is_none()
+    }
+
     fn push(&mut self, level: Level, text: Sentence) {
         // The same sentence twice in a row (a flapping socket) stays one banner.
         self.notices.retain(|n| n.text != text);
@@ -346,6 +426,7 @@ pub fn late_warning(expires_at: u64, now: u64) -> Option<Action> {
 mod tests {
     use super::*;
     use crate::i18n::Lang;
+    use crate::terminals::Phase;
 
     fn plain(text: &str) -> Sentence {
         Sentence::Plain(text.into())
@@ -545,6 +626,253 @@ mod tests {
         assert!(s.transfer.is_some());
         let s = apply(s, [Action::DismissTransfer(2)]);
         assert!(s.transfer.is_none());
+    }
+
+    /// A session with `terms` open on node1 and node2.
+    fn with_terms(terms: &[(u16, &str)]) -> SessionInfo {
+        let mut info = info(5000, 9000);
+        info.nodes.push(quai_protocol::NodeInfo {
+            name: "node2".into(),
+        });
+        info.terminals = terms
+            .iter()
+            .map(|(term, node)| quai_protocol::TerminalInfo {
+                term: *term,
+                node: node.to_string(),
+            })
+            .collect();
+        info
+    }
+
+    fn phase(s: &PlaygroundState, term: u16) -> Phase {
+        s.terminals.phase(term).cloned().expect("a known terminal")
+    }
+
+    fn to_open(s: &PlaygroundState) -> Vec<u16> {
+        s.terminals.to_open().map(|(term, _)| term).collect()
+    }
+
+    fn to_send(s: &PlaygroundState) -> Vec<(u16, Vec<Vec<u8>>)> {
+        s.terminals
+            .to_send()
+            .map(|(term, input)| (term, input.to_vec()))
+            .collect()
+    }
+
+    fn typed(term: u16, text: &str) -> Action {
+        Action::Type {
+            term,
+            bytes: text.as_bytes().to_vec(),
+        }
+    }
+
+    /// Terminals `terms` shown and attached on a first socket.
+    fn open(terms: &[u16]) -> PlaygroundState {
+        let pairs: Vec<(u16, &str)> = terms.iter().map(|&t| (t, "node1")).collect();
+        let mut actions = vec![Action::Session(with_terms(&pairs))];
+        actions.extend(terms.iter().map(|&t| Action::TermViewed(t)));
+        actions.push(Action::Conn(Conn::Connected));
+        actions.extend(terms.iter().map(|&t| Action::TermAsked(t)));
+        actions.extend(terms.iter().map(|&t| Action::TermOpened(t)));
+        apply(PlaygroundState::default(), actions)
+    }
+
+    #[test]
+    fn a_terminal_opens_once_shown_and_connected_and_a_key_reopens_it_after_its_shell_exits() {
+        let s = apply(
+            PlaygroundState::default(),
+            [Action::Session(info(5000, 9000)), Action::TermViewed(1)],
+        );
+        // No socket yet: nothing to open.
+        assert_eq!(phase(&s, 1), Phase::Closed);
+        assert!(to_open(&s).is_empty());
+        let s = apply(s, [Action::Conn(Conn::Connected)]);
+        assert_eq!(to_open(&s), [1]);
+        assert_eq!(s.terminals.to_open().next(), Some((1, "node1")));
+        // Asked once, not twice.
+        let s = apply(s, [Action::TermAsked(1)]);
+        assert_eq!(phase(&s, 1), Phase::Opening { asked: true });
+        assert!(to_open(&s).is_empty());
+        assert!(s.terminals.is_attached(1));
+        let s = apply(s, [Action::TermOpened(1)]);
+        assert!(s.terminals.is_open(1));
+        let s = apply(s, [Action::TermExited(1)]);
+        assert_eq!(phase(&s, 1), Phase::Exited);
+        assert!(!s.terminals.is_attached(1));
+        assert!(to_open(&s).is_empty());
+        // The next key opens a new shell.
+        let s = apply(s, [Action::Reopen(1)]);
+        assert_eq!(to_open(&s), [1]);
+        let s = apply(s, [Action::TermAsked(1), Action::TermOpened(1)]);
+        assert!(s.terminals.is_open(1));
+        // A terminal whose view has not started yet waits for it.
+        let s = apply(s, [Action::OpenTerm("node1".into())]);
+        assert_eq!(phase(&s, 2), Phase::Closed);
+        assert!(to_open(&s).is_empty());
+        let s = apply(s, [Action::TermViewed(2)]);
+        assert_eq!(to_open(&s), [2]);
+    }
+
+    #[test]
+    fn input_typed_before_a_terminal_opens_waits_and_goes_out_in_order() {
+        let s = apply(
+            PlaygroundState::default(),
+            [
+                Action::Session(info(5000, 9000)),
+                Action::TermViewed(1),
+                Action::Conn(Conn::Connected),
+                Action::TermAsked(1),
+                typed(1, "echo one\r"),
+                typed(1, "echo two\r"),
+            ],
+        );
+        assert!(to_send(&s).is_empty(), "nothing goes out before it is open");
+        assert_eq!(s.terminals.get(1).unwrap().pending.len(), 2);
+        let s = apply(s, [Action::TermOpened(1)]);
+        assert_eq!(
+            to_send(&s),
+            [(1, vec![b"echo one\r".to_vec(), b"echo two\r".to_vec()])]
+        );
+        // What went out is not sent again; what was not stays first in line.
+        let s = apply(s, [Action::InputSent { term: 1, count: 1 }]);
+        assert_eq!(to_send(&s), [(1, vec![b"echo two\r".to_vec()])]);
+        let s = apply(s, [Action::InputSent { term: 1, count: 1 }]);
+        assert!(to_send(&s).is_empty());
+        // Typed into an exited shell: a new one opens, and gets it.
+        let s = apply(s, [Action::TermExited(1), typed(1, "ls\r")]);
+        assert_eq!(to_open(&s), [1]);
+        assert!(to_send(&s).is_empty());
+        let s = apply(s, [Action::TermAsked(1), Action::TermOpened(1)]);
+        assert_eq!(to_send(&s), [(1, vec![b"ls\r".to_vec()])]);
+    }
+
+    #[test]
+    fn an_error_naming_a_terminal_marks_only_that_terminal() {
+        let s = open(&[1, 2]);
+        let why = plain("The terminal could not be opened: this session has 2 terminals open.");
+        let s = apply(
+            s,
+            [Action::TermError {
+                term: 2,
+                text: why.clone(),
+            }],
+        );
+        assert_eq!(phase(&s, 2), Phase::Failed(why.clone()));
+        assert!(s.terminals.is_open(1));
+        assert!(
+            s.notices.is_empty(),
+            "said in the terminal, not in a banner"
+        );
+        // The resize that followed the failed open fails too: the first reason stays.
+        let s = apply(
+            s,
+            [Action::TermError {
+                term: 2,
+                text: plain("There is no terminal 2 to resize."),
+            }],
+        );
+        assert_eq!(phase(&s, 2), Phase::Failed(why));
+        // A new socket leaves it failed; a key or Retry opens it again.
+        let s = apply(
+            s,
+            [
+                Action::Conn(Conn::Reconnecting),
+                Action::Conn(Conn::Connected),
+            ],
+        );
+        assert!(matches!(phase(&s, 2), Phase::Failed(_)));
+        assert_eq!(to_open(&s), [1]);
+        let s = apply(s, [Action::Reopen(2)]);
+        assert_eq!(to_open(&s), [1, 2]);
+        // A terminal the page does not know gets a banner.
+        let s = apply(
+            s,
+            [Action::TermError {
+                term: 9,
+                text: plain("There is no terminal 9; open it first."),
+            }],
+        );
+        assert_eq!(s.notices.len(), 1);
+        assert_eq!(s.notices[0].level, Level::Error);
+        assert!(s.terminals.get(9).is_none());
+    }
+
+    #[test]
+    fn a_reconnect_returns_open_terminals_to_opening() {
+        let s = apply(
+            open(&[1, 2, 3]),
+            [Action::TermExited(3), Action::Conn(Conn::Reconnecting)],
+        );
+        assert_eq!(phase(&s, 1), Phase::Closed);
+        assert!(!s.terminals.is_attached(2));
+        assert!(to_open(&s).is_empty(), "nothing opens without a socket");
+        let s = apply(s, [typed(1, "date\r"), Action::Conn(Conn::Connected)]);
+        assert_eq!(phase(&s, 1), Phase::Opening { asked: false });
+        assert_eq!(phase(&s, 2), Phase::Opening { asked: false });
+        // An ended shell waits for a key, as before the drop.
+        assert_eq!(phase(&s, 3), Phase::Exited);
+        assert_eq!(to_open(&s), [1, 2]);
+        // Input typed while reconnecting waits for the terminal.
+        let s = apply(s, [Action::TermAsked(1), Action::TermOpened(1)]);
+        assert_eq!(to_send(&s), [(1, vec![b"date\r".to_vec()])]);
+    }
+
+    #[test]
+    fn terminals_of_a_node_being_removed_are_left_alone_until_it_is_kept() {
+        let s = apply(
+            PlaygroundState::default(),
+            [
+                Action::Session(with_terms(&[(1, "node1"), (2, "node2")])),
+                Action::TermViewed(1),
+                Action::TermViewed(2),
+                Action::Conn(Conn::Connected),
+                Action::TermAsked(1),
+                Action::TermAsked(2),
+                Action::TermOpened(1),
+                Action::TermOpened(2),
+                Action::HoldNode("node2".into()),
+            ],
+        );
+        assert_eq!(phase(&s, 2), Phase::Closed);
+        assert!(s.terminals.is_open(1));
+        let s = apply(s, [Action::ReleaseNode("node2".into())]);
+        assert_eq!(to_open(&s), [2]);
+        let s = apply(
+            s,
+            [
+                Action::HoldNode("node2".into()),
+                Action::NodeRemoved("node2".into()),
+            ],
+        );
+        assert!(s.terminals.get(2).is_none());
+        assert!(to_open(&s).is_empty());
+    }
+
+    #[test]
+    fn an_ended_session_clears_every_terminal() {
+        let s = apply(
+            open(&[1, 2]),
+            [
+                Action::Conn(Conn::Reconnecting),
+                typed(1, "ls\r"),
+                Action::Ended(Ended::Reason(EndReason::Expired)),
+            ],
+        );
+        for term in [1, 2] {
+            assert_eq!(phase(&s, term), Phase::Closed);
+            assert!(s.terminals.get(term).unwrap().pending.is_empty());
+        }
+        // The socket's last breath opens nothing, and nothing typed waits.
+        let s = apply(
+            s,
+            [
+                Action::Conn(Conn::Connected),
+                Action::TermViewed(1),
+                typed(2, "ls\r"),
+            ],
+        );
+        assert!(to_open(&s).is_empty());
+        assert!(s.terminals.get(2).unwrap().pending.is_empty());
     }
 
     #[test]

@@ -85,10 +85,13 @@ pub enum ServerMsg {
         message: String,
     },
     /// Something the browser sent could not be done, or something went wrong on the server;
-    /// nothing else was affected.
+    /// nothing else was affected. `term` names the terminal the error is about (it could not
+    /// be opened, or it is not open), and is absent for an error about the whole session.
     Error {
         code: ErrorCode,
         message: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        term: Option<u16>,
     },
     Pong {
         nonce: u64,
@@ -202,6 +205,12 @@ mod tests {
         round_trip_server(ServerMsg::Error {
             code: ErrorCode::BadRequest,
             message: "no".into(),
+            term: None,
+        });
+        round_trip_server(ServerMsg::Error {
+            code: ErrorCode::Terminal,
+            message: "The terminal could not be opened.".into(),
+            term: Some(3),
         });
         round_trip_server(ServerMsg::Pong { nonce: 7 });
         round_trip_server(ServerMsg::Ports {
@@ -225,6 +234,37 @@ mod tests {
         })
         .unwrap();
         assert_eq!(text, r#"{"type":"Resize","term":1,"cols":80,"rows":24}"#);
+    }
+
+    #[test]
+    fn an_error_names_its_terminal_only_when_it_has_one() {
+        let session_wide = ServerMsg::Error {
+            code: ErrorCode::Internal,
+            message: "no".into(),
+            term: None,
+        };
+        assert_eq!(
+            serde_json::to_string(&session_wide).unwrap(),
+            r#"{"type":"Error","code":"internal","message":"no"}"#
+        );
+        // A frame from a server that did not name terminals still reads.
+        assert_eq!(
+            serde_json::from_str::<ServerMsg>(
+                r#"{"type":"Error","code":"internal","message":"no"}"#
+            )
+            .unwrap(),
+            session_wide
+        );
+        let text = serde_json::to_string(&ServerMsg::Error {
+            code: ErrorCode::Terminal,
+            message: "no".into(),
+            term: Some(2),
+        })
+        .unwrap();
+        assert_eq!(
+            text,
+            r#"{"type":"Error","code":"terminal","message":"no","term":2}"#
+        );
     }
 
     #[test]

@@ -219,10 +219,22 @@ impl Connection {
         let _ = self.out.send(text(&msg)).await;
     }
 
+    /// An error about the session as a whole (or about no terminal in particular).
     async fn error(&self, code: ErrorCode, message: impl Into<String>) {
         self.send(ServerMsg::Error {
             code,
             message: message.into(),
+            term: None,
+        })
+        .await;
+    }
+
+    /// An error about terminal `term`: the page shows it in that terminal.
+    async fn term_error(&self, term: u16, code: ErrorCode, message: impl Into<String>) {
+        self.send(ServerMsg::Error {
+            code,
+            message: message.into(),
+            term: Some(term),
         })
         .await;
     }
@@ -323,7 +335,8 @@ impl Connection {
                     .close_terminal(self.state.sessions.runtime(), term)
                     .await
                 {
-                    self.error(
+                    self.term_error(
+                        term,
                         ErrorCode::Terminal,
                         format!("There is no terminal {term} to close."),
                     )
@@ -345,7 +358,8 @@ impl Connection {
 
     async fn open_terminal(&mut self, term: u16, node: &str, cols: u16, rows: u16) {
         if let Err(message) = check_size(cols, rows) {
-            self.error(
+            self.term_error(
+                term,
                 ErrorCode::BadRequest,
                 format!("The terminal was not opened: {message}."),
             )
@@ -372,7 +386,8 @@ impl Connection {
                 self.forwarders.insert(term, (forwarder, watcher));
             }
             Err(err) => {
-                self.error(
+                self.term_error(
+                    term,
                     ErrorCode::Terminal,
                     format!("The terminal could not be opened: {err}."),
                 )
@@ -383,7 +398,8 @@ impl Connection {
 
     async fn resize(&self, term: u16, cols: u16, rows: u16) {
         if let Err(message) = check_size(cols, rows) {
-            self.error(
+            self.term_error(
+                term,
                 ErrorCode::BadRequest,
                 format!("The resize was ignored: {message}."),
             )
@@ -391,7 +407,8 @@ impl Connection {
             return;
         }
         let Some(terminal) = self.session.terminal(term).await else {
-            self.error(
+            self.term_error(
+                term,
                 ErrorCode::Terminal,
                 format!("There is no terminal {term} to resize."),
             )
@@ -405,7 +422,8 @@ impl Connection {
             )
             .await
         {
-            self.error(
+            self.term_error(
+                term,
                 ErrorCode::Terminal,
                 format!("The terminal could not be resized: {err}."),
             )
@@ -436,14 +454,16 @@ impl Connection {
         match self.session.terminal(frame.term).await {
             Some(terminal) if terminal.send_input(Bytes::from(frame.data)).await => {}
             Some(_) => {
-                self.error(
+                self.term_error(
+                    frame.term,
                     ErrorCode::Terminal,
                     format!("Terminal {} has exited; open it again.", frame.term),
                 )
                 .await
             }
             None => {
-                self.error(
+                self.term_error(
+                    frame.term,
                     ErrorCode::Terminal,
                     format!("There is no terminal {}; open it first.", frame.term),
                 )

@@ -471,11 +471,22 @@ impl TestServer {
 impl TestSocket {
     /// Waits for the next `Error` message; returns its code and sentence.
     pub async fn next_error(&mut self) -> (quai_protocol::ErrorCode, String) {
+        let (code, message, _) = self.next_error_naming().await;
+        (code, message)
+    }
+
+    /// Waits for the next `Error` message; returns its code, its sentence and the terminal
+    /// it names.
+    pub async fn next_error_naming(&mut self) -> (quai_protocol::ErrorCode, String, Option<u16>) {
         match self
             .next_message(|m| matches!(m, ServerMsg::Error { .. }))
             .await
         {
-            ServerMsg::Error { code, message } => (code, message),
+            ServerMsg::Error {
+                code,
+                message,
+                term,
+            } => (code, message, term),
             _ => unreachable!("next_message returned what it was asked for"),
         }
     }

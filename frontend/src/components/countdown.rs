@@ -14,15 +14,14 @@ pub struct CountdownProps {
 #[function_component(Countdown)]
 pub fn countdown(props: &CountdownProps) -> Html {
     let lang = use_lang();
-    let now = use_state(now_secs);
-    {
-        let now = now.clone();
-        use_effect_with((), move |_| {
-            let interval = Interval::new(1000, move || now.set(now_secs()));
-            move || drop(interval)
-        });
-    }
-    let left = props.expires_at.saturating_sub(*now);
+    let tick = use_force_update();
+    use_effect_with((), move |_| {
+        let interval = Interval::new(1000, move || tick.force_update());
+        move || drop(interval)
+    });
+    // The clock is read at every render: a new end time shows against the time now, not
+    // against the last tick.
+    let left = props.expires_at.saturating_sub(now_secs());
     let class = if left < 10 * 60 {
         "countdown countdown-low"
     } else {

@@ -1,7 +1,8 @@
 //! The terminals of the selected node as sub-tabs ("node1 · 1", "node1 · 2";
-//! `data-test-id="term-tab-{term}"`), each closable (`close-terminal-{term}`) when the node
-//! has another, and "+ terminal" (`add-terminal`) to open one more shell on the node under an
-//! id no other page of the session has taken.
+//! `data-test-id="term-tab-{term}"`, `data-failed` when the server could not open or use
+//! the terminal), each closable (`close-terminal-{term}`) when the node has another, and
+//! "+ terminal" (`add-terminal`) to open one more shell on the node under an id no other
+//! page of the session has taken.
 
 use yew::prelude::*;
 
@@ -18,6 +19,9 @@ pub struct TermTabsProps {
     pub visible: Option<u16>,
     #[prop_or_default]
     pub frozen: bool,
+    /// Those the server could not open or use.
+    #[prop_or_default]
+    pub failed: Vec<u16>,
 }
 
 #[function_component(TermTabs)]
@@ -27,6 +31,7 @@ pub fn term_tabs(props: &TermTabsProps) -> Html {
     let closable = props.terms.len() > 1 && !props.frozen;
     let tabs = props.terms.iter().enumerate().map(|(index, &term)| {
         let active = props.visible == Some(term);
+        let failed = props.failed.contains(&term);
         let label = format!("{} · {}", props.node, index + 1);
         let select = {
             let ctx = ctx.clone();
@@ -41,9 +46,10 @@ pub fn term_tabs(props: &TermTabsProps) -> Html {
             })
         };
         html! {
-            <div key={term} class={classes!("subtab", active.then_some("subtab-active"))}>
+            <div key={term} class={classes!("subtab", active.then_some("subtab-active"), failed.then_some("subtab-failed"))}>
                 <button class="tab-label" type="button" role="tab" aria-selected={active.to_string()}
-                    data-test-id={format!("term-tab-{term}")} data-term={term.to_string()} onclick={select}>
+                    data-test-id={format!("term-tab-{term}")} data-term={term.to_string()} data-failed={failed.to_string()}
+                    onclick={select}>
                     { label.clone() }
                 </button>
                 if closable {

@@ -30,8 +30,8 @@ pub struct TerminalProps {
     pub visible: bool,
     /// In pixels.
     pub font_size: u8,
-    /// Called once, when xterm.js has started: `(term, node, xterm)`.
-    pub on_ready: Callback<(u16, AttrValue, Rc<Xterm>)>,
+    /// Called once, when xterm.js has started: `(term, xterm)`.
+    pub on_ready: Callback<(u16, Rc<Xterm>)>,
     /// Called each time the terminal is shown, after it has its font and size.
     pub on_shown: Callback<u16>,
 }
@@ -63,7 +63,7 @@ pub fn terminal_view(props: &TerminalProps) -> Html {
             mounted.clone(),
             report.clone(),
         );
-        let (term, node) = (props.term, props.node.clone());
+        let term = props.term;
         let (on_ready, on_shown) = (props.on_ready.clone(), props.on_shown.clone());
         use_effect_with(
             (props.visible, props.font_size),
@@ -82,7 +82,7 @@ pub fn terminal_view(props: &TerminalProps) -> Html {
                             Some(m) => {
                                 let xterm = m.xterm.clone();
                                 mounted.replace(Some(m));
-                                on_ready.emit((term, node.clone(), xterm));
+                                on_ready.emit((term, xterm));
                             }
                             None => failed.set(true),
                         }

@@ -2,10 +2,12 @@
 //! session, then shows the top bar (id, profile, "My work", countdown, Extend, connection
 //! status, the language switch, "End session"), the banners, the node tabs with the files
 //! toggle and the font size control, and the selected node's terminals as sub-tabs, with the
-//! ports it listens on, over their xterm.js views, all fed by one `SessionLink`; the node's
-//! files beside them when asked, the editor over them, and where an upload stands; or the
-//! "session ended" panel. Files dropped on a terminal go to its shell's folder. With a
-//! lesson, its panel sits on the left, and its click-to-run blocks type into the terminals.
+//! ports it listens on, over their xterm.js views, all fed by one `SessionLink` from the
+//! page's `Store`; why a terminal could not be opened or used, with Retry, over it; the
+//! node's files beside them when asked, the editor over them, and where an upload stands;
+//! or the "session ended" panel. Files dropped on a terminal go to its shell's folder. With
+//! a lesson, its panel sits on the left, and its click-to-run blocks type into the
+//! terminals.
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -40,6 +42,8 @@ use crate::services::link::SessionLink;
 use crate::services::transfer::{carries_files, Dropped};
 use crate::services::{api, files, prefs};
 use crate::state::{Action, Conn, Ended, Level, PlaygroundState};
+use crate::store::use_store;
+use crate::terminals::Phase;
 use crate::transfers::{self, Source, Target};
 use crate::workspace::Workspace;
 use crate::xterm::Xterm;
@@ -67,7 +71,8 @@ enum Load {
 
 #[function_component(Playground)]
 pub fn playground(props: &PlaygroundProps) -> Html {
-    let state = use_reducer(PlaygroundState::default);
+    let store = use_store();
+    let state = store.get();
     let load = use_state(|| Load::Loading);
     let retries = use_state(|| 0u32);
     let link = (*use_state(LinkHandle::default)).clone();
@@ -97,7 +102,7 @@ pub fn playground(props: &PlaygroundProps) -> Html {
 
     // Load the session, then connect its socket; drop the socket when the page goes.
     {
-        let (load, link, dispatch) = (load.clone(), link.clone(), state.dispatcher());
+        let (load, link, store) = (load.clone(), link.clone(), store.clone());
         let (lesson, navigator) = (props.lesson.clone(), use_navigator());
         use_effect_with((props.id.clone(), *retries), move |(id, _)| {
             gloo::utils::document().set_title(&format!("Quai — {}", short_id(id)));
@@ -118,9 +123,8 @@ pub fn playground(props: &PlaygroundProps) -> Html {
                             }
                         }
                         Ok(info) => {
-                            dispatch.dispatch(Action::Session(info));
-                            let to_state = Callback::from(move |action| dispatch.dispatch(action));
-                            link.set(Some(SessionLink::connect(&id, to_state)));
+                            store.dispatch(Action::Session(info));
+                            link.set(Some(SessionLink::connect(&id, store)));
                             load.set(Load::Ready);
                         }
                         Err(failure) if failure.is_not_found() => {
@@ -130,7 +134,7 @@ pub fn playground(props: &PlaygroundProps) -> Html {
                                     prefs::set_lesson_session(slug, None);
                                 }
                             }
-                            dispatch.dispatch(Action::Ended(Ended::NotFound));
+                            store.dispatch(Action::Ended(Ended::NotFound));
                             load.set(Load::Failed(None));
                         }
                         Err(failure) => load.set(Load::Failed(Some(failure))),
@@ -144,16 +148,16 @@ pub fn playground(props: &PlaygroundProps) -> Html {
         });
     }
 
-    // The link forgets terminals the page no longer has (closed, or on a removed node).
+    // The page's own actions changed the terminals (one closed, a node removed): the link
+    // does what they ask for.
     {
         let link = link.clone();
-        let terms: Vec<u16> = state.workspace.terms.iter().map(|t| t.term).collect();
-        use_effect_with(terms, move |terms| link.with(|l| l.keep_only(terms)));
+        use_effect_with(state.terminals.clone(), move |_| link.with(|l| l.drive()));
     }
 
     let ctx = PlaygroundCtx {
         id: props.id.clone(),
-        dispatch: state.dispatcher(),
+        store: store.clone(),
         link: link.clone(),
     };
 
@@ -182,10 +186,10 @@ pub fn playground(props: &PlaygroundProps) -> Html {
     let frozen = ended.is_some();
     let can_extend = state.session.is_some_and(|s| s.can_extend());
     let dismiss = {
-        let dispatch = state.dispatcher();
+        let store = store.clone();
         move |id: u32| {
-            let dispatch = dispatch.clone();
-            Callback::from(move |()| dispatch.dispatch(Action::Dismiss(id)))
+            let store = store.clone();
+            Callback::from(move |()| store.dispatch(Action::Dismiss(id)))
         }
     };
     let banners = state.notices.iter().map(|notice| {
@@ -422,8 +426,8 @@ impl Pane<'_> {
         let frozen = self.state.ended.is_some();
         let on_ready = {
             let link = self.link.clone();
-            Callback::from(move |(term, node, xterm): (u16, AttrValue, Rc<Xterm>)| {
-                link.with(|l| l.attach(term, &node, xterm));
+            Callback::from(move |(term, xterm): (u16, Rc<Xterm>)| {
+                link.with(|l| l.attach(term, xterm));
             })
         };
         let on_shown = {
@@ -436,12 +440,22 @@ impl Pane<'_> {
                     font_size={self.font_size} on_ready={on_ready.clone()} on_shown={on_shown.clone()} />
             }
         });
+        let terminals = &self.state.terminals;
+        let failed_why = |term: u16| match terminals.phase(term) {
+            Some(Phase::Failed(why)) => Some(why.render(self.lang)),
+            _ => None,
+        };
         let head = workspace.node.as_ref().map(|node| {
             let terms: Vec<u16> = workspace.terms_of(node).map(|t| t.term).collect();
+            let failed: Vec<u16> = terms
+                .iter()
+                .copied()
+                .filter(|term| failed_why(*term).is_some())
+                .collect();
             let ports = self.state.ports.get(node).cloned().unwrap_or_default();
             html! {
                 <div class="pane-head">
-                    <TermTabs node={node.clone()} {terms} {visible} {frozen} />
+                    <TermTabs node={node.clone()} {terms} {visible} {frozen} {failed} />
                     <PortChips node={node.clone()} {ports} />
                 </div>
             }
@@ -455,8 +469,28 @@ impl Pane<'_> {
                     if self.reconnecting {
                         <div class="terminal-note" data-test-id="reconnecting" role="status">{ t(self.lang, Msg::Reconnecting) }</div>
                     }
+                    { for visible.and_then(|term| Some(self.failed_note(term, failed_why(term)?))) }
                 </TerminalDrop>
                 { self.overlay.clone() }
+            </div>
+        }
+    }
+
+    /// Why terminal `term`, in front, could not be opened or used, and Retry.
+    fn failed_note(&self, term: u16, why: String) -> Html {
+        let retry = {
+            let link = self.link.clone();
+            Callback::from(move |_: MouseEvent| link.with(|l| l.retry(term)))
+        };
+        html! {
+            <div class="terminal-error" data-test-id="terminal-error" data-term={term.to_string()} role="alert">
+                <p>
+                    <span data-test-id="terminal-error-text">{ why }</span>
+                    { " " }{ t(self.lang, Msg::TermFailedHint) }
+                </p>
+                <button class="button button-small" type="button" data-test-id="terminal-retry" onclick={retry}>
+                    { t(self.lang, Msg::Retry) }
+                </button>
             </div>
         }
     }

@@ -1,28 +1,29 @@
-//! Links one playground session's socket to its xterm.js terminals: (re)opens every
-//! terminal after each `Hello`, writes their output and acknowledges what xterm.js has
-//! written (flow control, see `flow`), sends keystrokes and resizes, reopens a shell that
-//! exited on the next key, follows the session's nodes, and tells the page what it must
-//! show (connection status, the session, warnings, the ports its nodes listen on, the end)
-//! as `state::Action`s.
+//! Drives one playground session's socket and its xterm.js terminals from the page's state:
+//! turns what the socket says into `state::Action`s (connection status, the session,
+//! warnings, ports, terminals attached, exited or failed, the end), then performs what the
+//! state asks for — `OpenTerminal` for the terminals waiting to be opened, the input
+//! waiting for those now open — and writes their output, acknowledging what xterm.js has
+//! written (flow control, see `flow`). Keystrokes, resizes and the exited line go straight
+//! through. The xterm.js handles and the flow counters are the link's own; which terminals
+//! exist and where each stands are the state's (`terminals`).
 //!
 //! Terminals and the socket call back into the link synchronously, so no borrow of its
-//! state is held across a call into either of them or into `dispatch`.
+//! views is held across a call into either of them; the store re-renders the page later.
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::rc::{Rc, Weak};
 
 use gloo::timers::callback::Timeout;
-use quai_protocol::{
-    ClientMsg, ErrorCode, ServerMsg, SessionInfo, MAX_COLS, MAX_ROWS, MIN_COLS, MIN_ROWS,
-};
-use yew::Callback;
+use quai_protocol::{ClientMsg, ErrorCode, ServerMsg, MAX_COLS, MAX_ROWS, MIN_COLS, MIN_ROWS};
 
 use super::api;
 use super::flow::{AckCounter, ACK_DELAY_MS};
 use super::socket::{socket_url, SessionSocket, SocketEvent};
 use crate::i18n::{self, t, Lang, Msg, Sentence};
 use crate::state::{late_warning, Action, Conn, Ended};
+use crate::store::Store;
+use crate::terminals::Phase;
 use crate::xterm::Xterm;
 
 /// What xterm shows when the shell of a terminal ends, dimmed on a line of its own.
@@ -41,52 +42,33 @@ pub struct SessionLink {
 
 struct Inner {
     id: String,
-    dispatch: Callback<Action>,
+    store: Store,
     socket: RefCell<Option<SessionSocket>>,
-    terms: RefCell<BTreeMap<u16, Slot>>,
-    /// The server answered `Hello` on the current socket.
-    ready: Cell<bool>,
+    views: RefCell<BTreeMap<u16, View>>,
     /// A `GET` to learn whether the session still exists is under way.
     checking: Cell<bool>,
     /// Sends the acknowledgements owed, `ACK_DELAY_MS` after the first one fell due.
     ack_timer: RefCell<Option<Timeout>>,
-    /// Input typed by the page (a lesson's click-to-run block) into a terminal that is not
-    /// open yet: sent, in order, once it is.
-    pending: RefCell<BTreeMap<u16, Vec<Vec<u8>>>>,
 }
 
-struct Slot {
-    node: String,
+/// What the link keeps of a terminal whose view has started.
+struct View {
     xterm: Rc<Xterm>,
-    phase: Phase,
     flow: AckCounter,
     /// Bumped on every `TerminalOpened`: writes queued before it count for nothing.
     generation: u32,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Phase {
-    /// Not attached on the current socket (yet), or held while its node is being removed.
-    Closed,
-    /// `OpenTerminal` sent, `TerminalOpened` not yet received.
-    Opening,
-    Open,
-    /// Its shell ended; the next key opens a new one.
-    Exited,
-}
-
 impl SessionLink {
     /// Connects to session `id`'s socket on the page's own host.
-    pub fn connect(id: &str, dispatch: Callback<Action>) -> SessionLink {
+    pub fn connect(id: &str, store: Store) -> SessionLink {
         let inner = Rc::new(Inner {
             id: id.to_string(),
-            dispatch,
+            store,
             socket: RefCell::new(None),
-            terms: RefCell::new(BTreeMap::new()),
-            ready: Cell::new(false),
+            views: RefCell::new(BTreeMap::new()),
             checking: Cell::new(false),
             ack_timer: RefCell::new(None),
-            pending: RefCell::new(BTreeMap::new()),
         });
         let location = gloo::utils::window().location();
         let url = socket_url(
@@ -104,82 +86,60 @@ impl SessionLink {
         SessionLink { inner }
     }
 
-    /// Shows terminal `term` of `node` in `xterm`, opening it now if the socket is ready.
-    pub fn attach(&self, term: u16, node: &str, xterm: Rc<Xterm>) {
+    /// Terminal `term` shows in `xterm` from now on; it is opened as soon as there is a
+    /// socket.
+    pub fn attach(&self, term: u16, xterm: Rc<Xterm>) {
         let weak = Rc::downgrade(&self.inner);
         xterm.on_data(with(weak.clone(), move |inner, data: String| {
-            inner.input(term, data.as_bytes())
+            inner.key(term, data.as_bytes())
         }));
         xterm.on_binary(with(weak.clone(), move |inner, data: Vec<u8>| {
-            inner.input(term, &data)
+            inner.key(term, &data)
         }));
         let mut on_resize = with(weak, move |inner, (cols, rows)| {
             inner.resized(term, cols, rows)
         });
         xterm.on_resize(move |cols, rows| on_resize((cols, rows)));
-        self.inner.terms.borrow_mut().insert(
+        self.inner.views.borrow_mut().insert(
             term,
-            Slot {
-                node: node.to_string(),
+            View {
                 xterm,
-                phase: Phase::Closed,
                 flow: AckCounter::default(),
                 generation: 0,
             },
         );
-        if self.inner.ready.get() {
-            self.inner.open_term(term);
-        }
+        self.inner.store.dispatch(Action::TermViewed(term));
+        self.inner.drive();
     }
 
-    /// Forgets the terminals the page no longer shows (their node was removed).
-    pub fn keep_only(&self, terms: &[u16]) {
-        self.inner
-            .terms
-            .borrow_mut()
-            .retain(|term, _| terms.contains(term));
-        self.inner
-            .pending
-            .borrow_mut()
-            .retain(|term, _| terms.contains(term));
+    /// Performs what the state asks for now (the page calls it when its terminals changed).
+    pub fn drive(&self) {
+        self.inner.drive();
     }
 
     /// Types `bytes` into terminal `term` as the keyboard would, and gives it the keyboard.
     /// A terminal not open yet (just shown, or reconnecting) gets them once it is; one whose
-    /// shell exited gets a new shell first.
+    /// shell exited, or that failed, is opened again first.
     pub fn type_into(&self, term: u16, bytes: &[u8]) {
-        let slot = self
-            .inner
-            .terms
-            .borrow()
-            .get(&term)
-            .map(|slot| (slot.phase, slot.xterm.clone()));
-        match slot {
-            Some((Phase::Open, xterm)) => {
-                self.inner.input(term, bytes);
-                xterm.focus();
-            }
-            other => {
-                self.inner
-                    .pending
-                    .borrow_mut()
-                    .entry(term)
-                    .or_default()
-                    .push(bytes.to_vec());
-                if let Some((phase, xterm)) = other {
-                    if phase == Phase::Exited && self.inner.ready.get() {
-                        self.inner.open_term(term);
-                    }
-                    xterm.focus();
-                }
-            }
-        }
+        self.inner.store.dispatch(Action::Type {
+            term,
+            bytes: bytes.to_vec(),
+        });
+        self.inner.drive();
+        self.inner.focus(term);
     }
 
-    /// Ends terminal `term`: its shell is killed and the link forgets it.
+    /// Opens terminal `term` again after it exited or failed (its Retry button).
+    pub fn retry(&self, term: u16) {
+        self.inner.store.dispatch(Action::Reopen(term));
+        self.inner.drive();
+        self.inner.focus(term);
+    }
+
+    /// Ends terminal `term`: its shell is killed and the link forgets its view.
     pub fn close_terminal(&self, term: u16) {
-        let slot = self.inner.terms.borrow_mut().remove(&term);
-        if slot.is_some() {
+        self.inner.views.borrow_mut().remove(&term);
+        if self.inner.store.get().terminals.get(term).is_some() {
             self.inner.send(&ClientMsg::CloseTerminal { term });
         }
     }
@@ -187,17 +147,11 @@ impl SessionLink {
     /// Terminal `term` has just been shown: fit it to its box, tell the server its size
     /// (it may have changed while hidden) and give it the keyboard.
     pub fn shown(&self, term: u16) {
-        let Some((xterm, phase)) = self
-            .inner
-            .terms
-            .borrow()
-            .get(&term)
-            .map(|slot| (slot.xterm.clone(), slot.phase))
-        else {
+        let Some(xterm) = self.inner.xterm(term) else {
             return;
         };
         xterm.fit();
-        if matches!(phase, Phase::Open | Phase::Opening) {
+        if self.inner.store.get().terminals.is_attached(term) {
             let (cols, rows) = clamp_size(xterm.cols(), xterm.rows());
             self.inner.send(&ClientMsg::Resize { term, cols, rows });
         }
@@ -207,28 +161,17 @@ impl SessionLink {
     /// Stops using the terminals of `node` (no input, no acknowledgements) while the
     /// server removes it.
     pub fn hold_node(&self, node: &str) {
-        for slot in self.inner.terms.borrow_mut().values_mut() {
-            if slot.node == node && slot.phase != Phase::Exited {
-                slot.phase = Phase::Closed;
-            }
-        }
+        self.inner
+            .store
+            .dispatch(Action::HoldNode(node.to_string()));
     }
 
     /// The node was not removed after all: its terminals are attached again.
     pub fn release_node(&self, node: &str) {
-        let held: Vec<u16> = self
-            .inner
-            .terms
-            .borrow()
-            .iter()
-            .filter(|(_, slot)| slot.node == node && slot.phase == Phase::Closed)
-            .map(|(term, _)| *term)
-            .collect();
-        if self.inner.ready.get() {
-            for term in held {
-                self.inner.open_term(term);
-            }
-        }
+        self.inner
+            .store
+            .dispatch(Action::ReleaseNode(node.to_string()));
+        self.inner.drive();
     }
 
     /// Closes the socket for good (the session ended).
@@ -241,27 +184,17 @@ impl Inner {
     fn on_socket(self: &Rc<Self>, event: SocketEvent) {
         match event {
             SocketEvent::Ready(session) => {
-                self.ready.set(true);
-                self.dispatch.emit(Action::Conn(Conn::Connected));
                 // The server tells every node's ports again after `Hello`.
-                self.dispatch.emit(Action::PortsCleared);
+                self.store.dispatch(Action::PortsCleared);
                 // A warning sent while no socket was open would be missed.
                 let warning = late_warning(session.expires_at, now_secs());
-                // Terminals of nodes removed meanwhile are not reopened.
-                self.follow(session);
+                // Terminals of nodes removed meanwhile are forgotten, not reopened.
+                self.store.dispatch(Action::Session(session));
+                self.store.dispatch(Action::Conn(Conn::Connected));
                 if let Some(warning) = warning {
-                    self.dispatch.emit(warning);
+                    self.store.dispatch(warning);
                 }
-                let terms: Vec<u16> = self
-                    .terms
-                    .borrow()
-                    .iter()
-                    .filter(|(_, slot)| slot.phase != Phase::Exited)
-                    .map(|(term, _)| *term)
-                    .collect();
-                for term in terms {
-                    self.open_term(term);
-                }
+                self.drive();
             }
             SocketEvent::Output { term, data } => self.output(term, data),
             SocketEvent::Message(msg) => self.on_message(msg),
@@ -274,13 +207,7 @@ impl Inner {
                     "Quai: the socket dropped (code {code}); reconnect attempt {} in {delay_ms} ms",
                     attempt + 1
                 ));
-                self.ready.set(false);
-                for slot in self.terms.borrow_mut().values_mut() {
-                    if slot.phase != Phase::Exited {
-                        slot.phase = Phase::Closed;
-                    }
-                }
-                self.dispatch.emit(Action::Conn(Conn::Reconnecting));
+                self.store.dispatch(Action::Conn(Conn::Reconnecting));
                 self.check_session_exists();
             }
         }
@@ -289,98 +216,121 @@ impl Inner {
     fn on_message(self: &Rc<Self>, msg: ServerMsg) {
         match msg {
             ServerMsg::TerminalOpened { term, .. } => {
-                let xterm = {
-                    let mut terms = self.terms.borrow_mut();
-                    terms.get_mut(&term).map(|slot| {
-                        slot.phase = Phase::Open;
-                        slot.flow.reset();
-                        slot.generation = slot.generation.wrapping_add(1);
-                        slot.xterm.clone()
-                    })
-                };
+                self.store.dispatch(Action::TermOpened(term));
+                let xterm = self.views.borrow_mut().get_mut(&term).map(|view| {
+                    view.flow.reset();
+                    view.generation = view.generation.wrapping_add(1);
+                    view.xterm.clone()
+                });
                 // The server replays the scrollback next: start from a clean screen so
                 // it shows once.
                 if let Some(xterm) = xterm {
                     xterm.write_text(FULL_RESET);
-                    let pending = self.pending.borrow_mut().remove(&term);
-                    for bytes in pending.into_iter().flatten() {
-                        self.input(term, &bytes);
-                    }
                 }
+                self.drive();
             }
             ServerMsg::TerminalExited { term, .. } => {
-                if let Some(xterm) = self.set_phase(term, Phase::Exited) {
+                self.store.dispatch(Action::TermExited(term));
+                if let Some(xterm) = self.xterm(term) {
                     xterm.write_text(&exited_line(i18n::current()));
                 }
             }
             ServerMsg::Expiring { seconds_left } => {
-                self.dispatch.emit(Action::Expiring {
+                self.store.dispatch(Action::Expiring {
                     seconds_left,
                     now: now_secs(),
                 });
             }
-            ServerMsg::SessionUpdated { session } => self.follow(session),
+            ServerMsg::SessionUpdated { session } => {
+                self.store.dispatch(Action::Session(session));
+                self.drive();
+            }
             ServerMsg::SessionEnded { reason } => self.end(Ended::Reason(reason)),
             ServerMsg::Notice { message } => {
-                self.dispatch.emit(Action::Info(Sentence::Plain(message)))
+                self.store.dispatch(Action::Info(Sentence::Plain(message)))
             }
-            ServerMsg::Error { code, message } => match code {
-                ErrorCode::NotFound | ErrorCode::SessionEnded => self.end(Ended::NotFound),
-                ErrorCode::ProtocolVersion | ErrorCode::Forbidden => {
+            ServerMsg::Error {
+                code,
+                message,
+                term,
+            } => match (code, term) {
+                (ErrorCode::NotFound | ErrorCode::SessionEnded, _) => self.end(Ended::NotFound),
+                (ErrorCode::ProtocolVersion | ErrorCode::Forbidden, _) => {
                     self.close();
-                    self.dispatch.emit(Action::Conn(Conn::Disconnected));
+                    self.store.dispatch(Action::Conn(Conn::Disconnected));
                     let sentence = if code == ErrorCode::ProtocolVersion {
                         Sentence::Reload(message)
                     } else {
                         Sentence::Plain(message)
                     };
-                    self.dispatch.emit(Action::Error(sentence));
+                    self.store.dispatch(Action::Error(sentence));
                 }
-                ErrorCode::Terminal => {
-                    // A terminal that failed to open gets another try on the next key.
-                    // (The error does not say which terminal: every one being opened.)
-                    let opening: Vec<u16> = self
-                        .terms
-                        .borrow()
-                        .iter()
-                        .filter(|(_, slot)| slot.phase == Phase::Opening)
-                        .map(|(term, _)| *term)
-                        .collect();
-                    for term in opening {
-                        if let Some(xterm) = self.set_phase(term, Phase::Exited) {
-                            xterm.write_text(&exited_line(i18n::current()));
-                        }
-                    }
-                    self.dispatch.emit(Action::Error(Sentence::Plain(message)));
-                }
-                _ => self.dispatch.emit(Action::Error(Sentence::Plain(message))),
+                // Shown in that terminal, which the next key or Retry opens again.
+                (_, Some(term)) => self.store.dispatch(Action::TermError {
+                    term,
+                    text: Sentence::Plain(message),
+                }),
+                (_, None) => self.store.dispatch(Action::Error(Sentence::Plain(message))),
             },
-            ServerMsg::Ports { node, ports } => self.dispatch.emit(Action::Ports { node, ports }),
+            ServerMsg::Ports { node, ports } => self.store.dispatch(Action::Ports { node, ports }),
             ServerMsg::Hello { .. } | ServerMsg::Pong { .. } => {}
         }
     }
 
-    /// The session as the server tells it: terminals of nodes that are gone are forgotten,
-    /// and the page follows.
-    fn follow(&self, session: SessionInfo) {
-        self.terms
+    /// Performs what the state asks for: opens the terminals waiting to be opened (those
+    /// whose view has started), sends the input waiting for the open ones, in order, and
+    /// forgets the views of terminals that are gone.
+    fn drive(&self) {
+        let state = self.store.get();
+        let terminals = &state.terminals;
+        self.views
             .borrow_mut()
-            .retain(|_, slot| session.nodes.iter().any(|n| n.name == slot.node));
-        self.dispatch.emit(Action::Session(session));
+            .retain(|term, _| terminals.get(*term).is_some());
+        for (term, node) in terminals.to_open() {
+            if self.open_term(term, node) {
+                self.store.dispatch(Action::TermAsked(term));
+            }
+        }
+        for (term, pending) in terminals.to_send() {
+            let count = pending
+                .iter()
+                .take_while(|bytes| self.send_input(term, bytes))
+                .count();
+            if count > 0 {
+                self.store.dispatch(Action::InputSent { term, count });
+            }
+        }
+    }
+
+    /// Sends `OpenTerminal` for `term` at the size of its view; `false` when it has no
+    /// view yet or there is no socket.
+    fn open_term(&self, term: u16, node: &str) -> bool {
+        let Some(xterm) = self.xterm(term) else {
+            return false;
+        };
+        // A hidden terminal cannot be measured and keeps its last size until shown.
+        xterm.fit();
+        let (cols, rows) = clamp_size(xterm.cols(), xterm.rows());
+        self.send(&ClientMsg::OpenTerminal {
+            term,
+            node: node.to_string(),
+            cols,
+            rows,
+        })
     }
 
     /// Writes output of `term`; once xterm.js has written it, it counts towards the next
     /// acknowledgement (only output that follows `TerminalOpened` does).
     fn output(self: &Rc<Self>, term: u16, data: js_sys::Uint8Array) {
-        let Some((xterm, phase, generation)) = self
-            .terms
+        let Some((xterm, generation)) = self
+            .views
             .borrow()
             .get(&term)
-            .map(|slot| (slot.xterm.clone(), slot.phase, slot.generation))
+            .map(|view| (view.xterm.clone(), view.generation))
         else {
             return;
         };
-        if phase != Phase::Open {
+        if !self.store.get().terminals.is_open(term) {
             xterm.write(&data);
             return;
         }
@@ -394,15 +344,18 @@ impl Inner {
     }
 
     fn written(self: &Rc<Self>, term: u16, generation: u32, bytes: u64) {
+        if !self.store.get().terminals.is_open(term) {
+            return;
+        }
         let due = {
-            let mut terms = self.terms.borrow_mut();
-            let Some(slot) = terms.get_mut(&term) else {
+            let mut views = self.views.borrow_mut();
+            let Some(view) = views.get_mut(&term) else {
                 return;
             };
-            if slot.generation != generation || slot.phase != Phase::Open {
+            if view.generation != generation {
                 return;
             }
-            slot.flow.wrote(bytes)
+            view.flow.wrote(bytes)
         };
         match due {
             Some(bytes) => self.ack(term, bytes),
@@ -414,8 +367,8 @@ impl Inner {
     /// every terminal, and counting starts from zero again.
     fn ack(&self, term: u16, bytes: u64) {
         if self.send(&ClientMsg::Ack { term, bytes }) {
-            if let Some(slot) = self.terms.borrow_mut().get_mut(&term) {
-                slot.flow.sent(bytes);
+            if let Some(view) = self.views.borrow_mut().get_mut(&term) {
+                view.flow.sent(bytes);
             }
         }
     }
@@ -436,67 +389,53 @@ impl Inner {
     }
 
     fn ack_owed(&self) {
+        let state = self.store.get();
         let owed: Vec<(u16, u64)> = self
-            .terms
+            .views
             .borrow()
             .iter()
-            .filter(|(_, slot)| slot.phase == Phase::Open)
-            .filter_map(|(term, slot)| slot.flow.pending().map(|bytes| (*term, bytes)))
+            .filter(|(term, _)| state.terminals.is_open(**term))
+            .filter_map(|(term, view)| view.flow.pending().map(|bytes| (*term, bytes)))
             .collect();
         for (term, bytes) in owed {
             self.ack(term, bytes);
         }
     }
 
-    fn input(self: &Rc<Self>, term: u16, bytes: &[u8]) {
-        let phase = self.terms.borrow().get(&term).map(|slot| slot.phase);
-        match phase {
+    /// A key pressed in terminal `term`: to its shell when open; an exited or failed
+    /// terminal is opened again instead.
+    fn key(&self, term: u16, bytes: &[u8]) {
+        let state = self.store.get();
+        match state.terminals.phase(term) {
             Some(Phase::Open) => {
-                if let Some(socket) = self.socket.borrow().as_ref() {
-                    socket.send_input(term, bytes);
-                }
+                self.send_input(term, bytes);
             }
-            Some(Phase::Exited) if self.ready.get() => self.open_term(term),
+            Some(Phase::Exited | Phase::Failed(_)) => {
+                self.store.dispatch(Action::Reopen(term));
+                self.drive();
+            }
             _ => {}
         }
     }
 
     fn resized(&self, term: u16, cols: u16, rows: u16) {
-        let phase = self.terms.borrow().get(&term).map(|slot| slot.phase);
-        if matches!(phase, Some(Phase::Open | Phase::Opening)) {
+        if self.store.get().terminals.is_attached(term) {
             let (cols, rows) = clamp_size(cols, rows);
             self.send(&ClientMsg::Resize { term, cols, rows });
         }
     }
 
-    fn open_term(&self, term: u16) {
-        let Some((node, xterm)) = self
-            .terms
+    fn xterm(&self, term: u16) -> Option<Rc<Xterm>> {
+        self.views
             .borrow()
             .get(&term)
-            .map(|slot| (slot.node.clone(), slot.xterm.clone()))
-        else {
-            return;
-        };
-        // A hidden terminal cannot be measured and keeps its last size until shown.
-        xterm.fit();
-        let (cols, rows) = clamp_size(xterm.cols(), xterm.rows());
-        if self.send(&ClientMsg::OpenTerminal {
-            term,
-            node,
-            cols,
-            rows,
-        }) {
-            self.set_phase(term, Phase::Opening);
-        }
+            .map(|view| view.xterm.clone())
     }
 
-    /// Sets the phase of `term` and returns its terminal.
-    fn set_phase(&self, term: u16, phase: Phase) -> Option<Rc<Xterm>> {
-        let mut terms = self.terms.borrow_mut();
-        let slot = terms.get_mut(&term)?;
-        slot.phase = phase;
-        Some(slot.xterm.clone())
+    fn focus(&self, term: u16) {
+        if let Some(xterm) = self.xterm(term) {
+            xterm.focus();
+        }
     }
 
     fn send(&self, msg: &ClientMsg) -> bool {
@@ -506,13 +445,19 @@ impl Inner {
             .is_some_and(|socket| socket.send(msg))
     }
 
+    fn send_input(&self, term: u16, bytes: &[u8]) -> bool {
+        self.socket
+            .borrow()
+            .as_ref()
+            .is_some_and(|socket| socket.send_input(term, bytes))
+    }
+
     fn end(&self, ended: Ended) {
         self.close();
-        self.dispatch.emit(Action::Ended(ended));
+        self.store.dispatch(Action::Ended(ended));
     }
 
     fn close(&self) {
-        self.ready.set(false);
         self.ack_timer.borrow_mut().take();
         if let Some(socket) = self.socket.borrow().as_ref() {
             socket.close();

@@ -40,9 +40,10 @@ pub enum SocketEvent {
     },
 }
 
-/// Delay before reconnect attempt `attempt` (0-based): 0.5 s, 1 s, 2 s, … at most 10 s.
+/// Delay before reconnect attempt `attempt` (0-based): 0.5 s, 1 s, 2 s, 4 s, then 5 s: a
+/// page comes back within seconds of its server.
 pub fn backoff_ms(attempt: u32) -> u32 {
-    500u32.saturating_mul(1u32 << attempt.min(5)).min(10_000)
+    500u32.saturating_mul(1u32 << attempt.min(4)).min(5_000)
 }
 
 /// `ws://host/api/sessions/{id}/ws`, or `wss://` when the page came over HTTPS.
@@ -346,13 +347,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn backoff_doubles_from_half_a_second_up_to_ten() {
+    fn backoff_doubles_from_half_a_second_up_to_five() {
         let delays: Vec<u32> = (0..8).map(backoff_ms).collect();
-        assert_eq!(
-            delays,
-            [500, 1000, 2000, 4000, 8000, 10_000, 10_000, 10_000]
-        );
-        assert_eq!(backoff_ms(u32::MAX), 10_000);
+        assert_eq!(delays, [500, 1000, 2000, 4000, 5000, 5000, 5000, 5000]);
+        assert_eq!(backoff_ms(u32::MAX), 5000);
     }
 
     #[test]
