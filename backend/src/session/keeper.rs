@@ -1,9 +1,10 @@
 //! The terminal keeper: what keeps a terminal's shell alive inside its node, so it outlives
 //! the server's connection to it. With `tmux` (its status line, prefix key and every binding
 //! off), terminal N is the tmux session `tN` of the node user's own tmux server; the server
-//! attaches to it with a TTY exec, a second attach detaches a stale one (left by a server
-//! that was killed), and an attach to a shell that already ran first prints its history,
-//! so the page shows the recent screen again. The shell's exit status comes back as the
+//! attaches to it with a TTY exec, and a second attach detaches a stale one (left by a server
+//! that was killed). A server taking a kept terminal back reads its history first
+//! (`history`) and replays it before the attach's redraw, so the page shows the recent
+//! screen and what scrolled off it. The shell's exit status comes back as the
 //! attach's own. Nodes whose image has no tmux get a plain login shell.
 
 use crate::config::TerminalKeeper;
@@ -37,17 +38,33 @@ d="${TMPDIR:-/tmp}/quai-$(id -u)"
 mkdir -p "$d" && chmod 700 "$d" || exec bash -l
 printf '%s' "$2" > "$d/tmux.conf"
 t() { tmux -L quai -f "$d/tmux.conf" "$@"; }
-if t has-session -t "=$s" 2>/dev/null; then
-  h=$(t display-message -p -t "=$s:" '#{pane_height}')
-  t capture-pane -p -e -S -2000 -E -1 -t "=$s:"
-  i=0
-  while [ "$i" -lt "${h:-24}" ]; do echo; i=$((i+1)); done
-else
-  rm -f "$d/$s.exit"
-fi
+if ! t has-session -t "=$s" 2>/dev/null; then rm -f "$d/$s.exit"; fi
 t new-session -A -D -s "$s" "bash -l; echo \$? > '$d/$s.exit'"
 if [ -f "$d/$s.exit" ]; then c=$(cat "$d/$s.exit"); rm -f "$d/$s.exit"; exit "${c:-0}"; fi
 "#;
+
+/// Prints what terminal `$1`'s shell printed before its screen (the keeper's history, with
+/// colours), then as many empty lines as its screen is high, so that a redraw of the screen
+/// that follows leaves the history above it; nothing when the keeper runs no such shell.
+const TMUX_HISTORY: &str = r#"t="=t$1:"
+command -v tmux >/dev/null 2>&1 || exit 0
+tmux -L quai has-session -t "=t$1" 2>/dev/null || exit 0
+h=$(tmux -L quai display-message -p -t "$t" '#{pane_height}')
+tmux -L quai capture-pane -p -e -S -1000 -E -1 -t "$t"
+i=0
+while [ "$i" -lt "${h:-24}" ]; do echo; i=$((i+1)); done
+"#;
+
+/// The command printing terminal `term`'s history (see `TMUX_HISTORY`).
+pub fn history(term: u16) -> Vec<String> {
+    vec![
+        "sh".into(),
+        "-c".into(),
+        TMUX_HISTORY.into(),
+        "quai-history".into(),
+        term.to_string(),
+    ]
+}
 
 /// The command of terminal `term`'s TTY exec.
 pub fn attach(keeper: TerminalKeeper, term: u16) -> Vec<String> {

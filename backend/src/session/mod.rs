@@ -311,6 +311,23 @@ impl Session {
         limits: terminal::Limits,
         max_terminals: usize,
     ) -> Result<Arc<Terminal>, SessionError> {
+        self.open(runtime, term, node, size, limits, max_terminals, false)
+            .await
+    }
+
+    /// `open_terminal`; with `restore`, a terminal the server starts replays the keeper's
+    /// history of the shell first (a kept terminal taken back after a restart).
+    #[allow(clippy::too_many_arguments)]
+    async fn open(
+        &self,
+        runtime: &Arc<dyn Runtime>,
+        term: u16,
+        node: &str,
+        size: TermSize,
+        limits: terminal::Limits,
+        max_terminals: usize,
+        restore: bool,
+    ) -> Result<Arc<Terminal>, SessionError> {
         let target = self.node(node).ok_or_else(|| {
             SessionError::BadRequest(format!("this session has no node named {node:?}"))
         })?;
@@ -331,7 +348,7 @@ impl Session {
             .clone();
         let opened = {
             let _opening = lock.lock().await;
-            self.open_new(runtime, &target, term, size, limits, max_terminals)
+            self.open_new(runtime, &target, term, size, limits, max_terminals, restore)
                 .await
         };
         {
@@ -348,6 +365,20 @@ impl Session {
         Ok(terminal)
     }
 
+    /// What the keeper's shell of terminal `term` printed before its screen, as a terminal
+    /// shows it (lines end with CR LF); nothing when it cannot tell.
+    async fn history(runtime: &Arc<dyn Runtime>, node: &Node, term: u16) -> Vec<u8> {
+        let command = keeper::history(term);
+        let command: Vec<&str> = command.iter().map(String::as_str).collect();
+        match runtime
+            .exec(node, &command, &[], std::time::Duration::from_secs(10))
+            .await
+        {
+            Ok(out) if out.exit_code == Some(0) => out.output.replace('\n', "\r\n").into_bytes(),
+            _ => Vec::new(),
+        }
+    }
+
     /// A running terminal `term` on `node` to attach to, `None` when one may start, or why not.
     async fn attachable(
         &self,
@@ -361,6 +392,7 @@ impl Session {
 
     /// Opens terminal `term` once its turn came: `(terminal, true)` when this call started
     /// it, `(terminal, false)` when a socket before it did.
+    #[allow(clippy::too_many_arguments)]
     async fn open_new(
         &self,
         runtime: &Arc<dyn Runtime>,
@@ -369,11 +401,17 @@ impl Session {
         size: TermSize,
         limits: terminal::Limits,
         max_terminals: usize,
+        restore: bool,
     ) -> Result<(Arc<Terminal>, bool), SessionError> {
         if let Some(first) = self.attachable(term, &target.name, max_terminals).await? {
             first.resize(runtime.as_ref(), size).await?;
             return Ok((first, false));
         }
+        let history = if restore && self.keeper == TerminalKeeper::Tmux {
+            Self::history(runtime, target, term).await
+        } else {
+            Vec::new()
+        };
         let command = keeper::attach(self.keeper, term);
         let io = runtime.open_terminal(target, &command, size).await?;
         let terminal = Arc::new(Terminal::start(
@@ -382,6 +420,7 @@ impl Session {
             io,
             runtime.clone(),
             limits,
+            &history,
         ));
         let mut terminals = self.terminals.lock().await;
         if let Some(first) = Self::admit_terminal(&terminals, term, &target.name, max_terminals)? {
@@ -821,7 +860,18 @@ impl Sessions {
         let size = TermSize { cols: 80, rows: 24 };
         let results: Vec<bool> = futures::stream::iter(attaches)
             .map(|(session, term, node)| async move {
-                match self.open_terminal(&session, term, &node, size).await {
+                let opened = session
+                    .open(
+                        &self.runtime,
+                        term,
+                        &node,
+                        size,
+                        self.terminal_limits(),
+                        self.config.max_terminals,
+                        true,
+                    )
+                    .await;
+                match opened {
                     Ok(_) => true,
                     Err(err) => {
                         tracing::warn!(session = %session.id, term, error = %err, "could not attach to a kept terminal");

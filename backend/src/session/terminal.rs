@@ -151,23 +151,27 @@ pub struct Terminal {
 }
 
 impl Terminal {
-    /// Starts the pump and writer tasks around a freshly opened TTY process.
+    /// Starts the pump and writer tasks around a freshly opened TTY process, its replay
+    /// beginning with `history` (what the shell printed before this server attached to it).
     pub fn start(
         term: u16,
         node: String,
         io: TerminalIo,
         runtime: Arc<dyn Runtime>,
         limits: Limits,
+        history: &[u8],
     ) -> Self {
         let TerminalIo {
             exec,
             output,
             mut input,
         } = io;
+        let mut scrollback = Scrollback::new(limits.scrollback);
+        scrollback.push(history);
         let state = Arc::new(Mutex::new(State {
-            scrollback: Scrollback::new(limits.scrollback),
+            scrollback,
             exited: None,
-            produced: 0,
+            produced: history.len() as u64,
             watchers: Vec::new(),
         }));
         let (events, _) = broadcast::channel(BROADCAST_CHUNKS);
@@ -373,7 +377,7 @@ mod tests {
             scrollback: 1024,
             output_rate: 1024 * 1024,
         };
-        let terminal = Terminal::start(1, "node1".into(), io, runtime, limits);
+        let terminal = Terminal::start(1, "node1".into(), io, runtime, limits, &[]);
         let paste = || Bytes::from(vec![b'x'; INPUT_BUDGET / 4]);
         for _ in 0..4 {
             assert!(terminal.send_input(paste()).await);
