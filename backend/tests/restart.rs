@@ -463,6 +463,10 @@ async fn sessions_whose_containers_died_or_time_ran_out_while_the_server_was_awa
         let mut socket = first.shell(created).await;
         socket.run(1, "echo here").await;
     }
+    // The kept session has a second terminal, whose shell will end while the server is away.
+    let mut socket = first.shell(&kept).await;
+    socket.open_shell(2).await;
+    drop(socket);
     let database = quai::Config::for_tests(&instance).database;
     let mut first = first;
     first
@@ -497,6 +501,21 @@ async fn sessions_whose_containers_died_or_time_ran_out_while_the_server_was_awa
         })
         .unwrap();
     drop(store);
+    let kept_node = containers_labelled("quai.session", &kept.session.id).await;
+    let killed = Command::new("docker")
+        .args([
+            "exec",
+            &kept_node[0],
+            "tmux",
+            "-L",
+            "quai",
+            "kill-session",
+            "-t",
+            "=t2",
+        ])
+        .status()
+        .unwrap();
+    assert!(killed.success());
 
     let second = TestServer::start_with("adopt", |c| *c = start(&instance)).await;
     let gone = |created: &SessionCreated| {
@@ -526,6 +545,9 @@ async fn sessions_whose_containers_died_or_time_ran_out_while_the_server_was_awa
         .await
         .unwrap();
     assert_eq!(forged.status(), 404);
+    let info: SessionInfo = gone(&kept).await.unwrap().json().await.unwrap();
+    let terms: Vec<u16> = info.terminals.iter().map(|t| t.term).collect();
+    assert_eq!(terms, vec![1], "a terminal whose shell ended came back");
     let mut socket = second.shell(&kept).await;
     let out = socket.run(1, "echo still-$((2+3))").await;
     assert!(out.contains("still-5"), "{out}");

@@ -45,15 +45,19 @@ if [ -f "$d/$s.exit" ]; then c=$(cat "$d/$s.exit"); rm -f "$d/$s.exit"; exit "${
 
 /// Prints what terminal `$1`'s shell printed before its screen (the keeper's history, with
 /// colours), then as many empty lines as its screen is high, so that a redraw of the screen
-/// that follows leaves the history above it; nothing when the keeper runs no such shell.
+/// that follows leaves the history above it. Exits with `GONE` when the keeper runs no such
+/// shell (it ended while the server was away).
 const TMUX_HISTORY: &str = r#"t="=t$1:"
 command -v tmux >/dev/null 2>&1 || exit 0
-tmux -L quai has-session -t "=t$1" 2>/dev/null || exit 0
+tmux -L quai has-session -t "=t$1" 2>/dev/null || exit 3
 h=$(tmux -L quai display-message -p -t "$t" '#{pane_height}')
 tmux -L quai capture-pane -p -e -S -1000 -E -1 -t "$t"
 i=0
 while [ "$i" -lt "${h:-24}" ]; do echo; i=$((i+1)); done
 "#;
+
+/// The exit status of `history` when the terminal's shell is gone.
+pub const GONE: i64 = 3;
 
 /// The command printing terminal `term`'s history (see `TMUX_HISTORY`).
 pub fn history(term: u16) -> Vec<String> {

@@ -366,16 +366,20 @@ impl Session {
     }
 
     /// What the keeper's shell of terminal `term` printed before its screen, as a terminal
-    /// shows it (lines end with CR LF); nothing when it cannot tell.
-    async fn history(runtime: &Arc<dyn Runtime>, node: &Node, term: u16) -> Vec<u8> {
+    /// shows it (lines end with CR LF), empty when it cannot tell; `None` when the keeper
+    /// runs no such shell any more.
+    async fn history(runtime: &Arc<dyn Runtime>, node: &Node, term: u16) -> Option<Vec<u8>> {
         let command = keeper::history(term);
         let command: Vec<&str> = command.iter().map(String::as_str).collect();
         match runtime
             .exec(node, &command, &[], std::time::Duration::from_secs(10))
             .await
         {
-            Ok(out) if out.exit_code == Some(0) => out.output.replace('\n', "\r\n").into_bytes(),
-            _ => Vec::new(),
+            Ok(out) if out.exit_code == Some(0) => {
+                Some(out.output.replace('\n', "\r\n").into_bytes())
+            }
+            Ok(out) if out.exit_code == Some(keeper::GONE) => None,
+            _ => Some(Vec::new()),
         }
     }
 
@@ -408,7 +412,11 @@ impl Session {
             return Ok((first, false));
         }
         let history = if restore && self.keeper == TerminalKeeper::Tmux {
-            Self::history(runtime, target, term).await
+            Self::history(runtime, target, term).await.ok_or_else(|| {
+                SessionError::BadRequest(format!(
+                    "the shell of terminal {term} ended while the server was away"
+                ))
+            })?
         } else {
             Vec::new()
         };
@@ -852,6 +860,10 @@ impl Sessions {
         // Terminals are attached again a few at a time, so a restart with many sessions does
         // not flood the engine.
         use futures::StreamExt;
+        let adopted_sessions: Vec<Arc<Session>> = reattach
+            .iter()
+            .map(|(session, _)| session.clone())
+            .collect();
         let attaches = reattach.into_iter().flat_map(|(session, terminals)| {
             terminals
                 .into_iter()
@@ -883,6 +895,10 @@ impl Sessions {
             .collect()
             .await;
         adopted.terminals = results.iter().filter(|ok| **ok).count();
+        // Terminals whose shell ended while the server was away are forgotten.
+        for session in adopted_sessions {
+            session.save().await;
+        }
         Ok(adopted)
     }
 
