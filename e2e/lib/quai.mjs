@@ -74,6 +74,8 @@ export async function startServer({ lessonsDir, env = {} } = {}) {
       QUAI_PREVIEW_LISTEN: `127.0.0.1:${previewPort}`,
       // Every student of these tests comes from 127.0.0.1: one address, many browsers.
       QUAI_MAX_SESSIONS_PER_CLIENT: '20',
+      // A test's server ends its sessions when it stops, so nothing outlives the test.
+      QUAI_ON_SHUTDOWN: 'end',
       ...env,
     } },
   );

@@ -5,7 +5,10 @@
 //! engine for objects of no known session, and the monitor (`monitor`) watches the engine.
 //! Creation runs in a task of its own, so a client that leaves halfway leaves nothing behind.
 //! Ending a session tells its sockets (`SessionEvent`), drops its terminals and removes its
-//! containers, volumes and network through the runtime.
+//! containers, volumes and network through the runtime. Every session is kept in the store
+//! after each change (`Session::save`), its terminals' shells by the terminal keeper
+//! (`keeper`), so a restarted server takes them back (`Sessions::adopt`); `kept` ends them
+//! from the command line, `node_ops` holds the typed operations Quai runs in a node.
 
 pub mod admission;
 pub mod firewall;

@@ -164,7 +164,8 @@ fn load(db: &mut Connection, instance: &str) -> rusqlite::Result<Vec<SessionReco
 }
 
 /// Whether session `id` is kept (tests).
-pub fn is_kept(store: &Store, id: &str) -> bool {
+#[cfg(test)]
+fn is_kept(store: &Store, id: &str) -> bool {
     store
         .call_now(|db| {
             db.query_row("SELECT 1 FROM sessions WHERE id = ?1", params![id], |_| {
