@@ -4,7 +4,7 @@
 //! session ends, read back at start-up to adopt what still runs.
 
 use quai_protocol::Profile;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 
 use super::{Store, StoreError};
 
@@ -166,6 +166,7 @@ fn load(db: &mut Connection, instance: &str) -> rusqlite::Result<Vec<SessionReco
 /// Whether session `id` is kept (tests).
 #[cfg(test)]
 fn is_kept(store: &Store, id: &str) -> bool {
+    use rusqlite::OptionalExtension;
     store
         .call_now(|db| {
             db.query_row("SELECT 1 FROM sessions WHERE id = ?1", params![id], |_| {
