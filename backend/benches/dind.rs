@@ -18,7 +18,7 @@ use bollard::container::{MemoryStatsStats, StatsOptions};
 use common::{TestServer, TestSocket};
 use futures::StreamExt;
 use quai::config::DindMode;
-use quai::runtime::DockerRuntime;
+use quai::runtime::{DockerRuntime, Engine};
 use quai::Config;
 use quai_protocol::{CreateSession, Profile, SessionCreated};
 use support::{ms, runs};
@@ -39,7 +39,7 @@ async fn server(mode: DindMode) -> TestServer {
         .with_subnets(config.subnet_range())
         .expect("session subnets")
         .with_dind_mode(mode);
-    TestServer::start_on(config, Arc::new(runtime)).await
+    TestServer::start_on(config, Engine::of(Arc::new(runtime))).await
 }
 
 /// What one fresh node gave, in one mode.

@@ -33,7 +33,7 @@ use tokio::task::JoinHandle;
 use tower_http::trace::TraceLayer;
 
 pub use config::Config;
-use runtime::Runtime;
+use runtime::{Engine, HostSetup, Runtime};
 use session::Sessions;
 
 /// What every handler can reach.
@@ -113,16 +113,21 @@ pub struct Server {
     pub state: AppState,
     stop: tokio::sync::watch::Sender<bool>,
     serving: Vec<JoinHandle<std::io::Result<()>>>,
-    /// The reaper, the engine monitor, the warm pool's refill and the registry's keeper.
+    /// The reaper, the engine monitor, the warm pool's refill, the firewall's keeper and
+    /// the registry's keeper.
     tasks: Vec<JoinHandle<()>>,
+    /// The engine's host: what a shutdown that ends sessions cleans up.
+    host: Arc<dyn HostSetup>,
     /// Reloads lessons on change (`--watch-lessons`) while it lives.
     _watcher: Option<notify::RecommendedWatcher>,
 }
 
 impl Server {
     /// Adopts the sessions a previous run of this instance left running, removes the rest
-    /// of what it left, binds `config.listen` and starts serving.
-    pub async fn start(config: Config, runtime: Arc<dyn Runtime>) -> std::io::Result<Server> {
+    /// of what it left, binds `config.listen` and starts serving: sessions on
+    /// `engine.runtime`, the firewall and the local registry on `engine.host`.
+    pub async fn start(config: Config, engine: Engine) -> std::io::Result<Server> {
+        let Engine { runtime, host } = engine;
         let store = store::Store::open(&config.database).map_err(std::io::Error::other)?;
         let listener = tokio::net::TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
@@ -139,7 +144,7 @@ impl Server {
         let preview_addr = preview_listener.local_addr()?;
         config.preview_listen = Some(preview_addr);
         let watch = config.watch_lessons;
-        let state = AppState::new(config, runtime.clone(), store).map_err(std::io::Error::other)?;
+        let state = AppState::new(config, runtime, store).map_err(std::io::Error::other)?;
         let config = state.config.clone();
         let adopted = match state.sessions.adopt().await {
             Ok(adopted) => adopted,
@@ -160,7 +165,7 @@ impl Server {
         // With sessions taken back, their firewall rules stay in place (the check below
         // adds what is missing); without, everything of a previous run goes.
         let leftovers = if adopted.sessions == 0 {
-            runtime.remove_leftovers().await
+            host.remove_leftovers().await
         } else {
             state.sessions.remove_unknown().await
         };
@@ -173,7 +178,7 @@ impl Server {
         }
         let mut registry_ready = false;
         if config.local_registry {
-            match runtime
+            match host
                 .prepare_registry(&config.registry_image, config.registry_upstream.as_deref())
                 .await
             {
@@ -197,7 +202,7 @@ impl Server {
         } else {
             None
         };
-        session::firewall::check(&state.sessions).await;
+        session::firewall::check(&state.sessions, host.as_ref()).await;
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let limits = edge::listen::Limits {
             header_timeout: Duration::from_secs(state.config.header_timeout.max(1)),
@@ -220,11 +225,11 @@ impl Server {
             session::reaper::spawn(state.sessions.clone()),
             session::monitor::spawn(state.sessions.clone()),
             session::pool::spawn(state.sessions.clone()),
-            session::firewall::spawn(state.sessions.clone()),
+            session::firewall::spawn(state.sessions.clone(), host.clone()),
         ];
         if registry_ready {
             tasks.push(runtime::registry::watch(
-                state.sessions.runtime().clone(),
+                host.clone(),
                 state.config.registry_image.clone(),
                 state.config.registry_upstream.clone(),
             ));
@@ -236,6 +241,7 @@ impl Server {
             stop,
             serving,
             tasks,
+            host,
             _watcher: watcher,
         })
     }
@@ -264,7 +270,7 @@ impl Server {
             config::OnShutdown::End => {
                 self.state.sessions.end_all(EndReason::ServerShutdown).await;
                 // A ready session half made when the pool's task stopped.
-                if let Err(err) = self.state.sessions.runtime().remove_leftovers().await {
+                if let Err(err) = self.host.remove_leftovers().await {
                     tracing::warn!(error = %err, "could not remove what remained at shutdown");
                 }
             }

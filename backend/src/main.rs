@@ -142,7 +142,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             tracing::warn!(error = %err, "Docker Engine not reachable yet; sessions will fail until it is")
         }
     }
-    let server = Server::start(config, runtime)
+    let server = Server::start(config, quai::runtime::Engine::of(runtime))
         .await
         .with_context(|| format!("cannot start serving on {listen}"))?;
     println!("Quai is listening on http://{}/", server.addr);

@@ -146,7 +146,7 @@ async fn a_client_leaving_halfway_through_a_creation_leaves_nothing_behind() {
         0,
     ));
     let (entered, gate) = (stalled.entered.clone(), stalled.gate.clone());
-    let server = TestServer::start_on(config, stalled).await;
+    let server = TestServer::start_on(config, stalled.engine()).await;
     let http = server.http.clone();
     let url = server.url("/api/sessions");
     let request = tokio::spawn(async move { http.post(url).json(&SHELL).send().await });

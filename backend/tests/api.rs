@@ -78,7 +78,10 @@ impl Playground {
     /// A playground as the server starts it: the host firewall checked (in place).
     async fn start(tweak: impl FnOnce(&mut Config)) -> Self {
         let playground = Self::before_firewall(tweak);
-        assert!(quai::session::firewall::check(&playground.state.sessions).await);
+        assert!(
+            quai::session::firewall::check(&playground.state.sessions, playground.engine.as_ref())
+                .await
+        );
         playground
     }
 
@@ -551,7 +554,7 @@ async fn no_playground_starts_until_the_host_firewall_is_in_place() {
         RuntimeError::Engine("iptables: Permission denied".into())
     });
     let sessions = &playground.state.sessions;
-    assert!(!quai::session::firewall::check(sessions).await);
+    assert!(!quai::session::firewall::check(sessions, playground.engine.as_ref()).await);
     let error = playground
         .create(BROWSER, 1)
         .await
@@ -564,7 +567,7 @@ async fn no_playground_starts_until_the_host_firewall_is_in_place() {
     assert!(playground.engine.calls_of(Op::CreateNetwork).is_empty());
 
     playground.engine.heal(Op::EnforceEgress);
-    assert!(quai::session::firewall::check(sessions).await);
+    assert!(quai::session::firewall::check(sessions, playground.engine.as_ref()).await);
     playground.created(BROWSER, 1).await;
 }
 

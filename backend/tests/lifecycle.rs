@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::{containers_labelled, TestServer, PATIENCE};
-use quai::runtime::DockerRuntime;
+use quai::runtime::{DockerRuntime, Engine};
 use quai::Config;
 use quai_protocol::{ApiError, ClientMsg, EndReason, ErrorCode, ServerMsg, SessionInfo};
 use tokio::net::{UnixListener, UnixStream};
@@ -191,7 +191,7 @@ async fn when_the_engine_comes_back_lost_sessions_end_and_the_others_go_on() {
     let proxy = EngineProxy::start(path.clone());
     let runtime =
         Arc::new(DockerRuntime::connect_socket(path.to_str().unwrap(), &instance).unwrap());
-    let server = TestServer::start_on(Config::for_tests(&instance), runtime).await;
+    let server = TestServer::start_on(Config::for_tests(&instance), Engine::of(runtime)).await;
     let kept = server.create_session().await;
     let lost = server.create_session().await;
     let mut kept_socket = server.shell(&kept).await;

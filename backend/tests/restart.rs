@@ -163,7 +163,7 @@ impl Drop for Cleanup {
             let rt = tokio::runtime::Runtime::new().unwrap();
             rt.block_on(async {
                 if let Ok(runtime) = quai::runtime::DockerRuntime::connect(&instance) {
-                    let _ = quai::runtime::Runtime::remove_leftovers(&runtime).await;
+                    let _ = quai::runtime::HostSetup::remove_leftovers(&runtime).await;
                 }
             });
         })

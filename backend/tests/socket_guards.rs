@@ -7,7 +7,7 @@ mod common;
 use std::sync::Arc;
 
 use common::TestServer;
-use quai::runtime::DockerRuntime;
+use quai::runtime::{DockerRuntime, Engine};
 use quai::Config;
 use quai_protocol::{ApiError, ClientMsg, ErrorCode, Health};
 use tokio_tungstenite::tungstenite::Message;
@@ -256,7 +256,7 @@ async fn a_dead_engine_is_reported_and_sessions_are_refused_with_a_clear_message
     std::fs::write(&socket, b"").unwrap();
     let dead =
         Arc::new(DockerRuntime::connect_socket(socket.to_str().unwrap(), &instance).unwrap());
-    let server = TestServer::start_on(config, dead).await;
+    let server = TestServer::start_on(config, Engine::of(dead)).await;
     let response = server
         .http
         .get(server.url("/healthz"))
@@ -363,7 +363,7 @@ async fn a_terminal_being_opened_holds_up_no_other_terminal_of_the_session() {
         1,
     ));
     let (entered, gate) = (stalled.entered.clone(), stalled.gate.clone());
-    let server = TestServer::start_on(config, stalled).await;
+    let server = TestServer::start_on(config, stalled.engine()).await;
     let session = server.create_session().await;
     let mut typing = server.shell(&session).await;
     // Another page of the same session asks for a second terminal; the engine is slow.

@@ -1,9 +1,10 @@
-//! `DockerRuntime`: the `Runtime` on a Docker Engine through bollard. One bridge network per
-//! session, one container per node kept alive under the engine's init, terminals as
-//! `docker exec` processes with a TTY. `shell` nodes are unprivileged with a read-only root;
-//! `docker` nodes run Docker Engine inside, rootless by default, as `dind` sets them up.
-//! Every object carries the labels of
-//! `super::labels`, which is how sessions and leftovers are found and removed.
+//! `DockerRuntime`: the `Runtime` and the `HostSetup` on a Docker Engine through bollard.
+//! One bridge network per session, one container per node kept alive under the engine's
+//! init, terminals as `docker exec` processes with a TTY. `shell` nodes are unprivileged with
+//! a read-only root; `docker` nodes run Docker Engine inside, rootless by default, as `dind`
+//! sets them up. On the host: the firewall rules of `firewall`, the local registry of
+//! `registry`. Every object carries the labels of `super::labels`, which is how sessions and
+//! leftovers are found and removed.
 
 use std::collections::{HashMap, HashSet};
 
@@ -28,7 +29,8 @@ use futures::StreamExt;
 use quai_protocol::Profile;
 
 use super::{
-    labels, ExecBytes, ExecOutput, Node, NodeSpec, Runtime, RuntimeError, TermSize, TerminalIo,
+    labels, ExecBytes, ExecOutput, HostSetup, Node, NodeSpec, Runtime, RuntimeError, TermSize,
+    TerminalIo,
 };
 use crate::config::DindMode;
 
@@ -500,17 +502,6 @@ impl Runtime for DockerRuntime {
         Ok(())
     }
 
-    async fn prepare_registry(
-        &self,
-        image: &str,
-        upstream: Option<&str>,
-    ) -> Result<String, RuntimeError> {
-        let container =
-            super::registry::ensure(&self.docker, &self.instance, image, upstream).await?;
-        *self.registry.lock().expect("registry lock") = Some(container);
-        Ok(super::registry::mirror_url())
-    }
-
     async fn terminal_cwd(&self, exec: &str) -> Result<Option<String>, RuntimeError> {
         let pid = self
             .docker
@@ -571,52 +562,6 @@ impl Runtime for DockerRuntime {
             )
             .await?;
         Ok(out.output)
-    }
-
-    async fn keep_registry(
-        &self,
-        image: &str,
-        upstream: Option<&str>,
-    ) -> Result<bool, RuntimeError> {
-        let Some(name) = self.registry() else {
-            return Ok(false);
-        };
-        let running = match self.docker.inspect_container(&name, None).await {
-            Ok(container) => container.state.and_then(|s| s.running).unwrap_or(false),
-            Err(BollardError::DockerResponseServerError {
-                status_code: 404, ..
-            }) => false,
-            Err(err) => return Err(engine_error(err)),
-        };
-        if running {
-            return Ok(false);
-        }
-        let container =
-            super::registry::ensure(&self.docker, &self.instance, image, upstream).await?;
-        *self.registry.lock().expect("registry lock") = Some(container.clone());
-        let filters = HashMap::from([(
-            "label".to_string(),
-            vec![format!("{}={}", labels::INSTANCE, self.instance)],
-        )]);
-        let networks = self
-            .docker
-            .list_networks(Some(ListNetworksOptions { filters }))
-            .await
-            .map_err(engine_error)?;
-        for network in networks.into_iter().filter_map(|n| n.name) {
-            let connect = ConnectNetworkOptions {
-                container: container.clone(),
-                endpoint_config: EndpointSettings {
-                    aliases: Some(vec![super::registry::ALIAS.to_string()]),
-                    ..Default::default()
-                },
-            };
-            // A registry restarted in place is still on its networks: that error is fine.
-            if let Err(err) = self.docker.connect_network(&network, connect).await {
-                tracing::debug!(%network, error = %err, "registry not joined again");
-            }
-        }
-        Ok(true)
     }
 
     async fn create_node(&self, session: &str, spec: &NodeSpec) -> Result<Node, RuntimeError> {
@@ -819,42 +764,8 @@ impl Runtime for DockerRuntime {
         Ok(Box::pin(stream))
     }
 
-    async fn enforce_egress(
-        &self,
-        egress: crate::config::Egress,
-        registry: Option<std::net::SocketAddrV4>,
-    ) -> Result<usize, RuntimeError> {
-        if !engine_is_local() {
-            return Err(RuntimeError::Engine(
-                "the engine is on another host; its firewall must be set up there".to_string(),
-            ));
-        }
-        let firewall = self.firewall.clone();
-        tokio::task::spawn_blocking(move || firewall.enforce(egress, registry))
-            .await
-            .map_err(|e| RuntimeError::Engine(e.to_string()))?
-            .map_err(RuntimeError::Engine)
-    }
-
     async fn destroy_session(&self, session: &str) -> Result<(), RuntimeError> {
         remove_labelled(self, Some(session)).await.map(|_| ())
-    }
-
-    async fn remove_leftovers(&self) -> Result<usize, RuntimeError> {
-        let mut removed = remove_labelled(self, None).await?;
-        if engine_is_local() {
-            let firewall = self.firewall.clone();
-            match tokio::task::spawn_blocking(move || firewall.remove()).await {
-                Ok(Ok(rules)) => removed += rules,
-                Ok(Err(err)) => {
-                    tracing::warn!(error = %err, "could not remove this instance's firewall rules")
-                }
-                Err(err) => {
-                    tracing::warn!(error = %err, "could not remove this instance's firewall rules")
-                }
-            }
-        }
-        Ok(removed)
     }
 
     async fn session_ids(&self) -> Result<HashSet<String>, RuntimeError> {
@@ -909,6 +820,100 @@ impl Runtime for DockerRuntime {
             .await
             .map_err(|err| RuntimeError::Unavailable(err.to_string()))?;
         Ok(entries.into_iter().map(|e| e.name).collect())
+    }
+}
+
+#[async_trait]
+impl HostSetup for DockerRuntime {
+    async fn enforce_egress(
+        &self,
+        egress: crate::config::Egress,
+        registry: Option<std::net::SocketAddrV4>,
+    ) -> Result<usize, RuntimeError> {
+        if !engine_is_local() {
+            return Err(RuntimeError::Engine(
+                "the engine is on another host; its firewall must be set up there".to_string(),
+            ));
+        }
+        let firewall = self.firewall.clone();
+        tokio::task::spawn_blocking(move || firewall.enforce(egress, registry))
+            .await
+            .map_err(|e| RuntimeError::Engine(e.to_string()))?
+            .map_err(RuntimeError::Engine)
+    }
+
+    async fn prepare_registry(
+        &self,
+        image: &str,
+        upstream: Option<&str>,
+    ) -> Result<String, RuntimeError> {
+        let container =
+            super::registry::ensure(&self.docker, &self.instance, image, upstream).await?;
+        *self.registry.lock().expect("registry lock") = Some(container);
+        Ok(super::registry::mirror_url())
+    }
+
+    async fn keep_registry(
+        &self,
+        image: &str,
+        upstream: Option<&str>,
+    ) -> Result<bool, RuntimeError> {
+        let Some(name) = self.registry() else {
+            return Ok(false);
+        };
+        let running = match self.docker.inspect_container(&name, None).await {
+            Ok(container) => container.state.and_then(|s| s.running).unwrap_or(false),
+            Err(BollardError::DockerResponseServerError {
+                status_code: 404, ..
+            }) => false,
+            Err(err) => return Err(engine_error(err)),
+        };
+        if running {
+            return Ok(false);
+        }
+        let container =
+            super::registry::ensure(&self.docker, &self.instance, image, upstream).await?;
+        *self.registry.lock().expect("registry lock") = Some(container.clone());
+        let filters = HashMap::from([(
+            "label".to_string(),
+            vec![format!("{}={}", labels::INSTANCE, self.instance)],
+        )]);
+        let networks = self
+            .docker
+            .list_networks(Some(ListNetworksOptions { filters }))
+            .await
+            .map_err(engine_error)?;
+        for network in networks.into_iter().filter_map(|n| n.name) {
+            let connect = ConnectNetworkOptions {
+                container: container.clone(),
+                endpoint_config: EndpointSettings {
+                    aliases: Some(vec![super::registry::ALIAS.to_string()]),
+                    ..Default::default()
+                },
+            };
+            // A registry restarted in place is still on its networks: that error is fine.
+            if let Err(err) = self.docker.connect_network(&network, connect).await {
+                tracing::debug!(%network, error = %err, "registry not joined again");
+            }
+        }
+        Ok(true)
+    }
+
+    async fn remove_leftovers(&self) -> Result<usize, RuntimeError> {
+        let mut removed = remove_labelled(self, None).await?;
+        if engine_is_local() {
+            let firewall = self.firewall.clone();
+            match tokio::task::spawn_blocking(move || firewall.remove()).await {
+                Ok(Ok(rules)) => removed += rules,
+                Ok(Err(err)) => {
+                    tracing::warn!(error = %err, "could not remove this instance's firewall rules")
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, "could not remove this instance's firewall rules")
+                }
+            }
+        }
+        Ok(removed)
     }
 }
 

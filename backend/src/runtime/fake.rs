@@ -3,6 +3,8 @@
 //! terminals whose TTY echoes what is typed and ends on `exit`, and answers commands from a
 //! table of scripted replies. A test can say the engine is down or that one operation fails,
 //! and reads back every call it received, so it sees what was made and that nothing was left.
+//! It is also the host's set-up (`HostSetup`): firewall and registry calls are recorded and
+//! do nothing; removing leftovers empties the engine.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr, SocketAddrV4};
@@ -17,8 +19,8 @@ use quai_protocol::Profile;
 use tokio::io::{AsyncReadExt, DuplexStream};
 
 use super::{
-    ByteStream, ExecBytes, ExecOutput, Feed, Node, NodeSpec, OutputTail, Runtime, RuntimeError,
-    TermSize, TerminalIo,
+    ByteStream, ExecBytes, ExecOutput, Feed, HostSetup, Node, NodeSpec, OutputTail, Runtime,
+    RuntimeError, TermSize, TerminalIo,
 };
 use crate::config::Egress;
 
@@ -544,6 +546,37 @@ impl Runtime for FakeRuntime {
         Ok(())
     }
 
+    async fn terminal_cwd(&self, exec: &str) -> Result<Option<String>, RuntimeError> {
+        self.admit(Op::TerminalCwd, exec)?;
+        Ok(None)
+    }
+
+    async fn node_address(&self, node: &Node) -> Result<IpAddr, RuntimeError> {
+        let state = self.enter(Op::NodeAddress, &node.container, &[])?;
+        Ok(IpAddr::V4(state.running(node)?.address))
+    }
+
+    async fn socket_tables(&self, node: &Node) -> Result<String, RuntimeError> {
+        let state = self.enter(Op::SocketTables, &node.container, &[])?;
+        state.running(node)?;
+        Ok(TCP_HEADER.repeat(2))
+    }
+
+    async fn session_ids(&self) -> Result<HashSet<String>, RuntimeError> {
+        let state = self.enter(Op::SessionIds, "", &[])?;
+        let mut ids: HashSet<String> = state.networks.iter().cloned().collect();
+        ids.extend(state.nodes.values().map(|n| n.session.clone()));
+        Ok(ids)
+    }
+
+    async fn catalog_names(&self) -> Result<Vec<String>, RuntimeError> {
+        let state = self.enter(Op::CatalogNames, "", &[])?;
+        Ok(state.catalog.clone())
+    }
+}
+
+#[async_trait]
+impl HostSetup for FakeRuntime {
     async fn enforce_egress(
         &self,
         _egress: Egress,
@@ -560,22 +593,6 @@ impl Runtime for FakeRuntime {
     ) -> Result<String, RuntimeError> {
         self.admit(Op::PrepareRegistry, image)?;
         Ok("127.0.0.1:5000".to_string())
-    }
-
-    async fn terminal_cwd(&self, exec: &str) -> Result<Option<String>, RuntimeError> {
-        self.admit(Op::TerminalCwd, exec)?;
-        Ok(None)
-    }
-
-    async fn node_address(&self, node: &Node) -> Result<IpAddr, RuntimeError> {
-        let state = self.enter(Op::NodeAddress, &node.container, &[])?;
-        Ok(IpAddr::V4(state.running(node)?.address))
-    }
-
-    async fn socket_tables(&self, node: &Node) -> Result<String, RuntimeError> {
-        let state = self.enter(Op::SocketTables, &node.container, &[])?;
-        state.running(node)?;
-        Ok(TCP_HEADER.repeat(2))
     }
 
     async fn keep_registry(
@@ -595,18 +612,6 @@ impl Runtime for FakeRuntime {
         state.nodes.clear();
         state.end_terminals_of(&gone);
         Ok(removed)
-    }
-
-    async fn session_ids(&self) -> Result<HashSet<String>, RuntimeError> {
-        let state = self.enter(Op::SessionIds, "", &[])?;
-        let mut ids: HashSet<String> = state.networks.iter().cloned().collect();
-        ids.extend(state.nodes.values().map(|n| n.session.clone()));
-        Ok(ids)
-    }
-
-    async fn catalog_names(&self) -> Result<Vec<String>, RuntimeError> {
-        let state = self.enter(Op::CatalogNames, "", &[])?;
-        Ok(state.catalog.clone())
     }
 }
 
@@ -659,6 +664,23 @@ mod tests {
             Err(RuntimeError::Unavailable(_))
         ));
         assert!(engine.create_network("s2").await.is_err());
+        assert!(engine.is_empty());
+    }
+
+    #[tokio::test]
+    async fn host_set_up_is_recorded_and_only_removing_leftovers_empties_the_engine() {
+        let engine = FakeRuntime::new();
+        engine.create_network("s1").await.unwrap();
+        engine.create_node("s1", &spec("node1")).await.unwrap();
+        let host: &dyn HostSetup = &engine;
+        assert_eq!(host.enforce_egress(Egress::Open, None).await.unwrap(), 0);
+        host.prepare_registry("registry:2", None).await.unwrap();
+        assert!(!host.keep_registry("registry:2", None).await.unwrap());
+        assert_eq!(engine.calls_of(Op::EnforceEgress).len(), 1);
+        assert_eq!(engine.calls_of(Op::PrepareRegistry)[0].on, "registry:2");
+        assert_eq!(engine.calls_of(Op::KeepRegistry).len(), 1);
+        assert_eq!(engine.nodes_of("s1").len(), 1);
+        assert_eq!(host.remove_leftovers().await.unwrap(), 2);
         assert!(engine.is_empty());
     }
 }

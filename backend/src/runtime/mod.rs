@@ -1,15 +1,19 @@
-//! The container engine behind sessions: `trait Runtime` (object-safe, used as
-//! `Arc<dyn Runtime>`), its Docker implementation in `docker`, and an engine held in memory
-//! for tests in `fake`. The rest of the server never builds an engine request itself.
+//! The container engine behind Quai: `trait Runtime`, the node operations sessions use
+//! (object-safe, used as `Arc<dyn Runtime>`), `host::HostSetup`, what the server sets up on
+//! the engine's host, and `Engine`, the two handed to a server together. `docker` implements
+//! both on Docker Engine, `fake` holds an engine in memory for tests. The rest of the server
+//! never builds an engine request itself.
 
 pub mod dind;
 mod docker;
 pub mod fake;
 pub mod firewall;
+pub mod host;
 pub mod registry;
 pub mod subnets;
 
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -19,6 +23,7 @@ use quai_protocol::Profile;
 use tokio::io::AsyncWrite;
 
 pub use docker::DockerRuntime;
+pub use host::HostSetup;
 
 /// Label keys every object Quai creates carries.
 pub mod labels {
@@ -152,7 +157,7 @@ pub enum RuntimeError {
     TooLarge(usize),
 }
 
-/// The container engine, as sessions see it.
+/// The container engine, as sessions see it: networks, nodes and what runs in them.
 #[async_trait]
 pub trait Runtime: Send + Sync + 'static {
     /// Checks the engine answers; returns its version.
@@ -220,23 +225,6 @@ pub trait Runtime: Send + Sync + 'static {
     /// Removes every container, network and volume of `session`.
     async fn destroy_session(&self, session: &str) -> Result<(), RuntimeError>;
 
-    /// Makes the host enforce `egress` for every session network (firewall rules); returns
-    /// how many rules were added. Engines on other hosts say so with an error.
-    async fn enforce_egress(
-        &self,
-        egress: crate::config::Egress,
-        registry: Option<std::net::SocketAddrV4>,
-    ) -> Result<usize, RuntimeError>;
-
-    /// Starts (or keeps) the local registry holding the image catalog, which `docker` nodes
-    /// created from now on use as their mirror (a pull-through cache of `upstream` when one
-    /// is given); returns the mirror's address.
-    async fn prepare_registry(
-        &self,
-        image: &str,
-        upstream: Option<&str>,
-    ) -> Result<String, RuntimeError>;
-
     /// The folder the shell of terminal `exec` is in, when the engine's host can tell.
     async fn terminal_cwd(&self, exec: &str) -> Result<Option<String>, RuntimeError>;
 
@@ -246,24 +234,30 @@ pub trait Runtime: Send + Sync + 'static {
     /// The kernel's TCP socket tables of the node (`/proc/net/tcp` then `tcp6`), as text.
     async fn socket_tables(&self, node: &Node) -> Result<String, RuntimeError>;
 
-    /// Checks that the local registry prepared by `prepare_registry` runs; when it does not,
-    /// starts it again and joins it to every session network. Returns whether it had to.
-    async fn keep_registry(
-        &self,
-        image: &str,
-        upstream: Option<&str>,
-    ) -> Result<bool, RuntimeError>;
-
-    /// Removes everything this server instance left behind (a previous run, a crash);
-    /// returns how many objects were removed.
-    async fn remove_leftovers(&self) -> Result<usize, RuntimeError>;
-
     /// The sessions of this server instance that own a container, network or volume on the
     /// engine, by id.
     async fn session_ids(&self) -> Result<std::collections::HashSet<String>, RuntimeError>;
 
     /// Names (`name:tag`) of the image catalog that docker nodes can pull.
     async fn catalog_names(&self) -> Result<Vec<String>, RuntimeError>;
+}
+
+/// What a server drives: the engine's node operations, for sessions, and its host's set-up,
+/// for the server itself.
+#[derive(Clone)]
+pub struct Engine {
+    pub runtime: Arc<dyn Runtime>,
+    pub host: Arc<dyn HostSetup>,
+}
+
+impl Engine {
+    /// Both parts from one engine that provides them (`DockerRuntime`, `FakeRuntime`).
+    pub fn of<T: Runtime + HostSetup>(engine: Arc<T>) -> Self {
+        Engine {
+            runtime: engine.clone(),
+            host: engine,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -320,7 +320,7 @@ pub const WATCH_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 /// Keeps the local registry running: every `WATCH_EVERY`, starts it again (and joins it to
 /// the session networks) if it stopped or was removed. Abort the handle to stop.
 pub fn watch(
-    runtime: std::sync::Arc<dyn super::Runtime>,
+    host: std::sync::Arc<dyn super::HostSetup>,
     image: String,
     upstream: Option<String>,
 ) -> tokio::task::JoinHandle<()> {
@@ -330,7 +330,7 @@ pub fn watch(
         tick.tick().await;
         loop {
             tick.tick().await;
-            match runtime.keep_registry(&image, upstream.as_deref()).await {
+            match host.keep_registry(&image, upstream.as_deref()).await {
                 Ok(true) => tracing::warn!("the local registry had stopped; it runs again"),
                 Ok(false) => {}
                 Err(err) => tracing::warn!(error = %err, "the local registry is down"),

@@ -1,10 +1,10 @@
 //! The firewall keeper: new sessions start only while the host firewall rules that keep
 //! nodes away from the host, cloud metadata and private networks are verified in place.
-//! `check` enforces them through the runtime (adding what is missing) and opens or closes
-//! session creation on the outcome; the task repeats it every ten seconds, so rules that
-//! were flushed are put back, and a host where they cannot be set refuses new sessions with
-//! the reason instead of serving nodes that reach the host. With `--external-firewall` the
-//! operator answers for the host's firewall and Quai sets no rules.
+//! `check` enforces them through the host's set-up (`HostSetup`, adding what is missing) and
+//! opens or closes session creation on the outcome; the task repeats it every ten seconds, so
+//! rules that were flushed are put back, and a host where they cannot be set refuses new
+//! sessions with the reason instead of serving nodes that reach the host. With
+//! `--external-firewall` the operator answers for the host's firewall and Quai sets no rules.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,19 +12,19 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 
 use super::Sessions;
+use crate::runtime::HostSetup;
 
 /// How often the rules are checked again.
 const EVERY: Duration = Duration::from_secs(10);
 
-/// Checks the rules once; returns whether sessions may be created.
-pub async fn check(sessions: &Sessions) -> bool {
+/// Checks the rules once on `host`; returns whether sessions may be created.
+pub async fn check(sessions: &Sessions, host: &dyn HostSetup) -> bool {
     let config = sessions.config();
     if config.external_firewall {
         sessions.set_firewall(Ok(()));
         return true;
     }
-    let outcome = sessions
-        .runtime()
+    let outcome = host
         .enforce_egress(config.egress, config.registry_address)
         .await;
     let ready = outcome.is_ok();
@@ -43,8 +43,8 @@ pub async fn check(sessions: &Sessions) -> bool {
     ready
 }
 
-/// Spawns the keeper; abort the handle to stop it.
-pub fn spawn(sessions: Arc<Sessions>) -> JoinHandle<()> {
+/// Spawns the keeper of `host`'s rules; abort the handle to stop it.
+pub fn spawn(sessions: Arc<Sessions>, host: Arc<dyn HostSetup>) -> JoinHandle<()> {
     tokio::spawn(async move {
         if sessions.config().external_firewall {
             return;
@@ -54,7 +54,7 @@ pub fn spawn(sessions: Arc<Sessions>) -> JoinHandle<()> {
         tick.tick().await;
         loop {
             tick.tick().await;
-            check(&sessions).await;
+            check(&sessions, host.as_ref()).await;
         }
     })
 }

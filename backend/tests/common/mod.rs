@@ -1,7 +1,8 @@
 //! Test harness for the server against the real Docker Engine: a `TestServer` on a loopback
 //! port with its own instance label (so parallel tests never touch each other's
 //! containers), an HTTP helper, a typed socket client that reads terminal output, and an
-//! engine that stalls one kind of call (`Stalled`), for what happens while the engine is slow.
+//! engine that stalls one kind of node operation (`Stalled`, its host set up by the real
+//! engine), for what happens while the engine is slow.
 
 #![allow(dead_code)]
 
@@ -14,8 +15,8 @@ use bollard::container::ListContainersOptions;
 use bollard::network::ListNetworksOptions;
 use futures::{SinkExt, StreamExt};
 use quai::runtime::{
-    DockerRuntime, ExecBytes, ExecOutput, Node, NodeSpec, Runtime, RuntimeError, TermSize,
-    TerminalIo,
+    DockerRuntime, Engine, ExecBytes, ExecOutput, HostSetup, Node, NodeSpec, Runtime, RuntimeError,
+    TermSize, TerminalIo,
 };
 use quai::{Config, Server};
 use quai_protocol::{
@@ -60,7 +61,7 @@ impl TestServer {
                 .with_subnets(config.subnet_range())
                 .expect("session subnets"),
         );
-        Self::start_on(config, runtime).await
+        Self::start_on(config, Engine::of(runtime)).await
     }
 
     /// A server whose docker nodes run in `mode`, accepting modes that give root on the host.
@@ -75,16 +76,16 @@ impl TestServer {
                 .expect("session subnets")
                 .with_dind_mode(mode),
         );
-        Self::start_on(config, runtime).await
+        Self::start_on(config, Engine::of(runtime)).await
     }
 
-    pub async fn start_on(config: Config, runtime: Arc<dyn Runtime>) -> Self {
+    pub async fn start_on(config: Config, engine: Engine) -> Self {
         let _ = tracing_subscriber::fmt()
             .with_test_writer()
             .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "quai=warn".into()))
             .try_init();
         let instance = config.instance.clone();
-        let server = Server::start(config, runtime).await.expect("server starts");
+        let server = Server::start(config, engine).await.expect("server starts");
         let base = format!("http://{}", server.addr);
         TestServer {
             server: Some(server),
@@ -561,9 +562,9 @@ pub enum Stall {
 }
 
 /// The real engine, except that its `stall` calls, after the first `pass` of them, say so on
-/// `entered` and wait for a permit of `gate`.
+/// `entered` and wait for a permit of `gate`. The host is set up by the real engine.
 pub struct Stalled {
-    pub inner: DockerRuntime,
+    pub inner: Arc<DockerRuntime>,
     pub stall: Stall,
     pass: std::sync::atomic::AtomicUsize,
     pub entered: Arc<Notify>,
@@ -573,11 +574,20 @@ pub struct Stalled {
 impl Stalled {
     pub fn new(inner: DockerRuntime, stall: Stall, pass: usize) -> Self {
         Stalled {
-            inner,
+            inner: Arc::new(inner),
             stall,
             pass: std::sync::atomic::AtomicUsize::new(pass),
             entered: Arc::new(Notify::new()),
             gate: Arc::new(Semaphore::new(0)),
+        }
+    }
+
+    /// A server's engine: node operations through this wrapper, the host's set-up by the
+    /// real engine.
+    pub fn engine(self: &Arc<Self>) -> Engine {
+        Engine {
+            runtime: self.clone(),
+            host: self.inner.clone(),
         }
     }
 
@@ -663,20 +673,6 @@ impl Runtime for Stalled {
     async fn destroy_session(&self, session: &str) -> Result<(), RuntimeError> {
         self.inner.destroy_session(session).await
     }
-    async fn enforce_egress(
-        &self,
-        egress: quai::config::Egress,
-        registry: Option<std::net::SocketAddrV4>,
-    ) -> Result<usize, RuntimeError> {
-        self.inner.enforce_egress(egress, registry).await
-    }
-    async fn prepare_registry(
-        &self,
-        image: &str,
-        upstream: Option<&str>,
-    ) -> Result<String, RuntimeError> {
-        self.inner.prepare_registry(image, upstream).await
-    }
     async fn terminal_cwd(&self, exec: &str) -> Result<Option<String>, RuntimeError> {
         self.inner.terminal_cwd(exec).await
     }
@@ -685,16 +681,6 @@ impl Runtime for Stalled {
     }
     async fn socket_tables(&self, node: &Node) -> Result<String, RuntimeError> {
         self.inner.socket_tables(node).await
-    }
-    async fn keep_registry(
-        &self,
-        image: &str,
-        upstream: Option<&str>,
-    ) -> Result<bool, RuntimeError> {
-        self.inner.keep_registry(image, upstream).await
-    }
-    async fn remove_leftovers(&self) -> Result<usize, RuntimeError> {
-        self.inner.remove_leftovers().await
     }
     async fn session_ids(&self) -> Result<HashSet<String>, RuntimeError> {
         self.inner.session_ids().await
