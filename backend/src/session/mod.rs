@@ -133,6 +133,9 @@ pub struct Session {
     saving: tokio::sync::Mutex<()>,
     /// Terminals being opened, each by one socket at a time.
     opening: Mutex<HashMap<u16, Arc<tokio::sync::Mutex<()>>>>,
+    /// Terminals taken back from the store and not attached again yet: the first attach
+    /// replays the keeper's history.
+    kept: Mutex<HashSet<u16>>,
     keeper: TerminalKeeper,
 }
 
@@ -342,6 +345,15 @@ impl Session {
             existing.resize(runtime.as_ref(), size).await?;
             return Ok(existing);
         }
+        // Taken back from the store: the first attach replays the keeper's history, and only
+        // the server's own taking back (`restore`) refuses a shell that is gone.
+        let history = if restore {
+            Restore::Required
+        } else if self.kept.lock().expect("kept lock").contains(&term) {
+            Restore::IfThere
+        } else {
+            Restore::No
+        };
         let lock = self
             .opening
             .lock()
@@ -351,7 +363,7 @@ impl Session {
             .clone();
         let opened = {
             let _opening = lock.lock().await;
-            self.open_new(runtime, &target, term, size, limits, max_terminals, restore)
+            self.open_new(runtime, &target, term, size, limits, max_terminals, history)
                 .await
         };
         {
@@ -361,6 +373,7 @@ impl Session {
                 opening.remove(&term);
             }
         }
+        self.kept.lock().expect("kept lock").remove(&term);
         let (terminal, new) = opened?;
         if new {
             self.save().await;
@@ -374,15 +387,23 @@ impl Session {
     async fn history(runtime: &Arc<dyn Runtime>, node: &Node, term: u16) -> Option<Vec<u8>> {
         let command = keeper::history(term);
         let command: Vec<&str> = command.iter().map(String::as_str).collect();
+        // A restart with many terminals asks this of many nodes at once: give it time.
         match runtime
-            .exec(node, &command, &[], std::time::Duration::from_secs(10))
+            .exec(node, &command, &[], std::time::Duration::from_secs(30))
             .await
         {
             Ok(out) if out.exit_code == Some(0) => {
                 Some(out.output.replace('\n', "\r\n").into_bytes())
             }
             Ok(out) if out.exit_code == Some(keeper::GONE) => None,
-            _ => Some(Vec::new()),
+            Ok(out) => {
+                tracing::warn!(node = %node.name, term, code = ?out.exit_code, "could not read a kept terminal's history");
+                Some(Vec::new())
+            }
+            Err(err) => {
+                tracing::warn!(node = %node.name, term, error = %err, "could not read a kept terminal's history");
+                Some(Vec::new())
+            }
         }
     }
 
@@ -408,20 +429,23 @@ impl Session {
         size: TermSize,
         limits: terminal::Limits,
         max_terminals: usize,
-        restore: bool,
+        restore: Restore,
     ) -> Result<(Arc<Terminal>, bool), SessionError> {
         if let Some(first) = self.attachable(term, &target.name, max_terminals).await? {
             first.resize(runtime.as_ref(), size).await?;
             return Ok((first, false));
         }
-        let history = if restore && self.keeper == TerminalKeeper::Tmux {
-            Self::history(runtime, target, term).await.ok_or_else(|| {
+        let history = match restore {
+            Restore::No => Vec::new(),
+            _ if self.keeper != TerminalKeeper::Tmux => Vec::new(),
+            Restore::IfThere => Self::history(runtime, target, term)
+                .await
+                .unwrap_or_default(),
+            Restore::Required => Self::history(runtime, target, term).await.ok_or_else(|| {
                 SessionError::BadRequest(format!(
                     "the shell of terminal {term} ended while the server was away"
                 ))
-            })?
-        } else {
-            Vec::new()
+            })?,
         };
         let command = keeper::attach(self.keeper, term);
         let io = runtime.open_terminal(target, &command, size).await?;
@@ -771,6 +795,7 @@ impl Sessions {
             instance: Arc::from(self.config.instance.as_str()),
             saving: tokio::sync::Mutex::new(()),
             opening: Mutex::new(HashMap::new()),
+            kept: Mutex::new(record.terminals.iter().map(|(term, _)| *term).collect()),
             keeper: self.config.terminal_keeper,
         }
     }
@@ -1246,6 +1271,17 @@ impl Sessions {
             session.terminals.lock().await.clear();
         }
     }
+}
+
+/// Whether a terminal being opened replays the keeper's history of its shell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Restore {
+    /// A new terminal of this server's.
+    No,
+    /// Kept in the store, opened by a page first: the history when the shell is there.
+    IfThere,
+    /// The server taking it back: the history, or nothing opened when the shell is gone.
+    Required,
 }
 
 /// Sessions ended, or adopted, at once: enough to keep the engine busy, few enough not to
