@@ -262,6 +262,10 @@ impl Server {
             config::OnShutdown::Keep => {
                 self.state.sessions.drop_pool().await;
                 self.state.sessions.keep_all().await;
+                // A ready session the pool's task was still making when it stopped.
+                if let Err(err) = self.state.sessions.remove_unknown().await {
+                    tracing::warn!(error = %err, "could not remove what remained at shutdown");
+                }
                 tracing::info!(
                     sessions = self.state.sessions.count(),
                     "sessions kept for the next start"

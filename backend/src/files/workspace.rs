@@ -89,13 +89,14 @@ pub async fn export(
         .map(|d| d.trim_start_matches('/').to_string())
         .collect();
     // Each node's folders, as its own `tar` packs them, spooled to disk as they come. Folders
-    // a node lacks are skipped; links and special files are left out below.
+    // a node lacks are skipped; links and special files are left out below, and so are the
+    // terminal keeper's own folders (its sockets and settings belong to that node).
     let mut spooled = Vec::new();
     for node in session.nodes() {
         let mut cmd = vec![
             "bash",
             "-c",
-            r#"cd / && set -- $(for d in "$@"; do [ -d "$d" ] && printf '%s\n' "$d"; done); [ $# -eq 0 ] && exit 0; exec tar -cf - -- "$@""#,
+            r#"cd / && set -- $(for d in "$@"; do [ -d "$d" ] && printf '%s\n' "$d"; done); [ $# -eq 0 ] && exit 0; exec tar -cf - --exclude='tmp/quai-[0-9]*' --exclude='tmp/tmux-[0-9]*' -- "$@""#,
             "quai",
         ];
         cmd.extend(relative.iter().map(String::as_str));

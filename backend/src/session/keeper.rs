@@ -37,9 +37,13 @@ if ! command -v tmux >/dev/null 2>&1; then exec bash -l; fi
 d="${TMPDIR:-/tmp}/quai-$(id -u)"
 mkdir -p "$d" && chmod 700 "$d" || exec bash -l
 printf '%s' "$2" > "$d/tmux.conf"
+# tmux refuses a socket folder others may enter; one brought in by a file import is fixed.
+sockets="${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)"
+[ -d "$sockets" ] && chmod 700 "$sockets" 2>/dev/null
 t() { tmux -L quai -f "$d/tmux.conf" "$@"; }
 if ! t has-session -t "=$s" 2>/dev/null; then rm -f "$d/$s.exit"; fi
-t new-session -A -D -s "$s" "bash -l; echo \$? > '$d/$s.exit'"
+# A tmux that cannot start at all leaves a plain shell.
+t new-session -A -D -s "$s" "bash -l; echo \$? > '$d/$s.exit'" || { [ -f "$d/$s.exit" ] || exec bash -l; }
 if [ -f "$d/$s.exit" ]; then c=$(cat "$d/$s.exit"); rm -f "$d/$s.exit"; exit "${c:-0}"; fi
 "#;
 

@@ -18,6 +18,7 @@ pub mod monitor;
 pub mod node_ops;
 pub mod pool;
 pub mod reaper;
+pub mod replay;
 pub mod terminal;
 pub mod token;
 
@@ -26,6 +27,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use futures::StreamExt;
 use quai_protocol::{
     CreateSession, EndReason, ErrorCode, NodeInfo, Profile, SessionInfo, TerminalInfo,
 };
@@ -456,6 +458,7 @@ impl Session {
             runtime.clone(),
             limits,
             &history,
+            self.keeper == TerminalKeeper::Tmux,
         ));
         let mut terminals = self.terminals.lock().await;
         if let Some(first) = Self::admit_terminal(&terminals, term, &target.name, max_terminals)? {
@@ -839,26 +842,35 @@ impl Sessions {
         let now = unix_now();
         let mut adopted = Adopted::default();
         let mut reattach = Vec::new();
-        for record in records {
-            let nodes: Vec<Node> = record
-                .nodes
-                .iter()
-                .map(|n| Node {
-                    name: n.name.clone(),
-                    container: n.container.clone(),
-                    user: n.user.clone(),
-                })
-                .collect();
-            let expired = record.expires_at <= now;
-            let mut running = !nodes.is_empty();
-            if engine_up && !expired {
-                for node in &nodes {
-                    if matches!(self.runtime.node_running(node).await, Ok(false)) {
-                        running = false;
-                        break;
+        // Whether each kept session's containers all still run, asked of the engine a few
+        // sessions at a time.
+        let checked: Vec<(SessionRecord, Vec<Node>, bool, bool)> = futures::stream::iter(records)
+            .map(|record| async move {
+                let nodes: Vec<Node> = record
+                    .nodes
+                    .iter()
+                    .map(|n| Node {
+                        name: n.name.clone(),
+                        container: n.container.clone(),
+                        user: n.user.clone(),
+                    })
+                    .collect();
+                let expired = record.expires_at <= now;
+                let mut running = !nodes.is_empty();
+                if engine_up && !expired {
+                    for node in &nodes {
+                        if matches!(self.runtime.node_running(node).await, Ok(false)) {
+                            running = false;
+                            break;
+                        }
                     }
                 }
-            }
+                (record, nodes, expired, running)
+            })
+            .buffered(ENDING_AT_ONCE)
+            .collect()
+            .await;
+        for (record, nodes, expired, running) in checked {
             if expired || !running {
                 if engine_up {
                     if let Err(err) = self.runtime.destroy_session(&record.id).await {
@@ -887,7 +899,6 @@ impl Sessions {
         }
         // Terminals are attached again a few at a time, so a restart with many sessions does
         // not flood the engine.
-        use futures::StreamExt;
         let adopted_sessions: Vec<Arc<Session>> = reattach
             .iter()
             .map(|(session, _)| session.clone())
@@ -1219,10 +1230,15 @@ impl Sessions {
             .keys()
             .cloned()
             .collect();
-        let mut removed = 0;
-        for id in on_engine.difference(&live) {
-            self.runtime.destroy_session(id).await?;
-            removed += 1;
+        let unknown: Vec<&String> = on_engine.difference(&live).collect();
+        let results: Vec<Result<(), RuntimeError>> = futures::stream::iter(unknown)
+            .map(|id| self.runtime.destroy_session(id))
+            .buffer_unordered(ENDING_AT_ONCE)
+            .collect()
+            .await;
+        let removed = results.iter().filter(|r| r.is_ok()).count();
+        if let Some(Err(err)) = results.into_iter().find(Result::is_err) {
+            return Err(err);
         }
         Ok(removed)
     }
@@ -1237,7 +1253,6 @@ impl Sessions {
             .keys()
             .cloned()
             .collect();
-        use futures::StreamExt;
         let ended: Vec<Result<(), SessionError>> = futures::stream::iter(ids)
             .map(|id| async move { self.end(&id, reason).await })
             .buffer_unordered(ENDING_AT_ONCE)
@@ -1252,7 +1267,6 @@ impl Sessions {
 
     /// Removes the ready sessions of the pool, which no student holds (a stopping server).
     pub async fn drop_pool(&self) {
-        use futures::StreamExt;
         let ids = self.pool.drain();
         futures::stream::iter(ids)
             .for_each_concurrent(ENDING_AT_ONCE, |id| async move {

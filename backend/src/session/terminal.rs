@@ -146,6 +146,8 @@ pub struct Terminal {
     input: mpsc::UnboundedSender<(Bytes, OwnedSemaphorePermit)>,
     /// Bytes the input queue may still take.
     input_budget: Arc<Semaphore>,
+    /// Leave out the browser's answers to the terminal keeper's queries.
+    keeper_answers: bool,
     acks: Arc<Notify>,
     tasks: [JoinHandle<()>; 2],
 }
@@ -160,6 +162,7 @@ impl Terminal {
         runtime: Arc<dyn Runtime>,
         limits: Limits,
         history: &[u8],
+        keeper_answers: bool,
     ) -> Self {
         let TerminalIo {
             exec,
@@ -202,6 +205,7 @@ impl Terminal {
             events,
             input: input_tx,
             input_budget: Arc::new(Semaphore::new(INPUT_BUDGET)),
+            keeper_answers,
             acks,
             tasks: [pump, writer],
         }
@@ -215,7 +219,8 @@ impl Terminal {
     /// counting afresh: the browser acknowledges from this replay on.
     pub fn attach(&self, watcher: &Arc<Watcher>) -> Attachment {
         let mut state = self.state.lock().expect("terminal state lock");
-        let replay = state.scrollback.snapshot();
+        // Questions the terminal answered already are not asked again.
+        let replay = super::replay::without_queries(&state.scrollback.snapshot());
         watcher
             .start
             .store(state.produced - replay.len() as u64, Ordering::SeqCst);
@@ -249,6 +254,15 @@ impl Terminal {
     /// Queues keystrokes; waits while more than `INPUT_BUDGET` bytes wait for the writer.
     /// False once the process is gone.
     pub async fn send_input(&self, bytes: Bytes) -> bool {
+        let bytes = match self
+            .keeper_answers
+            .then(|| super::replay::without_answers(&bytes))
+            .flatten()
+        {
+            Some(kept) if kept.is_empty() => return true,
+            Some(kept) => Bytes::from(kept),
+            None => bytes,
+        };
         let cost = bytes.len().clamp(1, INPUT_BUDGET) as u32;
         let Ok(permit) = self.input_budget.clone().acquire_many_owned(cost).await else {
             return false;
@@ -377,7 +391,7 @@ mod tests {
             scrollback: 1024,
             output_rate: 1024 * 1024,
         };
-        let terminal = Terminal::start(1, "node1".into(), io, runtime, limits, &[]);
+        let terminal = Terminal::start(1, "node1".into(), io, runtime, limits, &[], false);
         let paste = || Bytes::from(vec![b'x'; INPUT_BUDGET / 4]);
         for _ in 0..4 {
             assert!(terminal.send_input(paste()).await);
