@@ -42,69 +42,119 @@ export async function eventually(what, check, ms = TIMEOUT) {
 }
 
 /**
- * Starts `quai serve` (target/release/quai, or $QUAI_BIN) on a free loopback port with an
- * instance label of its own, its port preview on another free port, and waits until
- * `GET /healthz` answers 200.
- * Returns `{ url, previewUrl, log(), stop() }`; `stop()` sends SIGTERM and waits for the server,
- * which removes its containers before it exits. The local registry stays off unless
- * QUAI_LOCAL_REGISTRY (in `env` or the environment) turns it on; its container and volume,
- * `quai-registry-<instance>`, outlive the server by design, so `stop()` removes them then.
+ * Starts `quai serve` (target/release/quai, or $QUAI_BIN) on a loopback port with an instance
+ * label of its own, its port preview on another port, and waits until `GET /healthz` answers
+ * 200. Returns `{ url, previewUrl, port, instance, database, log(), kill(), terminate(),
+ * start(), stop() }`:
+ * - `kill()` sends SIGKILL and `terminate()` SIGTERM, each waiting until the process is gone
+ *   (`terminate()` returns how it ended: `exit code 0, signal null` after a clean stop);
+ * - `start()` starts it again on the same ports, database and instance, and waits for
+ *   `/healthz` again: what a person's browser sees as a restart of the server;
+ * - `stop()` sends SIGTERM and waits for the server, then ends with `quai sessions end --all`
+ *   whatever sessions its database still keeps (`onShutdown: 'keep'`, or a server killed with
+ *   SIGKILL), so nothing is left behind either way. The local registry stays off unless
+ *   QUAI_LOCAL_REGISTRY (in `env` or the environment) turns it on; its container and volume,
+ *   `quai-registry-<instance>`, outlive the server by design, so `stop()` removes them then.
+ * `log()` holds what every start printed, one after the other.
  *
  * Options: `lessonsDir`, the folder of lessons to serve (QUAI_LESSONS_DIR; the repository's
- * `lessons/` by default), and `env`, more variables for the server. Progress always goes to a
- * fresh SQLite file (QUAI_DATABASE) in a temporary folder removed by `stop()`.
+ * `lessons/` by default); `onShutdown` (QUAI_ON_SHUTDOWN), what SIGTERM does with the
+ * sessions: `end` them (the default here, as every test ends with its server) or `keep` them
+ * for the next start; `port`, `instance` and `database` to pick them rather than a free
+ * port, a fresh `e2e-<random>` label and a fresh SQLite file (QUAI_DATABASE) in a temporary
+ * folder removed by `stop()`; and `env`, more variables for the server.
  */
-export async function startServer({ lessonsDir, env = {} } = {}) {
-  const port = await freePort();
+export async function startServer({ lessonsDir, onShutdown = 'end', port, instance, database, env = {} } = {}) {
+  port ??= await freePort();
   let previewPort = await freePort();
   while (previewPort === port) previewPort = await freePort();
-  const scratch = mkdtempSync(join(tmpdir(), 'quai-e2e-'));
-  const instance = `e2e-${randomBytes(4).toString('hex')}`;
+  const scratch = database ? null : mkdtempSync(join(tmpdir(), 'quai-e2e-'));
+  database ??= join(scratch, 'quai.db');
+  instance ??= `e2e-${randomBytes(4).toString('hex')}`;
   const binary = process.env.QUAI_BIN ?? join(root, 'target', 'release', 'quai');
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(
-    binary,
-    ['serve', '--listen', `127.0.0.1:${port}`, '--static-dir', join(root, 'static'), '--instance', instance],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: {
-      ...process.env,
-      RUST_LOG: process.env.RUST_LOG ?? 'info',
-      QUAI_LOCAL_REGISTRY: process.env.QUAI_LOCAL_REGISTRY ?? 'false',
-      QUAI_LESSONS_DIR: lessonsDir ?? process.env.QUAI_LESSONS_DIR ?? join(root, 'lessons'),
-      QUAI_DATABASE: join(scratch, 'quai.db'),
-      QUAI_PREVIEW_LISTEN: `127.0.0.1:${previewPort}`,
-      // Every student of these tests comes from 127.0.0.1: one address, many browsers.
-      QUAI_MAX_SESSIONS_PER_CLIENT: '20',
-      // A test's server ends its sessions when it stops, so nothing outlives the test.
-      QUAI_ON_SHUTDOWN: 'end',
-      ...env,
-    } },
-  );
-  const registry = (env.QUAI_LOCAL_REGISTRY ?? process.env.QUAI_LOCAL_REGISTRY) === 'true';
+  const serverEnv = {
+    ...process.env,
+    RUST_LOG: process.env.RUST_LOG ?? 'info',
+    QUAI_LOCAL_REGISTRY: process.env.QUAI_LOCAL_REGISTRY ?? 'false',
+    QUAI_LESSONS_DIR: lessonsDir ?? process.env.QUAI_LESSONS_DIR ?? join(root, 'lessons'),
+    QUAI_DATABASE: database,
+    QUAI_INSTANCE: instance,
+    QUAI_ON_SHUTDOWN: onShutdown,
+    QUAI_PREVIEW_LISTEN: `127.0.0.1:${previewPort}`,
+    // Every student of these tests comes from 127.0.0.1: one address, many browsers.
+    QUAI_MAX_SESSIONS_PER_CLIENT: '20',
+    ...env,
+  };
+  const registry = serverEnv.QUAI_LOCAL_REGISTRY === 'true';
   let log = '';
   const keep = (chunk) => {
     log += chunk.toString();
     if (log.length > 200_000) log = log.slice(-100_000);
   };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  let exited = null;
-  const stopped = new Promise((done) => child.once('exit', (code, signal) => {
-    exited = `exit code ${code}, signal ${signal}`;
-    done();
-  }));
+  // The process running now: its child, and how it ended once it has (null until then).
+  let current = null;
+
+  async function launch() {
+    const child = spawn(
+      binary,
+      ['serve', '--listen', `127.0.0.1:${port}`, '--static-dir', join(root, 'static')],
+      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: serverEnv },
+    );
+    const proc = { child, exited: null };
+    proc.gone = new Promise((done) => child.once('exit', (code, signal) => {
+      proc.exited = `exit code ${code}, signal ${signal}`;
+      done(proc.exited);
+    }));
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    current = proc;
+    await eventually('GET /healthz to answer 200', async () => {
+      if (proc.exited) throw new Error(`quai stopped before it was ready (${proc.exited}):\n${log}`);
+      try {
+        return (await fetch(`${url}/healthz`)).status === 200;
+      } catch {
+        return false;
+      }
+    });
+  }
+
+  /** Sends `signal` to the running server and waits until it is gone (SIGKILL after 30 s). */
+  async function signalled(signal) {
+    const proc = current;
+    if (!proc || proc.exited) return proc?.exited ?? null;
+    proc.child.kill(signal);
+    let timer;
+    await Promise.race([proc.gone, new Promise((done) => (timer = setTimeout(done, 30_000)))]);
+    clearTimeout(timer);
+    if (!proc.exited) {
+      proc.child.kill('SIGKILL');
+      await proc.gone;
+      return `did not stop within 30 s of ${signal}`;
+    }
+    return proc.exited;
+  }
 
   const server = {
     url,
     previewUrl: `http://127.0.0.1:${previewPort}`,
+    port,
     instance,
+    database,
     log: () => log,
+    kill: () => signalled('SIGKILL'),
+    terminate: () => signalled('SIGTERM'),
+    async start() {
+      if (current && !current.exited) throw new Error('quai is still running');
+      keep(`\n--- quai started again on port ${port} ---\n`);
+      await launch();
+    },
     async stop() {
-      if (!exited) {
-        child.kill('SIGTERM');
-        let timer;
-        await Promise.race([stopped, new Promise((done) => (timer = setTimeout(done, 30_000)))]);
-        clearTimeout(timer);
-        if (!exited) child.kill('SIGKILL');
+      await signalled('SIGTERM');
+      try {
+        execFileSync(binary, ['sessions', 'end', '--all'], { env: { ...serverEnv, RUST_LOG: 'warn' }, stdio: 'ignore' });
+      } catch {
+        // The engine went away: the next start of this instance removes what is left.
       }
       if (registry) {
         const name = `quai-registry-${instance}`;
@@ -116,23 +166,32 @@ export async function startServer({ lessonsDir, env = {} } = {}) {
           }
         }
       }
-      rmSync(scratch, { recursive: true, force: true });
+      if (scratch) rmSync(scratch, { recursive: true, force: true });
     },
   };
   try {
-    await eventually('GET /healthz to answer 200', async () => {
-      if (exited) throw new Error(`quai stopped before it was ready (${exited}):\n${log}`);
-      try {
-        return (await fetch(`${url}/healthz`)).status === 200;
-      } catch {
-        return false;
-      }
-    });
+    await launch();
   } catch (err) {
     await server.stop();
     throw err;
   }
   return server;
+}
+
+/** Containers of this server's instance, as `docker ps -a` lists them: `[{ id, session, name }]`. */
+export function instanceContainers(instance) {
+  return execFileSync(
+    'docker',
+    ['ps', '-a', '--filter', `label=quai.instance=${instance}`, '--format', '{{.ID}} {{.Label "quai.session"}} {{.Names}}'],
+    { encoding: 'utf8' },
+  )
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [id, session, name] = line.split(' ');
+      return { id, session, name };
+    })
+    .sort((a, b) => a.id.localeCompare(b.id));
 }
 
 /** Headless Chromium from Debian (or $QUAI_E2E_CHROMIUM), with no GPU and no sandbox. */
@@ -201,6 +260,23 @@ export async function openPlayground(browser, server, { start = 'start-shell', w
   const id = page.url().match(/\/s\/([^/?#]+)/)[1];
   await waitForText(page, server, 'a shell prompt', hasPrompt);
   return { context, page, id };
+}
+
+/**
+ * Counts the terminals the page's sockets attached (`TerminalOpened` frames) from now on:
+ * `count()`, and `after(n)`, which waits until more than `n` did. Keys typed into a terminal
+ * that is not attached again yet, while its page reconnects, go nowhere, as a person's would;
+ * a test that types right after a reconnection waits for the attachment first.
+ */
+export function watchAttachments(page) {
+  let opened = 0;
+  page.on('websocket', (socket) => socket.on('framereceived', ({ payload }) => {
+    if (typeof payload === 'string' && payload.includes('"type":"TerminalOpened"')) opened += 1;
+  }));
+  return {
+    count: () => opened,
+    after: (n) => eventually('a terminal to be attached again', () => opened > n),
+  };
 }
 
 /** Types a command line into the visible terminal. */

@@ -3,8 +3,10 @@
 //! `node e2e/bench.mjs`, and the server without a browser (start to prompt cold and warm for
 //! both profiles, keystroke echo against a raw `docker exec` TTY, output throughput, the
 //! first `docker run hello-world`) with `cargo bench -p quai-backend --bench terminal`, and
-//! docker nodes rootless beside caps mode with `cargo bench -p quai-backend --bench dind`.
-//! Writes both to docs/BENCHMARKS.md. Numbers are printed, never asserted.
+//! docker nodes rootless beside caps mode with `cargo bench -p quai-backend --bench dind`,
+//! and many pages coming back after the server restarts (killed, or stopped with SIGTERM)
+//! with `node e2e/bench-restart.mjs`. Writes them all to docs/BENCHMARKS.md. Numbers are
+//! printed, never asserted.
 
 use std::fs;
 use std::path::Path;
@@ -31,9 +33,9 @@ pub fn bench(runs: u32) -> Result<()> {
         Command::new("node")
             .arg("e2e/bench.mjs")
             .env("QUAI_BENCH_RUNS", runs.to_string())
-            .env("QUAI_BIN", binary)
+            .env("QUAI_BIN", &binary)
             .envs(ready.images.server_env())
-            .env("QUAI_E2E_CHROMIUM", chromium),
+            .env("QUAI_E2E_CHROMIUM", &chromium),
     )?;
     step(&format!("Measuring the server and terminals, {runs} runs (cargo bench -p quai-backend --bench terminal)"));
     // cargo runs a bench from its package's folder: give it a path that holds from anywhere.
@@ -54,8 +56,21 @@ pub fn bench(runs: u32) -> Result<()> {
             .env("QUAI_BENCH_OUT", &dind)
             .envs(ready.images.server_env()),
     )?;
+    step(&format!(
+        "Measuring pages coming back after a server restart, {runs} runs (node e2e/bench-restart.mjs)"
+    ));
+    shell::run(
+        Command::new("node")
+            .arg("e2e/bench-restart.mjs")
+            .env("QUAI_BENCH_RUNS", runs.to_string())
+            .env("QUAI_BIN", binary)
+            .envs(ready.images.server_env())
+            .env("QUAI_E2E_CHROMIUM", chromium),
+    )?;
     let browser =
         fs::read_to_string("e2e/artifacts/bench.md").context("the browser bench wrote no table")?;
+    let restart = fs::read_to_string("e2e/artifacts/bench-restart.md")
+        .context("the restart bench wrote no table")?;
     let server = fs::read_to_string(&terminal).context("the terminal bench wrote no table")?;
     let dind = fs::read_to_string(&dind).context("the dind bench wrote no table")?;
     let report = format!(
@@ -66,7 +81,13 @@ pub fn bench(runs: u32) -> Result<()> {
          Rootless (the default: the node runs as an unprivileged user, Docker Engine inside it rootless) \
          beside caps mode (Docker Engine as root with nearly every capability: root on the host in all \
          but name, what docker nodes were before rootless). Caps is run with `--allow-host-root`, for \
-         this comparison only.\n\n{dind}"
+         this comparison only.\n\n{dind}\n## Restarting the server\n\nSessions outlive the server \
+         (`--on-shutdown keep`): many people's pages, each with a shell playground open in its own \
+         browser profile of one headless Chromium, while the server is killed with SIGKILL, or \
+         stopped with SIGTERM, and started again on the same port, database and instance. Times \
+         run from the spawn of the new process; the pages reconnect by themselves, after \
+         their reconnect delay, and a page has answered once its terminal, attached again, \
+         printed the output of an `echo` typed into it.\n\n{restart}"
     );
     fs::write("docs/BENCHMARKS.md", report).context("cannot write docs/BENCHMARKS.md")?;
     shell::ok("Wrote docs/BENCHMARKS.md");
