@@ -54,18 +54,21 @@ fn two_step_lesson(root: &Path) {
 /// A `quai serve` process of the test's own instance, port and database.
 struct Served {
     child: Child,
-    port: u16,
+    /// Main and preview ports.
+    ports: (u16, u16),
     instance: String,
     database: PathBuf,
     lessons: PathBuf,
 }
 
 impl Served {
-    fn spawn(port: u16, instance: &str, database: &Path, lessons: &Path) -> Served {
-        let child = Command::new(env!("CARGO_BIN_EXE_quai"))
+    /// Starts `quai serve` on `ports` (main, preview; `(0, 0)` for free ones) and waits until
+    /// it says where it listens: the ports are its own, never another test's server's.
+    fn spawn(ports: (u16, u16), instance: &str, database: &Path, lessons: &Path) -> Served {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_quai"))
             .arg("serve")
-            .env("QUAI_LISTEN", format!("127.0.0.1:{port}"))
-            .env("QUAI_PREVIEW_LISTEN", format!("127.0.0.1:{}", port + 1))
+            .env("QUAI_LISTEN", format!("127.0.0.1:{}", ports.0))
+            .env("QUAI_PREVIEW_LISTEN", format!("127.0.0.1:{}", ports.1))
             .env("QUAI_INSTANCE", instance)
             .env("QUAI_DATABASE", database)
             .env("QUAI_LESSONS_DIR", lessons)
@@ -78,13 +81,44 @@ impl Served {
                 "QUAI_STATIC_DIR",
                 concat!(env!("CARGO_MANIFEST_DIR"), "/../static"),
             )
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
             .expect("quai serve starts");
+        // Its first lines say where it listens; the rest is read and dropped.
+        let stdout = child.stdout.take().unwrap();
+        let (said, heard) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                let _ = said.send(line);
+            }
+        });
+        let port_in = |line: &str| -> u16 {
+            line.rsplit(':')
+                .next()
+                .unwrap()
+                .trim_end_matches('/')
+                .parse()
+                .unwrap()
+        };
+        let (mut port, mut preview) = (None, None);
+        while port.is_none() || preview.is_none() {
+            let line = heard
+                .recv_timeout(PATIENCE)
+                .expect("quai serve said where it listens (it stopped, or a port was taken)");
+            if line.starts_with("Quai is listening on") {
+                port = Some(port_in(&line));
+            } else if line.starts_with("Port previews are served on") {
+                preview = Some(port_in(&line));
+            }
+        }
         Served {
             child,
-            port,
+            ports: (port.unwrap(), preview.unwrap()),
             instance: instance.to_string(),
             database: database.to_path_buf(),
             lessons: lessons.to_path_buf(),
@@ -95,7 +129,7 @@ impl Served {
     async fn client(&self) -> TestServer {
         let server = TestServer {
             server: None,
-            base: format!("http://127.0.0.1:{}", self.port),
+            base: format!("http://127.0.0.1:{}", self.ports.0),
             instance: self.instance.clone(),
             http: reqwest::Client::new(),
         };
@@ -114,13 +148,13 @@ impl Served {
         }
     }
 
-    fn kill_9(mut self) -> (u16, String, PathBuf, PathBuf) {
+    fn kill_9(mut self) -> ((u16, u16), String, PathBuf, PathBuf) {
         self.child.kill().unwrap();
         self.child.wait().unwrap();
         self.parts()
     }
 
-    fn terminate(mut self) -> (u16, String, PathBuf, PathBuf) {
+    fn terminate(mut self) -> ((u16, u16), String, PathBuf, PathBuf) {
         let pid = self.child.id().to_string();
         assert!(Command::new("kill")
             .args(["-TERM", &pid])
@@ -132,9 +166,9 @@ impl Served {
         self.parts()
     }
 
-    fn parts(&self) -> (u16, String, PathBuf, PathBuf) {
+    fn parts(&self) -> ((u16, u16), String, PathBuf, PathBuf) {
         (
-            self.port,
+            self.ports,
             self.instance.clone(),
             self.database.clone(),
             self.lessons.clone(),
@@ -191,17 +225,6 @@ fn sessions_command(instance: &str, database: &Path, args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     text
-}
-
-/// A loopback port with the one after it free too (the preview listens there).
-fn free_ports() -> u16 {
-    loop {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        if port < u16::MAX && std::net::TcpListener::bind(("127.0.0.1", port + 1)).is_ok() {
-            return port;
-        }
-    }
 }
 
 const STUDENT: &str = "0123456789abcdef0123456789abcdef";
@@ -311,7 +334,7 @@ async fn sessions_survive_a_killed_server_and_a_graceful_restart() {
     two_step_lesson(lessons.path());
     let instance = unique_instance("restart");
     let database = std::env::temp_dir().join(format!("quai-restart-{instance}.db"));
-    let port = free_ports();
+    let port = (0, 0);
     let _cleanup = Cleanup {
         instance: instance.clone(),
         database: database.clone(),
@@ -551,6 +574,16 @@ async fn sessions_whose_containers_died_or_time_ran_out_while_the_server_was_awa
     let mut socket = second.shell(&kept).await;
     let out = socket.run(1, "echo still-$((2+3))").await;
     assert!(out.contains("still-5"), "{out}");
-    second.stop().await;
+    // This test's servers keep their sessions when they stop; the last one ends them.
+    let mut second = second;
+    second
+        .server
+        .take()
+        .unwrap()
+        .shutdown_with(quai::config::OnShutdown::End)
+        .await;
+    assert!(containers_labelled("quai.instance", &instance)
+        .await
+        .is_empty());
     drop(first);
 }
