@@ -52,6 +52,8 @@ pub struct AppState {
     pub playgrounds: Arc<playground::Playgrounds>,
     /// Checks lesson steps.
     pub steps: Arc<lessons::steps::Steps>,
+    /// The files of sessions' nodes, and workspaces.
+    pub files: Arc<files::Files>,
 }
 
 impl AppState {
@@ -79,6 +81,10 @@ impl AppState {
                 sessions.clone(),
                 lessons.clone(),
                 progress.clone(),
+            )),
+            files: Arc::new(files::Files::new(
+                sessions.clone(),
+                config.transfer_limit_mb,
             )),
             sessions,
             lessons,

@@ -718,3 +718,252 @@ async fn a_lesson_needing_an_image_the_catalog_lacks_names_it_and_starts_nothing
     );
     assert!(playground.engine.calls_of(Op::CreateNetwork).is_empty());
 }
+
+/// Waits (a bounded number of short turns) until `done` holds; false if it never did.
+async fn eventually(mut done: impl FnMut() -> bool) -> bool {
+    for _ in 0..1000 {
+        if done() {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    done()
+}
+
+#[tokio::test]
+async fn a_visitor_leaving_while_their_lesson_is_prepared_leaves_nothing() {
+    let playground = Arc::new(Playground::start(|_| {}).await);
+    playground.engine.hold("/tmp/lesson-setup");
+    let starting = {
+        let playground = playground.clone();
+        tokio::spawn(async move {
+            playground
+                .send(
+                    BROWSER,
+                    Method::POST,
+                    "/api/lessons/in-order/start",
+                    &[],
+                    Body::empty(),
+                )
+                .await
+        })
+    };
+    // The node is made and its setup is running when the visitor closes the tab.
+    let preparing = eventually(|| {
+        playground
+            .engine
+            .calls_of(Op::Exec)
+            .iter()
+            .any(|call| call.args.iter().any(|a| a.contains("/tmp/lesson-setup")))
+    })
+    .await;
+    assert!(preparing, "the lesson's setup never ran");
+    assert_eq!(playground.engine.nodes().len(), 1);
+    starting.abort();
+    match starting.await {
+        Err(gone) => assert!(gone.is_cancelled()),
+        Ok(answer) => panic!("the start finished: {}", answer.text()),
+    }
+
+    let cleaned =
+        eventually(|| playground.engine.is_empty() && playground.state.sessions.count() == 0).await;
+    playground.engine.release("/tmp/lesson-setup");
+    assert!(
+        cleaned,
+        "left behind: {:?}, {} sessions",
+        playground.engine.nodes(),
+        playground.state.sessions.count()
+    );
+    // The place it held is free again.
+    let (started, _) = start_lesson(&playground, "in-order").await;
+    assert_eq!(playground.engine.nodes_of(&started.session.id).len(), 1);
+}
+
+/// An archive of one entry `path` of `kind`, linking to `target` for a link.
+fn archive_of(path: &str, kind: tar::EntryType, target: Option<&str>) -> Vec<u8> {
+    let mut builder = tar::Builder::new(Vec::new());
+    let mut header = tar::Header::new_gnu();
+    header.set_entry_type(kind);
+    header.set_mode(0o644);
+    header.set_size(if kind == tar::EntryType::Regular {
+        2
+    } else {
+        0
+    });
+    if let Some(target) = target {
+        header.set_link_name(target).unwrap();
+    }
+    let data: &[u8] = if kind == tar::EntryType::Regular {
+        b"hi"
+    } else {
+        b""
+    };
+    builder.append_data(&mut header, path, data).unwrap();
+    builder.into_inner().unwrap()
+}
+
+#[tokio::test]
+async fn file_requests_outside_the_rules_are_refused_with_a_sentence_before_the_node_is_asked() {
+    let playground = Playground::start(|_| {}).await;
+    let session = playground.created(BROWSER, 1).await;
+    let other = playground.created(NEIGHBOUR, 1).await;
+    let asked = || playground.engine.calls_of(Op::ExecBytes).len();
+
+    // A path that climbs out, a relative one.
+    let answer = playground
+        .as_owner(
+            &session,
+            Method::GET,
+            "/nodes/node1/files?path=/root/../etc",
+        )
+        .await;
+    let error = answer.error(StatusCode::BAD_REQUEST);
+    assert_eq!(
+        error.message,
+        "`/root/../etc` is not an absolute path without `..`."
+    );
+    let answer = playground
+        .as_owner(
+            &session,
+            Method::GET,
+            "/nodes/node1/files/text?path=etc/passwd",
+        )
+        .await;
+    answer.error(StatusCode::BAD_REQUEST);
+    // A node the session does not have; another session's files with this session's cookie.
+    let answer = playground
+        .as_owner(&session, Method::GET, "/nodes/node9/files?path=/root")
+        .await;
+    answer.error(StatusCode::NOT_FOUND);
+    let id = &other.session.id;
+    let cookie = format!("quai_{}={}", session.session.id, session.token);
+    let answer = playground
+        .on_session(
+            id,
+            &cookie,
+            Method::GET,
+            "/nodes/node1/files?path=/root",
+            Body::empty(),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND, "{}", answer.text());
+    // An upload holding a link, one holding nothing.
+    let uri = "/nodes/node1/files/upload?dir=/root";
+    let cookie = format!("quai_{}={}", session.session.id, session.token);
+    let link = archive_of("escape", tar::EntryType::Symlink, Some("/etc/passwd"));
+    let answer = playground
+        .on_session(&session.session.id, &cookie, Method::POST, uri, link)
+        .await;
+    let error = answer.error(StatusCode::BAD_REQUEST);
+    assert!(
+        error.message.contains("`escape` is a link"),
+        "{}",
+        error.message
+    );
+    let answer = playground
+        .on_session(&session.session.id, &cookie, Method::POST, uri, Vec::new())
+        .await;
+    assert_eq!(
+        answer.error(StatusCode::BAD_REQUEST).message,
+        "The upload holds no file."
+    );
+    // A text larger than the editor saves.
+    let big = serde_json::json!({"path": "/root/big.txt", "text": "x".repeat(1024 * 1024 + 1)});
+    let answer = playground
+        .on_session(
+            &session.session.id,
+            &cookie,
+            Method::PUT,
+            "/nodes/node1/files/text",
+            serde_json::to_vec(&big).unwrap(),
+        )
+        .await;
+    assert_eq!(
+        answer.error(StatusCode::PAYLOAD_TOO_LARGE).message,
+        "The editor saves files of up to 1024 KB."
+    );
+    // A workspace of folders a node must not give back.
+    let answer = playground
+        .as_owner(&session, Method::GET, "/workspace?dirs=/etc")
+        .await;
+    assert!(answer
+        .error(StatusCode::BAD_REQUEST)
+        .message
+        .starts_with("`/etc` cannot be part of a workspace"));
+    assert_eq!(
+        asked(),
+        0,
+        "the node was asked: {:?}",
+        playground.engine.calls_of(Op::ExecBytes)
+    );
+}
+
+#[tokio::test]
+async fn what_a_node_says_about_a_file_reaches_the_student() {
+    let playground = Playground::start(|_| {}).await;
+    let session = playground.created(BROWSER, 1).await;
+    // No such folder (the script's exit 3); a binary file opened in the editor; one too large.
+    playground.engine.answer("-printf", Reply::exit(3, ""));
+    let answer = playground
+        .as_owner(&session, Method::GET, "/nodes/node1/files?path=/root/gone")
+        .await;
+    assert_eq!(
+        answer.error(StatusCode::NOT_FOUND).message,
+        "There is no `/root/gone` of that kind in this node."
+    );
+    playground
+        .engine
+        .answer("stat -c %s", Reply::exit(0, "ELF\0\0"));
+    let answer = playground
+        .as_owner(
+            &session,
+            Method::GET,
+            "/nodes/node1/files/text?path=/bin/ls",
+        )
+        .await;
+    assert_eq!(
+        answer.error(StatusCode::UNSUPPORTED_MEDIA_TYPE).message,
+        "`/bin/ls` is not a text file; download it instead."
+    );
+    playground.engine.answer("stat -c %s", Reply::exit(6, ""));
+    let answer = playground
+        .as_owner(
+            &session,
+            Method::GET,
+            "/nodes/node1/files/text?path=/var/log/big",
+        )
+        .await;
+    assert_eq!(
+        answer.error(StatusCode::PAYLOAD_TOO_LARGE).message,
+        "`/var/log/big` is larger than 1024 KB: open it in the terminal instead."
+    );
+    // A download the node refuses in its own words.
+    playground.engine.answer(
+        "cannot be read",
+        Reply {
+            exit_code: Some(4),
+            stdout: Vec::new(),
+            stderr: "/root/secret cannot be read\n".into(),
+        },
+    );
+    let answer = playground
+        .as_owner(
+            &session,
+            Method::GET,
+            "/nodes/node1/files/download?path=/root/secret",
+        )
+        .await;
+    assert_eq!(
+        answer.error(StatusCode::BAD_REQUEST).message,
+        "/root/secret cannot be read"
+    );
+    // A dead engine is said as such.
+    playground.engine.set_up(false);
+    let answer = playground
+        .as_owner(&session, Method::GET, "/nodes/node1/files?path=/root")
+        .await;
+    assert_eq!(
+        answer.error(StatusCode::SERVICE_UNAVAILABLE).code,
+        ErrorCode::RuntimeUnavailable
+    );
+}

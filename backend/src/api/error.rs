@@ -5,6 +5,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use quai_protocol::{ApiError, ErrorCode};
 
+use crate::files::{FileError, WorkspaceError};
 use crate::lessons::steps::CheckError;
 use crate::playground::StartError;
 use crate::progress::ProgressError;
@@ -154,6 +155,69 @@ impl From<CheckError> for AppError {
             }
             CheckError::NoLesson | CheckError::Locked { .. } | CheckError::Script(_) => {
                 AppError::new(StatusCode::CONFLICT, ErrorCode::Lesson, message)
+            }
+        }
+    }
+}
+
+impl From<FileError> for AppError {
+    fn from(err: FileError) -> Self {
+        let message = err.to_string();
+        let bad = |message| AppError::new(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, message);
+        let large = |message| {
+            AppError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorCode::BadRequest,
+                message,
+            )
+        };
+        match err {
+            FileError::Busy(err) => err.into(),
+            FileError::Engine(err) => err.into(),
+            FileError::NoSuchPlace => AppError::not_found(),
+            FileError::Missing(_) => {
+                AppError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, message)
+            }
+            FileError::TooLargeToOpen { .. }
+            | FileError::TooLargeToSave(_)
+            | FileError::TooLarge(_) => large(message),
+            FileError::NotText(_) => AppError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                ErrorCode::BadRequest,
+                message,
+            ),
+            FileError::Disk(_) => AppError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                ErrorCode::Internal,
+                message,
+            ),
+            FileError::BadPath(_)
+            | FileError::Refused(_)
+            | FileError::Failed(_)
+            | FileError::Timeout
+            | FileError::EmptyUpload
+            | FileError::BadArchive(_)
+            | FileError::Unreadable(_) => bad(message),
+        }
+    }
+}
+
+impl From<WorkspaceError> for AppError {
+    fn from(err: WorkspaceError) -> Self {
+        let message = err.to_string();
+        match err {
+            WorkspaceError::Files(err) => err.into(),
+            WorkspaceError::TooLarge(_) => AppError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorCode::BadRequest,
+                message,
+            ),
+            WorkspaceError::NotAllowed(_)
+            | WorkspaceError::NoFolder
+            | WorkspaceError::NodeUnreadable { .. }
+            | WorkspaceError::Pack(_)
+            | WorkspaceError::Refused(_) => {
+                AppError::new(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, message)
             }
         }
     }

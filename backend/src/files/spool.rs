@@ -7,15 +7,11 @@
 use std::path::{Path, PathBuf};
 
 use axum::body::Body;
-use axum::http::StatusCode;
 use bytes::Bytes;
 use futures::{Stream, StreamExt};
-use quai_protocol::ErrorCode;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::archive;
-use crate::api::AppError;
-use crate::AppState;
 
 /// A file of one transfer under the temporary folder, readable by the server only; removed
 /// when dropped.
@@ -83,45 +79,6 @@ pub async fn from_stream<E: std::fmt::Display>(
     }
     file.flush().await.map_err(SpoolError::Disk)?;
     Ok(spool)
-}
-
-/// `--transfer-limit-mb` in bytes.
-pub fn transfer_limit(state: &AppState) -> usize {
-    (state.config.transfer_limit_mb as usize).saturating_mul(1024 * 1024)
-}
-
-pub fn too_large(state: &AppState) -> AppError {
-    AppError::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        ErrorCode::BadRequest,
-        format!(
-            "That is more than this playground transfers at once ({} MB).",
-            state.config.transfer_limit_mb
-        ),
-    )
-}
-
-pub fn disk_failed(err: std::io::Error) -> AppError {
-    tracing::error!(error = %err, "cannot keep a transfer on disk");
-    AppError::new(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        ErrorCode::Internal,
-        "The server cannot keep the transfer on its disk right now; try again later.",
-    )
-}
-
-/// A request body of at most `--transfer-limit-mb`, spooled as it arrives: a larger one is
-/// refused as soon as it passes the limit.
-pub async fn body(state: &AppState, body: Body) -> Result<Spool, AppError> {
-    from_stream("upload", body.into_data_stream(), transfer_limit(state))
-        .await
-        .map_err(|err| match err {
-            SpoolError::TooLarge => too_large(state),
-            SpoolError::Source(why) => {
-                super::bad_request(format!("The upload could not be read: {why}."))
-            }
-            SpoolError::Disk(err) => disk_failed(err),
-        })
 }
 
 /// A `Write` whose bytes go, in chunks, to the channel a command's stdin is fed from; it

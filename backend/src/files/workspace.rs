@@ -7,18 +7,18 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path as FsPath, PathBuf};
 
-use axum::extract::{Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use futures::Stream;
 use quai_protocol::{Manifest, ManifestFile, Restored};
-use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use super::absolute;
 use super::archive;
-use super::{absolute, bad_request};
-use crate::api::{AppError, Owned};
+use super::error::FileError;
+use super::service::{disk, node, Files};
+use super::spool::{self, Spool, SpoolError};
 use crate::runtime::Feed;
-use crate::AppState;
+use crate::session::{Session, Work, WorkPermit};
 
 /// Folders a workspace may hold (and so write back): the writable places of a node.
 const ALLOWED: [&str; 7] = [
@@ -37,113 +37,184 @@ fn allowed(dir: &str) -> bool {
         .any(|root| dir == *root || dir.starts_with(&format!("{root}/")))
 }
 
-#[derive(Debug, Deserialize)]
-pub struct ExportQuery {
-    /// Comma-separated folders; `/root` when absent.
-    dirs: Option<String>,
+/// Why a workspace could not be exported or imported; nothing was written.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkspaceError {
+    #[error("`{0}` cannot be part of a workspace: choose folders under {list}.", list = ALLOWED.join(", "))]
+    NotAllowed(String),
+    #[error("Choose at least one folder.")]
+    NoFolder,
+    #[error(
+        "The workspace is larger than {0} MB, the most one archive may hold; choose fewer folders."
+    )]
+    TooLarge(u64),
+    #[error("{node} could not be read: {why}")]
+    NodeUnreadable { node: String, why: String },
+    #[error("The workspace could not be packed: {0}.")]
+    Pack(String),
+    #[error("This workspace cannot be imported: {0}. Nothing was written.")]
+    Refused(String),
+    /// What every file operation may meet: a bad path, a busy session, the disk, the engine.
+    #[error(transparent)]
+    Files(#[from] FileError),
 }
 
-fn folders(list: &str) -> Result<Vec<String>, AppError> {
+impl From<crate::session::SessionError> for WorkspaceError {
+    fn from(err: crate::session::SessionError) -> Self {
+        WorkspaceError::Files(err.into())
+    }
+}
+
+/// The folders of a comma-separated list, each absolute and allowed, without repeats.
+pub fn folders(list: &str) -> Result<Vec<String>, WorkspaceError> {
     let mut dirs = Vec::new();
     for dir in list.split(',').map(str::trim).filter(|d| !d.is_empty()) {
         let dir = absolute(dir)?;
         if !allowed(&dir) {
-            return Err(bad_request(format!(
-                "`{dir}` cannot be part of a workspace: choose folders under {}.",
-                ALLOWED.join(", ")
-            )));
+            return Err(WorkspaceError::NotAllowed(dir));
         }
         if !dirs.contains(&dir) {
             dirs.push(dir);
         }
     }
     if dirs.is_empty() {
-        return Err(bad_request("Choose at least one folder."));
+        return Err(WorkspaceError::NoFolder);
     }
     Ok(dirs)
 }
 
-pub async fn export(
-    State(state): State<AppState>,
-    Owned(session): Owned,
-    Query(query): Query<ExportQuery>,
-) -> Result<Response, AppError> {
-    let dirs = folders(query.dirs.as_deref().unwrap_or("/root"))?;
-    let work = state
-        .sessions
-        .begin(&session, crate::session::Work::Transfer)
-        .await?;
-    let limit = state.config.transfer_limit_mb * 1024 * 1024;
-    let too_large = || {
-        AppError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            quai_protocol::ErrorCode::BadRequest,
-            format!(
-                "The workspace is larger than {} MB, the most one archive may hold; choose fewer folders.",
-                state.config.transfer_limit_mb
-            ),
-        )
-    };
-    let relative: Vec<String> = dirs
-        .iter()
-        .map(|d| d.trim_start_matches('/').to_string())
-        .collect();
-    // Each node's folders, as its own `tar` packs them, spooled to disk as they come. Folders
-    // a node lacks are skipped; links and special files are left out below, and so are the
-    // terminal keeper's own folders (its sockets and settings belong to that node).
-    let mut spooled = Vec::new();
-    for node in session.nodes() {
-        let mut cmd = vec![
-            "bash",
-            "-c",
-            r#"cd / && set -- $(for d in "$@"; do [ -d "$d" ] && printf '%s\n' "$d"; done); [ $# -eq 0 ] && exit 0; exec tar -cf - --exclude='tmp/quai-[0-9]*' --exclude='tmp/tmux-[0-9]*' -- "$@""#,
-            "quai",
-        ];
-        cmd.extend(relative.iter().map(String::as_str));
+/// An exported workspace, spooled on the server's disk, with the transfer's permit to keep
+/// until its last byte is sent.
+pub struct Exported {
+    pub archive: Spool,
+    pub permit: WorkPermit,
+}
+
+impl Files {
+    /// The workspace of `session`: the folders of `dirs` (a comma-separated list; `/root`
+    /// when absent) of every node, with their manifest, as a tar.gz on disk.
+    pub async fn export(
+        &self,
+        session: &Session,
+        dirs: Option<&str>,
+    ) -> Result<Exported, WorkspaceError> {
+        let dirs = folders(dirs.unwrap_or("/root"))?;
+        let permit = self.sessions.begin(session, Work::Transfer).await?;
+        let limit = self.limit;
+        let relative: Vec<String> = dirs
+            .iter()
+            .map(|d| d.trim_start_matches('/').to_string())
+            .collect();
+        // Each node's folders, as its own `tar` packs them, spooled to disk as they come.
+        // Folders a node lacks are skipped; links and special files are left out below.
         // The archive's headers come on top of the files' bytes, which the limit counts.
-        let room = (limit as usize).saturating_add(limit as usize / 4 + 16 * 1024 * 1024);
-        let chunks = state
-            .sessions
-            .runtime()
-            .exec_stream(&node, &cmd, room)
-            .await?;
-        let spool = super::spool::from_stream("export", chunks, room)
+        let room = limit.saturating_add(limit / 4 + 16 * 1024 * 1024);
+        let mut spooled = Vec::new();
+        for node in session.nodes() {
+            let chunks = self.in_node(&node, room).pack(&relative).await?;
+            let room = usize::try_from(room).unwrap_or(usize::MAX);
+            let spool =
+                spool::from_stream("export", chunks, room)
+                    .await
+                    .map_err(|err| match err {
+                        SpoolError::TooLarge => WorkspaceError::TooLarge(self.limit_mb()),
+                        SpoolError::Source(why) => WorkspaceError::NodeUnreadable {
+                            node: node.name.clone(),
+                            why,
+                        },
+                        SpoolError::Disk(err) => disk(err).into(),
+                    })?;
+            spooled.push((node.name.clone(), spool));
+        }
+        // Read twice from disk: once to hash every file for the manifest, which comes first
+        // in the archive, then to copy them after it, gzipped into one more spool.
+        let (archive, output_file) = Spool::create("workspace").await.map_err(disk)?;
+        let target = output_file.into_std().await;
+        let built = tokio::task::spawn_blocking(move || pack(dirs, spooled, limit, target))
             .await
-            .map_err(|err| match err {
-                super::spool::SpoolError::TooLarge => too_large(),
-                super::spool::SpoolError::Source(why) => {
-                    bad_request(format!("{} could not be read: {why}", node.name))
-                }
-                super::spool::SpoolError::Disk(err) => super::spool::disk_failed(err),
-            })?;
-        spooled.push((node.name.clone(), spool));
-    }
-    // Read twice from disk: once to hash every file for the manifest, which comes first in
-    // the archive, then to copy them after it, gzipped into one more spool.
-    let (output, output_file) = super::spool::Spool::create("workspace")
-        .await
-        .map_err(super::spool::disk_failed)?;
-    let target = output_file.into_std().await;
-    let built = tokio::task::spawn_blocking(move || pack(dirs, spooled, limit, target))
-        .await
-        .map_err(|err| super::spool::disk_failed(std::io::Error::other(err)))?;
-    match built {
-        Ok(()) => {}
-        Err(archive::ArchiveError::TooLarge(_)) => return Err(too_large()),
-        Err(other) => {
-            return Err(bad_request(format!(
-                "The workspace could not be packed: {other}."
-            )))
+            .map_err(|err| disk(std::io::Error::other(err)))?;
+        match built {
+            Ok(()) => Ok(Exported { archive, permit }),
+            Err(archive::ArchiveError::TooLarge(_)) => {
+                Err(WorkspaceError::TooLarge(self.limit_mb()))
+            }
+            Err(other) => Err(WorkspaceError::Pack(other.to_string())),
         }
     }
-    let body = super::spool::stream(output, work)
-        .await
-        .map_err(super::spool::disk_failed)?;
-    Ok(super::attachment(
-        "quai-workspace.tar.gz",
-        "application/gzip",
-        body,
-    ))
+
+    /// Restores the workspace archive `chunks` into `session`: checked whole against its
+    /// manifest first, then the nodes it has and the session lacks are added, and each
+    /// folder is unpacked through the same guard as uploads.
+    pub async fn import<E: std::fmt::Display>(
+        &self,
+        session: &Session,
+        chunks: impl Stream<Item = Result<Bytes, E>> + Unpin,
+    ) -> Result<Restored, WorkspaceError> {
+        let _permit = self.sessions.begin(session, Work::Transfer).await?;
+        // Kept on disk, checked whole, then each folder unpacked as the archive is read again.
+        let spool = self.spool(chunks).await?;
+        let limit = self.limit;
+        let file = spool.open().map_err(disk)?;
+        let (manifest, per_node) = tokio::task::spawn_blocking(move || verify(file, limit))
+            .await
+            .map_err(|err| disk(std::io::Error::other(err)))?
+            .map_err(WorkspaceError::Refused)?;
+        // Nodes the workspace has and the session lacks are added first.
+        let wanted = manifest
+            .nodes
+            .iter()
+            .filter_map(|n| n[4..].parse::<usize>().ok())
+            .max()
+            .unwrap_or(1);
+        while session.nodes().len() < wanted {
+            self.sessions.add_node(session).await?;
+        }
+        let (mut files, mut bytes) = (0u32, 0u64);
+        for (name, entries) in &per_node {
+            let node = node(session, name)?;
+            for dir in &manifest.dirs {
+                let relative_dir = dir.trim_start_matches('/');
+                let inside: Vec<Found> = entries
+                    .iter()
+                    .filter_map(|e| {
+                        let below = e.path.strip_prefix(relative_dir).ok()?;
+                        (!below.as_os_str().is_empty()).then(|| Found {
+                            path: below.to_path_buf(),
+                            size: e.size,
+                        })
+                    })
+                    .collect();
+                if inside.is_empty() {
+                    continue;
+                }
+                let paths: Vec<String> = inside
+                    .iter()
+                    .map(|e| e.path.display().to_string())
+                    .collect();
+                // `nodes/<node>/<dir>/x` of the archive lands at `<dir>/x` in the node.
+                let from = FsPath::new("nodes").join(name).join(relative_dir);
+                let feed = spool::clean_feed(&spool, limit, move |path| {
+                    let below = path.strip_prefix(&from).ok()?;
+                    (!below.as_os_str().is_empty()).then(|| below.to_path_buf())
+                })
+                .map_err(disk)?;
+                self.in_node(&node, limit)
+                    .extract(dir, true, &paths, Feed::Stream(feed))
+                    .await?;
+                for entry in &inside {
+                    if let Some(size) = entry.size {
+                        files += 1;
+                        bytes += size;
+                    }
+                }
+            }
+        }
+        Ok(Restored {
+            files,
+            bytes,
+            nodes: per_node.keys().cloned().collect(),
+        })
+    }
 }
 
 /// Writes the workspace archive of the nodes' spooled tars into `target`, gzipped:
@@ -356,86 +427,6 @@ pub fn verify(
         ));
     }
     Ok((manifest, per_node))
-}
-
-pub async fn import(
-    State(state): State<AppState>,
-    Owned(session): Owned,
-    body: axum::body::Body,
-) -> Result<Response, AppError> {
-    let _work = state
-        .sessions
-        .begin(&session, crate::session::Work::Transfer)
-        .await?;
-    // Kept on disk, checked whole, then each folder unpacked as the archive is read again.
-    let spool = super::spool::body(&state, body).await?;
-    let limit = state.config.transfer_limit_mb * 1024 * 1024;
-    let file = spool.open().map_err(super::spool::disk_failed)?;
-    let checked = tokio::task::spawn_blocking(move || verify(file, limit))
-        .await
-        .map_err(|err| super::spool::disk_failed(std::io::Error::other(err)))?;
-    let (manifest, per_node) = checked.map_err(|why| {
-        bad_request(format!(
-            "This workspace cannot be imported: {why}. Nothing was written."
-        ))
-    })?;
-    // Nodes the workspace has and the session lacks are added first.
-    let wanted = manifest
-        .nodes
-        .iter()
-        .filter_map(|n| n[4..].parse::<usize>().ok())
-        .max()
-        .unwrap_or(1);
-    while session.nodes().len() < wanted {
-        state.sessions.add_node(&session).await?;
-    }
-    let (mut files, mut bytes) = (0u32, 0u64);
-    for (name, entries) in &per_node {
-        let node = super::node(&session, name)?;
-        for dir in &manifest.dirs {
-            let relative_dir = dir.trim_start_matches('/');
-            let inside: Vec<Found> = entries
-                .iter()
-                .filter_map(|e| {
-                    let below = e.path.strip_prefix(relative_dir).ok()?;
-                    (!below.as_os_str().is_empty()).then(|| Found {
-                        path: below.to_path_buf(),
-                        size: e.size,
-                    })
-                })
-                .collect();
-            if inside.is_empty() {
-                continue;
-            }
-            let paths: Vec<String> = inside
-                .iter()
-                .map(|e| e.path.display().to_string())
-                .collect();
-            // `nodes/<node>/<dir>/x` of the archive lands at `<dir>/x` in the node.
-            let from = FsPath::new("nodes").join(name).join(relative_dir);
-            let feed = super::spool::clean_feed(&spool, limit, move |path| {
-                let below = path.strip_prefix(&from).ok()?;
-                (!below.as_os_str().is_empty()).then(|| below.to_path_buf())
-            })
-            .map_err(super::spool::disk_failed)?;
-            super::extract(&state, &node, dir, true, &paths, Feed::Stream(feed)).await?;
-            for entry in &inside {
-                if let Some(size) = entry.size {
-                    files += 1;
-                    bytes += size;
-                }
-            }
-        }
-    }
-    Ok((
-        StatusCode::CREATED,
-        axum::Json(Restored {
-            files,
-            bytes,
-            nodes: per_node.keys().cloned().collect(),
-        }),
-    )
-        .into_response())
 }
 
 #[cfg(test)]

@@ -139,6 +139,8 @@ struct State {
     failures: HashMap<Op, Failure>,
     catalog: Vec<String>,
     calls: Vec<Call>,
+    /// Commands held until released, by a piece of the command: `true` once released.
+    holds: Vec<(String, tokio::sync::watch::Sender<bool>)>,
 }
 
 impl State {
@@ -231,6 +233,35 @@ impl FakeRuntime {
     /// what `reply` says from now on. Commands matching nothing succeed and print nothing.
     pub fn answer(&self, needle: &str, reply: Reply) {
         self.lock().replies.push((needle.to_string(), reply));
+    }
+
+    /// Commands with an argument containing `needle` wait, once started, until
+    /// `release(needle)`: a slow preparation, a node that takes its time.
+    pub fn hold(&self, needle: &str) {
+        let (held, _) = tokio::sync::watch::channel(false);
+        self.lock().holds.push((needle.to_string(), held));
+    }
+
+    pub fn release(&self, needle: &str) {
+        for (held, gate) in &self.lock().holds {
+            if held == needle {
+                gate.send_replace(true);
+            }
+        }
+    }
+
+    /// Waits while `cmd` is held.
+    async fn wait_if_held(&self, cmd: &[&str]) {
+        let gates: Vec<_> = self
+            .lock()
+            .holds
+            .iter()
+            .filter(|(needle, _)| cmd.iter().any(|arg| arg.contains(needle.as_str())))
+            .map(|(_, gate)| gate.subscribe())
+            .collect();
+        for mut gate in gates {
+            let _ = gate.wait_for(|released| *released).await;
+        }
     }
 
     /// The image catalog docker nodes can pull (`name:tag`).
@@ -485,6 +516,7 @@ impl Runtime for FakeRuntime {
         _timeout: Duration,
     ) -> Result<ExecOutput, RuntimeError> {
         let reply = self.run(Op::Exec, node, cmd)?;
+        self.wait_if_held(cmd).await;
         let mut output = OutputTail::default();
         output.push(&reply.stdout);
         output.push(reply.stderr.as_bytes());
@@ -503,6 +535,7 @@ impl Runtime for FakeRuntime {
         _timeout: Duration,
     ) -> Result<ExecBytes, RuntimeError> {
         let reply = self.run(Op::ExecBytes, node, cmd)?;
+        self.wait_if_held(cmd).await;
         // The command reads all it is fed, as `tar -x` does.
         if let Feed::Stream(mut chunks) = input {
             while chunks.recv().await.is_some() {}
