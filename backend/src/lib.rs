@@ -16,6 +16,7 @@ pub mod lessons;
 pub mod playground;
 pub mod preview;
 pub mod progress;
+pub mod recording;
 pub mod runtime;
 pub mod session;
 pub mod store;
@@ -54,6 +55,8 @@ pub struct AppState {
     pub steps: Arc<lessons::steps::Steps>,
     /// The files of sessions' nodes, and workspaces.
     pub files: Arc<files::Files>,
+    /// Terminal recordings.
+    pub recordings: Arc<recording::Recordings>,
 }
 
 impl AppState {
@@ -69,6 +72,11 @@ impl AppState {
         let sessions = Arc::new(Sessions::new(runtime, config.clone(), store.clone()));
         let lessons = Arc::new(lessons::Lessons::load(&config.lessons_dir));
         let images = Arc::new(lessons::ImageNames::default());
+        let recordings = Arc::new(recording::Recordings::new(
+            config.recordings_dir(),
+            store.clone(),
+            config.recording_limit_mb,
+        ));
         let progress = Arc::new(progress::Progress::new(store));
         Ok(AppState {
             edge,
@@ -86,6 +94,7 @@ impl AppState {
                 sessions.clone(),
                 config.transfer_limit_mb,
             )),
+            recordings,
             sessions,
             lessons,
             progress,
@@ -100,6 +109,7 @@ impl AppState {
 pub fn app(state: AppState) -> Router {
     api::routes()
         .merge(files::routes())
+        .merge(recording::routes())
         .merge(preview::redirects())
         .merge(try_image::routes())
         .fallback(web::static_files)
@@ -168,6 +178,10 @@ impl Server {
                 "took back the sessions of a previous run"
             );
         }
+        // Recordings a stopped server left open are closed; those of sessions gone, removed.
+        if let Err(err) = state.recordings.sweep(true).await {
+            tracing::warn!(error = %err, "could not tidy the recordings of a previous run");
+        }
         // With sessions taken back, their firewall rules stay in place (the check below
         // adds what is missing); without, everything of a previous run goes.
         let leftovers = if adopted.sessions == 0 {
@@ -232,6 +246,7 @@ impl Server {
             session::monitor::spawn(state.sessions.clone()),
             session::pool::spawn(state.sessions.clone()),
             session::firewall::spawn(state.sessions.clone(), host.clone()),
+            recording::spawn_sweeper(state.recordings.clone()),
         ];
         if registry_ready {
             tasks.push(runtime::registry::watch(

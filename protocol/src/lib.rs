@@ -1,17 +1,19 @@
 //! Wire types shared by the Quai backend and the browser frontend: the REST bodies
-//! (`api`, `lessons`, `files`), the JSON control messages of the session socket (`socket`) and the binary
+//! (`api`, `lessons`, `files`, `recordings`), the JSON control messages of the session socket (`socket`) and the binary
 //! terminal frames that carry keystrokes and output (`frame`). Serde only, wasm-safe.
 
 pub mod api;
 pub mod files;
 pub mod frame;
 pub mod lessons;
+pub mod recordings;
 pub mod socket;
 
 pub use api::*;
 pub use files::*;
 pub use frame::{Frame, FrameError, FrameKind};
 pub use lessons::*;
+pub use recordings::*;
 pub use socket::*;
 
 /// Version of the socket protocol; both sides send it in `Hello` and refuse a mismatch.

@@ -5,7 +5,8 @@
 //! first `docker run hello-world`) with `cargo bench -p quai-backend --bench terminal`, and
 //! docker nodes rootless beside caps mode with `cargo bench -p quai-backend --bench dind`,
 //! and many pages coming back after the server restarts (killed, or stopped with SIGTERM)
-//! with `node e2e/bench-restart.mjs`. Writes them all to docs/BENCHMARKS.md. Numbers are
+//! with `node e2e/bench-restart.mjs`, and stopping a server that holds 500 sessions (each
+//! shutdown policy beside `docker rm -f`) with `cargo bench -p quai-backend --bench shutdown`. Writes them all to docs/BENCHMARKS.md. Numbers are
 //! printed, never asserted.
 
 use std::fs;
@@ -67,12 +68,21 @@ pub fn bench(runs: u32) -> Result<()> {
             .envs(ready.images.server_env())
             .env("QUAI_E2E_CHROMIUM", chromium),
     )?;
+    step("Measuring a server stopping with 500 sessions (cargo bench -p quai-backend --bench shutdown)");
+    let shutdown = std::env::current_dir()?.join("target/bench/shutdown.md");
+    shell::run(
+        Command::new("cargo")
+            .args(["bench", "-p", "quai-backend", "--bench", "shutdown"])
+            .env("QUAI_BENCH_OUT", &shutdown)
+            .envs(ready.images.server_env()),
+    )?;
     let browser =
         fs::read_to_string("e2e/artifacts/bench.md").context("the browser bench wrote no table")?;
     let restart = fs::read_to_string("e2e/artifacts/bench-restart.md")
         .context("the restart bench wrote no table")?;
     let server = fs::read_to_string(&terminal).context("the terminal bench wrote no table")?;
     let dind = fs::read_to_string(&dind).context("the dind bench wrote no table")?;
+    let shutdown = fs::read_to_string(&shutdown).context("the shutdown bench wrote no table")?;
     let report = format!(
         "# Benchmarks\n\nWritten by `cargo xtask bench` (rerun it to refresh this page). Timing lives here, \
          never in tests.\n\n## In the browser\n\nA person's view: headless Chromium clicks \"Start a playground\" \
@@ -87,7 +97,9 @@ pub fn bench(runs: u32) -> Result<()> {
          stopped with SIGTERM, and started again on the same port, database and instance. Times \
          run from the spawn of the new process; the pages reconnect by themselves, after \
          their reconnect delay, and a page has answered once its terminal, attached again, \
-         printed the output of an `echo` typed into it.\n\n{restart}"
+         printed the output of an `echo` typed into it.\n\n{restart}\n## Stopping a server that holds \
+         many sessions\n\nRemoving sessions runs a bounded number at a time (16); keeping them \
+         (the default) leaves them running for the next start.\n\n{shutdown}"
     );
     fs::write("docs/BENCHMARKS.md", report).context("cannot write docs/BENCHMARKS.md")?;
     shell::ok("Wrote docs/BENCHMARKS.md");

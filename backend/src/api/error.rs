@@ -9,6 +9,7 @@ use crate::files::{FileError, WorkspaceError};
 use crate::lessons::steps::CheckError;
 use crate::playground::StartError;
 use crate::progress::ProgressError;
+use crate::recording::RecordingError;
 use crate::runtime::RuntimeError;
 use crate::session::SessionError;
 
@@ -218,6 +219,38 @@ impl From<WorkspaceError> for AppError {
             | WorkspaceError::Pack(_)
             | WorkspaceError::Refused(_) => {
                 AppError::new(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, message)
+            }
+        }
+    }
+}
+
+impl From<RecordingError> for AppError {
+    fn from(err: RecordingError) -> Self {
+        let message = err.to_string();
+        match err {
+            RecordingError::NoTerminal(_) | RecordingError::NotFound => {
+                AppError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, message)
+            }
+            RecordingError::Already(_)
+            | RecordingError::NotRecording(_)
+            | RecordingError::StillRecording => {
+                AppError::new(StatusCode::CONFLICT, ErrorCode::Terminal, message)
+            }
+            RecordingError::Disk(ref cause) => {
+                tracing::error!(error = %cause, "cannot write a recording");
+                AppError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    ErrorCode::Internal,
+                    message,
+                )
+            }
+            RecordingError::Store(ref cause) => {
+                tracing::error!(error = %cause, "cannot keep a recording");
+                AppError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    ErrorCode::Internal,
+                    message,
+                )
             }
         }
     }

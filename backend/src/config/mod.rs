@@ -312,6 +312,15 @@ pub struct Config {
     #[arg(long, env = "QUAI_DATABASE", default_value = "quai.db")]
     pub database: PathBuf,
 
+    /// Folder of terminal recordings (asciicast files); `recordings` beside the database
+    /// when not given.
+    #[arg(long, env = "QUAI_RECORDINGS_DIR")]
+    pub recordings_dir: Option<PathBuf>,
+
+    /// Largest terminal recording, in MB: a recording stops when it reaches it.
+    #[arg(long, env = "QUAI_RECORDING_LIMIT_MB", default_value_t = 20)]
+    pub recording_limit_mb: u64,
+
     /// What keeps terminals' shells alive in their node across server restarts.
     #[arg(long, env = "QUAI_TERMINAL_KEEPER", value_enum, default_value_t = TerminalKeeper::Tmux)]
     pub terminal_keeper: TerminalKeeper,
@@ -323,6 +332,17 @@ pub struct Config {
 }
 
 impl Config {
+    /// Where terminal recordings are written.
+    pub fn recordings_dir(&self) -> PathBuf {
+        self.recordings_dir.clone().unwrap_or_else(|| {
+            self.database
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(std::path::Path::new("."))
+                .join("recordings")
+        })
+    }
+
     /// Refuses a DinD mode that gives students root on the host unless the operator said
     /// so with `--allow-host-root`.
     pub fn check_dind_mode(&self) -> Result<(), ConfigError> {
@@ -399,6 +419,10 @@ impl Config {
                 .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/../lessons").into()),
             watch_lessons: false,
             database: std::env::temp_dir().join(format!("quai-test-{instance}.db")),
+            recordings_dir: Some(
+                std::env::temp_dir().join(format!("quai-test-{instance}-recordings")),
+            ),
+            recording_limit_mb: 20,
             terminal_keeper: TerminalKeeper::Tmux,
             on_shutdown: OnShutdown::End,
         }

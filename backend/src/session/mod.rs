@@ -457,6 +457,7 @@ impl Session {
             io,
             runtime.clone(),
             limits,
+            size,
             &history,
             self.keeper == TerminalKeeper::Tmux,
         ));

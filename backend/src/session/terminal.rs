@@ -5,6 +5,10 @@
 //! each socket watching the terminal is a `Watcher` whose browser acknowledges what it has
 //! written; the pump stops reading the process while a watcher is too far behind, so a
 //! flood never piles up in memory, and it never reads faster than the output rate limit.
+//! Viewers who only watch (an instructor peeking, a class watching a broadcast) attach with
+//! a watcher that never acknowledges, so they never slow the terminal: one that falls behind
+//! the channel starts again from the ring. A terminal being recorded hands its output and
+//! resizes to its `Recorder` under the same lock.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -17,6 +21,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::sync::{broadcast, mpsc, Notify, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinHandle;
 
+use crate::recording::recorder::Recorder;
 use crate::runtime::{Runtime, TermSize, TerminalIo};
 
 /// Chunks of output a slow watcher may fall behind before it is re-synchronised from the ring.
@@ -29,6 +34,8 @@ pub const INPUT_BUDGET: usize = 1024 * 1024;
 #[derive(Debug, Clone)]
 pub enum TermEvent {
     Output(Bytes),
+    /// The terminal's size changed (its owner's window).
+    Resized(TermSize),
     Exited(Option<i64>),
 }
 
@@ -105,6 +112,9 @@ struct State {
     /// Bytes of output read from the process so far.
     produced: u64,
     watchers: Vec<Weak<Watcher>>,
+    /// The size its owner's window gave it last.
+    size: TermSize,
+    recorder: Option<Recorder>,
 }
 
 /// One socket's view of a terminal, for flow control: how much of the output it was given
@@ -155,12 +165,14 @@ pub struct Terminal {
 impl Terminal {
     /// Starts the pump and writer tasks around a freshly opened TTY process, its replay
     /// beginning with `history` (what the shell printed before this server attached to it).
+    #[allow(clippy::too_many_arguments)]
     pub fn start(
         term: u16,
         node: String,
         io: TerminalIo,
         runtime: Arc<dyn Runtime>,
         limits: Limits,
+        size: TermSize,
         history: &[u8],
         keeper_answers: bool,
     ) -> Self {
@@ -176,6 +188,8 @@ impl Terminal {
             exited: None,
             produced: history.len() as u64,
             watchers: Vec::new(),
+            size,
+            recorder: None,
         }));
         let (events, _) = broadcast::channel(BROADCAST_CHUNKS);
         let (input_tx, mut input_rx) = mpsc::unbounded_channel::<(Bytes, OwnedSemaphorePermit)>();
@@ -280,7 +294,53 @@ impl Terminal {
         runtime: &dyn Runtime,
         size: TermSize,
     ) -> Result<(), crate::runtime::RuntimeError> {
-        runtime.resize_terminal(&self.exec, size).await
+        runtime.resize_terminal(&self.exec, size).await?;
+        let mut state = self.state.lock().expect("terminal state lock");
+        if state.size != size {
+            state.size = size;
+            if let Some(recorder) = state.recorder.as_mut() {
+                if !recorder.resize(size) {
+                    state.recorder = None;
+                }
+            }
+            let _ = self.events.send(TermEvent::Resized(size));
+        }
+        Ok(())
+    }
+
+    /// The size its owner's window gave it last.
+    pub fn size(&self) -> TermSize {
+        self.state.lock().expect("terminal state lock").size
+    }
+
+    /// Starts recording with `make`, given the terminal's size now; `None` when it is
+    /// recorded already or has ended.
+    pub fn record<T>(&self, make: impl FnOnce(TermSize) -> (Recorder, T)) -> Option<T> {
+        let mut state = self.state.lock().expect("terminal state lock");
+        if state.recorder.is_some() || state.exited.is_some() {
+            return None;
+        }
+        let (recorder, handle) = make(state.size);
+        state.recorder = Some(recorder);
+        Some(handle)
+    }
+
+    /// Stops its recording; false when it had none.
+    pub fn stop_recording(&self) -> bool {
+        self.state
+            .lock()
+            .expect("terminal state lock")
+            .recorder
+            .take()
+            .is_some()
+    }
+
+    pub fn is_recording(&self) -> bool {
+        self.state
+            .lock()
+            .expect("terminal state lock")
+            .recorder
+            .is_some()
     }
 }
 
@@ -333,6 +393,11 @@ async fn pump(
             let mut state = state.lock().expect("terminal state lock");
             state.scrollback.push(&bytes);
             state.produced += bytes.len() as u64;
+            if let Some(recorder) = state.recorder.as_mut() {
+                if !recorder.output(&bytes) {
+                    state.recorder = None;
+                }
+            }
             // No receiver is fine: the ring keeps the output for the next attach.
             let _ = events.send(TermEvent::Output(bytes));
         }
@@ -345,6 +410,8 @@ async fn pump(
     let code = runtime.terminal_exit_code(&exec).await.ok().flatten();
     let mut state = state.lock().expect("terminal state lock");
     state.exited = Some(code);
+    // The recording ends with the process.
+    state.recorder = None;
     let _ = events.send(TermEvent::Exited(code));
 }
 
@@ -391,7 +458,8 @@ mod tests {
             scrollback: 1024,
             output_rate: 1024 * 1024,
         };
-        let terminal = Terminal::start(1, "node1".into(), io, runtime, limits, &[], false);
+        let size = TermSize { cols: 80, rows: 24 };
+        let terminal = Terminal::start(1, "node1".into(), io, runtime, limits, size, &[], false);
         let paste = || Bytes::from(vec![b'x'; INPUT_BUDGET / 4]);
         for _ in 0..4 {
             assert!(terminal.send_input(paste()).await);

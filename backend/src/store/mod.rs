@@ -14,6 +14,7 @@ use rusqlite::Connection;
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_progress.sql"),
     include_str!("migrations/0002_sessions.sql"),
+    include_str!("migrations/0003_recordings.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]

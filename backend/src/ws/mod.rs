@@ -523,6 +523,8 @@ async fn forward(terminal: Weak<Terminal>, watcher: Arc<Watcher>, out: mpsc::Sen
                         return;
                     }
                 }
+                // The owner's own window made that size.
+                Ok(TermEvent::Resized(_)) => {}
                 Ok(TermEvent::Exited(exit_code)) => {
                     let _ = out
                         .send(text(&ServerMsg::TerminalExited { term, exit_code }))
