@@ -218,6 +218,18 @@ messages! {
     ImportIntro { en: "An archive downloaded from Quai: every file is checked against its checksum before anything is written, and the nodes it needs are added.", fr: "Une archive téléchargée depuis Quai\u{a0}: chaque fichier est vérifié avec sa somme de contrôle avant toute écriture, et les nœuds nécessaires sont ajoutés." }
     ImportWork { en: "Import work…", fr: "Importer un travail…" }
 
+    // Recording a terminal.
+    Record { en: "Record", fr: "Enregistrer" }
+    RecordTitle { en: "Record this terminal, to replay it or download it later", fr: "Enregistrer ce terminal, pour le rejouer ou le télécharger ensuite" }
+    StopRecording { en: "Stop recording", fr: "Arrêter l’enregistrement" }
+    RecordFailed { en: "The recording could not be started or stopped", fr: "L’enregistrement n’a pas pu être démarré ou arrêté" }
+    RecordingsHeading { en: "Terminal recordings", fr: "Enregistrements de terminal" }
+    RecordingsIntro { en: "Record a terminal with its ● Record button; replay it here or download it (asciicast, for asciinema). Recordings go with the session.", fr: "Enregistrez un terminal avec son bouton ● Enregistrer\u{a0}; rejouez-le ici ou téléchargez-le (asciicast, pour asciinema). Les enregistrements partent avec la session." }
+    NoRecordings { en: "No recording yet.", fr: "Pas encore d’enregistrement." }
+    RecordingNow { en: "recording…", fr: "en cours…" }
+    Play { en: "Play", fr: "Lire" }
+    Download { en: "Download", fr: "Télécharger" }
+
     // Trying an image.
     TryHeading { en: "Try an image", fr: "Essayer une image" }
     TryIntro { en: "A playground with the image running, from the images this server has offline.", fr: "Un bac à sable où tourne l’image, parmi celles que ce serveur a hors ligne." }

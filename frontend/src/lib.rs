@@ -13,6 +13,7 @@ pub mod context;
 pub mod i18n;
 pub mod lesson;
 pub mod pages;
+pub mod player;
 pub mod services;
 pub mod state;
 pub mod store;

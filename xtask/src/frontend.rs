@@ -1,6 +1,6 @@
 //! Builds the browser side into `static/dist/`: the Yew app compiled to wasm32 and bound by
 //! wasm-bindgen (`quai.js`, `quai_bg.wasm`), and xterm.js with its addons copied from npm into
-//! `static/dist/vendor/`.
+//! `static/dist/vendor/`, and asciinema-player (recordings) likewise.
 
 use std::fs;
 use std::path::Path;
@@ -20,6 +20,8 @@ const VENDOR: &[&str] = &[
     "@xterm/xterm/css/xterm.css",
     "@xterm/addon-fit/lib/addon-fit.js",
     "@xterm/addon-webgl/lib/addon-webgl.js",
+    "asciinema-player/dist/bundle/asciinema-player.min.js",
+    "asciinema-player/dist/bundle/asciinema-player.css",
 ];
 
 /// Compiles the frontend, runs wasm-bindgen with the CLI at `wasm_bindgen`, copies the vendor files.

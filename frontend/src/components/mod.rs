@@ -21,6 +21,7 @@ pub mod lifecycle;
 pub mod name_field;
 pub mod node_tabs;
 pub mod ports;
+pub mod recordings;
 pub mod start_button;
 pub mod start_lesson;
 pub mod term_tabs;

@@ -1,11 +1,13 @@
 //! "My work" (`data-test-id="work-dialog"`): download the chosen folders of every node as
 //! one archive with a checksum per file (`work-dir` checkboxes, /root by default;
 //! `download-work`), or bring such an archive back (`import-work-input`): the import runs
-//! as a transfer of the page, which says what was restored or which file failed its check.
+//! as a transfer of the page, which says what was restored or which file failed its check;
+//! and the session's terminal recordings (`components::recordings`).
 
 use web_sys::{HtmlInputElement, KeyboardEvent};
 use yew::prelude::*;
 
+use crate::components::recordings::RecordingList;
 use crate::context::PlaygroundCtx;
 use crate::i18n::{t, use_lang, Msg};
 use crate::services::files;
@@ -144,6 +146,11 @@ pub fn work_dialog(props: &WorkDialogProps) -> Html {
                     </button>
                     <input ref={input} class="visually-hidden" type="file" accept=".tar.gz,.tgz,application/gzip" tabindex="-1"
                         data-test-id="import-work-input" onchange={on_file} />
+                </div>
+                <div class="dialog-section">
+                    <h3>{ t(lang, Msg::RecordingsHeading) }</h3>
+                    <p class="muted">{ t(lang, Msg::RecordingsIntro) }</p>
+                    <RecordingList session={ctx.id.clone()} />
                 </div>
             </section>
         </div>

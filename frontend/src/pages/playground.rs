@@ -32,6 +32,7 @@ use crate::components::lesson_text::{keystrokes, RunBlock};
 use crate::components::lifecycle::{ExtendButton, ProfileBadge};
 use crate::components::node_tabs::NodeTabs;
 use crate::components::ports::PortChips;
+use crate::components::recordings::RecordButton;
 use crate::components::term_tabs::TermTabs;
 use crate::components::terminal::TerminalView;
 use crate::components::transfer_status::TransferStatus;
@@ -297,6 +298,7 @@ pub fn playground(props: &PlaygroundProps) -> Html {
             reconnecting: conn == Conn::Reconnecting,
             lang,
             overlay: html! { <>{ for editor }{ for transfer }</> },
+            session: AttrValue::from(props.id.clone()),
         };
         let ports_by_node: std::collections::BTreeMap<String, Vec<u16>> = state
             .ports
@@ -417,6 +419,7 @@ struct Pane<'a> {
     lang: crate::i18n::Lang,
     /// Shown over the terminals (the editor, where an upload stands).
     overlay: Html,
+    session: AttrValue,
 }
 
 impl Pane<'_> {
@@ -457,6 +460,7 @@ impl Pane<'_> {
                 <div class="pane-head">
                     <TermTabs node={node.clone()} {terms} {visible} {frozen} {failed} />
                     <PortChips node={node.clone()} {ports} />
+                    <RecordButton session={self.session.clone()} term={visible} {frozen} />
                 </div>
             }
         });

@@ -8,6 +8,7 @@ pub mod files;
 pub mod flow;
 pub mod link;
 pub mod prefs;
+pub mod recordings;
 pub mod socket;
 pub mod tar;
 pub mod transfer;
