@@ -29,6 +29,35 @@ pub enum ClientMsg {
     Ack { term: u16, bytes: u64 },
     /// Keep-alive; the server answers `Pong` with the same nonce.
     Ping { nonce: u64 },
+    /// The student's answer to `HelpChanged { state: Asked }`: let the helper type, or not.
+    HelpAnswer { accept: bool },
+    /// From a viewer's socket: ask to type in the terminal it watches (`help`).
+    HelpAsk,
+    /// Ends the help going on: from the student's page or the helper's view.
+    HelpEnd,
+}
+
+/// Someone watching one of the session's terminals (an instructor peeking), and whether
+/// they may type in it now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Watching {
+    pub name: String,
+    pub term: u16,
+    pub typing: bool,
+}
+
+/// Where a request to type in a student's terminal stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HelpState {
+    /// Waiting for the student's answer.
+    Asked,
+    /// The helper types in the terminal, and the student sees it.
+    Granted,
+    /// The student said no.
+    Refused,
+    /// It is over (ended by either side, or the helper left).
+    Ended,
 }
 
 /// Why a session ended.
@@ -102,6 +131,33 @@ pub enum ServerMsg {
         node: String,
         ports: Vec<PortInfo>,
     },
+    /// On a viewer's socket, the answer to `Hello`: the terminal it shows, read-only, and its
+    /// size now (the owner's window); its scrollback follows as `TerminalOpened` and frames.
+    Viewing {
+        term: u16,
+        node: String,
+        cols: u16,
+        rows: u16,
+    },
+    /// On a viewer's socket: the terminal's owner resized it.
+    TerminalResized {
+        term: u16,
+        cols: u16,
+        rows: u16,
+    },
+    /// On the session's own pages: who watches its terminals now, and how many people watch
+    /// the terminal it broadcasts (`audience`).
+    Watchers {
+        watchers: Vec<Watching>,
+        audience: u32,
+    },
+    /// Help with terminal `term` by `name` changed: on the student's pages and the helper's
+    /// view.
+    HelpChanged {
+        term: u16,
+        name: String,
+        state: HelpState,
+    },
 }
 
 /// A port a node listens on.
@@ -138,6 +194,9 @@ mod tests {
     #[test]
     fn every_client_message_round_trips() {
         round_trip_client(ClientMsg::Hello { version: 1 });
+        round_trip_client(ClientMsg::HelpAnswer { accept: true });
+        round_trip_client(ClientMsg::HelpAsk);
+        round_trip_client(ClientMsg::HelpEnd);
         round_trip_client(ClientMsg::OpenTerminal {
             term: 3,
             node: "node1".into(),
@@ -223,6 +282,37 @@ mod tests {
         round_trip_server(ServerMsg::Notice {
             message: "back".into(),
         });
+        round_trip_server(ServerMsg::Viewing {
+            term: 1,
+            node: "node1".into(),
+            cols: 80,
+            rows: 24,
+        });
+        round_trip_server(ServerMsg::TerminalResized {
+            term: 1,
+            cols: 100,
+            rows: 30,
+        });
+        round_trip_server(ServerMsg::Watchers {
+            watchers: vec![Watching {
+                name: "Ada".into(),
+                term: 1,
+                typing: false,
+            }],
+            audience: 3,
+        });
+        for state in [
+            HelpState::Asked,
+            HelpState::Granted,
+            HelpState::Refused,
+            HelpState::Ended,
+        ] {
+            round_trip_server(ServerMsg::HelpChanged {
+                term: 1,
+                name: "Ada".into(),
+                state,
+            });
+        }
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub mod reaper;
 pub mod replay;
 pub mod terminal;
 pub mod token;
+pub mod viewers;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -54,6 +55,10 @@ pub enum SessionEvent {
     Problem(ErrorCode, String),
     /// Something the student should know that is not an error.
     Notice(String),
+    /// Who watches its terminals changed (`viewers`).
+    Watchers,
+    /// Help with one of its terminals changed (`viewers`).
+    Help(viewers::HelpChange),
     Ended(EndReason),
 }
 
@@ -139,6 +144,8 @@ pub struct Session {
     /// replays the keeper's history.
     kept: Mutex<HashSet<u16>>,
     keeper: TerminalKeeper,
+    /// Who watches its terminals from outside (an instructor, a class).
+    viewers: viewers::Viewers,
 }
 
 impl Session {
@@ -230,6 +237,11 @@ impl Session {
 
     pub fn subscribe(&self) -> broadcast::Receiver<SessionEvent> {
         self.events.subscribe()
+    }
+
+    /// Who watches its terminals from outside, and the help going on.
+    pub fn viewers(&self) -> &viewers::Viewers {
+        &self.viewers
     }
 
     fn notify(&self, event: SessionEvent) {
@@ -800,6 +812,7 @@ impl Sessions {
             saving: tokio::sync::Mutex::new(()),
             opening: Mutex::new(HashMap::new()),
             kept: Mutex::new(record.terminals.iter().map(|(term, _)| *term).collect()),
+            viewers: viewers::Viewers::default(),
             keeper: self.config.terminal_keeper,
         }
     }

@@ -27,10 +27,12 @@ use crate::session::terminal::{TermEvent, Terminal, Watcher};
 use crate::session::{Session, SessionEvent};
 use crate::AppState;
 
+pub mod view;
+
 /// Largest message a browser may send (a big paste fits; a flood does not).
 const MAX_MESSAGE: usize = 1024 * 1024;
 /// Messages queued for the socket before forwarders wait.
-const OUT_QUEUE: usize = 256;
+pub(crate) const OUT_QUEUE: usize = 256;
 /// Largest binary frame of replayed scrollback.
 const REPLAY_CHUNK: usize = 64 * 1024;
 
@@ -112,7 +114,7 @@ fn watch_ports(
     })
 }
 
-fn text(msg: &ServerMsg) -> Message {
+pub(crate) fn text(msg: &ServerMsg) -> Message {
     Message::Text(
         serde_json::to_string(msg)
             .expect("server messages serialize")
@@ -120,7 +122,7 @@ fn text(msg: &ServerMsg) -> Message {
     )
 }
 
-fn closing(code: u16, reason: &str) -> Message {
+pub(crate) fn closing(code: u16, reason: &str) -> Message {
     Message::Close(Some(CloseFrame {
         code,
         reason: reason.to_string().into(),
@@ -174,6 +176,19 @@ async fn run(state: AppState, session: Arc<Session>, socket: WebSocket, host: Op
                     }
                     Ok(SessionEvent::Notice(message)) => {
                         conn.send(ServerMsg::Notice { message }).await;
+                        ControlFlow::Continue(())
+                    }
+                    Ok(SessionEvent::Watchers) => {
+                        conn.send_watchers().await;
+                        ControlFlow::Continue(())
+                    }
+                    Ok(SessionEvent::Help(change)) => {
+                        conn.send(ServerMsg::HelpChanged {
+                            term: change.term,
+                            name: change.name,
+                            state: change.state,
+                        })
+                        .await;
                         ControlFlow::Continue(())
                     }
                     Ok(SessionEvent::Ended(reason)) => {
@@ -310,6 +325,19 @@ impl Connection {
                 if left <= crate::session::WARN_AT[0] {
                     self.send(ServerMsg::Expiring { seconds_left: left }).await;
                 }
+                // Who watches, and help asked for or going on, as they stand.
+                let (watchers, audience) = self.session.viewers().watching();
+                if !watchers.is_empty() || audience > 0 {
+                    self.send(ServerMsg::Watchers { watchers, audience }).await;
+                }
+                if let Some(help) = self.session.viewers().help() {
+                    self.send(ServerMsg::HelpChanged {
+                        term: help.term,
+                        name: help.name,
+                        state: help.state,
+                    })
+                    .await;
+                }
                 if self.ports.is_none() {
                     self.ports = Some(watch_ports(
                         self.state.clone(),
@@ -352,8 +380,24 @@ impl Connection {
                 }
             }
             ClientMsg::Ping { nonce } => self.send(ServerMsg::Pong { nonce }).await,
+            ClientMsg::HelpAnswer { accept } => self.session.answer_help(accept),
+            ClientMsg::HelpEnd => self.session.end_help(),
+            // Only a viewer asks to help.
+            ClientMsg::HelpAsk => {
+                self.error(
+                    ErrorCode::BadRequest,
+                    "Help is asked for from an instructor's view of a terminal.",
+                )
+                .await
+            }
         }
         ControlFlow::Continue(())
+    }
+
+    /// Tells the page who watches its terminals now.
+    async fn send_watchers(&self) {
+        let (watchers, audience) = self.session.viewers().watching();
+        self.send(ServerMsg::Watchers { watchers, audience }).await;
     }
 
     async fn open_terminal(&mut self, term: u16, node: &str, cols: u16, rows: u16) {
@@ -477,13 +521,34 @@ impl Connection {
 /// socket falls too far behind, it starts over from a fresh snapshot (the browser resets
 /// its terminal on every `TerminalOpened`).
 async fn forward(terminal: Weak<Terminal>, watcher: Arc<Watcher>, out: mpsc::Sender<Message>) {
+    follow(terminal, watcher, out, false).await
+}
+
+/// `forward`, telling the socket of each resize when `resizes` (a viewer's, whose window
+/// takes the size of the owner's).
+pub(crate) async fn follow(
+    terminal: Weak<Terminal>,
+    watcher: Arc<Watcher>,
+    out: mpsc::Sender<Message>,
+    resizes: bool,
+) {
     loop {
         let Some(live) = terminal.upgrade() else {
             return;
         };
         let attachment = live.attach(&watcher);
-        let (term, node) = (live.term, live.node.clone());
+        let (term, node, size) = (live.term, live.node.clone(), live.size());
         drop(live);
+        if resizes {
+            let resized = ServerMsg::TerminalResized {
+                term,
+                cols: size.cols,
+                rows: size.rows,
+            };
+            if out.send(text(&resized)).await.is_err() {
+                return;
+            }
+        }
         let opened = ServerMsg::TerminalOpened {
             term,
             node,
@@ -523,8 +588,19 @@ async fn forward(terminal: Weak<Terminal>, watcher: Arc<Watcher>, out: mpsc::Sen
                         return;
                     }
                 }
-                // The owner's own window made that size.
-                Ok(TermEvent::Resized(_)) => {}
+                // The owner's own window made that size; a viewer's follows it.
+                Ok(TermEvent::Resized(size)) => {
+                    if resizes {
+                        let resized = ServerMsg::TerminalResized {
+                            term,
+                            cols: size.cols,
+                            rows: size.rows,
+                        };
+                        if out.send(text(&resized)).await.is_err() {
+                            return;
+                        }
+                    }
+                }
                 Ok(TermEvent::Exited(exit_code)) => {
                     let _ = out
                         .send(text(&ServerMsg::TerminalExited { term, exit_code }))

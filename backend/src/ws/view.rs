@@ -1,0 +1,300 @@
+//! A viewer's socket: one terminal of another session shown live and read-only — an
+//! instructor peeking at a student's terminal, a class watching its instructor's broadcast.
+//! After `Hello` the viewer gets `Viewing` (the terminal and its size), then the terminal's
+//! scrollback and output as the owner's page gets them, with `TerminalResized` when the
+//! owner's window changes it. A viewer never slows the terminal: it does not take part in
+//! flow control, and one that falls behind starts again from the ring. A terminal that
+//! exits and is opened again is followed. Input is refused, unless the viewer was let help
+//! (`session::viewers`): then its keystrokes go to the terminal, which the student sees.
+
+use std::ops::ControlFlow;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ws::{Message, WebSocket};
+use bytes::Bytes;
+use futures::{SinkExt, StreamExt};
+use quai_protocol::{
+    ClientMsg, ErrorCode, Frame, FrameKind, HelpState, ServerMsg, PROTOCOL_VERSION,
+};
+use tokio::sync::{broadcast, mpsc};
+
+use super::{close, closing, follow, text, OUT_QUEUE};
+use crate::session::terminal::Watcher;
+use crate::session::viewers::{HelpChange, ViewKind, ViewerGuard};
+use crate::session::{Session, SessionEvent};
+
+/// How often a viewer looks again for a terminal that is not open (or has exited).
+const LOOK_AGAIN: Duration = Duration::from_secs(1);
+/// How long a viewer may take to say `Hello`.
+const HELLO_WITHIN: Duration = Duration::from_secs(10);
+
+/// Whether a viewer may ask to type in the terminal it watches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HelpPolicy {
+    /// Never (a broadcast's audience).
+    Never,
+    /// When the student says yes.
+    Ask,
+    /// At once: the class allows it without asking.
+    UpFront,
+}
+
+/// Told of every help change of a viewer (a class keeps a log of them).
+pub type HelpLog = Arc<dyn Fn(&HelpChange) + Send + Sync>;
+
+/// Who views, and what they may do.
+pub struct ViewContext {
+    /// The name the student's page shows.
+    pub name: String,
+    pub kind: ViewKind,
+    pub help: HelpPolicy,
+    pub log: Option<HelpLog>,
+}
+
+/// Runs one viewer's socket on terminal `term` of `session`.
+pub async fn run(session: Arc<Session>, term: u16, socket: WebSocket, context: ViewContext) {
+    let (mut sink, mut stream) = socket.split();
+    let (out, mut queue) = mpsc::channel::<Message>(OUT_QUEUE);
+    let sender = tokio::spawn(async move {
+        while let Some(msg) = queue.recv().await {
+            let last = matches!(msg, Message::Close(_));
+            if sink.send(msg).await.is_err() || last {
+                break;
+            }
+        }
+    });
+    let send = |msg: ServerMsg| {
+        let out = out.clone();
+        async move {
+            let _ = out.send(text(&msg)).await;
+        }
+    };
+
+    // Hello first, in the same protocol.
+    let hello = tokio::time::timeout(HELLO_WITHIN, stream.next()).await;
+    let greeted = matches!(
+        hello,
+        Ok(Some(Ok(Message::Text(ref t))))
+            if matches!(serde_json::from_str::<ClientMsg>(t), Ok(ClientMsg::Hello { version }) if version == PROTOCOL_VERSION)
+    );
+    if !greeted {
+        send(ServerMsg::Error {
+            code: ErrorCode::ProtocolVersion,
+            message: format!(
+                "The first message on the socket must be Hello, protocol {PROTOCOL_VERSION}."
+            ),
+            term: None,
+        })
+        .await;
+        let _ = out.send(closing(close::PROTOCOL, "hello expected")).await;
+        drop(out);
+        let _ = tokio::time::timeout(Duration::from_secs(5), sender).await;
+        return;
+    }
+
+    let mut events = session.subscribe();
+    let guard = session.watch(&context.name, term, context.kind);
+    let (node, size) = match session.terminal(term).await {
+        Some(terminal) => (terminal.node.clone(), terminal.size()),
+        None => (
+            String::new(),
+            crate::runtime::TermSize { cols: 80, rows: 24 },
+        ),
+    };
+    send(ServerMsg::Viewing {
+        term,
+        node,
+        cols: size.cols,
+        rows: size.rows,
+    })
+    .await;
+    let follower = {
+        let (session, out) = (session.clone(), out.clone());
+        tokio::spawn(async move {
+            while !out.is_closed() {
+                match session.terminal(term).await {
+                    Some(terminal) if !terminal.has_exited() => {
+                        // A watcher that never acknowledges: it never holds the terminal up.
+                        let watcher = Arc::new(Watcher::default());
+                        follow(Arc::downgrade(&terminal), watcher, out.clone(), true).await;
+                    }
+                    _ => tokio::time::sleep(LOOK_AGAIN).await,
+                }
+            }
+        })
+    };
+
+    let mut view = View {
+        session: session.clone(),
+        term,
+        guard,
+        context,
+        out: out.clone(),
+        helping: false,
+    };
+    if session.is_ended() {
+        let _ = view.ended(quai_protocol::EndReason::Ended).await;
+    } else {
+        loop {
+            let flow = tokio::select! {
+                msg = stream.next() => match msg {
+                    Some(Ok(msg)) => view.handle(msg).await,
+                    _ => ControlFlow::Break(()),
+                },
+                event = events.recv() => match event {
+                    Ok(SessionEvent::Help(change)) => view.help_changed(change).await,
+                    Ok(SessionEvent::Ended(reason)) => view.ended(reason).await,
+                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => ControlFlow::Continue(()),
+                    Err(broadcast::error::RecvError::Closed) => ControlFlow::Break(()),
+                },
+            };
+            if flow.is_break() {
+                break;
+            }
+        }
+    }
+    follower.abort();
+    // Leaving ends this viewer's help; the log hears it.
+    if view.helping {
+        view.guard.end_help();
+        if let Some(log) = &view.context.log {
+            log(&HelpChange {
+                viewer: view.guard.id,
+                term,
+                name: view.context.name.clone(),
+                state: HelpState::Ended,
+            });
+        }
+    }
+    drop(view);
+    drop(out);
+    let _ = tokio::time::timeout(Duration::from_secs(5), sender).await;
+}
+
+struct View {
+    session: Arc<Session>,
+    term: u16,
+    guard: ViewerGuard,
+    context: ViewContext,
+    out: mpsc::Sender<Message>,
+    /// Help asked for or going on.
+    helping: bool,
+}
+
+impl View {
+    async fn send(&self, msg: ServerMsg) {
+        let _ = self.out.send(text(&msg)).await;
+    }
+
+    async fn error(&self, code: ErrorCode, message: impl Into<String>) {
+        self.send(ServerMsg::Error {
+            code,
+            message: message.into(),
+            term: Some(self.term),
+        })
+        .await;
+    }
+
+    async fn handle(&mut self, msg: Message) -> ControlFlow<()> {
+        match msg {
+            Message::Text(text) => match serde_json::from_str::<ClientMsg>(&text) {
+                Ok(ClientMsg::Ping { nonce }) => self.send(ServerMsg::Pong { nonce }).await,
+                Ok(ClientMsg::HelpAsk) => self.ask().await,
+                Ok(ClientMsg::HelpEnd) => {
+                    self.guard.end_help();
+                }
+                Ok(ClientMsg::Hello { .. }) => {}
+                Ok(_) => {
+                    self.error(
+                        ErrorCode::BadRequest,
+                        "This is a view of someone else's terminal: it cannot be opened, resized or closed from here.",
+                    )
+                    .await
+                }
+                Err(err) => {
+                    self.error(
+                        ErrorCode::BadRequest,
+                        format!("The message was ignored: {err}."),
+                    )
+                    .await
+                }
+            },
+            Message::Binary(bytes) => self.input(&bytes).await,
+            Message::Close(_) => return ControlFlow::Break(()),
+            Message::Ping(_) | Message::Pong(_) => {}
+        }
+        ControlFlow::Continue(())
+    }
+
+    async fn ask(&mut self) {
+        let up_front = match self.context.help {
+            HelpPolicy::Never => {
+                self.error(
+                    ErrorCode::BadRequest,
+                    "This view cannot type in the terminal it shows.",
+                )
+                .await;
+                return;
+            }
+            HelpPolicy::Ask => false,
+            HelpPolicy::UpFront => true,
+        };
+        if let Err(why) = self.guard.ask_help(up_front) {
+            self.error(
+                ErrorCode::Terminal,
+                crate::api::error::sentence(&why.to_string()),
+            )
+            .await;
+        }
+    }
+
+    /// Keystrokes of a helper the student let type; anything else is refused.
+    async fn input(&self, bytes: &[u8]) {
+        let frame = match Frame::decode(bytes) {
+            Ok(frame) if frame.kind == FrameKind::Input && frame.term == self.term => frame,
+            _ => {
+                self.error(ErrorCode::BadRequest, "The frame was ignored.")
+                    .await;
+                return;
+            }
+        };
+        if !self.guard.may_type() {
+            self.error(
+                ErrorCode::BadRequest,
+                "This view is read-only: ask the student to let you type first.",
+            )
+            .await;
+            return;
+        }
+        if let Some(terminal) = self.session.terminal(self.term).await {
+            terminal.send_input(Bytes::from(frame.data)).await;
+        }
+    }
+
+    async fn help_changed(&mut self, change: HelpChange) -> ControlFlow<()> {
+        if change.viewer != self.guard.id {
+            return ControlFlow::Continue(());
+        }
+        self.helping = matches!(change.state, HelpState::Asked | HelpState::Granted);
+        if let Some(log) = &self.context.log {
+            log(&change);
+        }
+        self.send(ServerMsg::HelpChanged {
+            term: change.term,
+            name: change.name,
+            state: change.state,
+        })
+        .await;
+        ControlFlow::Continue(())
+    }
+
+    async fn ended(&self, reason: quai_protocol::EndReason) -> ControlFlow<()> {
+        self.send(ServerMsg::SessionEnded { reason }).await;
+        let _ = self
+            .out
+            .send(closing(close::SESSION_ENDED, "session ended"))
+            .await;
+        ControlFlow::Break(())
+    }
+}
