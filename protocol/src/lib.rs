@@ -1,14 +1,16 @@
 //! Wire types shared by the Quai backend and the browser frontend: the REST bodies
-//! (`api`, `lessons`, `files`), the JSON control messages of the session socket (`socket`) and the binary
+//! (`api`, `lessons`, `files`, `classes`), the JSON control messages of the session socket (`socket`) and the binary
 //! terminal frames that carry keystrokes and output (`frame`). Serde only, wasm-safe.
 
 pub mod api;
+pub mod classes;
 pub mod files;
 pub mod frame;
 pub mod lessons;
 pub mod socket;
 
 pub use api::*;
+pub use classes::*;
 pub use files::*;
 pub use frame::{Frame, FrameError, FrameKind};
 pub use lessons::*;
