@@ -8,7 +8,7 @@
 
 use axum::extract::{FromRequestParts, RawPathParams, State};
 use axum::http::{header, request::Parts, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::{AppendHeaders, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use axum_extra::extract::CookieJar;
@@ -263,10 +263,11 @@ async fn join(
     };
     Ok((
         StatusCode::CREATED,
-        [
+        // Appended: an array of headers would keep only the last cookie.
+        AppendHeaders([
             (header::SET_COOKIE, session_cookie),
             (header::SET_COOKIE, seat_cookie),
-        ],
+        ]),
         axum::Json(body),
     )
         .into_response())
