@@ -73,7 +73,15 @@ async fn a_class_prepares_its_seats_before_anyone_joins_and_ending_it_removes_ev
     // Three seats, ready before any student came.
     until_containers(&server.instance, 3).await;
     let state = &server.server.as_ref().unwrap().state;
-    let ready = state.classes.info(&created.class).await.unwrap();
+    // Containers exist a moment before their seats are recorded as ready.
+    let mut ready = state.classes.info(&created.class).await.unwrap();
+    for _ in 0..300 {
+        if ready.ready == 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        ready = state.classes.info(&created.class).await.unwrap();
+    }
     assert_eq!((ready.ready, ready.taken), (3, 0));
 
     let (seat, cookie) = join(&server, &created.class.code, None).await;
@@ -105,6 +113,13 @@ async fn a_restarted_server_keeps_a_class_s_seats() {
     .await;
     let created = class(&server, 2).await;
     until_containers(&server.instance, 2).await;
+    let state = server.server.as_ref().unwrap().state.clone();
+    for _ in 0..300 {
+        if state.classes.info(&created.class).await.unwrap().ready == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let (seat, _) = join(&server, &created.class.code, None).await;
     let config = {
         let state = &server.server.as_ref().unwrap().state;

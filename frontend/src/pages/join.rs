@@ -49,6 +49,16 @@ pub fn join(props: &JoinProps) -> Html {
     let navigator = use_navigator();
     let code = use_node_ref();
     let name = use_node_ref();
+    // The code of the address, put in once: a `value` attribute would empty what the
+    // student typed each time the page redraws (an error shown).
+    {
+        let code = code.clone();
+        use_effect_with(props.code.clone(), move |prefill| {
+            if let Some(input) = code.cast::<HtmlInputElement>() {
+                input.set_value(prefill);
+            }
+        });
+    }
     let busy = use_state(|| false);
     let error = use_state(|| None::<ApiFailure>);
     let missing = use_state(|| false);
@@ -112,7 +122,7 @@ pub fn join(props: &JoinProps) -> Html {
                     <label class="class-field">
                         <span>{ t(lang, Msg::JoinCode) }</span>
                         <input ref={code} class="class-input class-code-input" data-test-id="join-code"
-                            value={props.code.clone()} maxlength="12" autocomplete="off"
+                            maxlength="12" autocomplete="off"
                             autocapitalize="characters" spellcheck="false" />
                     </label>
                     <label class="class-field">
