@@ -4,14 +4,17 @@
 //! them (`--on-shutdown`). Modules: `config` (flags), `api` (REST), `ws` (session socket),
 //! `session` (lifecycle), `runtime` (container engine), `images` (the image catalog),
 //! `lessons` (the lesson catalog and its scripts), `files` (nodes' files and workspaces),
-//! `preview` (the port preview), `progress` (students' progress), `store` (the SQLite database and its migrations),
+//! `preview` (the port preview), `progress` (students' progress), `instructors` (instructor
+//! accounts and sign-in), `classes` (classes, joins and their prepared seats), `store` (the SQLite database and its migrations),
 //! `edge` (Host, Origin, security headers, cookies), `web` (static files).
 
 pub mod api;
+pub mod classes;
 pub mod config;
 pub mod edge;
 pub mod files;
 pub mod images;
+pub mod instructors;
 pub mod lessons;
 pub mod playground;
 pub mod preview;
@@ -57,6 +60,10 @@ pub struct AppState {
     pub files: Arc<files::Files>,
     /// Terminal recordings.
     pub recordings: Arc<recording::Recordings>,
+    /// Instructor accounts and their signed-in browsers.
+    pub instructors: Arc<instructors::Instructors>,
+    /// Classes, joins and their seats.
+    pub classes: Arc<classes::Classes>,
 }
 
 impl AppState {
@@ -77,14 +84,24 @@ impl AppState {
             store.clone(),
             config.recording_limit_mb,
         ));
-        let progress = Arc::new(progress::Progress::new(store));
+        let progress = Arc::new(progress::Progress::new(store.clone()));
+        let playgrounds = Arc::new(playground::Playgrounds::new(
+            sessions.clone(),
+            lessons.clone(),
+            images.clone(),
+        ));
+        let classes = Arc::new(classes::Classes::new(
+            store.clone(),
+            sessions.clone(),
+            playgrounds.clone(),
+            lessons.clone(),
+            classes::base_url(&config.public_urls, config.listen),
+        ));
         Ok(AppState {
             edge,
-            playgrounds: Arc::new(playground::Playgrounds::new(
-                sessions.clone(),
-                lessons.clone(),
-                images.clone(),
-            )),
+            playgrounds,
+            instructors: Arc::new(instructors::Instructors::new(store)),
+            classes,
             steps: Arc::new(lessons::steps::Steps::new(
                 sessions.clone(),
                 lessons.clone(),
@@ -108,6 +125,7 @@ impl AppState {
 /// The whole HTTP surface: API, session sockets, health, static frontend.
 pub fn app(state: AppState) -> Router {
     api::routes()
+        .merge(api::classes::routes())
         .merge(files::routes())
         .merge(recording::routes())
         .merge(preview::redirects())
@@ -129,8 +147,8 @@ pub struct Server {
     pub state: AppState,
     stop: tokio::sync::watch::Sender<bool>,
     serving: Vec<JoinHandle<std::io::Result<()>>>,
-    /// The reaper, the engine monitor, the warm pool's refill, the firewall's keeper and
-    /// the registry's keeper.
+    /// The reaper, the engine monitor, the warm pool's refill, the firewall's keeper, the
+    /// class seat keeper and the registry's keeper.
     tasks: Vec<JoinHandle<()>>,
     /// The engine's host: what a shutdown that ends sessions cleans up.
     host: Arc<dyn HostSetup>,
@@ -159,6 +177,8 @@ impl Server {
         let preview_listener = tokio::net::TcpListener::bind(preview_wanted).await?;
         let preview_addr = preview_listener.local_addr()?;
         config.preview_listen = Some(preview_addr);
+        // Links printed for classes name the port actually bound.
+        config.listen = addr;
         let watch = config.watch_lessons;
         let state = AppState::new(config, runtime, store).map_err(std::io::Error::other)?;
         let config = state.config.clone();
@@ -169,6 +189,8 @@ impl Server {
                 session::Adopted::default()
             }
         };
+        // Ready class seats taken back stay held for their class.
+        state.classes.hold_ready().await;
         if adopted != session::Adopted::default() {
             tracing::info!(
                 sessions = adopted.sessions,
@@ -247,6 +269,7 @@ impl Server {
             session::pool::spawn(state.sessions.clone()),
             session::firewall::spawn(state.sessions.clone(), host.clone()),
             recording::spawn_sweeper(state.recordings.clone()),
+            classes::seats::spawn(state.classes.clone()),
         ];
         if registry_ready {
             tasks.push(runtime::registry::watch(

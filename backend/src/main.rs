@@ -1,6 +1,8 @@
 //! `quai`: the command line. `quai serve` runs the server until Ctrl-C or SIGTERM, then
 //! keeps its sessions for the next start or ends them (`--on-shutdown`); `quai sessions`
-//! lists and ends the sessions a stopped server keeps.
+//! lists and ends the sessions a stopped server keeps; `quai instructors` adds instructors
+//! and prints their sign-in links; `quai class create` makes a class (while the server runs
+//! too: both work on its database).
 
 use std::sync::Arc;
 
@@ -34,6 +36,115 @@ enum Command {
     Lessons(LessonsCommand),
     /// The sessions a stopped server keeps for its next start.
     Sessions(SessionsArgs),
+    /// Instructor accounts: add one, list them, issue a new sign-in link.
+    Instructors(InstructorsArgs),
+    /// Classes: create one for an instructor.
+    Class(ClassArgs),
+}
+
+/// Where the server keeps its database and how its links are written.
+#[derive(clap::Args)]
+struct ServerArgs {
+    /// The database `quai serve` uses.
+    #[arg(long, env = "QUAI_DATABASE", default_value = "quai.db", global = true)]
+    database: std::path::PathBuf,
+    /// The server instance the classes belong to.
+    #[arg(long, env = "QUAI_INSTANCE", default_value = "default", global = true)]
+    instance: String,
+    /// Quai's public address, for the links printed (the first one, as `quai serve` reads it).
+    #[arg(
+        long = "public-url",
+        env = "QUAI_PUBLIC_URL",
+        value_delimiter = ',',
+        global = true
+    )]
+    public_urls: Vec<String>,
+    /// Where `quai serve` listens, for the links when there is no public address.
+    #[arg(
+        long,
+        env = "QUAI_LISTEN",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
+    listen: std::net::SocketAddr,
+}
+
+impl ServerArgs {
+    fn base_url(&self) -> String {
+        quai::classes::base_url(&self.public_urls, self.listen)
+    }
+}
+
+#[derive(clap::Args)]
+struct InstructorsArgs {
+    #[command(flatten)]
+    server: ServerArgs,
+    #[command(subcommand)]
+    command: InstructorsCommand,
+}
+
+#[derive(Subcommand)]
+enum InstructorsCommand {
+    /// Add an instructor and print a one-time sign-in link, valid 24 hours, through which
+    /// they choose their password.
+    Add {
+        /// Letters, digits, dots, dashes or underscores.
+        name: String,
+    },
+    /// Show every instructor.
+    List,
+    /// Print a new sign-in link for an instructor (a lost password); older links stop
+    /// working.
+    Link { name: String },
+}
+
+#[derive(clap::Args)]
+struct ClassArgs {
+    #[command(flatten)]
+    server: ServerArgs,
+    #[command(subcommand)]
+    command: ClassCommand,
+}
+
+#[derive(Subcommand)]
+enum ClassCommand {
+    /// Create a class and print its join code and links.
+    Create {
+        #[arg(long)]
+        title: String,
+        #[arg(long)]
+        seats: u32,
+        /// The lesson each seat starts (its profile and nodes); a blank playground without.
+        #[arg(long)]
+        lesson: Option<String>,
+        /// The profile of a blank playground's nodes.
+        #[arg(long, value_parser = ["shell", "docker"])]
+        profile: Option<String>,
+        /// Nodes of a blank playground.
+        #[arg(long)]
+        nodes: Option<u8>,
+        /// Minutes until the class opens (its seats are prepared from
+        /// --class-prepare-minutes before); now without.
+        #[arg(long)]
+        starts_in: Option<u32>,
+        /// How long the class lasts, in minutes.
+        #[arg(long, default_value_t = quai::classes::DEFAULT_MINUTES)]
+        minutes: u32,
+        /// Single-use codes to make (each opens one seat once); with them, the class's
+        /// shared code opens nothing.
+        #[arg(long)]
+        single_use_codes: Option<u32>,
+        /// The instructor who owns the class; may be left out when there is only one.
+        #[arg(long)]
+        instructor: Option<String>,
+        /// The lessons folder, to check --lesson.
+        #[arg(long, env = "QUAI_LESSONS_DIR", default_value = "lessons")]
+        lessons_dir: std::path::PathBuf,
+        /// Print one JSON line: id, code, join_url, instructor_url, roster_url,
+        /// instructor_token.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(clap::Args)]
@@ -110,12 +221,16 @@ async fn run() -> anyhow::Result<()> {
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "quai=info,tower_http=warn".into()),
         )
+        // Logs on stderr: stdout carries what commands print (`--json` lines).
+        .with_writer(std::io::stderr)
         .init();
     match Cli::parse().command {
         Command::Serve(config) => serve(config).await,
         Command::Images(command) => images(command).await,
         Command::Lessons(command) => lessons(command).await,
         Command::Sessions(args) => sessions(args).await,
+        Command::Instructors(args) => instructors(args).await,
+        Command::Class(args) => class(args).await,
     }
 }
 
@@ -278,6 +393,125 @@ async fn sessions(args: SessionsArgs) -> anyhow::Result<()> {
                     "{} sessions could not be ended; run the command again",
                     failed.len()
                 );
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn instructors(args: InstructorsArgs) -> anyhow::Result<()> {
+    let store = quai::store::Store::open(&args.server.database)?;
+    let instructors = quai::instructors::Instructors::new(store);
+    let base = args.server.base_url();
+    let print_link = |name: &str, link: &quai::instructors::Link| {
+        println!(
+            "Sign-in link for {name} (valid 24 hours, works once; it sets the password):\n{base}/teach/welcome#{}",
+            link.token
+        );
+    };
+    match args.command {
+        InstructorsCommand::Add { name } => {
+            let link = instructors.add(&name).await?;
+            print_link(&name, &link);
+        }
+        InstructorsCommand::Link { name } => {
+            let link = instructors.link(&name).await?;
+            print_link(&name, &link);
+        }
+        InstructorsCommand::List => {
+            let all = instructors.list().await?;
+            println!("{:<24} {:<9} {:>7}", "NAME", "PASSWORD", "CLASSES");
+            for instructor in &all {
+                println!(
+                    "{:<24} {:<9} {:>7}",
+                    instructor.name,
+                    if instructor.has_password {
+                        "set"
+                    } else {
+                        "not yet"
+                    },
+                    instructor.classes
+                );
+            }
+            println!("{} instructors", all.len());
+        }
+    }
+    Ok(())
+}
+
+async fn class(args: ClassArgs) -> anyhow::Result<()> {
+    let store = quai::store::Store::open(&args.server.database)?;
+    let base = args.server.base_url();
+    match args.command {
+        ClassCommand::Create {
+            title,
+            seats,
+            lesson,
+            profile,
+            nodes,
+            starts_in,
+            minutes,
+            single_use_codes,
+            instructor,
+            lessons_dir,
+            json,
+        } => {
+            let instructors = quai::instructors::Instructors::new(store.clone());
+            let owner = match &instructor {
+                Some(name) => instructors
+                    .named(name)
+                    .await?
+                    .with_context(|| format!("there is no instructor named {name}"))?,
+                None => instructors.only().await?.context(
+                    "name the class's instructor with --instructor (there is none, or more than one; add one with `quai instructors add NAME`)",
+                )?,
+            };
+            let lessons = quai::lessons::Lessons::load(&lessons_dir);
+            let shape = |slug: &str| lessons.get(slug).map(|l| (l.profile, l.nodes));
+            let profile = profile.map(|p| match p.as_str() {
+                "shell" => quai_protocol::Profile::Shell,
+                _ => quai_protocol::Profile::Docker,
+            });
+            let new = quai_protocol::NewClass {
+                title,
+                seats,
+                lesson,
+                profile,
+                nodes,
+                starts_in_minutes: starts_in,
+                duration_minutes: Some(minutes),
+                single_use_codes,
+            };
+            let created =
+                quai::classes::create(&store, &args.server.instance, &owner, new, &shape).await?;
+            let class = &created.class;
+            let join_url = quai::classes::join_url(&base, &class.code);
+            if json {
+                let mut line = serde_json::json!({
+                    "id": class.id,
+                    "code": class.code,
+                    "join_url": join_url,
+                    "instructor_url": quai::classes::instructor_url(&base),
+                    "roster_url": quai::classes::roster_url(&base, &class.id),
+                    "instructor_token": created.token,
+                });
+                if !created.codes.is_empty() {
+                    line["codes"] = serde_json::json!(created.codes);
+                }
+                println!("{line}");
+            } else {
+                println!("Class {:?} created for {}.", class.title, owner.name);
+                println!("Join code: {}   ({} seats)", class.code, class.seats);
+                println!("Students join at {join_url}");
+                println!("Instructor page: {}", quai::classes::instructor_url(&base));
+                println!(
+                    "Roster API: {} (Authorization: Bearer {})",
+                    quai::classes::roster_url(&base, &class.id),
+                    created.token
+                );
+                if !created.codes.is_empty() {
+                    println!("Single-use codes: {}", created.codes.join(" "));
+                }
             }
         }
     }

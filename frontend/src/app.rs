@@ -6,10 +6,13 @@ use yew_router::prelude::*;
 
 use crate::i18n::{self, Lang, LangCtx};
 use crate::pages::home::Home;
+use crate::pages::join::Join;
 use crate::pages::lesson::LessonIntro;
 use crate::pages::not_found::NotFound;
 use crate::pages::playground::Playground;
+use crate::pages::teach::Teach;
 use crate::pages::try_page::TryPage;
+use crate::pages::welcome::Welcome;
 use crate::services::prefs;
 
 #[derive(Debug, Clone, PartialEq, Eq, Routable)]
@@ -28,6 +31,18 @@ pub enum Route {
     /// A shareable "try an image" link: `/try/nginx`, `/try/python:3`, `/try/docker/whalesay`.
     #[at("/try/*image")]
     Try { image: String },
+    /// Joining a class by its code.
+    #[at("/join")]
+    Join,
+    /// A class's join address: the code prefilled.
+    #[at("/join/:code")]
+    JoinCode { code: String },
+    /// The instructor's page: sign-in, then their classes.
+    #[at("/teach")]
+    Teach,
+    /// An instructor's one-time sign-in link (`#TOKEN`).
+    #[at("/teach/welcome")]
+    Welcome,
     #[not_found]
     #[at("/404")]
     NotFound,
@@ -45,6 +60,10 @@ fn switch(route: Route) -> Html {
             <Playground key={format!("{slug}/{session}")} id={session.clone()} lesson={Some(AttrValue::from(slug.clone()))} />
         },
         Route::Try { image } => html! { <TryPage key={image.clone()} image={image.clone()} /> },
+        Route::Join => html! { <Join /> },
+        Route::JoinCode { code } => html! { <Join key={code.clone()} code={code.clone()} /> },
+        Route::Teach => html! { <Teach /> },
+        Route::Welcome => html! { <Welcome /> },
         Route::NotFound => html! { <NotFound /> },
     }
 }

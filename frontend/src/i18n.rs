@@ -253,6 +253,53 @@ messages! {
     FullSoon { en: "The playground is full — retry in a few minutes.", fr: "Le bac à sable est plein — réessayez dans quelques minutes." }
     RuntimeDown { en: "The container engine cannot be reached; ask the administrator to start Docker.", fr: "Le moteur de conteneurs est injoignable\u{a0}; demandez à l’administrateur de démarrer Docker." }
 
+    // Joining a class.
+    JoinTitle { en: "Join a class", fr: "Rejoindre une classe" }
+    JoinIntro { en: "Type the code your instructor shows, and the name the class will see.", fr: "Tapez le code que montre votre formateur, et le nom que la classe verra." }
+    JoinCode { en: "Class code", fr: "Code de la classe" }
+    JoinName { en: "Your name", fr: "Votre nom" }
+    JoinButton { en: "Join", fr: "Rejoindre" }
+    Joining { en: "Joining…", fr: "Connexion…" }
+    JoinMissing { en: "Type the class code and your name.", fr: "Tapez le code de la classe et votre nom." }
+    JoinWrongCode { en: "No class has this code. Check it with your instructor.", fr: "Aucune classe n’a ce code. Vérifiez-le auprès de votre formateur." }
+    JoinEnded { en: "This class is over.", fr: "Cette classe est terminée." }
+    JoinFull { en: "Every seat of this class is taken. Tell your instructor.", fr: "Toutes les places de cette classe sont prises. Prévenez votre formateur." }
+    JoinBadName { en: "A name is 1 to 40 characters.", fr: "Un nom fait de 1 à 40 caractères." }
+
+    // Instructors.
+    TeachTitle { en: "Instructor", fr: "Formateur" }
+    SignInTitle { en: "Instructor sign-in", fr: "Connexion formateur" }
+    SignInName { en: "Name", fr: "Nom" }
+    Password { en: "Password", fr: "Mot de passe" }
+    SignInButton { en: "Sign in", fr: "Se connecter" }
+    SignOut { en: "Sign out", fr: "Se déconnecter" }
+    SignInMismatch { en: "This name and password do not match.", fr: "Ce nom et ce mot de passe ne correspondent pas." }
+    WelcomeTitle { en: "Choose your password", fr: "Choisissez votre mot de passe" }
+    WelcomeIntro { en: "This link works once. Choose a password of at least 10 characters; you will sign in with it from now on.", fr: "Ce lien ne sert qu’une fois. Choisissez un mot de passe d’au moins 10 caractères\u{a0}; vous vous connecterez avec lui désormais." }
+    WelcomeButton { en: "Set the password", fr: "Enregistrer le mot de passe" }
+    WelcomeUsed { en: "This sign-in link was already used or has expired. Ask for a new one.", fr: "Ce lien de connexion a déjà servi ou a expiré. Demandez-en un nouveau." }
+    WelcomeShort { en: "A password has at least 10 characters.", fr: "Un mot de passe fait au moins 10 caractères." }
+    MyClasses { en: "My classes", fr: "Mes classes" }
+    NoClasses { en: "No class yet. Create one below.", fr: "Aucune classe pour l’instant. Créez-en une ci-dessous." }
+    NewClassTitle { en: "New class", fr: "Nouvelle classe" }
+    ClassTitle { en: "Title", fr: "Titre" }
+    ClassSeats { en: "Seats", fr: "Places" }
+    ClassLesson { en: "Each seat gets", fr: "Chaque place reçoit" }
+    BlankDocker { en: "A blank playground with Docker", fr: "Un bac à sable vierge avec Docker" }
+    BlankShell { en: "A blank shell playground", fr: "Un bac à sable shell vierge" }
+    ClassStartsIn { en: "Starts in (minutes)", fr: "Commence dans (minutes)" }
+    ClassMinutes { en: "Lasts (minutes)", fr: "Dure (minutes)" }
+    CreateClass { en: "Create the class", fr: "Créer la classe" }
+    ClassCode { en: "Code", fr: "Code" }
+    ClassSeatsTaken { en: "Seats taken", fr: "Places prises" }
+    ClassWhen { en: "When", fr: "Quand" }
+    ClassJoinUrl { en: "Join address", fr: "Adresse pour rejoindre" }
+    ClassScheduled { en: "Scheduled", fr: "Prévue" }
+    ClassOpen { en: "Open", fr: "Ouverte" }
+    ClassEndedState { en: "Ended", fr: "Terminée" }
+    EndClass { en: "End", fr: "Terminer" }
+    Loading { en: "Loading…", fr: "Chargement…" }
+
     // Not found.
     NothingHere { en: "There is nothing at this address.", fr: "Il n’y a rien à cette adresse." }
     GoHome { en: "Go to the home page", fr: "Aller à l’accueil" }
@@ -343,6 +390,15 @@ pub fn capacity(lang: Lang, retry_after_secs: Option<u64>) -> String {
 }
 
 /// "Too many requests from your address; retry in 30 seconds."
+/// "This class opens in 5 minutes."
+pub fn class_opens_in(lang: Lang, secs: u64) -> String {
+    let minutes = plural(lang, secs.div_ceil(60).max(1), Unit::Minute);
+    match lang {
+        Lang::En => format!("This class opens in {minutes}. Come back then."),
+        Lang::Fr => format!("Cette classe ouvre dans {minutes}. Revenez à ce moment-là."),
+    }
+}
+
 pub fn rate_limited(lang: Lang, secs: u64) -> String {
     let when = plural(lang, secs.max(1), Unit::Second);
     match lang {

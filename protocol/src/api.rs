@@ -105,6 +105,17 @@ pub enum ErrorCode {
     Terminal,
     /// The lesson cannot run here (an image it needs is missing) or the step is locked.
     Lesson,
+    /// A name and password that do not match, a sign-in link used or expired, or no
+    /// instructor signed in.
+    SignIn,
+    /// No class has this join code.
+    WrongCode,
+    /// The class opens later; the message says when.
+    ClassNotStarted,
+    /// The class is over.
+    ClassEnded,
+    /// Every seat of the class is taken.
+    ClassFull,
     /// Anything else; the message says what, without internals.
     Internal,
 }

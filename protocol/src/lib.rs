@@ -1,8 +1,9 @@
 //! Wire types shared by the Quai backend and the browser frontend: the REST bodies
-//! (`api`, `lessons`, `files`, `recordings`), the JSON control messages of the session socket (`socket`) and the binary
+//! (`api`, `lessons`, `files`, `classes`, `recordings`), the JSON control messages of the session socket (`socket`) and the binary
 //! terminal frames that carry keystrokes and output (`frame`). Serde only, wasm-safe.
 
 pub mod api;
+pub mod classes;
 pub mod files;
 pub mod frame;
 pub mod lessons;
@@ -10,6 +11,7 @@ pub mod recordings;
 pub mod socket;
 
 pub use api::*;
+pub use classes::*;
 pub use files::*;
 pub use frame::{Frame, FrameError, FrameKind};
 pub use lessons::*;

@@ -5,7 +5,10 @@
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
-use quai_protocol::{CheckStep, CreateSession, ErrorCode, Student, TextFile, TryImage};
+use quai_protocol::{
+    CheckStep, CreateSession, ErrorCode, JoinClass, NewClass, SetPassword, SignIn, Student,
+    TextFile, TryImage,
+};
 use serde::de::DeserializeOwned;
 
 use super::AppError;
@@ -43,6 +46,22 @@ impl Described for TryImage {
 
 impl Described for TextFile {
     const WHAT: &'static str = "a file";
+}
+
+impl Described for SignIn {
+    const WHAT: &'static str = "a sign-in";
+}
+
+impl Described for SetPassword {
+    const WHAT: &'static str = "a new password";
+}
+
+impl Described for NewClass {
+    const WHAT: &'static str = "a new class";
+}
+
+impl Described for JoinClass {
+    const WHAT: &'static str = "joining a class";
 }
 
 /// The body of a request, read as `T`.

@@ -5,13 +5,16 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use quai_protocol::{ApiError, ErrorCode};
 
+use crate::classes::{CreateError, JoinError};
 use crate::files::{FileError, WorkspaceError};
+use crate::instructors::{LinkError, SignInError};
 use crate::lessons::steps::CheckError;
 use crate::playground::StartError;
 use crate::progress::ProgressError;
 use crate::recording::RecordingError;
 use crate::runtime::RuntimeError;
 use crate::session::SessionError;
+use crate::store::StoreError;
 
 #[derive(Debug)]
 pub struct AppError {
@@ -283,6 +286,94 @@ impl From<RuntimeError> for AppError {
                 ErrorCode::Internal,
                 "The container engine could not start your playground; please retry.",
             ),
+        }
+    }
+}
+
+/// A database failure of the class routes.
+pub(crate) fn store_failed(err: StoreError) -> AppError {
+    tracing::error!(error = %err, "database");
+    AppError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        ErrorCode::Internal,
+        "The database could not be read or written; please retry.",
+    )
+}
+
+fn retry_later(code: ErrorCode, message: String, secs: u64) -> AppError {
+    AppError {
+        status: StatusCode::TOO_MANY_REQUESTS,
+        body: ApiError {
+            code,
+            message,
+            retry_after_secs: Some(secs),
+        },
+    }
+}
+
+impl From<LinkError> for AppError {
+    fn from(err: LinkError) -> Self {
+        let message = sentence(&err.to_string());
+        match err {
+            LinkError::Invalid => AppError::new(StatusCode::GONE, ErrorCode::SignIn, message),
+            LinkError::WeakPassword(_) => {
+                AppError::new(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, message)
+            }
+            LinkError::RateLimited(secs) => retry_later(ErrorCode::RateLimited, message, secs),
+            LinkError::Store(err) => store_failed(err),
+        }
+    }
+}
+
+impl From<SignInError> for AppError {
+    fn from(err: SignInError) -> Self {
+        let message = sentence(&err.to_string());
+        match err {
+            SignInError::Mismatch => {
+                AppError::new(StatusCode::UNAUTHORIZED, ErrorCode::SignIn, message)
+            }
+            SignInError::RateLimited(secs) => retry_later(ErrorCode::RateLimited, message, secs),
+            SignInError::Store(err) => store_failed(err),
+        }
+    }
+}
+
+impl From<CreateError> for AppError {
+    fn from(err: CreateError) -> Self {
+        let message = sentence(&err.to_string());
+        match err {
+            CreateError::NoLesson(_) => {
+                AppError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, message)
+            }
+            CreateError::Store(err) => store_failed(err),
+            _ => AppError::new(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, message),
+        }
+    }
+}
+
+impl From<JoinError> for AppError {
+    fn from(err: JoinError) -> Self {
+        let message = sentence(&err.to_string());
+        match err {
+            JoinError::Name => {
+                AppError::new(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, message)
+            }
+            JoinError::WrongCode => {
+                AppError::new(StatusCode::NOT_FOUND, ErrorCode::WrongCode, message)
+            }
+            JoinError::RateLimited(secs) => retry_later(ErrorCode::RateLimited, message, secs),
+            JoinError::NotStarted(secs) => AppError {
+                status: StatusCode::CONFLICT,
+                body: ApiError {
+                    code: ErrorCode::ClassNotStarted,
+                    message,
+                    retry_after_secs: Some(secs),
+                },
+            },
+            JoinError::Ended => AppError::new(StatusCode::GONE, ErrorCode::ClassEnded, message),
+            JoinError::Full => AppError::new(StatusCode::CONFLICT, ErrorCode::ClassFull, message),
+            JoinError::Start(err) => AppError::from(err),
+            JoinError::Store(err) => store_failed(err),
         }
     }
 }

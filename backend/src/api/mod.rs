@@ -3,6 +3,7 @@
 //! one session take `Owned` (see `owner`): only the holder of its token reaches it.
 
 pub mod body;
+pub mod classes;
 pub mod error;
 pub mod lessons;
 pub mod owner;

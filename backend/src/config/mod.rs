@@ -329,6 +329,11 @@ pub struct Config {
     /// adopt, or `end` them.
     #[arg(long, env = "QUAI_ON_SHUTDOWN", value_enum, default_value_t = OnShutdown::Keep)]
     pub on_shutdown: OnShutdown,
+    /// Minutes before a class starts from which its seats are kept prepared (sessions made,
+    /// lesson set up, waiting for students); a class created without a start time prepares
+    /// them at once.
+    #[arg(long, env = "QUAI_CLASS_PREPARE_MINUTES", default_value_t = 10)]
+    pub class_prepare_minutes: u64,
 }
 
 impl Config {
@@ -418,6 +423,7 @@ impl Config {
                 .map(PathBuf::from)
                 .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/../lessons").into()),
             watch_lessons: false,
+            class_prepare_minutes: 10,
             database: std::env::temp_dir().join(format!("quai-test-{instance}.db")),
             recordings_dir: Some(
                 std::env::temp_dir().join(format!("quai-test-{instance}-recordings")),

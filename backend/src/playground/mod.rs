@@ -1,5 +1,5 @@
 //! Starting a playground: the one way, for every purpose — a blank one, one prepared for a
-//! lesson, one running an image to try (and, later, a class seat). `Playgrounds::start` owns
+//! lesson, one running an image to try, a class seat (prepared ahead or for a join). `Playgrounds::start` owns
 //! what every start shares: the purpose's own refusals before anything is made, the rate
 //! limits and capacity (through `Sessions::create`), creation, the purpose's preparation in
 //! the new node, clean-up on failure (an `Unfinished` guard ends what was made unless the
@@ -26,6 +26,16 @@ pub enum Purpose {
     Lesson(String),
     /// A catalog image, as the student typed its name.
     Image(String),
+    /// A seat of a class: its lesson, or a blank playground of its profile and nodes.
+    Seat(Seat),
+}
+
+/// What a class gives each seat.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seat {
+    pub lesson: Option<String>,
+    pub profile: Profile,
+    pub nodes: u8,
 }
 
 /// A playground started and committed: the session, its secret token, and what its purpose
@@ -161,6 +171,21 @@ impl Playgrounds {
     /// What to make for `purpose` and how to prepare it, or why it cannot start.
     async fn plan(&self, purpose: Purpose) -> Result<Plan, StartError> {
         match purpose {
+            // A seat starts as its lesson or blank playground would.
+            Purpose::Seat(Seat {
+                lesson: Some(slug), ..
+            }) => Box::pin(self.plan(Purpose::Lesson(slug))).await,
+            Purpose::Seat(Seat {
+                lesson: None,
+                profile,
+                nodes,
+            }) => Ok(Plan {
+                request: CreateSession {
+                    nodes: Some(nodes),
+                    profile: Some(profile),
+                },
+                prepare: Prepare::Nothing,
+            }),
             Purpose::Blank(request) => Ok(Plan {
                 request,
                 prepare: Prepare::Nothing,

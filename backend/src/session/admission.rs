@@ -130,6 +130,24 @@ impl Limiter {
         self.check_at(client, Instant::now())
     }
 
+    /// Whether `client` is over its limit now, without counting anything: the seconds until
+    /// it may try again. (Failed sign-ins and wrong join codes are counted with `check` only
+    /// when they fail, and refused early with this.)
+    pub fn blocked(&self, client: ClientKey) -> Option<u64> {
+        let now = Instant::now();
+        let seen = self.seen.lock().expect("limiter lock");
+        let times = seen.get(&client)?;
+        let recent: Vec<&Instant> = times
+            .iter()
+            .filter(|t| now.duration_since(**t) < WINDOW)
+            .collect();
+        if recent.len() >= self.per_minute as usize {
+            let oldest = recent.first()?;
+            return Some((WINDOW - now.duration_since(**oldest)).as_secs().max(1));
+        }
+        None
+    }
+
     fn check_at(&self, client: ClientKey, now: Instant) -> Result<(), u64> {
         let mut seen = self.seen.lock().expect("limiter lock");
         seen.retain(|_, times| {

@@ -109,7 +109,8 @@ pub fn unix_now() -> u64 {
 /// One student's playground: its nodes and the terminals running in them.
 pub struct Session {
     pub id: String,
-    token_hash: [u8; 32],
+    /// Changes once, when a class seat prepared ahead is handed to a student.
+    token_hash: Mutex<[u8; 32]>,
     pub profile: Profile,
     pub created_at: u64,
     expires_at: AtomicU64,
@@ -159,7 +160,8 @@ impl Session {
     }
 
     pub fn token_matches(&self, token: &str) -> bool {
-        token::token_matches(token, &self.token_hash)
+        let stored = *self.token_hash.lock().expect("token lock");
+        token::token_matches(token, &stored)
     }
 
     /// The slug of the lesson this session runs, if any.
@@ -189,7 +191,7 @@ impl Session {
         terminals.sort();
         SessionRecord {
             id: self.id.clone(),
-            token_hash: self.token_hash,
+            token_hash: *self.token_hash.lock().expect("token lock"),
             profile: self.profile,
             created_at: self.created_at,
             expires_at: self.expires_at(),
@@ -583,6 +585,9 @@ pub struct Sessions {
     checks: Arc<tokio::sync::Semaphore>,
     /// Sessions made ahead of time.
     pub pool: pool::Pool,
+    /// Class seats prepared ahead and not handed to a student yet: neither idle nor
+    /// unclaimed ends them (their class does).
+    held: Mutex<HashSet<String>>,
     /// Where sessions are kept so that they outlive the server.
     store: Store,
 }
@@ -602,6 +607,7 @@ impl Sessions {
             transfers: Arc::new(tokio::sync::Semaphore::new(config.max_transfers.max(1))),
             checks: Arc::new(tokio::sync::Semaphore::new(config.max_checks.max(1))),
             pool: pool::Pool::default(),
+            held: Mutex::new(HashSet::new()),
             config,
         }
     }
@@ -787,7 +793,7 @@ impl Sessions {
         }
         Session {
             id: record.id,
-            token_hash: record.token_hash,
+            token_hash: Mutex::new(record.token_hash),
             profile: record.profile,
             created_at: record.created_at,
             expires_at: AtomicU64::new(record.expires_at),
@@ -1132,6 +1138,7 @@ impl Sessions {
             .expect("sessions lock")
             .remove(id)
             .ok_or(SessionError::NotFound)?;
+        self.held.lock().expect("held lock").remove(id);
         session.ended.store(true, Ordering::SeqCst);
         session.terminals.lock().await.clear();
         let destroyed = self.runtime.destroy_session(id).await;
@@ -1143,14 +1150,38 @@ impl Sessions {
         Ok(())
     }
 
+    /// Keeps session `id` for a class that prepared it as a seat: it is not ended as idle
+    /// or unclaimed until `hand_over` gives it to a student.
+    pub fn hold(&self, id: &str) {
+        self.held.lock().expect("held lock").insert(id.to_string());
+    }
+
+    /// Whether session `id` is a seat held for a class.
+    pub fn is_held(&self, id: &str) -> bool {
+        self.held.lock().expect("held lock").contains(id)
+    }
+
+    /// Gives a held seat to the student who joined: a new token (the one made with the seat
+    /// was never handed out), claimed, idle from now. Returns the token.
+    pub async fn hand_over(&self, session: &Session) -> String {
+        let token = token::new_token();
+        *session.token_hash.lock().expect("token lock") = token::hash_token(&token);
+        session.idle_since.store(unix_now(), Ordering::SeqCst);
+        session.claimed.store(true, Ordering::SeqCst);
+        self.held.lock().expect("held lock").remove(&session.id);
+        session.save().await;
+        token
+    }
+
     /// Ends expired, idle and unclaimed sessions and warns those about to expire. Called
-    /// every second.
+    /// every second. Held class seats end only when they expire.
     pub async fn reap(&self, now: u64) {
         for session in self.all() {
             let left = session.expires_at().saturating_sub(now);
+            let held = self.is_held(&session.id);
             let unclaimed = !session.claimed.load(Ordering::SeqCst)
                 && now.saturating_sub(session.created_at) >= self.config.unclaimed_timeout;
-            let idle = unclaimed || session.idle_for(now) >= self.config.idle_timeout;
+            let idle = !held && (unclaimed || session.idle_for(now) >= self.config.idle_timeout);
             if left == 0 || idle {
                 let reason = if left == 0 {
                     EndReason::Expired

@@ -1,5 +1,6 @@
 //! The server's SQLite store: one database file (`--database`) holding students' progress
-//! (`crate::progress`) and live sessions (`sessions`), brought up to date at open by the
+//! (`crate::progress`), live sessions (`sessions`), instructors (`crate::instructors`) and
+//! classes with their seats (`crate::classes`), brought up to date at open by the
 //! numbered migrations of `migrations/` (`PRAGMA user_version` says how many ran). Work runs
 //! off the async threads (`Store::call`), one statement batch at a time under a mutex.
 
@@ -14,7 +15,8 @@ use rusqlite::Connection;
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_progress.sql"),
     include_str!("migrations/0002_sessions.sql"),
-    include_str!("migrations/0003_recordings.sql"),
+    include_str!("migrations/0003_classes.sql"),
+    include_str!("migrations/0004_recordings.sql"),
 ];
 
 #[derive(Debug, thiserror::Error)]

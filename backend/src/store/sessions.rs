@@ -78,7 +78,7 @@ fn save(db: &mut Connection, instance: &str, record: &SessionRecord) -> rusqlite
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
          ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at,
              warned_at = excluded.warned_at, lesson = excluded.lesson,
-             claimed = excluded.claimed",
+             claimed = excluded.claimed, token_hash = excluded.token_hash",
         params![
             record.id,
             instance,

@@ -1,8 +1,12 @@
 //! One component per route: the home page, a lesson's first page, a playground (alone or
-//! beside a lesson), and "not found".
+//! beside a lesson), joining a class, the instructor's pages (sign-in and classes, the
+//! password set through a sign-in link), and "not found".
 
 pub mod home;
+pub mod join;
 pub mod lesson;
 pub mod not_found;
 pub mod playground;
+pub mod teach;
 pub mod try_page;
+pub mod welcome;

@@ -1,8 +1,9 @@
-//! Input and output: the REST API (`api`), the session socket (`socket`), the link between
+//! Input and output: the REST API (`api`, and `classes` for the class pages), the session socket (`socket`), the link between
 //! the socket and the terminals on the page (`link`) with its flow control (`flow`), the
 //! clipboard (`clipboard`) and the preferences kept in the browser (`prefs`).
 
 pub mod api;
+pub mod classes;
 pub mod clipboard;
 pub mod files;
 pub mod flow;
