@@ -230,6 +230,11 @@ messages! {
     Play { en: "Play", fr: "Lire" }
     Download { en: "Download", fr: "Télécharger" }
 
+    // An instructor watching, or asking to help.
+    HelpAllow { en: "Let them type", fr: "Le laisser taper" }
+    HelpDecline { en: "No, thanks", fr: "Non merci" }
+    HelpStop { en: "Stop", fr: "Arrêter" }
+
     // Trying an image.
     TryHeading { en: "Try an image", fr: "Essayer une image" }
     TryIntro { en: "A playground with the image running, from the images this server has offline.", fr: "Un bac à sable où tourne l’image, parmi celles que ce serveur a hors ligne." }
@@ -404,6 +409,49 @@ pub fn rate_limited(lang: Lang, secs: u64) -> String {
     match lang {
         Lang::En => format!("Too many requests from your address; retry in {when}."),
         Lang::Fr => format!("Trop de demandes depuis votre adresse\u{a0}; réessayez dans {when}."),
+    }
+}
+
+/// "Ada is watching terminal 1", "Ada and Bo are watching terminals 1 and 2".
+pub fn watching(lang: Lang, names: &[String], terms: &[u16]) -> String {
+    let and = |items: Vec<String>| -> String {
+        match items.as_slice() {
+            [] => String::new(),
+            [one] => one.clone(),
+            [first @ .., last] => {
+                let word = if lang == Lang::Fr { "et" } else { "and" };
+                format!("{} {word} {last}", first.join(", "))
+            }
+        }
+    };
+    let who = and(names.to_vec());
+    let which = and(terms.iter().map(|t| t.to_string()).collect());
+    let several = names.len() > 1;
+    match (lang, several, terms.len() > 1) {
+        (Lang::En, false, false) => format!("{who} is watching terminal {which}"),
+        (Lang::En, false, true) => format!("{who} is watching terminals {which}"),
+        (Lang::En, true, false) => format!("{who} are watching terminal {which}"),
+        (Lang::En, true, true) => format!("{who} are watching terminals {which}"),
+        (Lang::Fr, false, false) => format!("{who} regarde le terminal {which}"),
+        (Lang::Fr, false, true) => format!("{who} regarde les terminaux {which}"),
+        (Lang::Fr, true, false) => format!("{who} regardent le terminal {which}"),
+        (Lang::Fr, true, true) => format!("{who} regardent les terminaux {which}"),
+    }
+}
+
+/// An instructor asks to type in terminal `term`.
+pub fn help_asked(lang: Lang, name: &str, term: u16) -> String {
+    match lang {
+        Lang::En => format!("{name} asks to type in your terminal {term}, to help you."),
+        Lang::Fr => format!("{name} demande à taper dans votre terminal {term}, pour vous aider."),
+    }
+}
+
+/// An instructor types in terminal `term` now.
+pub fn help_typing(lang: Lang, name: &str, term: u16) -> String {
+    match lang {
+        Lang::En => format!("{name} is typing in your terminal {term}."),
+        Lang::Fr => format!("{name} tape dans votre terminal {term}."),
     }
 }
 

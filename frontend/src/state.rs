@@ -8,7 +8,9 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use quai_protocol::{EndReason, PortInfo, Profile, Restored, SessionInfo, Uploaded};
+use quai_protocol::{
+    EndReason, HelpState, PortInfo, Profile, Restored, SessionInfo, Uploaded, Watching,
+};
 use yew::Reducible;
 
 use crate::i18n::{Msg, Sentence};
@@ -101,6 +103,12 @@ pub struct PlaygroundState {
     /// Bumped when this page changed files in a node (an upload, an import): the files
     /// panel reads its folder again.
     pub files_rev: u32,
+    /// Who watches this session's terminals from outside (an instructor), and how many
+    /// watch the terminal it broadcasts.
+    pub watchers: Vec<Watching>,
+    pub audience: u32,
+    /// Help with a terminal asked for or going on: terminal, helper's name, state.
+    pub help: Option<(u16, String, HelpState)>,
     next_id: u32,
 }
 
@@ -183,6 +191,9 @@ impl Default for PlaygroundState {
             ports: BTreeMap::new(),
             transfer: None,
             files_rev: 0,
+            watchers: Vec::new(),
+            audience: 0,
+            help: None,
             next_id: 1,
         }
     }
@@ -254,6 +265,17 @@ pub enum Action {
         term: u16,
         count: usize,
     },
+    /// Who watches the session's terminals now (`Watchers`).
+    Watchers {
+        watchers: Vec<Watching>,
+        audience: u32,
+    },
+    /// Help with a terminal changed (`HelpChanged`): shown while asked or going on.
+    Help {
+        term: u16,
+        name: String,
+        state: HelpState,
+    },
     /// `node` is being removed: its terminals are left alone.
     HoldNode(String),
     /// `node` was not removed after all: its terminals are opened again.
@@ -324,6 +346,10 @@ impl Reducible for PlaygroundState {
                 next.conn = Conn::Disconnected;
                 next.notices.retain(|n| n.level == Level::Error);
                 next.ports.clear();
+                // The server says again who watches, once greeted.
+                next.watchers.clear();
+                next.audience = 0;
+                next.help = None;
                 next.terminals.clear();
             }
             Action::Ports { node, ports } => {
@@ -337,6 +363,16 @@ impl Reducible for PlaygroundState {
                 }
             }
             Action::PortsCleared => next.ports.clear(),
+            Action::Watchers { watchers, audience } => {
+                next.watchers = watchers;
+                next.audience = audience;
+            }
+            Action::Help { term, name, state } => {
+                next.help = match state {
+                    HelpState::Asked | HelpState::Granted => Some((term, name, state)),
+                    HelpState::Refused | HelpState::Ended => None,
+                };
+            }
             Action::Transfer(transfer) => {
                 if next.transfer.as_ref().is_some_and(|t| t.seq > transfer.seq) {
                     return self;

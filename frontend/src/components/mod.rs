@@ -3,7 +3,8 @@
 //! buttons and the "session ended" panel; the language switch and the display name; the
 //! lesson catalog, a lesson's text and the lesson panel beside the terminals; a node's port
 //! chips, its files panel and text editor, drop targets for uploads and where a transfer
-//! stands, the "My work" dialog, and "try an image".
+//! stands, the "My work" dialog, and "try an image"; terminal recordings; who watches the session's
+//! terminals, and help asked for.
 
 pub mod banner;
 pub mod catalog;
@@ -28,4 +29,5 @@ pub mod term_tabs;
 pub mod terminal;
 pub mod transfer_status;
 pub mod try_image;
+pub mod watched;
 pub mod work_dialog;

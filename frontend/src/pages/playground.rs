@@ -36,6 +36,7 @@ use crate::components::recordings::RecordButton;
 use crate::components::term_tabs::TermTabs;
 use crate::components::terminal::TerminalView;
 use crate::components::transfer_status::TransferStatus;
+use crate::components::watched::Watched;
 use crate::components::work_dialog::WorkDialog;
 use crate::context::{LinkHandle, PlaygroundCtx};
 use crate::i18n::{self, t, use_lang, Msg, Sentence};
@@ -390,6 +391,7 @@ pub fn playground(props: &PlaygroundProps) -> Html {
                     </button>
                 </header>
                 <div class="banners">{ for banners }</div>
+                <Watched state={state.clone()} />
                 <div class="playground-body">
                     if let Some(slug) = props.lesson.clone() {
                         <LessonPanel {slug} session={props.id.clone()} on_run={(ready && !frozen).then_some(on_run)} />

@@ -144,6 +144,16 @@ impl SessionLink {
         }
     }
 
+    /// The student's answer to a request to type in their terminal.
+    pub fn answer_help(&self, accept: bool) {
+        self.inner.send(&ClientMsg::HelpAnswer { accept });
+    }
+
+    /// Ends the help going on in this session's terminal.
+    pub fn end_help(&self) {
+        self.inner.send(&ClientMsg::HelpEnd);
+    }
+
     /// Terminal `term` has just been shown: fit it to its box, tell the server its size
     /// (it may have changed while hidden) and give it the keyboard.
     pub fn shown(&self, term: u16) {
@@ -273,6 +283,14 @@ impl Inner {
                 (_, None) => self.store.dispatch(Action::Error(Sentence::Plain(message))),
             },
             ServerMsg::Ports { node, ports } => self.store.dispatch(Action::Ports { node, ports }),
+            ServerMsg::Watchers { watchers, audience } => {
+                self.store.dispatch(Action::Watchers { watchers, audience })
+            }
+            ServerMsg::HelpChanged { term, name, state } => {
+                self.store.dispatch(Action::Help { term, name, state })
+            }
+            // A viewer's socket only.
+            ServerMsg::Viewing { .. } | ServerMsg::TerminalResized { .. } => {}
             ServerMsg::Hello { .. } | ServerMsg::Pong { .. } => {}
         }
     }
