@@ -64,6 +64,8 @@ pub struct AppState {
     pub instructors: Arc<instructors::Instructors>,
     /// Classes, joins and their seats.
     pub classes: Arc<classes::Classes>,
+    /// Classes going on: peeking, help, the demo and its broadcast.
+    pub live: Arc<classes::live::Live>,
 }
 
 impl AppState {
@@ -97,8 +99,14 @@ impl AppState {
             lessons.clone(),
             classes::base_url(&config.public_urls, config.listen),
         ));
+        let live = Arc::new(classes::live::Live::new(
+            store.clone(),
+            sessions.clone(),
+            playgrounds.clone(),
+        ));
         Ok(AppState {
             edge,
+            live,
             playgrounds,
             instructors: Arc::new(instructors::Instructors::new(store)),
             classes,
@@ -126,6 +134,7 @@ impl AppState {
 pub fn app(state: AppState) -> Router {
     api::routes()
         .merge(api::classes::routes())
+        .merge(api::teaching::routes())
         .merge(files::routes())
         .merge(recording::routes())
         .merge(preview::redirects())

@@ -1,5 +1,5 @@
 //! Wire types shared by the Quai backend and the browser frontend: the REST bodies
-//! (`api`, `lessons`, `files`, `classes`, `recordings`), the JSON control messages of the session socket (`socket`) and the binary
+//! (`api`, `lessons`, `files`, `classes`, `recordings`, `teaching`), the JSON control messages of the session socket (`socket`) and the binary
 //! terminal frames that carry keystrokes and output (`frame`). Serde only, wasm-safe.
 
 pub mod api;
@@ -9,6 +9,7 @@ pub mod frame;
 pub mod lessons;
 pub mod recordings;
 pub mod socket;
+pub mod teaching;
 
 pub use api::*;
 pub use classes::*;
@@ -17,6 +18,7 @@ pub use frame::{Frame, FrameError, FrameKind};
 pub use lessons::*;
 pub use recordings::*;
 pub use socket::*;
+pub use teaching::*;
 
 /// Version of the socket protocol; both sides send it in `Hello` and refuse a mismatch.
 pub const PROTOCOL_VERSION: u32 = 1;

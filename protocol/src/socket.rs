@@ -151,6 +151,12 @@ pub enum ServerMsg {
         watchers: Vec<Watching>,
         audience: u32,
     },
+    /// On a class's broadcast socket: whether its instructor (`name`) broadcasts a terminal
+    /// now. `Viewing` and the terminal's output follow while it does.
+    OnAir {
+        live: bool,
+        name: String,
+    },
     /// Help with terminal `term` by `name` changed: on the student's pages and the helper's
     /// view.
     HelpChanged {
@@ -300,6 +306,10 @@ mod tests {
                 typing: false,
             }],
             audience: 3,
+        });
+        round_trip_server(ServerMsg::OnAir {
+            live: true,
+            name: "Ada".into(),
         });
         for state in [
             HelpState::Asked,

@@ -64,6 +64,10 @@ impl Described for JoinClass {
     const WHAT: &'static str = "joining a class";
 }
 
+impl Described for quai_protocol::SetBroadcast {
+    const WHAT: &'static str = "a broadcast";
+}
+
 /// The body of a request, read as `T`.
 pub struct JsonBody<T>(pub T);
 

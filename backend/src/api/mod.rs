@@ -7,6 +7,7 @@ pub mod classes;
 pub mod error;
 pub mod lessons;
 pub mod owner;
+pub mod teaching;
 
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -10,6 +10,7 @@
 
 pub mod code;
 pub mod db;
+pub mod live;
 pub mod seats;
 
 use std::collections::HashMap;

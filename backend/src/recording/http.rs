@@ -46,8 +46,8 @@ async fn list(State(state): State<AppState>, Owned(session): Owned) -> Result<Re
 }
 
 #[derive(Debug, Deserialize)]
-struct FetchQuery {
-    download: Option<String>,
+pub struct FetchQuery {
+    pub download: Option<String>,
 }
 
 async fn fetch(
@@ -57,14 +57,23 @@ async fn fetch(
     Query(query): Query<FetchQuery>,
 ) -> Result<Response, AppError> {
     let (info, file) = state.recordings.open(&session, &recording).await?;
+    Ok(cast(&info, file, query.download.is_some()))
+}
+
+/// A recording's file as an answer: read by the page's player, or saved when `download`.
+pub fn cast(
+    info: &quai_protocol::RecordingInfo,
+    file: tokio::fs::File,
+    download: bool,
+) -> Response {
     let mut response = Response::new(Body::from_stream(tokio_util::io::ReaderStream::new(file)));
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(ASCIICAST));
-    if query.download.is_some() {
+    if download {
         let name = format!("quai-terminal-{}-{}.cast", info.term, info.id);
         if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
             headers.insert(header::CONTENT_DISPOSITION, value);
         }
     }
-    Ok(response)
+    response
 }

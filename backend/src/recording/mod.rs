@@ -6,7 +6,7 @@
 //! line dropped. `http` is the thin edge.
 
 pub mod asciicast;
-mod http;
+pub mod http;
 pub mod recorder;
 
 use std::collections::HashMap;
@@ -101,7 +101,8 @@ impl Recordings {
         self.store
             .call(move |db| {
                 db.execute(
-                    "INSERT INTO recordings (id, session, term, node, title, started_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    // A class's demo playground records for the class: its recordings stay.
+                    "INSERT INTO recordings (id, session, class, term, node, title, started_at) VALUES (?1, ?2, (SELECT class FROM class_demos WHERE session = ?2), ?3, ?4, ?5, ?6)",
                     params![row.id, session_id, row.term, row.node, row.title, row.started_at],
                 )
             })
@@ -194,19 +195,53 @@ impl Recordings {
             .await?)
     }
 
+    /// The recordings class `class` keeps (its instructor's demo), newest first.
+    pub async fn list_class(&self, class: &str) -> Result<Vec<RecordingInfo>, RecordingError> {
+        let id = class.to_string();
+        Ok(self
+            .store
+            .call(move |db| {
+                let mut query = db.prepare(
+                    "SELECT id, term, node, title, started_at, ended_at, bytes, seconds FROM recordings WHERE class = ?1 ORDER BY started_at DESC, rowid DESC",
+                )?;
+                let rows = query.query_map([id], row)?;
+                rows.collect()
+            })
+            .await?)
+    }
+
     /// Recording `id` of `session`, ended, and its file.
     pub async fn open(
         &self,
         session: &Session,
         id: &str,
     ) -> Result<(RecordingInfo, tokio::fs::File), RecordingError> {
-        let (session_id, wanted) = (session.id.clone(), id.to_string());
+        self.open_where("session", &session.id, id).await
+    }
+
+    /// Recording `id` that class `class` keeps, ended, and its file.
+    pub async fn open_class(
+        &self,
+        class: &str,
+        id: &str,
+    ) -> Result<(RecordingInfo, tokio::fs::File), RecordingError> {
+        self.open_where("class", class, id).await
+    }
+
+    /// Recording `id` whose `column` (`session` or `class`) is `owner`.
+    async fn open_where(
+        &self,
+        column: &'static str,
+        owner: &str,
+        id: &str,
+    ) -> Result<(RecordingInfo, tokio::fs::File), RecordingError> {
+        let (owner, wanted) = (owner.to_string(), id.to_string());
         let info = self
             .store
             .call(move |db| {
                 db.query_row(
-                    "SELECT id, term, node, title, started_at, ended_at, bytes, seconds FROM recordings WHERE session = ?1 AND id = ?2",
-                    params![session_id, wanted],
+                    &format!("SELECT id, term, node, title, started_at, ended_at, bytes, seconds FROM recordings WHERE {column} = ?1 AND id = ?2"),
+                    params![owner, wanted],
                     row,
                 )
                 .optional()

@@ -52,34 +52,54 @@ pub struct ViewContext {
     pub log: Option<HelpLog>,
 }
 
-/// Runs one viewer's socket on terminal `term` of `session`.
-pub async fn run(session: Arc<Session>, term: u16, socket: WebSocket, context: ViewContext) {
-    let (mut sink, mut stream) = socket.split();
-    let (out, mut queue) = mpsc::channel::<Message>(OUT_QUEUE);
-    let sender = tokio::spawn(async move {
-        while let Some(msg) = queue.recv().await {
-            let last = matches!(msg, Message::Close(_));
-            if sink.send(msg).await.is_err() || last {
-                break;
-            }
-        }
-    });
-    let send = |msg: ServerMsg| {
-        let out = out.clone();
-        async move {
-            let _ = out.send(text(&msg)).await;
-        }
-    };
+/// Why a view stopped serving.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The socket closed.
+    Gone,
+    /// The caller's `stop` fired (a broadcast moved or ended).
+    Stopped,
+    /// The watched session ended.
+    Ended(quai_protocol::EndReason),
+}
 
-    // Hello first, in the same protocol.
-    let hello = tokio::time::timeout(HELLO_WITHIN, stream.next()).await;
-    let greeted = matches!(
-        hello,
-        Ok(Some(Ok(Message::Text(ref t))))
-            if matches!(serde_json::from_str::<ClientMsg>(t), Ok(ClientMsg::Hello { version }) if version == PROTOCOL_VERSION)
-    );
-    if !greeted {
-        send(ServerMsg::Error {
+/// A viewer's socket once it said `Hello`: a queue drained into it by a task of its own,
+/// and what the browser sends.
+pub struct Link {
+    out: mpsc::Sender<Message>,
+    stream: futures::stream::SplitStream<WebSocket>,
+    sender: tokio::task::JoinHandle<()>,
+}
+
+impl Link {
+    /// Waits for the browser's `Hello`; a socket that says anything else first (or nothing
+    /// for a while) is told why and closed.
+    pub async fn open(socket: WebSocket) -> Option<Link> {
+        let (mut sink, mut stream) = socket.split();
+        let (out, mut queue) = mpsc::channel::<Message>(OUT_QUEUE);
+        let sender = tokio::spawn(async move {
+            while let Some(msg) = queue.recv().await {
+                let last = matches!(msg, Message::Close(_));
+                if sink.send(msg).await.is_err() || last {
+                    break;
+                }
+            }
+        });
+        let hello = tokio::time::timeout(HELLO_WITHIN, stream.next()).await;
+        let greeted = matches!(
+            hello,
+            Ok(Some(Ok(Message::Text(ref t))))
+                if matches!(serde_json::from_str::<ClientMsg>(t), Ok(ClientMsg::Hello { version }) if version == PROTOCOL_VERSION)
+        );
+        let link = Link {
+            out,
+            stream,
+            sender,
+        };
+        if greeted {
+            return Some(link);
+        }
+        link.send(ServerMsg::Error {
             code: ErrorCode::ProtocolVersion,
             message: format!(
                 "The first message on the socket must be Hello, protocol {PROTOCOL_VERSION}."
@@ -87,102 +107,158 @@ pub async fn run(session: Arc<Session>, term: u16, socket: WebSocket, context: V
             term: None,
         })
         .await;
-        let _ = out.send(closing(close::PROTOCOL, "hello expected")).await;
-        drop(out);
-        let _ = tokio::time::timeout(Duration::from_secs(5), sender).await;
-        return;
+        link.close(close::PROTOCOL, "hello expected").await;
+        None
     }
 
-    let mut events = session.subscribe();
-    let guard = session.watch(&context.name, term, context.kind);
-    let (node, size) = match session.terminal(term).await {
-        Some(terminal) => (terminal.node.clone(), terminal.size()),
-        None => (
-            String::new(),
-            crate::runtime::TermSize { cols: 80, rows: 24 },
-        ),
-    };
-    send(ServerMsg::Viewing {
-        term,
-        node,
-        cols: size.cols,
-        rows: size.rows,
-    })
-    .await;
-    let follower = {
-        let (session, out) = (session.clone(), out.clone());
-        tokio::spawn(async move {
-            while !out.is_closed() {
-                match session.terminal(term).await {
-                    Some(terminal) if !terminal.has_exited() => {
-                        // A watcher that never acknowledges: it never holds the terminal up.
-                        let watcher = Arc::new(Watcher::default());
-                        follow(Arc::downgrade(&terminal), watcher, out.clone(), true).await;
-                    }
-                    _ => tokio::time::sleep(LOOK_AGAIN).await,
-                }
-            }
-        })
-    };
+    pub async fn send(&self, msg: ServerMsg) {
+        let _ = self.out.send(text(&msg)).await;
+    }
 
-    let mut view = View {
-        session: session.clone(),
-        term,
-        guard,
-        context,
-        out: out.clone(),
-        helping: false,
-    };
-    if session.is_ended() {
-        let _ = view.ended(quai_protocol::EndReason::Ended).await;
-    } else {
+    /// Says goodbye with `code` and waits (a little) for the queue to drain.
+    pub async fn close(self, code: u16, reason: &str) {
+        let _ = self.out.send(closing(code, reason)).await;
+        drop(self.out);
+        let _ = tokio::time::timeout(Duration::from_secs(5), self.sender).await;
+    }
+
+    /// Reads the socket until `stop` fires, answering pings, for a viewer with nothing to
+    /// watch now; false once the socket closed.
+    pub async fn idle(&mut self, stop: impl std::future::Future<Output = ()>) -> bool {
+        tokio::pin!(stop);
         loop {
+            tokio::select! {
+                _ = &mut stop => return true,
+                msg = self.stream.next() => match msg {
+                    Some(Ok(Message::Text(text))) => {
+                        if let Ok(ClientMsg::Ping { nonce }) = serde_json::from_str(&text) {
+                            self.send(ServerMsg::Pong { nonce }).await;
+                        }
+                    }
+                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return false,
+                    Some(Ok(_)) => {}
+                },
+            }
+        }
+    }
+
+    /// Shows terminal `term` of `session` until the socket closes, `stop` fires or the
+    /// session ends.
+    pub async fn serve(
+        &mut self,
+        session: &Arc<Session>,
+        term: u16,
+        context: &ViewContext,
+        stop: impl std::future::Future<Output = ()>,
+    ) -> Outcome {
+        tokio::pin!(stop);
+        let mut events = session.subscribe();
+        if session.is_ended() {
+            return Outcome::Ended(quai_protocol::EndReason::Ended);
+        }
+        let guard = session.watch(&context.name, term, context.kind);
+        let (node, size) = match session.terminal(term).await {
+            Some(terminal) => (terminal.node.clone(), terminal.size()),
+            None => (
+                String::new(),
+                crate::runtime::TermSize { cols: 80, rows: 24 },
+            ),
+        };
+        self.send(ServerMsg::Viewing {
+            term,
+            node,
+            cols: size.cols,
+            rows: size.rows,
+        })
+        .await;
+        let follower = {
+            let (session, out) = (session.clone(), self.out.clone());
+            tokio::spawn(async move {
+                while !out.is_closed() {
+                    match session.terminal(term).await {
+                        Some(terminal) if !terminal.has_exited() => {
+                            // A watcher that never acknowledges: it never holds the terminal up.
+                            let watcher = Arc::new(Watcher::default());
+                            follow(Arc::downgrade(&terminal), watcher, out.clone(), true).await;
+                        }
+                        _ => tokio::time::sleep(LOOK_AGAIN).await,
+                    }
+                }
+            })
+        };
+        let mut view = View {
+            session: session.clone(),
+            term,
+            guard,
+            context,
+            out: self.out.clone(),
+            helping: false,
+        };
+        let outcome = loop {
             let flow = tokio::select! {
-                msg = stream.next() => match msg {
+                _ = &mut stop => break Outcome::Stopped,
+                msg = self.stream.next() => match msg {
                     Some(Ok(msg)) => view.handle(msg).await,
-                    _ => ControlFlow::Break(()),
+                    _ => break Outcome::Gone,
                 },
                 event = events.recv() => match event {
                     Ok(SessionEvent::Help(change)) => view.help_changed(change).await,
-                    Ok(SessionEvent::Ended(reason)) => view.ended(reason).await,
+                    Ok(SessionEvent::Ended(reason)) => break Outcome::Ended(reason),
                     Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => ControlFlow::Continue(()),
-                    Err(broadcast::error::RecvError::Closed) => ControlFlow::Break(()),
+                    Err(broadcast::error::RecvError::Closed) => {
+                        break Outcome::Ended(quai_protocol::EndReason::Ended)
+                    }
                 },
             };
             if flow.is_break() {
-                break;
+                break Outcome::Gone;
+            }
+        };
+        follower.abort();
+        // Leaving ends this viewer's help; the log hears it.
+        if view.helping {
+            view.guard.end_help();
+            if let Some(log) = &context.log {
+                log(&HelpChange {
+                    viewer: view.guard.id,
+                    term,
+                    name: context.name.clone(),
+                    state: HelpState::Ended,
+                });
             }
         }
+        outcome
     }
-    follower.abort();
-    // Leaving ends this viewer's help; the log hears it.
-    if view.helping {
-        view.guard.end_help();
-        if let Some(log) = &view.context.log {
-            log(&HelpChange {
-                viewer: view.guard.id,
-                term,
-                name: view.context.name.clone(),
-                state: HelpState::Ended,
-            });
-        }
-    }
-    drop(view);
-    drop(out);
-    let _ = tokio::time::timeout(Duration::from_secs(5), sender).await;
 }
 
-struct View {
+/// Runs one viewer's socket on terminal `term` of `session`, until either ends.
+pub async fn run(session: Arc<Session>, term: u16, socket: WebSocket, context: ViewContext) {
+    let Some(mut link) = Link::open(socket).await else {
+        return;
+    };
+    match link
+        .serve(&session, term, &context, std::future::pending())
+        .await
+    {
+        Outcome::Ended(reason) => {
+            link.send(ServerMsg::SessionEnded { reason }).await;
+            link.close(close::SESSION_ENDED, "session ended").await;
+        }
+        Outcome::Gone | Outcome::Stopped => link.close(1000, "").await,
+    }
+}
+
+struct View<'a> {
     session: Arc<Session>,
     term: u16,
     guard: ViewerGuard,
-    context: ViewContext,
+    context: &'a ViewContext,
     out: mpsc::Sender<Message>,
     /// Help asked for or going on.
     helping: bool,
 }
 
-impl View {
+impl View<'_> {
     async fn send(&self, msg: ServerMsg) {
         let _ = self.out.send(text(&msg)).await;
     }
@@ -287,14 +363,5 @@ impl View {
         })
         .await;
         ControlFlow::Continue(())
-    }
-
-    async fn ended(&self, reason: quai_protocol::EndReason) -> ControlFlow<()> {
-        self.send(ServerMsg::SessionEnded { reason }).await;
-        let _ = self
-            .out
-            .send(closing(close::SESSION_ENDED, "session ended"))
-            .await;
-        ControlFlow::Break(())
     }
 }

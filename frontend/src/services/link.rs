@@ -290,7 +290,9 @@ impl Inner {
                 self.store.dispatch(Action::Help { term, name, state })
             }
             // A viewer's socket only.
-            ServerMsg::Viewing { .. } | ServerMsg::TerminalResized { .. } => {}
+            ServerMsg::Viewing { .. }
+            | ServerMsg::TerminalResized { .. }
+            | ServerMsg::OnAir { .. } => {}
             ServerMsg::Hello { .. } | ServerMsg::Pong { .. } => {}
         }
     }
