@@ -235,6 +235,23 @@ messages! {
     HelpDecline { en: "No, thanks", fr: "Non merci" }
     HelpStop { en: "Stop", fr: "Arrêter" }
 
+    // A class going on: the instructor's side, and the broadcast on a seat's page.
+    LiveHeading { en: "Live", fr: "En direct" }
+    OpenDemo { en: "Open my demo terminal", fr: "Ouvrir mon terminal de démonstration" }
+    BroadcastOn { en: "Show my terminal to the class", fr: "Montrer mon terminal à la classe" }
+    BroadcastOff { en: "Stop showing my terminal", fr: "Arrêter de montrer mon terminal" }
+    PeekHeading { en: "Students' terminals", fr: "Terminaux des élèves" }
+    PeekEmpty { en: "No student has a terminal open yet.", fr: "Aucun élève n’a encore de terminal ouvert." }
+    AskHelp { en: "Ask to type", fr: "Demander à taper" }
+    HelpWaiting { en: "Waiting for the student’s answer…", fr: "En attente de la réponse de l’élève…" }
+    HelpYouType { en: "You can type in this terminal; the student sees it.", fr: "Vous pouvez taper dans ce terminal\u{a0}; l’élève le voit." }
+    HelpSaidNo { en: "The student said no.", fr: "L’élève a refusé." }
+    StopTyping { en: "Stop typing", fr: "Arrêter de taper" }
+    ClassRecordings { en: "Recordings of the class", fr: "Enregistrements de la classe" }
+    ClassRecordingsIntro { en: "What you record in your demo terminal stays here after the demo ends.", fr: "Ce que vous enregistrez dans votre terminal de démonstration reste ici après la démonstration." }
+    OnAirHide { en: "Hide", fr: "Masquer" }
+    OnAirShow { en: "Show", fr: "Afficher" }
+
     // Trying an image.
     TryHeading { en: "Try an image", fr: "Essayer une image" }
     TryIntro { en: "A playground with the image running, from the images this server has offline.", fr: "Un bac à sable où tourne l’image, parmi celles que ce serveur a hors ligne." }
@@ -452,6 +469,31 @@ pub fn help_typing(lang: Lang, name: &str, term: u16) -> String {
     match lang {
         Lang::En => format!("{name} is typing in your terminal {term}."),
         Lang::Fr => format!("{name} tape dans votre terminal {term}."),
+    }
+}
+
+/// "Ada's terminal, live".
+pub fn on_air(lang: Lang, name: &str) -> String {
+    match lang {
+        Lang::En => format!("{name}’s terminal, live"),
+        Lang::Fr => format!("Le terminal de {name}, en direct"),
+    }
+}
+
+/// "3 watching".
+pub fn audience(lang: Lang, n: u32) -> String {
+    match (lang, n) {
+        (Lang::En, _) => format!("{n} watching"),
+        (Lang::Fr, 0 | 1) => format!("{n} spectateur"),
+        (Lang::Fr, _) => format!("{n} spectateurs"),
+    }
+}
+
+/// A tile's title: the student and their terminal.
+pub fn tile_title(lang: Lang, name: &str, term: u16) -> String {
+    match lang {
+        Lang::En => format!("{name} · terminal {term}"),
+        Lang::Fr => format!("{name} · terminal {term}"),
     }
 }
 

@@ -40,6 +40,8 @@ extern "C" {
     fn paste(this: &Terminal, data: &str);
     #[wasm_bindgen(method)]
     fn reset(this: &Terminal);
+    #[wasm_bindgen(method, js_name = resize)]
+    fn resize_to(this: &Terminal, cols: u16, rows: u16);
     #[wasm_bindgen(method)]
     fn focus(this: &Terminal);
     #[wasm_bindgen(method)]
@@ -237,6 +239,11 @@ impl Xterm {
     }
 
     /// Clears the screen, the scrollback and every mode, as a fresh terminal.
+    /// Sets the size in cells (a view of someone else's terminal takes its size).
+    pub fn resize(&self, cols: u16, rows: u16) {
+        self.term.resize_to(cols, rows);
+    }
+
     pub fn reset(&self) {
         self.term.reset();
     }

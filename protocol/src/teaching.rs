@@ -17,6 +17,12 @@ pub struct PeekSeat {
     pub terminals: Vec<TerminalInfo>,
 }
 
+/// `GET /api/sessions/{id}/class`: the class a seat belongs to, for its student.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeatClass {
+    pub title: String,
+}
+
 /// Body of `POST /api/classes/{id}/broadcast`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SetBroadcast {

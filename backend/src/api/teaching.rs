@@ -5,8 +5,8 @@
 //! instructor's demo playground), `GET|POST /api/classes/{id}/broadcast` (a demo terminal
 //! on air), `GET /api/classes/{id}/help` (the help log), `GET /api/classes/{id}/recordings`
 //! and `…/recordings/{recording}` (the demo's recordings, kept with the class); and for a
-//! student, the socket `GET /api/sessions/{id}/broadcast` of their seat: what the class has
-//! on air, as it changes.
+//! student, `GET /api/sessions/{id}/class` (the class of their seat) and the socket
+//! `GET /api/sessions/{id}/broadcast`: what the class has on air, as it changes.
 
 use std::sync::Arc;
 
@@ -43,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/classes/{id}/recordings", get(recordings))
         .route("/api/classes/{id}/recordings/{recording}", get(recording))
         .route("/api/sessions/{id}/broadcast", get(on_air))
+        .route("/api/sessions/{id}/class", get(seat_class))
 }
 
 impl From<LiveError> for AppError {
@@ -183,6 +184,20 @@ async fn recording(
 ) -> Result<Response, AppError> {
     let (info, file) = state.recordings.open_class(&class.id, &recording).await?;
     Ok(cast(&info, file, query.download.is_some()))
+}
+
+/// The class of a seat, for its student; 404 for a playground that is no seat.
+async fn seat_class(
+    State(state): State<AppState>,
+    Owned(seat): Owned,
+) -> Result<Response, AppError> {
+    let class = state
+        .live
+        .class_of_seat(&seat.id)
+        .await
+        .map_err(super::error::store_failed)?
+        .ok_or_else(AppError::not_found)?;
+    Ok(Json(quai_protocol::SeatClass { title: class.title }).into_response())
 }
 
 /// A seat's socket on its class's broadcast: `OnAir` says whether a terminal is on air,

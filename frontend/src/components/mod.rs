@@ -8,6 +8,7 @@
 
 pub mod banner;
 pub mod catalog;
+pub mod class_live;
 pub mod context_menu;
 pub mod countdown;
 pub mod drop_zone;
@@ -21,6 +22,7 @@ pub mod lesson_text;
 pub mod lifecycle;
 pub mod name_field;
 pub mod node_tabs;
+pub mod on_air;
 pub mod ports;
 pub mod recordings;
 pub mod start_button;
@@ -29,5 +31,6 @@ pub mod term_tabs;
 pub mod terminal;
 pub mod transfer_status;
 pub mod try_image;
+pub mod viewer;
 pub mod watched;
 pub mod work_dialog;

@@ -31,6 +31,7 @@ use crate::components::lesson_panel::LessonPanel;
 use crate::components::lesson_text::{keystrokes, RunBlock};
 use crate::components::lifecycle::{ExtendButton, ProfileBadge};
 use crate::components::node_tabs::NodeTabs;
+use crate::components::on_air::OnAir;
 use crate::components::ports::PortChips;
 use crate::components::recordings::RecordButton;
 use crate::components::term_tabs::TermTabs;
@@ -392,6 +393,7 @@ pub fn playground(props: &PlaygroundProps) -> Html {
                 </header>
                 <div class="banners">{ for banners }</div>
                 <Watched state={state.clone()} />
+                <OnAir session={AttrValue::from(props.id.clone())} />
                 <div class="playground-body">
                     if let Some(slug) = props.lesson.clone() {
                         <LessonPanel {slug} session={props.id.clone()} on_run={(ready && !frozen).then_some(on_run)} />

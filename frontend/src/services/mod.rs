@@ -12,4 +12,5 @@ pub mod prefs;
 pub mod recordings;
 pub mod socket;
 pub mod tar;
+pub mod teaching;
 pub mod transfer;

@@ -46,6 +46,21 @@ pub fn backoff_ms(attempt: u32) -> u32 {
     500u32.saturating_mul(1u32 << attempt.min(4)).min(5_000)
 }
 
+/// `ws://host{path}` for the page's host, or `wss://` when the page came over HTTPS.
+pub fn page_socket_url(path: &str) -> String {
+    let location = web_sys::window().map(|w| w.location());
+    let protocol = location
+        .as_ref()
+        .and_then(|l| l.protocol().ok())
+        .unwrap_or_default();
+    let host = location
+        .as_ref()
+        .and_then(|l| l.host().ok())
+        .unwrap_or_default();
+    let scheme = if protocol == "https:" { "wss" } else { "ws" };
+    format!("{scheme}://{host}{path}")
+}
+
 /// `ws://host/api/sessions/{id}/ws`, or `wss://` when the page came over HTTPS.
 pub fn socket_url(page_protocol: &str, host: &str, id: &str) -> String {
     let scheme = if page_protocol == "https:" {
@@ -214,6 +229,15 @@ impl Inner {
                     (self.on_event)(SocketEvent::Ready(session));
                 }
                 Ok(ServerMsg::Pong { .. }) => {}
+                // A viewer's socket is answered with what it views (or what is on air).
+                Ok(msg @ (ServerMsg::Viewing { .. } | ServerMsg::OnAir { .. })) => {
+                    {
+                        let mut state = self.state.borrow_mut();
+                        state.ready = true;
+                        state.attempt = 0;
+                    }
+                    (self.on_event)(SocketEvent::Message(msg))
+                }
                 Ok(msg) => (self.on_event)(SocketEvent::Message(msg)),
                 Err(err) => gloo::console::warn!(format!("Quai: ignoring a socket message: {err}")),
             }
