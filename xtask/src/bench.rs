@@ -6,7 +6,9 @@
 //! docker nodes rootless beside caps mode with `cargo bench -p quai-backend --bench dind`,
 //! and many pages coming back after the server restarts (killed, or stopped with SIGTERM)
 //! with `node e2e/bench-restart.mjs`, and stopping a server that holds 500 sessions (each
-//! shutdown policy beside `docker rm -f`) with `cargo bench -p quai-backend --bench shutdown`. Writes them all to docs/BENCHMARKS.md. Numbers are
+//! shutdown policy beside `docker rm -f`) with `cargo bench -p quai-backend --bench shutdown`,
+//! and a classroom (50 joins at once beside 50 playgrounds started at once, a broadcast to
+//! 200 viewers) with `cargo bench -p quai-backend --bench classroom`. Writes them all to docs/BENCHMARKS.md. Numbers are
 //! printed, never asserted.
 
 use std::fs;
@@ -76,6 +78,14 @@ pub fn bench(runs: u32) -> Result<()> {
             .env("QUAI_BENCH_OUT", &shutdown)
             .envs(ready.images.server_env()),
     )?;
+    step("Measuring a classroom: 50 joins at once, a broadcast to 200 viewers (cargo bench -p quai-backend --bench classroom)");
+    let classroom = std::env::current_dir()?.join("target/bench/classroom.md");
+    shell::run(
+        Command::new("cargo")
+            .args(["bench", "-p", "quai-backend", "--bench", "classroom"])
+            .env("QUAI_BENCH_OUT", &classroom)
+            .envs(ready.images.server_env()),
+    )?;
     let browser =
         fs::read_to_string("e2e/artifacts/bench.md").context("the browser bench wrote no table")?;
     let restart = fs::read_to_string("e2e/artifacts/bench-restart.md")
@@ -83,6 +93,7 @@ pub fn bench(runs: u32) -> Result<()> {
     let server = fs::read_to_string(&terminal).context("the terminal bench wrote no table")?;
     let dind = fs::read_to_string(&dind).context("the dind bench wrote no table")?;
     let shutdown = fs::read_to_string(&shutdown).context("the shutdown bench wrote no table")?;
+    let classroom = fs::read_to_string(&classroom).context("the classroom bench wrote no table")?;
     let report = format!(
         "# Benchmarks\n\nWritten by `cargo xtask bench` (rerun it to refresh this page). Timing lives here, \
          never in tests.\n\n## In the browser\n\nA person's view: headless Chromium clicks \"Start a playground\" \
@@ -99,7 +110,7 @@ pub fn bench(runs: u32) -> Result<()> {
          their reconnect delay, and a page has answered once its terminal, attached again, \
          printed the output of an `echo` typed into it.\n\n{restart}\n## Stopping a server that holds \
          many sessions\n\nRemoving sessions runs a bounded number at a time (16); keeping them \
-         (the default) leaves them running for the next start.\n\n{shutdown}"
+         (the default) leaves them running for the next start.\n\n{shutdown}\n## A classroom\n\n{classroom}"
     );
     fs::write("docs/BENCHMARKS.md", report).context("cannot write docs/BENCHMARKS.md")?;
     shell::ok("Wrote docs/BENCHMARKS.md");
