@@ -261,6 +261,70 @@ async fn an_instructor_peeks_helps_with_consent_and_broadcasts_and_nobody_else_c
         404
     );
 
+    // A class that allows help up front: the keys go through at once, and the student sees it.
+    let allowed = post(
+        &server,
+        &format!("/api/classes/{class}/help"),
+        &ada,
+        serde_json::json!({"up_front": true}),
+    )
+    .await;
+    assert_eq!(allowed.status(), 200);
+    assert_eq!(
+        post(
+            &server,
+            &format!("/api/classes/{class}/help"),
+            &bob,
+            serde_json::json!({"up_front": true})
+        )
+        .await
+        .status(),
+        404
+    );
+    drop(viewer);
+    let mut viewer = socket(&server, &watch, &ada, None).await.unwrap();
+    say_hello(&mut viewer).await;
+    viewer
+        .next_message(|m| matches!(m, ServerMsg::Viewing { term: 1, .. }))
+        .await;
+    viewer.send(&ClientMsg::HelpAsk).await;
+    viewer
+        .next_message(|m| {
+            matches!(
+                m,
+                ServerMsg::HelpChanged {
+                    state: HelpState::Granted,
+                    ..
+                }
+            )
+        })
+        .await;
+    student
+        .next_message(|m| {
+            matches!(
+                m,
+                ServerMsg::HelpChanged {
+                    state: HelpState::Granted,
+                    ..
+                }
+            )
+        })
+        .await;
+    viewer.type_in(1, "echo up-front-$((3*7))\r").await;
+    student.wait_for_output(1, "up-front-21").await;
+    drop(viewer);
+    student
+        .next_message(|m| {
+            matches!(
+                m,
+                ServerMsg::HelpChanged {
+                    state: HelpState::Ended,
+                    ..
+                }
+            )
+        })
+        .await;
+
     // Broadcast: the instructor's demo terminal reaches the seat, read-only.
     let air = format!("/api/sessions/{}/broadcast", seat.session.id);
     let mut audience = socket(&server, &air, &seat_cookie, None).await.unwrap();
@@ -357,6 +421,26 @@ async fn an_instructor_peeks_helps_with_consent_and_broadcasts_and_nobody_else_c
         .await
         .status(),
         404
+    );
+    // Ending the class ends the seats and the demo.
+    let ended = post(
+        &server,
+        &format!("/api/classes/{class}/end"),
+        &ada,
+        serde_json::json!({}),
+    )
+    .await;
+    assert_eq!(ended.status(), 200);
+    desk.next_message(|m| matches!(m, ServerMsg::SessionEnded { .. }))
+        .await;
+    student
+        .next_message(|m| matches!(m, ServerMsg::SessionEnded { .. }))
+        .await;
+    assert!(
+        common::containers_labelled("quai.instance", &server.instance)
+            .await
+            .len()
+            <= 1
     );
     drop(state);
     server.stop().await;

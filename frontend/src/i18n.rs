@@ -247,6 +247,7 @@ messages! {
     HelpYouType { en: "You can type in this terminal; the student sees it.", fr: "Vous pouvez taper dans ce terminal\u{a0}; l’élève le voit." }
     HelpSaidNo { en: "The student said no.", fr: "L’élève a refusé." }
     StopTyping { en: "Stop typing", fr: "Arrêter de taper" }
+    HelpUpFront { en: "Type in students’ terminals without asking first (they still see it)", fr: "Taper dans les terminaux des élèves sans leur demander d’abord (ils le voient toujours)" }
     ClassRecordings { en: "Recordings of the class", fr: "Enregistrements de la classe" }
     ClassRecordingsIntro { en: "What you record in your demo terminal stays here after the demo ends.", fr: "Ce que vous enregistrez dans votre terminal de démonstration reste ici après la démonstration." }
     OnAirHide { en: "Hide", fr: "Masquer" }

@@ -43,6 +43,15 @@ pub struct BroadcastState {
     pub term: Option<u16>,
     /// Sockets watching it now.
     pub audience: u32,
+    /// The instructor may type in a student's terminal without asking first.
+    #[serde(default)]
+    pub help_up_front: bool,
+}
+
+/// `POST /api/classes/{id}/help`: whether help needs no yes from the student.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HelpPolicySet {
+    pub up_front: bool,
 }
 
 /// One help session: an instructor asked to type in a student's terminal.

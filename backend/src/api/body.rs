@@ -64,6 +64,10 @@ impl Described for JoinClass {
     const WHAT: &'static str = "joining a class";
 }
 
+impl Described for quai_protocol::HelpPolicySet {
+    const WHAT: &'static str = "a help policy";
+}
+
 impl Described for quai_protocol::SetBroadcast {
     const WHAT: &'static str = "a broadcast";
 }

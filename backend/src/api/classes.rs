@@ -222,6 +222,7 @@ async fn end_class(
     ClassAccess(class): ClassAccess,
 ) -> Result<Response, AppError> {
     state.classes.end(&class).await.map_err(store_failed)?;
+    state.live.close(&class).await.map_err(store_failed)?;
     let now = crate::session::unix_now();
     let class = Class {
         ended_at: Some(now),

@@ -39,7 +39,7 @@ pub fn routes() -> Router<AppState> {
             "/api/classes/{id}/broadcast",
             get(broadcast).post(set_broadcast),
         )
-        .route("/api/classes/{id}/help", get(help_log))
+        .route("/api/classes/{id}/help", get(help_log).post(set_help))
         .route("/api/classes/{id}/recordings", get(recordings))
         .route("/api/classes/{id}/recordings/{recording}", get(recording))
         .route("/api/sessions/{id}/broadcast", get(on_air))
@@ -80,12 +80,21 @@ async fn watch(
 ) -> Result<Response, AppError> {
     state.edge.check_origin(&headers, &uri)?;
     let (session, student) = state.live.seat(&class, &seat).await?;
+    let up_front = state
+        .live
+        .help_up_front(&class)
+        .await
+        .map_err(super::error::store_failed)?;
     let live = state.live.clone();
     let (class_id, name) = (class.id.clone(), instructor.name.clone());
     let context = ViewContext {
         name: instructor.name,
         kind: ViewKind::Peek,
-        help: HelpPolicy::Ask,
+        help: if up_front {
+            HelpPolicy::UpFront
+        } else {
+            HelpPolicy::Ask
+        },
         log: Some(Arc::new(move |change| {
             let (live, class_id, seat, student, name, change) = (
                 live.clone(),
@@ -167,6 +176,22 @@ async fn help_log(
         .await
         .map_err(super::error::store_failed)?;
     Ok(Json(log).into_response())
+}
+
+/// `POST /api/classes/{id}/help {"up_front": bool}`: whether the instructor may type in a
+/// student's terminal without asking first (the class allows it up front).
+async fn set_help(
+    State(state): State<AppState>,
+    SignedIn(_): SignedIn,
+    ClassAccess(class): ClassAccess,
+    JsonBody(body): JsonBody<quai_protocol::HelpPolicySet>,
+) -> Result<Response, AppError> {
+    state
+        .live
+        .set_help_up_front(&class, body.up_front)
+        .await
+        .map_err(super::error::store_failed)?;
+    Ok(Json(body).into_response())
 }
 
 async fn recordings(

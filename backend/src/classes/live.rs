@@ -202,6 +202,7 @@ impl Live {
         let on_air = on_air.filter(|air| !air.session.is_ended());
         let audience = demo.as_ref().map(|d| d.viewers().watching().1).unwrap_or(0);
         Ok(BroadcastState {
+            help_up_front: self.help_up_front(class).await?,
             live: on_air.is_some(),
             demo: demo.map(|d| d.id.clone()),
             term: on_air.map(|a| a.term),
@@ -219,6 +220,49 @@ impl Live {
         if let Some(channel) = self.on_air.lock().expect("broadcasts lock").remove(class) {
             channel.send_replace(None);
         }
+    }
+
+    /// Ends the live side of a class that ended: off air, and its demo playground removed.
+    pub async fn close(&self, class: &Class) -> Result<(), StoreError> {
+        self.off_air(&class.id);
+        if let Some(demo) = self.live_demo(class).await? {
+            if let Err(err) = self
+                .sessions
+                .end(&demo.id, quai_protocol::EndReason::Ended)
+                .await
+            {
+                tracing::warn!(session = %demo.id, error = %err, "could not remove a class's demo");
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the class lets its instructor type in a student's terminal without asking.
+    pub async fn help_up_front(&self, class: &Class) -> Result<bool, StoreError> {
+        let id = class.id.clone();
+        self.store
+            .call(move |db| {
+                db.query_row(
+                    "SELECT help_up_front FROM classes WHERE id = ?1",
+                    params![id],
+                    |r| r.get::<_, bool>(0),
+                )
+            })
+            .await
+    }
+
+    /// Lets the instructor type without asking (`true`), or not.
+    pub async fn set_help_up_front(&self, class: &Class, up_front: bool) -> Result<(), StoreError> {
+        let id = class.id.clone();
+        self.store
+            .call(move |db| {
+                db.execute(
+                    "UPDATE classes SET help_up_front = ?2 WHERE id = ?1",
+                    params![id, up_front],
+                )
+            })
+            .await
+            .map(drop)
     }
 
     /// Keeps a help change of `instructor` in `student`'s seat of `class`.

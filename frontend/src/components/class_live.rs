@@ -109,6 +109,19 @@ pub fn class_live(props: &ClassLiveProps) -> Html {
         })
     };
 
+    let up_front = on_air.as_ref().is_some_and(|s| s.help_up_front);
+    let toggle_up_front = {
+        let (class, on_air) = (props.class.clone(), on_air.clone());
+        Callback::from(move |_: Event| {
+            let (class, on_air) = (class.clone(), on_air.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                let _ = teaching::set_help_up_front(&class, !up_front).await;
+                if let Ok(state) = teaching::broadcast(&class).await {
+                    on_air.set(Some(state));
+                }
+            });
+        })
+    };
     let seat_buttons = seats.iter().flat_map(|seat| {
         seat.terminals.iter().map(|terminal| {
             let tile = Tile {
@@ -182,6 +195,10 @@ pub fn class_live(props: &ClassLiveProps) -> Html {
                 }
             </div>
             <h3>{ t(lang, Msg::PeekHeading) }</h3>
+            <label class="work-dir">
+                <input type="checkbox" data-test-id="help-up-front" checked={up_front} onchange={toggle_up_front} />
+                <span>{ t(lang, Msg::HelpUpFront) }</span>
+            </label>
             if seats.iter().all(|s| s.terminals.is_empty()) {
                 <p class="muted">{ t(lang, Msg::PeekEmpty) }</p>
             } else {

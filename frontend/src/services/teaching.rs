@@ -65,6 +65,15 @@ pub async fn set_broadcast(class: &str, on: bool) -> Result<BroadcastState, ApiF
     parse(request.send().await).await
 }
 
+/// `POST …/help`: help without asking the student first, or not.
+pub async fn set_help_up_front(class: &str, up_front: bool) -> Result<(), ApiFailure> {
+    let request = Request::post(&format!("{}/help", class_path(class)))
+        .json(&quai_protocol::HelpPolicySet { up_front })
+        .map_err(|_| ApiFailure::BadBody)?;
+    let _: quai_protocol::HelpPolicySet = parse(request.send().await).await?;
+    Ok(())
+}
+
 pub async fn help_log(class: &str) -> Result<Vec<HelpRecord>, ApiFailure> {
     parse(
         Request::get(&format!("{}/help", class_path(class)))

@@ -20,3 +20,5 @@ CREATE TABLE help_log (
     outcome TEXT
 );
 CREATE INDEX help_log_class ON help_log (class);
+-- Whether the class lets its instructor type in a student's terminal without asking first.
+ALTER TABLE classes ADD COLUMN help_up_front INTEGER NOT NULL DEFAULT 0;
