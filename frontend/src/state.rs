@@ -298,7 +298,11 @@ impl Reducible for PlaygroundState {
                 match next.conn {
                     Conn::Connected => next.terminals.connected(),
                     Conn::Connecting | Conn::Reconnecting | Conn::Disconnected => {
-                        next.terminals.disconnected()
+                        next.terminals.disconnected();
+                        // The next socket is told again who watches, once greeted.
+                        next.watchers.clear();
+                        next.audience = 0;
+                        next.help = None;
                     }
                 }
             }
@@ -346,7 +350,6 @@ impl Reducible for PlaygroundState {
                 next.conn = Conn::Disconnected;
                 next.notices.retain(|n| n.level == Level::Error);
                 next.ports.clear();
-                // The server says again who watches, once greeted.
                 next.watchers.clear();
                 next.audience = 0;
                 next.help = None;
@@ -490,6 +493,52 @@ mod tests {
             terminals: Vec::new(),
             lesson: None,
         }
+    }
+
+    #[test]
+    fn who_watches_and_help_follow_the_server_and_a_new_socket_forgets_them() {
+        let watching = quai_protocol::Watching {
+            name: "Ada".into(),
+            term: 1,
+            typing: false,
+        };
+        let s = apply(
+            PlaygroundState::default(),
+            vec![
+                Action::Watchers {
+                    watchers: vec![watching.clone()],
+                    audience: 0,
+                },
+                Action::Help {
+                    term: 1,
+                    name: "Ada".into(),
+                    state: HelpState::Asked,
+                },
+            ],
+        );
+        assert_eq!(s.watchers, vec![watching]);
+        assert_eq!(s.help, Some((1, "Ada".to_string(), HelpState::Asked)));
+        let granted = apply(
+            s.clone(),
+            vec![Action::Help {
+                term: 1,
+                name: "Ada".into(),
+                state: HelpState::Granted,
+            }],
+        );
+        assert_eq!(granted.help.as_ref().map(|h| h.2), Some(HelpState::Granted));
+        let refused = apply(
+            s.clone(),
+            vec![Action::Help {
+                term: 1,
+                name: "Ada".into(),
+                state: HelpState::Refused,
+            }],
+        );
+        assert_eq!(refused.help, None);
+        // A new socket: the server says again who watches once greeted.
+        let again = apply(granted, vec![Action::Conn(Conn::Reconnecting)]);
+        assert!(again.watchers.is_empty() && again.help.is_none());
     }
 
     #[test]
