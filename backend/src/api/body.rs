@@ -6,8 +6,8 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use quai_protocol::{
-    CheckStep, CreateSession, ErrorCode, JoinClass, NewClass, SetPassword, SignIn, Student,
-    TextFile, TryImage,
+    CheckStep, CreateSession, ErrorCode, ExtendClass, Hand, JoinClass, NewClass, SetPassword,
+    SignIn, Student, TextFile, TryImage,
 };
 use serde::de::DeserializeOwned;
 
@@ -62,6 +62,14 @@ impl Described for NewClass {
 
 impl Described for JoinClass {
     const WHAT: &'static str = "joining a class";
+}
+
+impl Described for ExtendClass {
+    const WHAT: &'static str = "an extension of the class";
+}
+
+impl Described for Hand {
+    const WHAT: &'static str = "a raised or lowered hand";
 }
 
 /// The body of a request, read as `T`.
