@@ -8,6 +8,7 @@ use quai_protocol::{Presence, Roster, SeatInfo, StepCell};
 use yew::prelude::*;
 
 use crate::i18n::{failed_checks, step_label, t, use_lang, Lang, Msg};
+use crate::lesson::hint_for;
 
 /// What the instructor asked of a row, by its seat id.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,7 +52,7 @@ fn cell(lang: Lang, number: u16, cell: &StepCell) -> Html {
         },
         StepCell::Failed { failures, hint, .. } => html! {
             <td class="step-cell step-failed" data-test-id="step-cell" data-state="failed"
-                title={format!("{label}: {} — {hint}", failed_checks(lang, *failures))}>
+                title={format!("{label}: {} — {}", failed_checks(lang, *failures), hint_for(lang, hint))}>
                 { format!("✗{failures}") }
             </td>
         },
@@ -62,11 +63,12 @@ fn cell(lang: Lang, number: u16, cell: &StepCell) -> Html {
     }
 }
 
-fn last_hint(seat: &SeatInfo, steps: &[u16]) -> Option<String> {
+/// The last hint of the seat's current step, in `lang` when the lesson wrote it in both.
+fn last_hint(lang: Lang, seat: &SeatInfo, steps: &[u16]) -> Option<String> {
     let current = seat.current_step?;
     let index = steps.iter().position(|n| *n == current)?;
     match seat.steps.get(index)? {
-        StepCell::Failed { hint, .. } if !hint.is_empty() => Some(hint.clone()),
+        StepCell::Failed { hint, .. } if !hint.is_empty() => Some(hint_for(lang, hint)),
         _ => None,
     }
 }
@@ -143,7 +145,7 @@ pub fn roster_table(props: &RosterTableProps) -> Html {
                                     } }
                                 </td>
                                 <td class="roster-hint" data-test-id="last-hint">
-                                    { last_hint(seat, &roster.steps).unwrap_or_default() }
+                                    { last_hint(lang, seat, &roster.steps).unwrap_or_default() }
                                 </td>
                             }
                             <td class="roster-actions">
