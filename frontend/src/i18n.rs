@@ -329,8 +329,8 @@ messages! {
     LowerHand { en: "Lower hand", fr: "Baisser la main" }
     ResetSeat { en: "Reset", fr: "Réinitialiser" }
     ResetSeatConfirm { en: "Give this student fresh nodes? What runs in their nodes is lost; their progress is kept.", fr: "Donner des nœuds neufs à cet élève\u{a0}? Ce qui tourne dans ses nœuds est perdu\u{a0}; sa progression est gardée." }
-    RaiseHand { en: "✋ Raise hand", fr: "✋ Lever la main" }
-    LowerMyHand { en: "✋ Lower hand", fr: "✋ Baisser la main" }
+    RaiseHand { en: "Raise hand", fr: "Lever la main" }
+    LowerMyHand { en: "Lower my hand", fr: "Baisser ma main" }
     RaiseHandTitle { en: "Ask your instructor for help: your row lights up on their page", fr: "Demander de l’aide au formateur\u{a0}: votre ligne s’allume sur sa page" }
 
     // Not found.

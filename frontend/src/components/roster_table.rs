@@ -128,7 +128,7 @@ pub fn roster_table(props: &RosterTableProps) -> Html {
                             <td class="roster-name">
                                 <span data-test-id="roster-name">{ seat.name.clone() }</span>
                                 if hand {
-                                    <span class="badge badge-hand" data-test-id="hand-raised" title={t(lang, Msg::HandUp)}>{ "✋" }</span>
+                                    <span class="badge badge-hand" data-test-id="hand-raised" >{ t(lang, Msg::HandUp) }</span>
                                 }
                                 if seat.stuck {
                                     <span class="badge badge-stuck" data-test-id="stuck">{ t(lang, Msg::Stuck) }</span>
