@@ -1,7 +1,9 @@
 //! Instructors, classes and joins over the HTTP API, on an engine held in memory
 //! (`FakeRuntime`), with no Docker daemon: sign-in links and passwords, instructor cookies,
 //! who may read which class, joins and their refusals, seats prepared ahead and handed over,
-//! and every attempt to reach what a cookie, token or code does not open.
+//! the live roster (steps passed and failed with their hints, stuck, hands, presence), the
+//! class's controls (extend, reset a seat, progress as CSV), and every attempt to reach what
+//! a cookie, token or code does not open.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -11,11 +13,12 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{header, HeaderMap, Method, Request, StatusCode};
 use quai::runtime::fake::FakeRuntime;
+use quai::runtime::fake::Reply;
 use quai::store::Store;
 use quai::{app, AppState, Config};
 use quai_protocol::{
-    ApiError, ClassCreated, ClassInfo, ClassState, ErrorCode, InstructorInfo, JoinClass, NewClass,
-    Profile, Roster, SessionCreated,
+    ApiError, ClassCreated, ClassInfo, ClassState, ErrorCode, Hand, InstructorInfo, JoinClass,
+    NewClass, Presence, Profile, Roster, SessionCreated, StepCell,
 };
 use serde::de::DeserializeOwned;
 use tower::ServiceExt;
@@ -744,4 +747,562 @@ async fn single_use_codes_open_one_seat_each_once() {
         ErrorCode::WrongCode
     );
     assert_eq!(server.info(&ada, &class.class.id).await.codes.len(), 1);
+}
+
+/// Verify scripts of the shipped lesson `first-container`, told apart by a piece of each.
+const STEP_1: &str = "No container made from hello-world yet";
+const STEP_2: &str = "remain: remove them";
+
+impl Server {
+    /// A class of `first-container` with `seats` seats.
+    async fn lesson_class(&self, cookie: &str, seats: u32) -> ClassCreated {
+        self.engine
+            .set_catalog(&["hello-world:latest", "busybox:latest"]);
+        self.class(cookie, seats, |c| {
+            c.lesson = Some("first-container".into());
+            c.profile = None;
+        })
+        .await
+    }
+
+    /// A student joining from a fresh browser: the seat and the browser's cookies.
+    async fn student(&self, code: &str, name: &str) -> (SessionCreated, String) {
+        let joined = self.join(ROOM, code, name, None).await;
+        let seat: SessionCreated = joined.ok(StatusCode::CREATED);
+        (seat, joined.cookie())
+    }
+
+    /// Checks `step` of the seat's lesson; the browser's cookies gain the student cookie.
+    async fn check(&self, seat: &SessionCreated, cookies: &mut String, step: u16) -> bool {
+        let answer = self
+            .post(
+                &format!("/api/sessions/{}/check", seat.session.id),
+                Some(cookies),
+                &serde_json::json!({ "step": step }),
+            )
+            .await;
+        let result: quai_protocol::CheckResult = answer.ok(StatusCode::OK);
+        if let Some(student) = answer.set_cookies().first() {
+            cookies.push_str("; ");
+            cookies.push_str(student.split(';').next().unwrap());
+        }
+        result.passed
+    }
+
+    async fn roster(&self, cookie: &str, id: &str) -> Roster {
+        self.get(&format!("/api/classes/{id}/roster"), &cookie_header(cookie))
+            .await
+            .ok(StatusCode::OK)
+    }
+
+    async fn send_json(
+        &self,
+        method: Method,
+        uri: &str,
+        cookie: &str,
+        body: &impl serde::Serialize,
+    ) -> Answer {
+        self.send(
+            ROOM,
+            method,
+            uri,
+            &cookie_header(cookie),
+            serde_json::to_vec(body).unwrap(),
+        )
+        .await
+    }
+}
+
+#[tokio::test]
+async fn the_roster_shows_passed_and_failed_steps_with_the_last_hint_and_marks_the_stuck() {
+    let server = Server::start(|_| {}).await;
+    let ada = server.instructor("ada").await;
+    let class = server.lesson_class(&ada, 2).await;
+    let id = &class.class.id;
+    let (grace, mut cookies) = server.student(&class.class.code, "Grace").await;
+    let (_linus, _) = server.student(&class.class.code, "Linus").await;
+
+    let roster = server.roster(&ada, id).await;
+    assert_eq!(roster.steps, [1, 2, 3, 4, 5, 6]);
+    assert_eq!(roster.seats.len(), 2);
+    let row = &roster.seats[0];
+    assert_eq!(row.name, "Grace");
+    assert_eq!(row.seat.len(), 12);
+    assert!(!grace.session.id.contains(&row.seat) && !grace.token.contains(&row.seat));
+    assert!(row.steps.iter().all(|c| *c == StepCell::NotYet));
+    assert_eq!((row.current_step, row.stuck), (Some(1), false));
+    assert_eq!(row.hand_raised_at, None);
+
+    server.engine.answer(STEP_1, Reply::exit(0, ""));
+    assert!(server.check(&grace, &mut cookies, 1).await);
+    server.engine.answer(STEP_2, Reply::exit(1, "first hint"));
+    assert!(!server.check(&grace, &mut cookies, 2).await);
+    server.engine.answer(
+        STEP_2,
+        Reply::exit(1, "2 container(s) made from hello-world remain"),
+    );
+    assert!(!server.check(&grace, &mut cookies, 2).await);
+    let roster = server.roster(&ada, id).await;
+    let row = &roster.seats[0];
+    assert!(matches!(row.steps[0], StepCell::Passed { .. }), "{row:?}");
+    match &row.steps[1] {
+        StepCell::Failed { failures, hint, .. } => {
+            assert_eq!(*failures, 2);
+            assert_eq!(hint, "2 container(s) made from hello-world remain");
+        }
+        other => panic!("step 2 is {other:?}"),
+    }
+    assert_eq!(row.steps[2], StepCell::NotYet);
+    assert_eq!(row.current_step, Some(2));
+    assert!(!row.stuck, "two failures are not stuck yet");
+    assert_eq!(
+        roster.seats[1].steps[0],
+        StepCell::NotYet,
+        "Linus did nothing"
+    );
+
+    assert!(!server.check(&grace, &mut cookies, 2).await);
+    let row = &server.roster(&ada, id).await.seats[0];
+    assert!(
+        row.stuck,
+        "{} failed checks on one step",
+        quai::classes::roster::STUCK_FAILURES
+    );
+}
+
+#[tokio::test]
+async fn a_student_raises_their_hand_and_the_student_or_the_instructor_lowers_it() {
+    let server = Server::start(|_| {}).await;
+    let ada = server.instructor("ada").await;
+    let class = server.lesson_class(&ada, 2).await;
+    let id = &class.class.id;
+    let (grace, cookies) = server.student(&class.class.code, "Grace").await;
+    let hand_uri = format!("/api/sessions/{}/hand", grace.session.id);
+
+    let hand: Hand = server
+        .get(&hand_uri, &cookie_header(&cookies))
+        .await
+        .ok(StatusCode::OK);
+    assert!(!hand.raised);
+    let raised: Hand = server
+        .send_json(Method::PUT, &hand_uri, &cookies, &Hand { raised: true })
+        .await
+        .ok(StatusCode::OK);
+    assert!(raised.raised);
+    let row = server.roster(&ada, id).await.seats.remove(0);
+    assert!(row.hand_raised_at.is_some());
+    let hand: Hand = server
+        .get(&hand_uri, &cookie_header(&cookies))
+        .await
+        .ok(StatusCode::OK);
+    assert!(hand.raised);
+
+    // The instructor lowers it from the roster.
+    let lowered = server
+        .send(
+            ROOM,
+            Method::DELETE,
+            &format!("/api/classes/{id}/seats/{}/hand", row.seat),
+            &cookie_header(&ada),
+            Body::empty(),
+        )
+        .await;
+    assert_eq!(lowered.status, StatusCode::NO_CONTENT, "{}", lowered.text());
+    assert_eq!(server.roster(&ada, id).await.seats[0].hand_raised_at, None);
+
+    // The student raises it and lowers it again.
+    server
+        .send_json(Method::PUT, &hand_uri, &cookies, &Hand { raised: true })
+        .await
+        .ok::<Hand>(StatusCode::OK);
+    server
+        .send_json(Method::PUT, &hand_uri, &cookies, &Hand { raised: false })
+        .await
+        .ok::<Hand>(StatusCode::OK);
+    assert_eq!(server.roster(&ada, id).await.seats[0].hand_raised_at, None);
+}
+
+#[tokio::test]
+async fn the_roster_tells_online_idle_and_gone_students_apart() {
+    let server = Server::start(|_| {}).await;
+    let ada = server.instructor("ada").await;
+    let class = server.class(&ada, 2, |_| {}).await;
+    let id = &class.class.id;
+    let (grace, _) = server.student(&class.class.code, "Grace").await;
+    let row = server.roster(&ada, id).await.seats.remove(0);
+    assert_eq!((row.presence, row.live), (Presence::Idle, true));
+    assert!(
+        row.steps.is_empty() && row.current_step.is_none(),
+        "no lesson, no steps"
+    );
+
+    let session = server.state.sessions.find(&grace.session.id).unwrap();
+    session.socket_opened().await;
+    assert_eq!(
+        server.roster(&ada, id).await.seats[0].presence,
+        Presence::Online
+    );
+    session.socket_closed();
+    assert_eq!(
+        server.roster(&ada, id).await.seats[0].presence,
+        Presence::Idle
+    );
+
+    server
+        .state
+        .sessions
+        .end(&grace.session.id, quai_protocol::EndReason::Ended)
+        .await
+        .unwrap();
+    let row = server.roster(&ada, id).await.seats.remove(0);
+    assert_eq!((row.presence, row.live), (Presence::Gone, false));
+}
+
+#[tokio::test]
+async fn progress_downloads_as_csv_with_times_and_cells_a_spreadsheet_will_not_run() {
+    let server = Server::start(|_| {}).await;
+    let ada = server.instructor("ada").await;
+    let class = server.lesson_class(&ada, 3).await;
+    let id = &class.class.id;
+    let (grace, mut cookies) = server.student(&class.class.code, "Hopper, \"Grace\"").await;
+    let joined = server
+        .join(
+            ELSEWHERE,
+            &class.class.code,
+            "=HYPERLINK(\"http://x\")",
+            None,
+        )
+        .await;
+    joined.ok::<SessionCreated>(StatusCode::CREATED);
+    server.engine.answer(STEP_1, Reply::exit(1, "not yet"));
+    assert!(!server.check(&grace, &mut cookies, 1).await);
+    server.engine.answer(STEP_1, Reply::exit(0, ""));
+    assert!(server.check(&grace, &mut cookies, 1).await);
+
+    let answer = server
+        .get(&format!("/api/classes/{id}/progress"), &cookie_header(&ada))
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    assert_eq!(
+        answer.headers[header::CONTENT_TYPE],
+        "text/csv; charset=utf-8"
+    );
+    assert!(answer.headers[header::CONTENT_DISPOSITION]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment; filename="));
+    let csv = answer.text();
+    let lines: Vec<&str> = csv.split("\r\n").collect();
+    assert!(
+        lines[0]
+            .starts_with("student,seat,joined,step 1 passed,step 1 failed checks,step 2 passed"),
+        "{csv}"
+    );
+    assert_eq!(
+        lines.len(),
+        4,
+        "a header, two students and the last CRLF: {csv}"
+    );
+    let rest = lines[1]
+        .strip_prefix("\"Hopper, \"\"Grace\"\"\",")
+        .unwrap_or_else(|| panic!("the name is quoted: {csv}"));
+    let fields: Vec<&str> = rest.split(',').collect();
+    assert_eq!(fields.len(), 2 + 2 * 6, "{csv}");
+    let is_time = |s: &str| s.len() == 20 && s.ends_with('Z') && s.as_bytes()[10] == b'T';
+    assert!(is_time(fields[1]), "joined: {csv}");
+    // Step 1 passed after one failed check; the other steps not yet.
+    assert!(is_time(fields[2]), "step 1 passed: {csv}");
+    assert_eq!(fields[3], "1", "{csv}");
+    assert_eq!((fields[4], fields[5]), ("", "0"), "{csv}");
+    assert!(
+        lines[2].starts_with("\"'=HYPERLINK(\"\"http://x\"\")\","),
+        "{csv}"
+    );
+}
+
+#[tokio::test]
+async fn extending_a_class_moves_its_end_and_every_seat_within_the_maximum_lifetime() {
+    let server = Server::start(|config| config.max_lifetime = 3 * 3600).await;
+    let ada = server.instructor("ada").await;
+    let class = server
+        .class(&ada, 2, |c| c.duration_minutes = Some(60))
+        .await;
+    let id = &class.class.id;
+    let (grace, _) = server.student(&class.class.code, "Grace").await;
+    let session = server.state.sessions.find(&grace.session.id).unwrap();
+    let before = session.expires_at();
+
+    let info: ClassInfo = server
+        .send_json(
+            Method::POST,
+            &format!("/api/classes/{id}/extend"),
+            &ada,
+            &serde_json::json!({"minutes": 30}),
+        )
+        .await
+        .ok(StatusCode::OK);
+    assert_eq!(info.ends_at, class.class.ends_at + 30 * 60);
+    assert_eq!(server.info(&ada, id).await.ends_at, info.ends_at);
+    let expected = info.ends_at.min(session.max_expires_at()).max(before);
+    assert_eq!(session.expires_at(), expected);
+
+    // Far past the server's maximum lifetime: the seat stops at its own maximum.
+    let info: ClassInfo = server
+        .send_json(
+            Method::POST,
+            &format!("/api/classes/{id}/extend"),
+            &ada,
+            &serde_json::json!({"minutes": 8 * 60}),
+        )
+        .await
+        .ok(StatusCode::OK);
+    assert!(info.ends_at > session.max_expires_at());
+    assert_eq!(session.expires_at(), session.max_expires_at());
+
+    for minutes in [0, 100_000] {
+        server
+            .send_json(
+                Method::POST,
+                &format!("/api/classes/{id}/extend"),
+                &ada,
+                &serde_json::json!({ "minutes": minutes }),
+            )
+            .await
+            .error(StatusCode::BAD_REQUEST);
+    }
+    server
+        .post(
+            &format!("/api/classes/{id}/end"),
+            Some(&ada),
+            &serde_json::json!({}),
+        )
+        .await
+        .ok::<ClassInfo>(StatusCode::OK);
+    server
+        .send_json(
+            Method::POST,
+            &format!("/api/classes/{id}/extend"),
+            &ada,
+            &serde_json::json!({"minutes": 5}),
+        )
+        .await
+        .error(StatusCode::GONE);
+}
+
+#[tokio::test]
+async fn resetting_a_seat_gives_it_fresh_nodes_and_keeps_its_session_and_progress() {
+    let server = Server::start(|_| {}).await;
+    let ada = server.instructor("ada").await;
+    let class = server.lesson_class(&ada, 1).await;
+    let id = &class.class.id;
+    let (grace, mut cookies) = server.student(&class.class.code, "Grace").await;
+    server.engine.answer(STEP_1, Reply::exit(0, ""));
+    assert!(server.check(&grace, &mut cookies, 1).await);
+    let old: Vec<String> = server
+        .engine
+        .nodes_of(&grace.session.id)
+        .iter()
+        .map(|n| n.container.clone())
+        .collect();
+    let seat = server.roster(&ada, id).await.seats[0].seat.clone();
+
+    let reset = server
+        .post(
+            &format!("/api/classes/{id}/seats/{seat}/reset"),
+            Some(&ada),
+            &serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(reset.status, StatusCode::NO_CONTENT, "{}", reset.text());
+    let fresh: Vec<String> = server
+        .engine
+        .nodes_of(&grace.session.id)
+        .iter()
+        .map(|n| n.container.clone())
+        .collect();
+    assert_eq!(fresh.len(), old.len());
+    assert!(
+        fresh.iter().all(|c| !old.contains(c)),
+        "{old:?} → {fresh:?}"
+    );
+    // The same seat, the same token, the same progress.
+    server
+        .get(
+            &format!("/api/sessions/{}", grace.session.id),
+            &cookie_header(&cookies),
+        )
+        .await
+        .ok::<serde_json::Value>(StatusCode::OK);
+    let row = server.roster(&ada, id).await.seats.remove(0);
+    assert_eq!(row.seat, seat);
+    assert!(matches!(row.steps[0], StepCell::Passed { .. }));
+}
+
+#[tokio::test]
+async fn an_instructor_cannot_reach_another_instructors_roster_controls_or_csv() {
+    let server = Server::start(|_| {}).await;
+    let ada = server.instructor("ada").await;
+    let bob = server.instructor("bob").await;
+    let class = server.lesson_class(&ada, 2).await;
+    let id = &class.class.id;
+    let (grace, cookies) = server.student(&class.class.code, "Grace").await;
+    let seat = server.roster(&ada, id).await.seats[0].seat.clone();
+    server
+        .send_json(
+            Method::PUT,
+            &format!("/api/sessions/{}/hand", grace.session.id),
+            &cookies,
+            &Hand { raised: true },
+        )
+        .await
+        .ok::<Hand>(StatusCode::OK);
+    let before = server.roster(&ada, id).await;
+
+    // Bob, Grace's own cookies, and no cookie at all: 404 alike.
+    for who in [bob.as_str(), cookies.as_str(), ""] {
+        for (method, uri) in [
+            (Method::GET, format!("/api/classes/{id}/roster")),
+            (Method::GET, format!("/api/classes/{id}/progress")),
+            (Method::POST, format!("/api/classes/{id}/extend")),
+            (
+                Method::POST,
+                format!("/api/classes/{id}/seats/{seat}/reset"),
+            ),
+            (
+                Method::DELETE,
+                format!("/api/classes/{id}/seats/{seat}/hand"),
+            ),
+        ] {
+            let answer = server
+                .send_json(
+                    method.clone(),
+                    &uri,
+                    who,
+                    &serde_json::json!({"minutes": 5}),
+                )
+                .await;
+            assert_eq!(
+                answer.status,
+                StatusCode::NOT_FOUND,
+                "{method} {uri}: {}",
+                answer.text()
+            );
+        }
+    }
+    let after = server.roster(&ada, id).await;
+    assert_eq!(after.class.ends_at, before.class.ends_at);
+    assert!(after.seats[0].hand_raised_at.is_some());
+
+    // Forged seat ids are no seat.
+    for forged in ["000000000000", "zzzzzzzzzzzz", "abc", &grace.session.id] {
+        for (method, uri) in [
+            (
+                Method::POST,
+                format!("/api/classes/{id}/seats/{forged}/reset"),
+            ),
+            (
+                Method::DELETE,
+                format!("/api/classes/{id}/seats/{forged}/hand"),
+            ),
+        ] {
+            let answer = server
+                .send_json(method, &uri, &ada, &serde_json::json!({}))
+                .await;
+            assert_eq!(
+                answer.status,
+                StatusCode::NOT_FOUND,
+                "{uri}: {}",
+                answer.text()
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_student_raises_only_their_own_hand_and_only_at_a_class_seat() {
+    let server = Server::start(|_| {}).await;
+    let ada = server.instructor("ada").await;
+    let class = server.class(&ada, 2, |_| {}).await;
+    let (grace, grace_cookies) = server.student(&class.class.code, "Grace").await;
+    let linus = server
+        .join(ELSEWHERE, &class.class.code, "Linus", None)
+        .await;
+    let linus: SessionCreated = linus.ok(StatusCode::CREATED);
+    // Grace's cookies on Linus's seat, and Linus's seat with Grace's token as a bearer.
+    let uri = format!("/api/sessions/{}/hand", linus.session.id);
+    server
+        .send_json(Method::PUT, &uri, &grace_cookies, &Hand { raised: true })
+        .await
+        .error(StatusCode::NOT_FOUND);
+    server
+        .send(
+            ROOM,
+            Method::PUT,
+            &uri,
+            &[(header::AUTHORIZATION, format!("Bearer {}", grace.token))],
+            serde_json::to_vec(&Hand { raised: true }).unwrap(),
+        )
+        .await
+        .error(StatusCode::NOT_FOUND);
+    assert!(server
+        .roster(&ada, &class.class.id)
+        .await
+        .seats
+        .iter()
+        .all(|s| s.hand_raised_at.is_none()));
+
+    // A playground that is no seat has no hand.
+    let blank = server
+        .post("/api/sessions", None, &serde_json::json!({}))
+        .await;
+    let blank_cookie = blank.cookie();
+    let blank: SessionCreated = blank.ok(StatusCode::CREATED);
+    server
+        .send_json(
+            Method::PUT,
+            &format!("/api/sessions/{}/hand", blank.session.id),
+            &blank_cookie,
+            &Hand { raised: true },
+        )
+        .await
+        .error(StatusCode::NOT_FOUND);
+
+    // Writes from a foreign page are refused by the edge.
+    let foreign = (header::ORIGIN, "http://evil.example".to_string());
+    let seat = server.roster(&ada, &class.class.id).await.seats[0]
+        .seat
+        .clone();
+    for (method, uri, cookie) in [
+        (
+            Method::PUT,
+            format!("/api/sessions/{}/hand", grace.session.id),
+            grace_cookies.clone(),
+        ),
+        (
+            Method::POST,
+            format!("/api/classes/{}/extend", class.class.id),
+            ada.clone(),
+        ),
+        (
+            Method::POST,
+            format!("/api/classes/{}/seats/{seat}/reset", class.class.id),
+            ada.clone(),
+        ),
+        (
+            Method::DELETE,
+            format!("/api/classes/{}/seats/{seat}/hand", class.class.id),
+            ada.clone(),
+        ),
+    ] {
+        let answer = server
+            .send(
+                ROOM,
+                method,
+                &uri,
+                &[foreign.clone(), (header::COOKIE, cookie)],
+                serde_json::to_vec(&serde_json::json!({"raised": true, "minutes": 5})).unwrap(),
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::FORBIDDEN, "{uri}");
+    }
 }

@@ -1,7 +1,8 @@
 //! Classes against the real Docker daemon: a class's seats are prepared before anyone joins,
 //! a join takes a ready seat and gets a prompt at once, a rejoin from the same browser gets
-//! the same seat, ending the class removes every container, and a restart of the server
-//! keeps the class's seats (taken and ready).
+//! the same seat, ending the class removes every container, a restart of the server keeps
+//! the class's seats (taken and ready), and resetting a seat gives it fresh containers with
+//! the same seat, session and progress.
 
 mod common;
 
@@ -160,6 +161,96 @@ async fn a_restarted_server_keeps_a_class_s_seats() {
     socket.hello().await;
     socket.open_shell(1).await;
     socket.wait_for_prompt(1).await;
+
+    state.classes.end(&created.class).await.unwrap();
+    until_containers(&server.instance, 0).await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn resetting_a_seat_gives_fresh_containers_to_the_same_seat_and_keeps_its_progress() {
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../e2e/fixtures/lessons");
+    let server = TestServer::start_with("class-reset", |config| {
+        config.lessons_dir = fixtures.into();
+    })
+    .await;
+    let state = server.server.as_ref().unwrap().state.clone();
+    state.instructors.add("ada").await.unwrap();
+    let ada = state.instructors.named("ada").await.unwrap().unwrap();
+    let store = quai::store::Store::open(&state.config.database).unwrap();
+    let new = NewClass {
+        title: "Quai basics".into(),
+        seats: 1,
+        lesson: Some("quai-basics".into()),
+        ..NewClass::default()
+    };
+    let shape = |slug: &str| (slug == "quai-basics").then_some((Profile::Shell, 1));
+    let created = quai::classes::create(&store, &state.config.instance, &ada, new, &shape)
+        .await
+        .unwrap();
+    state.classes.wake.notify_one();
+    until_containers(&server.instance, 1).await;
+    let (seat, cookie) = join(&server, &created.class.code, None).await;
+    let id = &seat.session.id;
+
+    let mut socket = server.socket(&seat).await;
+    socket.hello().await;
+    socket.open_shell(1).await;
+    socket.wait_for_prompt(1).await;
+    socket.run(1, "touch /tmp/quai-ok /tmp/mine").await;
+    let check = server
+        .http
+        .post(server.url(&format!("/api/sessions/{id}/check")))
+        .header("cookie", &cookie)
+        .json(&serde_json::json!({"step": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(check.status(), 200);
+    let check: quai_protocol::CheckResult = check.json().await.unwrap();
+    assert!(check.passed, "{}", check.output);
+    let before = containers_labelled("quai.instance", &server.instance).await;
+    assert_eq!(before.len(), 1);
+    let row = state.classes.roster(&created.class).await.unwrap().seats[0].clone();
+
+    let reset = server
+        .http
+        .post(server.url(&format!(
+            "/api/classes/{}/seats/{}/reset",
+            created.class.id, row.seat
+        )))
+        .bearer_auth(&created.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reset.status(), 204, "{:?}", reset.text().await);
+    // The page's socket is closed so that it connects again, to the fresh node.
+    socket.until_closed().await;
+    let after = containers_labelled("quai.instance", &server.instance).await;
+    assert_eq!(after.len(), 1);
+    assert!(
+        after.iter().all(|c| !before.contains(c)),
+        "{before:?} → {after:?}"
+    );
+
+    let mut socket = server.socket(&seat).await;
+    socket.hello().await;
+    socket.open_shell(1).await;
+    socket.wait_for_prompt(1).await;
+    let listed = socket
+        .run(
+            1,
+            "ls /tmp/mine 2>&1 | wc -l; test -e /tmp/mine || echo fresh",
+        )
+        .await;
+    assert!(listed.contains("fresh"), "{listed}");
+    let again = state.classes.roster(&created.class).await.unwrap().seats[0].clone();
+    assert_eq!(again.seat, row.seat);
+    assert!(matches!(
+        again.steps[0],
+        quai_protocol::StepCell::Passed { .. }
+    ));
+    assert!(state.sessions.find(id).is_some());
 
     state.classes.end(&created.class).await.unwrap();
     until_containers(&server.instance, 0).await;

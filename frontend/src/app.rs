@@ -5,6 +5,7 @@ use yew::prelude::*;
 use yew_router::prelude::*;
 
 use crate::i18n::{self, Lang, LangCtx};
+use crate::pages::class_page::ClassPage;
 use crate::pages::home::Home;
 use crate::pages::join::Join;
 use crate::pages::lesson::LessonIntro;
@@ -43,6 +44,9 @@ pub enum Route {
     /// An instructor's one-time sign-in link (`#TOKEN`).
     #[at("/teach/welcome")]
     Welcome,
+    /// One class as its instructor runs it: the live roster and the controls.
+    #[at("/teach/classes/:id")]
+    Class { id: String },
     #[not_found]
     #[at("/404")]
     NotFound,
@@ -64,6 +68,7 @@ fn switch(route: Route) -> Html {
         Route::JoinCode { code } => html! { <Join key={code.clone()} code={code.clone()} /> },
         Route::Teach => html! { <Teach /> },
         Route::Welcome => html! { <Welcome /> },
+        Route::Class { id } => html! { <ClassPage key={id.clone()} id={id.clone()} /> },
         Route::NotFound => html! { <NotFound /> },
     }
 }

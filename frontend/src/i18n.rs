@@ -323,9 +323,55 @@ messages! {
     EndClass { en: "End", fr: "Terminer" }
     Loading { en: "Loading…", fr: "Chargement…" }
 
+    // A class's page (the live roster) and a student's raised hand.
+    BackToClasses { en: "← My classes", fr: "← Mes classes" }
+    JoinAt { en: "Join at", fr: "Rejoindre sur" }
+    ClassEndsAt { en: "Ends at", fr: "Se termine à" }
+    ExtendClass { en: "+15 min", fr: "+15 min" }
+    ExtendClassTitle { en: "Give the class and every seat 15 more minutes", fr: "Donner 15 minutes de plus à la classe et à chaque place" }
+    DownloadCsv { en: "Progress (CSV)", fr: "Progression (CSV)" }
+    RosterTitle { en: "Students", fr: "Élèves" }
+    NoStudents { en: "No student has joined yet.", fr: "Aucun élève n’a encore rejoint la classe." }
+    RosterStudent { en: "Student", fr: "Élève" }
+    RosterPresence { en: "Status", fr: "État" }
+    RosterOnStep { en: "On step", fr: "Sur l’étape" }
+    RosterHint { en: "Last hint", fr: "Dernier indice" }
+    PresenceOnline { en: "Online", fr: "En ligne" }
+    PresenceIdle { en: "Idle", fr: "Inactif" }
+    PresenceGone { en: "Gone", fr: "Parti" }
+    StepPassed { en: "Passed", fr: "Validée" }
+    StepNotYet { en: "Not yet", fr: "Pas encore" }
+    AllStepsDone { en: "Done", fr: "Terminé" }
+    Stuck { en: "Stuck", fr: "Bloqué" }
+    HandUp { en: "Hand raised", fr: "Main levée" }
+    LowerHand { en: "Lower hand", fr: "Baisser la main" }
+    ResetSeat { en: "Reset", fr: "Réinitialiser" }
+    ResetSeatConfirm { en: "Give this student fresh nodes? What runs in their nodes is lost; their progress is kept.", fr: "Donner des nœuds neufs à cet élève\u{a0}? Ce qui tourne dans ses nœuds est perdu\u{a0}; sa progression est gardée." }
+    RaiseHand { en: "Raise hand", fr: "Lever la main" }
+    LowerMyHand { en: "Lower my hand", fr: "Baisser ma main" }
+    RaiseHandTitle { en: "Ask your instructor for help: your row lights up on their page", fr: "Demander de l’aide au formateur\u{a0}: votre ligne s’allume sur sa page" }
+
     // Not found.
     NothingHere { en: "There is nothing at this address.", fr: "Il n’y a rien à cette adresse." }
     GoHome { en: "Go to the home page", fr: "Aller à l’accueil" }
+}
+
+/// "3 failed checks", "3 vérifications échouées".
+pub fn failed_checks(lang: Lang, n: u32) -> String {
+    match (lang, n) {
+        (Lang::En, 1) => "1 failed check".to_string(),
+        (Lang::En, n) => format!("{n} failed checks"),
+        (Lang::Fr, 1) => "1 vérification échouée".to_string(),
+        (Lang::Fr, n) => format!("{n} vérifications échouées"),
+    }
+}
+
+/// "Step 3", "Étape 3".
+pub fn step_label(lang: Lang, n: u16) -> String {
+    match lang {
+        Lang::En => format!("Step {n}"),
+        Lang::Fr => format!("Étape {n}"),
+    }
 }
 
 /// The text of `msg` in `lang`.

@@ -1,6 +1,7 @@
 //! Bodies of the instructor and class routes: signing in (`SignIn`, `SetPassword`), the
-//! instructor's classes (`NewClass`, `ClassInfo`, `ClassCreated`, `Roster`) and a student
-//! joining a class (`JoinClass`, answered with `SessionCreated`).
+//! instructor's classes (`NewClass`, `ClassInfo`, `ClassCreated`), the live roster (`Roster`,
+//! `SeatInfo`, `StepCell`, `Presence`), the class's controls (`ExtendClass`), a student
+//! joining a class (`JoinClass`, answered with `SessionCreated`) and raising a hand (`Hand`).
 
 use serde::{Deserialize, Serialize};
 
@@ -104,21 +105,83 @@ pub struct ClassCreated {
     pub instructor_token: String,
 }
 
+/// Where a student stands with their seat's page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Presence {
+    /// The seat's page is open (a socket is connected).
+    Online,
+    /// No page open, for a short while (a reload, a network hiccup, a closed laptop).
+    Idle,
+    /// No page open for long, or the seat's playground ended.
+    Gone,
+}
+
+/// One step of the class's lesson, for one student.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum StepCell {
+    /// Not checked yet (or a step with nothing to check).
+    NotYet,
+    /// Passed at this Unix time (seconds).
+    Passed { at: u64 },
+    /// Checked and failed `failures` times, not passed; `hint` is what the last check printed.
+    Failed {
+        failures: u32,
+        hint: String,
+        at: u64,
+    },
+}
+
 /// One student's seat on the roster.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SeatInfo {
+    /// Stable, opaque id of the seat, for the class's URLs (never the session id).
+    pub seat: String,
     pub name: String,
     /// Unix time (seconds) of the join.
     pub joined_at: u64,
     /// Whether the seat's playground still runs.
     pub live: bool,
+    pub presence: Presence,
+    /// One cell per step of the class's lesson, in order (empty for a blank playground).
+    #[serde(default)]
+    pub steps: Vec<StepCell>,
+    /// The first checked step not passed yet (`None`: no lesson, or every step passed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_step: Option<u16>,
+    /// Seconds spent on the current step so far.
+    #[serde(default)]
+    pub on_step_secs: u64,
+    /// Several failed checks on the current step, or long on it.
+    #[serde(default)]
+    pub stuck: bool,
+    /// Unix time (seconds) the student raised their hand, while it is up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hand_raised_at: Option<u64>,
 }
 
 /// `GET /api/classes/{id}/roster`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Roster {
     pub class: ClassInfo,
+    /// Numbers of the lesson's steps, the roster's columns.
+    #[serde(default)]
+    pub steps: Vec<u16>,
     pub seats: Vec<SeatInfo>,
+}
+
+/// `POST /api/classes/{id}/extend`: push the class's end (and every seat's) back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExtendClass {
+    pub minutes: u32,
+}
+
+/// `GET` and `PUT /api/sessions/{id}/hand`: a class seat's raised hand, as its student
+/// sets it. `PUT` answers with the new state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hand {
+    pub raised: bool,
 }
 
 /// `POST /api/join`: a student's code and display name. The answer is a `SessionCreated`
@@ -190,12 +253,32 @@ mod tests {
         assert!(text.contains("\"code\":\"K7MXQ2\"") && text.contains("\"instructor_token\""));
         round_trip(&Roster {
             class: class(),
+            steps: vec![1, 2, 3],
             seats: vec![SeatInfo {
+                seat: "0123456789ab".into(),
                 name: "Grace".into(),
                 joined_at: 12,
                 live: true,
+                presence: Presence::Idle,
+                steps: vec![
+                    StepCell::Passed { at: 13 },
+                    StepCell::Failed {
+                        failures: 3,
+                        hint: "No container yet.".into(),
+                        at: 14,
+                    },
+                    StepCell::NotYet,
+                ],
+                current_step: Some(2),
+                on_step_secs: 61,
+                stuck: true,
+                hand_raised_at: Some(15),
             }],
         });
+        round_trip(&ExtendClass { minutes: 15 });
+        round_trip(&Hand { raised: true });
+        let cell = serde_json::to_string(&StepCell::Passed { at: 1 }).unwrap();
+        assert_eq!(cell, r#"{"state":"passed","at":1}"#);
         round_trip(&JoinClass {
             code: "k7mxq2".into(),
             name: "Grace".into(),

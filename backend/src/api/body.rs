@@ -6,8 +6,8 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use quai_protocol::{
-    CheckStep, CreateSession, ErrorCode, JoinClass, NewClass, SetPassword, SignIn, Student,
-    TextFile, TryImage,
+    CheckStep, CreateSession, ErrorCode, ExtendClass, Hand, JoinClass, NewClass, SetPassword,
+    SignIn, Student, TextFile, TryImage,
 };
 use serde::de::DeserializeOwned;
 
@@ -70,6 +70,14 @@ impl Described for quai_protocol::HelpPolicySet {
 
 impl Described for quai_protocol::SetBroadcast {
     const WHAT: &'static str = "a broadcast";
+}
+
+impl Described for ExtendClass {
+    const WHAT: &'static str = "an extension of the class";
+}
+
+impl Described for Hand {
+    const WHAT: &'static str = "a raised or lowered hand";
 }
 
 /// The body of a request, read as `T`.

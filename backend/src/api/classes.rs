@@ -1,22 +1,27 @@
 //! The instructor and class routes. Instructors: `POST /api/instructor/link` (a one-time
 //! link's token and a new password), `POST /api/instructor/sign-in`, `POST
 //! /api/instructor/sign-out`, `GET /api/instructor`; their classes: `GET|POST /api/classes`,
-//! `GET /api/classes/{id}`, `GET /api/classes/{id}/roster`, `POST /api/classes/{id}/end`;
-//! students: `POST /api/join`. `SignedIn` is the instructor of the request's cookie (401
+//! `GET /api/classes/{id}`, `GET /api/classes/{id}/roster`, `POST /api/classes/{id}/end`,
+//! `POST /api/classes/{id}/extend`, `GET /api/classes/{id}/progress` (CSV), `POST
+//! /api/classes/{id}/seats/{seat}/reset`, `DELETE /api/classes/{id}/seats/{seat}/hand`;
+//! students: `POST /api/join`, `GET|PUT /api/sessions/{id}/hand` (their seat's own hand,
+//! through `Owned`). `SignedIn` is the instructor of the request's cookie (401
 //! without); `ClassAccess` the class of the path when the signed-in instructor owns it or
 //! the request bears its instructor token (404 otherwise, whatever the reason).
 
-use axum::extract::{FromRequestParts, RawPathParams, State};
+use axum::extract::{FromRequestParts, Path, RawPathParams, State};
 use axum::http::{header, request::Parts, StatusCode};
 use axum::response::{AppendHeaders, IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::Router;
 use axum_extra::extract::CookieJar;
 use quai_protocol::{
-    ClassCreated, ErrorCode, InstructorInfo, JoinClass, NewClass, SetPassword, SignIn,
+    ClassCreated, ErrorCode, ExtendClass, Hand, InstructorInfo, JoinClass, NewClass, SetPassword,
+    SignIn,
 };
 
 use super::error::store_failed;
+use super::owner::Owned;
 use super::{AppError, JsonBody};
 use crate::classes::{self, Class};
 use crate::edge::client::Client;
@@ -37,6 +42,11 @@ pub fn routes() -> Router<AppState> {
         .route("/api/classes/{id}", get(class_info))
         .route("/api/classes/{id}/roster", get(roster))
         .route("/api/classes/{id}/end", post(end_class))
+        .route("/api/classes/{id}/extend", post(extend_class))
+        .route("/api/classes/{id}/progress", get(progress_csv))
+        .route("/api/classes/{id}/seats/{seat}/reset", post(reset_seat))
+        .route("/api/classes/{id}/seats/{seat}/hand", delete(lower_hand))
+        .route("/api/sessions/{id}/hand", get(hand).put(set_hand))
         .route("/api/join", post(join))
 }
 
@@ -231,6 +241,70 @@ async fn end_class(
     };
     let info = state.classes.info(&class).await.map_err(store_failed)?;
     Ok(axum::Json(info).into_response())
+}
+
+async fn extend_class(
+    State(state): State<AppState>,
+    ClassAccess(class): ClassAccess,
+    JsonBody(body): JsonBody<ExtendClass>,
+) -> Result<Response, AppError> {
+    let info = state.classes.extend(&class, body.minutes).await?;
+    Ok(axum::Json(info).into_response())
+}
+
+/// The class's progress as a CSV download.
+async fn progress_csv(
+    State(state): State<AppState>,
+    ClassAccess(class): ClassAccess,
+) -> Result<Response, AppError> {
+    let csv = state
+        .classes
+        .progress_csv(&class)
+        .await
+        .map_err(store_failed)?;
+    let file = format!("attachment; filename=\"class-{}-progress.csv\"", class.code);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, file),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        csv,
+    )
+        .into_response())
+}
+
+async fn reset_seat(
+    State(state): State<AppState>,
+    ClassAccess(class): ClassAccess,
+    Path((_, seat)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    state.classes.reset(&class, &seat).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn lower_hand(
+    State(state): State<AppState>,
+    ClassAccess(class): ClassAccess,
+    Path((_, seat)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    state.classes.lower_hand(&class, &seat).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// A class seat's hand, as its student sees it.
+async fn hand(State(state): State<AppState>, Owned(session): Owned) -> Result<Response, AppError> {
+    let raised = state.classes.hand(&session.id).await?;
+    Ok(axum::Json(Hand { raised }).into_response())
+}
+
+async fn set_hand(
+    State(state): State<AppState>,
+    Owned(session): Owned,
+    JsonBody(body): JsonBody<Hand>,
+) -> Result<Response, AppError> {
+    let raised = state.classes.set_hand(&session.id, body.raised).await?;
+    Ok(axum::Json(Hand { raised }).into_response())
 }
 
 async fn join(

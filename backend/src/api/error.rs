@@ -5,6 +5,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use quai_protocol::{ApiError, ErrorCode};
 
+use crate::classes::controls::{ExtendError, HandError, ResetError};
 use crate::classes::{CreateError, JoinError};
 use crate::files::{FileError, WorkspaceError};
 use crate::instructors::{LinkError, SignInError};
@@ -374,6 +375,43 @@ impl From<JoinError> for AppError {
             JoinError::Full => AppError::new(StatusCode::CONFLICT, ErrorCode::ClassFull, message),
             JoinError::Start(err) => AppError::from(err),
             JoinError::Store(err) => store_failed(err),
+        }
+    }
+}
+
+impl From<ExtendError> for AppError {
+    fn from(err: ExtendError) -> Self {
+        let message = sentence(&err.to_string());
+        match err {
+            ExtendError::Minutes => {
+                AppError::new(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, message)
+            }
+            ExtendError::Ended => AppError::new(StatusCode::GONE, ErrorCode::ClassEnded, message),
+            ExtendError::Store(err) => store_failed(err),
+        }
+    }
+}
+
+impl From<ResetError> for AppError {
+    fn from(err: ResetError) -> Self {
+        let message = sentence(&err.to_string());
+        match err {
+            ResetError::NoSeat => {
+                AppError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, message)
+            }
+            ResetError::Gone => AppError::new(StatusCode::GONE, ErrorCode::SessionEnded, message),
+            ResetError::Start(err) => AppError::from(err),
+            ResetError::Store(err) => store_failed(err),
+        }
+    }
+}
+
+impl From<HandError> for AppError {
+    fn from(err: HandError) -> Self {
+        let message = sentence(&err.to_string());
+        match err {
+            HandError::NoSeat => AppError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, message),
+            HandError::Store(err) => store_failed(err),
         }
     }
 }

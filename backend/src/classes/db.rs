@@ -1,4 +1,5 @@
-//! Classes in the store: the `classes`, `class_codes` and `seats` tables, read and written
+//! Classes in the store: the `classes`, `class_codes` and `seats` tables (and, for the
+//! roster, the checks run in a seat's session and its student's passed steps), read and written
 //! inside `Store::call`. The server reads them on every request and tick (nothing is cached),
 //! so a class created from the command line while the server runs is seen at once.
 
@@ -37,6 +38,20 @@ pub struct Seat {
     pub session: String,
     pub name: Option<String>,
     pub joined_at: Option<u64>,
+    /// When the student raised their hand, while it is up.
+    pub hand_at: Option<u64>,
+}
+
+/// A check run in a seat's session, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckRow {
+    /// The hashed student cookie that ran it.
+    pub student: String,
+    pub step: u16,
+    pub passed: bool,
+    pub at: u64,
+    /// What a failed check printed.
+    pub output: Option<String>,
 }
 
 const COLUMNS: &str = "id, instance, instructor, title, lesson, profile, nodes, seats, code,
@@ -205,16 +220,85 @@ pub fn mark_ended(db: &Connection, id: &str, now: u64) -> rusqlite::Result<()> {
 
 /// Every seat of class `id`, in the order they were made.
 pub fn seats(db: &Connection, id: &str) -> rusqlite::Result<Vec<Seat>> {
-    let mut query =
-        db.prepare("SELECT session, name, joined_at FROM seats WHERE class = ?1 ORDER BY rowid")?;
+    let mut query = db.prepare(
+        "SELECT session, name, joined_at, hand_at FROM seats WHERE class = ?1 ORDER BY rowid",
+    )?;
     let seats = query.query_map(params![id], |r| {
         Ok(Seat {
             session: r.get(0)?,
             name: r.get(1)?,
             joined_at: r.get::<_, Option<i64>>(2)?.map(|t| t as u64),
+            hand_at: r.get::<_, Option<i64>>(3)?.map(|t| t as u64),
         })
     })?;
     seats.collect()
+}
+
+/// The class of the joined seat whose session is `session`, if any.
+pub fn class_of_seat(db: &Connection, session: &str) -> rusqlite::Result<Option<Class>> {
+    let class: Option<String> = db
+        .query_row(
+            "SELECT class FROM seats WHERE session = ?1 AND name IS NOT NULL",
+            params![session],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match class {
+        Some(id) => by_id(db, &id),
+        None => Ok(None),
+    }
+}
+
+/// Raises (at `at`, unless it is up already) or lowers (`None`) the hand of joined seat
+/// `session`.
+pub fn set_hand(db: &Connection, session: &str, at: Option<u64>) -> rusqlite::Result<bool> {
+    Ok(db.execute(
+        "UPDATE seats SET hand_at = CASE WHEN ?2 IS NULL THEN NULL ELSE coalesce(hand_at, ?2) END
+         WHERE session = ?1 AND name IS NOT NULL",
+        params![session, at.map(|t| t as i64)],
+    )? == 1)
+}
+
+/// Moves the end of class `id` to `ends_at`.
+pub fn set_end(db: &Connection, id: &str, ends_at: u64) -> rusqlite::Result<()> {
+    db.execute(
+        "UPDATE classes SET ends_at = ?2 WHERE id = ?1 AND ended_at IS NULL",
+        params![id, ends_at as i64],
+    )?;
+    Ok(())
+}
+
+/// The checks of lesson `lesson` run in session `session`, oldest first.
+pub fn checks_in(db: &Connection, session: &str, lesson: &str) -> rusqlite::Result<Vec<CheckRow>> {
+    let mut query = db.prepare_cached(
+        "SELECT student, step, passed, at, output FROM checks
+         WHERE session = ?1 AND lesson = ?2 ORDER BY at, rowid",
+    )?;
+    let rows = query.query_map(params![session, lesson], |r| {
+        Ok(CheckRow {
+            student: r.get(0)?,
+            step: r.get(1)?,
+            passed: r.get(2)?,
+            at: r.get::<_, i64>(3)? as u64,
+            output: r.get(4)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// The steps of `lesson` student `student` (a hashed cookie) passed, with when.
+pub fn passed_steps(
+    db: &Connection,
+    student: &str,
+    lesson: &str,
+) -> rusqlite::Result<Vec<(u16, u64)>> {
+    let mut query = db.prepare_cached(
+        "SELECT step, passed_at FROM passed WHERE student = ?1 AND lesson = ?2 ORDER BY step",
+    )?;
+    let rows = query.query_map(params![student, lesson], |r| {
+        Ok((r.get(0)?, r.get::<_, i64>(1)? as u64))
+    })?;
+    rows.collect()
 }
 
 /// Every unclaimed seat's session of every class of `instance` not ended.

@@ -10,7 +10,6 @@ use std::sync::{Arc, Mutex};
 
 use quai_protocol::{BroadcastState, HelpRecord, HelpState, PeekSeat, TerminalInfo};
 use rusqlite::params;
-use sha2::{Digest, Sha256};
 use tokio::sync::watch;
 
 use super::{db, seat_of, Class};
@@ -44,10 +43,7 @@ pub enum LiveError {
     Store(#[from] StoreError),
 }
 
-/// The opaque id of the seat whose session is `session`.
-pub fn seat_id(session: &str) -> String {
-    hex::encode(&Sha256::digest(session.as_bytes())[..6])
-}
+pub use super::roster::seat_id;
 
 pub struct Live {
     store: Store,
@@ -342,19 +338,5 @@ impl Live {
                 rows.collect()
             })
             .await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn seat_ids_are_short_stable_and_not_the_session_id() {
-        let id = "0123456789abcdef0123456789abcdef";
-        assert_eq!(seat_id(id), seat_id(id));
-        assert_eq!(seat_id(id).len(), 12);
-        assert!(!id.contains(&seat_id(id)));
-        assert_ne!(seat_id(id), seat_id("fedcba9876543210fedcba9876543210"));
     }
 }

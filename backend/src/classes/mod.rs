@@ -2,15 +2,19 @@
 //! a blank one of a profile and nodes) that students join with a short code (`code`) and a
 //! display name. `create` makes a class (from the instructor's page or `quai class create`);
 //! `Classes` is the server's service: what an instructor sees of their classes (`list`,
-//! `roster`, `authorize`), joins (`join`: a ready seat handed over, or one started, counted
-//! against the class's seats and the server's capacity, not the per-client limits), and the
-//! seat keeper (`seats`), which keeps the seats of classes about to start prepared and ends
+//! `authorize`), the live roster (`roster`), the instructor's controls (`controls`: extend
+//! the class, reset a seat, hands raised and lowered; `csv`: progress exported), joins
+//! (`join`: a ready seat handed over, or one started, counted against the class's seats and
+//! the server's capacity, not the per-client limits), and the seat keeper (`seats`), which keeps the seats of classes about to start prepared and ends
 //! classes past their end. The store (`db`) is the one truth, read on every request and
 //! tick, so classes created from the command line while the server runs are seen at once.
 
 pub mod code;
+pub mod controls;
+pub mod csv;
 pub mod db;
 pub mod live;
+pub mod roster;
 pub mod seats;
 
 use std::collections::HashMap;
@@ -18,8 +22,8 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use quai_protocol::{
-    ClassInfo, ClassState, EndReason, NewClass, Profile, Roster, SeatInfo, MAX_CLASS_TITLE,
-    MAX_SEATS, MAX_STUDENT_NAME,
+    ClassInfo, ClassState, EndReason, NewClass, Profile, MAX_CLASS_TITLE, MAX_SEATS,
+    MAX_STUDENT_NAME,
 };
 
 use crate::instructors::Instructor;
@@ -357,26 +361,6 @@ impl Classes {
             },
             join_url: join_url(&self.base, &class.code),
             codes,
-        })
-    }
-
-    /// The class and its students.
-    pub async fn roster(&self, class: &Class) -> Result<Roster, StoreError> {
-        let id = class.id.clone();
-        let seats = self.store.call(move |db| db::seats(db, &id)).await?;
-        Ok(Roster {
-            class: self.info(class).await?,
-            seats: seats
-                .into_iter()
-                .filter_map(|seat| {
-                    let live = self.sessions.find(&seat.session).is_some();
-                    Some(SeatInfo {
-                        name: seat.name?,
-                        joined_at: seat.joined_at.unwrap_or_default(),
-                        live,
-                    })
-                })
-                .collect(),
         })
     }
 

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use quai_protocol::{CheckResult, Lang, Unlock};
 
 use super::{runner, Lessons};
-use crate::progress::{Progress, ProgressError, StudentId};
+use crate::progress::{Check, Progress, ProgressError, StudentId};
 use crate::runtime::RuntimeError;
 use crate::session::{Session, SessionError, Sessions, Work};
 
@@ -101,9 +101,13 @@ impl Steps {
                 runner::RunError::Runtime(err) => CheckError::Runtime(err),
                 other => CheckError::Script(other.to_string()),
             })?;
-        self.progress
-            .record(student, &slug, step, outcome.passed)
-            .await?;
+        let check = Check {
+            step,
+            passed: outcome.passed,
+            session: Some(&session.id),
+            output: &outcome.output,
+        };
+        self.progress.record(student, &slug, check).await?;
         if outcome.passed && !passed_before.contains(&step) {
             if let Err(err) = runner::open_step(runtime.as_ref(), session, &lesson, step + 1).await
             {

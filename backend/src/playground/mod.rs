@@ -133,6 +133,16 @@ impl Playgrounds {
         }
     }
 
+    /// Makes a running playground's nodes afresh and prepares them again for `purpose` (a
+    /// class seat reset by its instructor): the same session, token and progress; what ran
+    /// in the old nodes is gone.
+    pub async fn renew(&self, session: &Session, purpose: Purpose) -> Result<(), StartError> {
+        let plan = self.plan(purpose).await?;
+        self.sessions.renew_nodes(session).await?;
+        self.prepare(&plan.prepare, session).await?;
+        Ok(())
+    }
+
     /// Prepares `session` as `prepare` says; for an image, returns its name and ports.
     async fn prepare(
         &self,

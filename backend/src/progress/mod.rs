@@ -1,7 +1,8 @@
 //! Students' progress through lessons, kept in SQLite: anonymous students (known by the hash
 //! of a random cookie), their optional display names, every check they ran and the steps they
-//! passed. The tables live in the server's store (`crate::store`); queries run off the async
-//! threads.
+//! passed, each check with the session it ran in and, when it failed, the hint it printed
+//! (a class's roster reads them per seat). The tables live in the server's store
+//! (`crate::store`); queries run off the async threads.
 
 use rusqlite::{params, Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
@@ -13,11 +14,42 @@ pub const MAX_NAME: usize = 40;
 
 pub use crate::store::StoreError as ProgressError;
 
+/// Longest hint kept with a failed check, in bytes (the roster shows it).
+pub const MAX_HINT: usize = 500;
+
+/// One check as it is recorded.
+#[derive(Debug, Clone, Copy)]
+pub struct Check<'a> {
+    pub step: u16,
+    pub passed: bool,
+    /// The session the check ran in.
+    pub session: Option<&'a str>,
+    /// What the check printed; kept (cut to `MAX_HINT`) when it failed.
+    pub output: &'a str,
+}
+
+/// The start of `text`, at most `max` bytes, cut at a character boundary.
+pub fn cut(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
 /// A student as the database knows them: the hash of their cookie.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct StudentId(String);
 
 impl StudentId {
+    /// The hash as stored (the `student` column).
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
     /// The id of the student holding `cookie`.
     pub fn from_cookie(cookie: &str) -> StudentId {
         StudentId(hex::encode(Sha256::digest(cookie.as_bytes())))
@@ -110,16 +142,18 @@ impl Progress {
         &self,
         student: &StudentId,
         lesson: &str,
-        step: u16,
-        passed: bool,
+        check: Check<'_>,
     ) -> Result<(), ProgressError> {
         let now = crate::session::unix_now() as i64;
         let (student, lesson) = (student.clone(), lesson.to_string());
+        let Check { step, passed, .. } = check;
+        let session = check.session.map(str::to_string);
+        let output = (!passed).then(|| cut(check.output.trim(), MAX_HINT).to_string());
         self.with(move |db| {
             Self::ensure(db, &student)?;
             db.execute(
-                "INSERT INTO checks (student, lesson, step, passed, at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![student.0, lesson, step, passed, now],
+                "INSERT INTO checks (student, lesson, step, passed, at, session, output) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![student.0, lesson, step, passed, now, session, output],
             )?;
             if passed {
                 db.execute(
@@ -137,17 +171,47 @@ impl Progress {
 mod tests {
     use super::*;
 
+    fn check(step: u16, passed: bool) -> Check<'static> {
+        Check {
+            step,
+            passed,
+            session: None,
+            output: "",
+        }
+    }
+
+    #[test]
+    fn hints_are_cut_at_a_character_boundary() {
+        assert_eq!(cut("abc", 5), "abc");
+        assert_eq!(cut("ééé", 3), "é");
+    }
+
     #[tokio::test]
     async fn passes_are_kept_per_student_and_lesson() {
         let progress = Progress::in_memory();
         let ada = StudentId::from_cookie("ada");
         let bob = StudentId::from_cookie("bob");
-        progress.record(&ada, "first", 1, false).await.unwrap();
+        progress
+            .record(&ada, "first", check(1, false))
+            .await
+            .unwrap();
         assert!(progress.passed(&ada, "first").await.unwrap().is_empty());
-        progress.record(&ada, "first", 2, true).await.unwrap();
-        progress.record(&ada, "first", 1, true).await.unwrap();
-        progress.record(&ada, "first", 1, true).await.unwrap();
-        progress.record(&ada, "first", 1, false).await.unwrap();
+        progress
+            .record(&ada, "first", check(2, true))
+            .await
+            .unwrap();
+        progress
+            .record(&ada, "first", check(1, true))
+            .await
+            .unwrap();
+        progress
+            .record(&ada, "first", check(1, true))
+            .await
+            .unwrap();
+        progress
+            .record(&ada, "first", check(1, false))
+            .await
+            .unwrap();
         assert_eq!(progress.passed(&ada, "first").await.unwrap(), vec![1, 2]);
         assert!(progress.passed(&ada, "other").await.unwrap().is_empty());
         assert!(progress.passed(&bob, "first").await.unwrap().is_empty());
@@ -161,7 +225,10 @@ mod tests {
             let progress = Progress::new(crate::store::Store::open(&path).unwrap());
             assert_eq!(progress.name(&ada).await.unwrap(), None);
             progress.set_name(&ada, Some("Ada")).await.unwrap();
-            progress.record(&ada, "first", 1, true).await.unwrap();
+            progress
+                .record(&ada, "first", check(1, true))
+                .await
+                .unwrap();
         }
         let progress = Progress::new(crate::store::Store::open(&path).unwrap());
         assert_eq!(progress.name(&ada).await.unwrap().as_deref(), Some("Ada"));

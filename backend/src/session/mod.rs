@@ -57,6 +57,9 @@ pub enum SessionEvent {
     Notice(String),
     /// Who watches its terminals changed (`viewers`).
     Watchers,
+    /// Its nodes were made afresh (`Sessions::renew_nodes`); sockets close so that pages
+    /// connect again and open their terminals in the new nodes.
+    Renewed,
     /// Help with one of its terminals changed (`viewers`).
     Help(viewers::HelpChange),
     Ended(EndReason),
@@ -282,8 +285,13 @@ impl Session {
         }
     }
 
+    /// Open sockets now.
+    pub fn sockets(&self) -> usize {
+        self.sockets.load(Ordering::SeqCst)
+    }
+
     /// Seconds without any open socket at `now` (0 while one is open).
-    fn idle_for(&self, now: u64) -> u64 {
+    pub fn idle_for(&self, now: u64) -> u64 {
         if self.sockets.load(Ordering::SeqCst) > 0 {
             return 0;
         }
@@ -1113,6 +1121,42 @@ impl Sessions {
         removed?;
         session.notify(SessionEvent::Updated);
         tracing::info!(session = %session.id, node = %name, "node removed");
+        Ok(())
+    }
+
+    /// Pushes the end of a session back to `until`, at most its maximum lifetime; never
+    /// earlier than it is. Returns the new end.
+    pub async fn extend_to(&self, session: &Session, until: u64) -> u64 {
+        let current = session.expires_at();
+        let extended = until.min(session.max_expires_at).max(current);
+        if extended != current {
+            session.expires_at.store(extended, Ordering::SeqCst);
+            session.warned_at.store(u64::MAX, Ordering::SeqCst);
+            session.save().await;
+            session.notify(SessionEvent::Updated);
+        }
+        extended
+    }
+
+    /// Makes every node of `session` afresh: its terminals stop, its containers go, and new
+    /// nodes of the same names take their place (what ran in them is lost; the session, its
+    /// token and its progress stay). Sockets are told to connect again.
+    pub async fn renew_nodes(&self, session: &Session) -> Result<(), SessionError> {
+        let old = session.nodes();
+        session.terminals.lock().await.clear();
+        for node in &old {
+            self.runtime.remove_node(node).await?;
+        }
+        let mut fresh = Vec::with_capacity(old.len());
+        for node in &old {
+            let spec = self.spec(node.name.clone(), session.profile);
+            fresh.push(self.runtime.create_node(&session.id, &spec).await?);
+        }
+        *session.nodes.lock().expect("nodes lock") = fresh;
+        session.kept.lock().expect("kept lock").clear();
+        session.save().await;
+        session.notify(SessionEvent::Renewed);
+        tracing::info!(session = %session.id, nodes = old.len(), "nodes made afresh");
         Ok(())
     }
 

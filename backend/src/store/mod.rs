@@ -17,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_sessions.sql"),
     include_str!("migrations/0003_classes.sql"),
     include_str!("migrations/0004_recordings.sql"),
+    include_str!("migrations/0005_roster.sql"),
     include_str!("migrations/0006_teaching.sql"),
 ];
 

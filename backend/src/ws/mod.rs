@@ -195,6 +195,8 @@ async fn run(state: AppState, session: Arc<Session>, socket: WebSocket, host: Op
                         conn.end(reason).await;
                         ControlFlow::Break(())
                     }
+                    // New nodes: the page connects again and opens its terminals there.
+                    Ok(SessionEvent::Renewed) => ControlFlow::Break(()),
                     Err(broadcast::error::RecvError::Lagged(_)) => ControlFlow::Continue(()),
                     Err(broadcast::error::RecvError::Closed) => ControlFlow::Break(()),
                 },

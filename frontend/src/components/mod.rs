@@ -4,7 +4,7 @@
 //! lesson catalog, a lesson's text and the lesson panel beside the terminals; a node's port
 //! chips, its files panel and text editor, drop targets for uploads and where a transfer
 //! stands, the "My work" dialog, and "try an image"; terminal recordings; who watches the session's
-//! terminals, and help asked for.
+//! terminals, and help asked for; a class's roster table and a class seat's raised hand.
 
 pub mod banner;
 pub mod catalog;
@@ -24,7 +24,9 @@ pub mod name_field;
 pub mod node_tabs;
 pub mod on_air;
 pub mod ports;
+pub mod raise_hand;
 pub mod recordings;
+pub mod roster_table;
 pub mod start_button;
 pub mod start_lesson;
 pub mod term_tabs;

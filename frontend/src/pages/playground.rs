@@ -33,6 +33,7 @@ use crate::components::lifecycle::{ExtendButton, ProfileBadge};
 use crate::components::node_tabs::NodeTabs;
 use crate::components::on_air::OnAir;
 use crate::components::ports::PortChips;
+use crate::components::raise_hand::RaiseHand;
 use crate::components::recordings::RecordButton;
 use crate::components::term_tabs::TermTabs;
 use crate::components::terminal::TerminalView;
@@ -372,6 +373,9 @@ pub fn playground(props: &PlaygroundProps) -> Html {
                     if ready {
                         <button class="button" type="button" data-test-id="my-work" title={t(lang, Msg::MyWorkTitle)}
                             onclick={open_work} aria-haspopup="dialog">{ t(lang, Msg::MyWork) }</button>
+                    }
+                    if ready && !frozen {
+                        <RaiseHand session={props.id.clone()} />
                     }
                     if frozen {
                         <span class="countdown" data-test-id="countdown">{ t(lang, Msg::Ended) }</span>

@@ -1,6 +1,6 @@
 //! `/teach`: the instructor's page. Signed out, the sign-in form (name and password); signed
-//! in, their classes (title, code, seats taken, when, the join address to show the room, an
-//! End button) and the form that creates one (title, seats, what each seat gets, when).
+//! in, their classes (title linking to the class's page, code, seats taken, when, the join
+//! address to show the room, an End button) and the form that creates one (title, seats, what each seat gets, when).
 
 use quai_protocol::{ClassInfo, ClassState, LessonSummary, NewClass, Profile};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
@@ -148,7 +148,7 @@ fn sign_in_form(props: &SignInProps) -> Html {
     }
 }
 
-fn state_label(lang: Lang, state: ClassState) -> &'static str {
+pub(crate) fn state_label(lang: Lang, state: ClassState) -> &'static str {
     match state {
         ClassState::Scheduled => t(lang, Msg::ClassScheduled),
         ClassState::Open => t(lang, Msg::ClassOpen),
@@ -157,7 +157,7 @@ fn state_label(lang: Lang, state: ClassState) -> &'static str {
 }
 
 /// "14:05 – 16:05", in the browser's time zone.
-fn when(starts_at: u64, ends_at: u64) -> String {
+pub(crate) fn when(starts_at: u64, ends_at: u64) -> String {
     let time = |secs: u64| {
         let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(secs as f64 * 1000.0));
         format!("{:02}:{:02}", date.get_hours(), date.get_minutes())
@@ -227,7 +227,9 @@ fn classes_panel() -> Html {
                         html! {
                             <tr data-test-id="class-row" key={class.id.clone()}>
                                 <td>
-                                    <div class="class-name">{ class.title.clone() }</div>
+                                    <span class="class-name" data-test-id="class-open">
+                                        <Link<Route> to={Route::Class { id: class.id.clone() }}>{ class.title.clone() }</Link<Route>>
+                                    </span>
                                     <div class="muted class-state">{ state_label(lang, class.state) }</div>
                                 </td>
                                 <td><code class="class-code" data-test-id="class-code">{ class.code.clone() }</code></td>
