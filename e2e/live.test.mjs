@@ -19,12 +19,11 @@ import {
   artifacts,
   eventually,
   hasPrompt,
-  instanceContainers,
   launchBrowser,
   root,
   run,
+  sessionContainers,
   startServer,
-  terminalText,
   waitForText,
 } from './lib/quai.mjs';
 
@@ -150,7 +149,8 @@ test('an instructor peeks, helps with consent, broadcasts and records, and endin
   await eventually('the recording to stop', async () => (await demo.locator('[data-test-id=record-terminal]').getAttribute('data-recording')) === 'false');
   await toggle.click();
   for (const student of students) {
-    await student.page.locator('[data-test-id=on-air][data-live=false]').waitFor();
+    // Off air, the panel takes no room.
+    await student.page.locator('[data-test-id=on-air][data-live=false]').waitFor({ state: 'attached' });
   }
 
   // The recording stays with the class: it replays on the class's page and downloads.
@@ -174,7 +174,8 @@ test('an instructor peeks, helps with consent, broadcasts and records, and endin
     await student.page.locator('[data-test-id=session-ended]').waitFor({ timeout: 2 * TIMEOUT });
   }
   await demo.locator('[data-test-id=session-ended]').waitFor({ timeout: 2 * TIMEOUT });
-  await eventually('every container to be removed', () => instanceContainers(server.instance).length === 0);
+  const ids = [...students.map(({ page }) => page.url()), demo.url()].map((url) => url.match(/\/s\/([0-9a-f]{32})/)[1]);
+  await eventually('every seat and the demo to be removed', () => ids.every((id) => sessionContainers(id).length === 0));
   for (const { context } of students) await context.close();
   await teacherContext.close();
 });
