@@ -1,7 +1,7 @@
 //! The "raise hand" button of a class seat's page: shown only when the session is a seat of
 //! a class (the server answers its hand), it raises or lowers the student's hand, which
-//! lights their row on the instructor's roster. The hand is read again every few seconds,
-//! since the instructor may lower it.
+//! lights their row on the instructor's roster. On a seat's page the hand is read again
+//! every few seconds, since the instructor may lower it; elsewhere it is asked once.
 
 use yew::prelude::*;
 
@@ -37,9 +37,30 @@ pub fn raise_hand(props: &RaiseHandProps) -> Html {
                     });
                 }
             };
-            read();
-            let interval = gloo::timers::callback::Interval::new(5_000, read);
-            move || drop(interval)
+            // Read again every few seconds, once the first answer said this page is a seat;
+            // a playground that is no seat asks once.
+            let every: std::rc::Rc<std::cell::RefCell<Option<gloo::timers::callback::Interval>>> =
+                Default::default();
+            let alive = std::rc::Rc::new(std::cell::Cell::new(true));
+            {
+                let (raised, session, every) = (raised.clone(), session.clone(), every.clone());
+                let alive = alive.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let answer = classes::hand(&session).await;
+                    if !alive.get() {
+                        return;
+                    }
+                    if let Ok(hand) = answer {
+                        raised.set(Some(hand.raised));
+                        *every.borrow_mut() =
+                            Some(gloo::timers::callback::Interval::new(5_000, read));
+                    }
+                });
+            }
+            move || {
+                alive.set(false);
+                drop(every.borrow_mut().take());
+            }
         });
     }
     let Some(up) = *raised else {
