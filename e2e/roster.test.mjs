@@ -56,7 +56,25 @@ function quai(...args) {
 async function newPage(options = {}) {
   const context = await browser.newContext({ viewport: { width: 1400, height: 800 }, acceptDownloads: true, ...options });
   context.setDefaultTimeout(2 * TIMEOUT);
-  return { context, page: await context.newPage() };
+  const page = await context.newPage();
+  // What the page said and asked for, shown when it does not get where a test expects.
+  const seen = [];
+  page.on('console', (m) => seen.push(`console ${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => seen.push(`page error: ${e.message}`));
+  page.on('requestfailed', (r) => seen.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+  page.on('response', (r) => { if (r.status() >= 400) seen.push(`${r.status()} ${r.url()}`); });
+  return { context, page, seen };
+}
+
+/** Waits for `selector` on `page`; on timeout the error says what the page showed and met. */
+async function showsUp({ page, seen }, selector) {
+  try {
+    await page.locator(selector).waitFor();
+  } catch (err) {
+    const body = await page.locator('body').innerText().catch(() => '');
+    err.message += `\n--- ${page.url()} ---\n${body}\n--- page events ---\n${seen.join('\n')}\n--- server log (end) ---\n${server.log().slice(-3000)}`;
+    throw err;
+  }
 }
 
 test('the roster shows a student\'s passed check and raised hand without a reload, and progress downloads as CSV', { timeout: 8 * TIMEOUT }, async () => {
@@ -83,6 +101,7 @@ test('the roster shows a student\'s passed check and raised hand without a reloa
   // The student joins, passes step 1, fails step 2 and raises a hand.
   const student = await newPage();
   await student.page.goto(created.join_url);
+  await showsUp(student, '[data-test-id=join-name]');
   await student.page.locator('[data-test-id=join-name]').fill('Grace');
   await student.page.locator('[data-test-id=join-submit]').click();
   await student.page.waitForURL(/\/lessons\/quai-basics\/[0-9a-f]{32}$/, { timeout: 2 * TIMEOUT });
