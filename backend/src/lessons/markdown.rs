@@ -135,9 +135,45 @@ fn code_block_html(mode: &BlockMode, code: &str) -> String {
     }
 }
 
+/// Rewrites Killercoda's port links (`{{TRAFFIC_HOST1_80}}`, host 1 to 5) into Quai's
+/// (`/p/quai-session/node1/80`, see `PORT_LINK_PREFIX`); anything else is left as it is.
+pub fn convert_traffic_links(markdown: &str) -> String {
+    const OPEN: &str = "{{TRAFFIC_HOST";
+    let mut out = String::with_capacity(markdown.len());
+    let mut rest = markdown;
+    while let Some(at) = rest.find(OPEN) {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + OPEN.len()..];
+        let link = after.split_once("}}").and_then(|(inside, tail)| {
+            let (host, port) = inside.split_once('_')?;
+            let host: u8 = host.parse().ok().filter(|h| (1..=5).contains(h))?;
+            let port: u16 = port.parse().ok().filter(|p| *p > 0)?;
+            Some((
+                format!(
+                    "{}node{host}/{port}",
+                    quai_protocol::lessons::PORT_LINK_PREFIX
+                ),
+                tail,
+            ))
+        });
+        match link {
+            Some((link, tail)) => {
+                out.push_str(&link);
+                rest = tail;
+            }
+            None => {
+                out.push_str(OPEN);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Renders a page; Killercoda marks are understood in every lesson.
 pub fn render(markdown: &str) -> Rendered {
-    let source = convert_killercoda_fences(markdown);
+    let source = convert_killercoda_fences(&convert_traffic_links(markdown));
     let mut options = Options::empty();
     options.insert(Options::ENABLE_TABLES);
     options.insert(Options::ENABLE_STRIKETHROUGH);
@@ -297,6 +333,33 @@ mod tests {
             page.html
         );
         assert!(page.html.contains("ls &lt;dir&gt;"), "{}", page.html);
+    }
+
+    #[test]
+    fn traffic_links_become_links_to_the_port_preview() {
+        let page = render(
+            "Open [the app]({{TRAFFIC_HOST1_80}}) or [its API]({{TRAFFIC_HOST2_8080}}/api).\n\nLeft alone: {{TRAFFIC_HOST9_80}} {{TRAFFIC_HOST1_x}} {{TRAFFIC_HOST1_80",
+        );
+        assert!(
+            page.html.contains(
+                "<a href=\"/p/quai-session/node1/80\" rel=\"noopener noreferrer\">the app</a>"
+            ),
+            "{}",
+            page.html
+        );
+        assert!(
+            page.html
+                .contains("href=\"/p/quai-session/node2/8080/api\""),
+            "{}",
+            page.html
+        );
+        assert!(
+            page.html.contains(
+                "Left alone: {{TRAFFIC_HOST9_80}} {{TRAFFIC_HOST1_x}} {{TRAFFIC_HOST1_80"
+            ),
+            "{}",
+            page.html
+        );
     }
 
     #[test]
