@@ -66,9 +66,10 @@ struct PageJson {
     text: Option<String>,
     #[serde(default)]
     verify: Option<String>,
-    #[serde(default)]
+    /// Katacoda named the intro's pair `courseData` and `code`.
+    #[serde(default, alias = "courseData")]
     background: Option<String>,
-    #[serde(default)]
+    #[serde(default, alias = "code")]
     foreground: Option<String>,
 }
 
