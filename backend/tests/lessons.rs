@@ -525,3 +525,27 @@ async fn every_shipped_lesson_check_fails_before_its_solution_and_passes_after()
     server.stop().await;
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
+
+/// Killercoda scenarios copied in unchanged (e2e/fixtures/scenarios): what Killercoda lets
+/// pass is a warning of `quai lessons check`, and every scenario is ready.
+#[test]
+fn lessons_check_warns_of_what_killercoda_lets_pass_and_the_scenarios_are_ready() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../e2e/fixtures/scenarios");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_quai"))
+        .args(["lessons", "check", "--dir"])
+        .arg(&dir)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("not-shipped.sh") && stderr.contains("does not exist"),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains("2 lessons checked") && stdout.contains("2 ready, 0 with errors"),
+        "{stdout}"
+    );
+}

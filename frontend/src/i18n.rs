@@ -112,6 +112,7 @@ messages! {
     Untranslated { en: "This page is not translated into English yet: it is shown in French.", fr: "Cette page n’est pas encore traduite\u{a0}: elle s’affiche en anglais." }
     RunTitle { en: "Click to run in the terminal", fr: "Cliquez pour l’exécuter dans le terminal" }
     RunLabel { en: "Run", fr: "Exécuter" }
+    PortLinkNeedsPlayground { en: "Opens a port of the lesson's playground: start the lesson to use it", fr: "Ouvre un port du bac à sable de la leçon\u{a0}: commencez la leçon pour l’utiliser" }
     Copy { en: "Copy", fr: "Copier" }
     Copied { en: "Copied", fr: "Copié" }
     LessonPanel { en: "Lesson", fr: "Leçon" }

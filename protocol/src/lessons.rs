@@ -10,6 +10,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::{Profile, SessionCreated};
 
+/// Where a lesson's link to a node's port points (Killercoda's `{{TRAFFIC_HOST1_80}}` becomes
+/// `/p/quai-session/node1/80`): the page showing the lesson puts its session's id in place of
+/// `quai-session`, and the link then opens the port's preview.
+pub const PORT_LINK_PREFIX: &str = "/p/quai-session/";
+
 /// A language Quai speaks: its lessons and its whole interface.
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,

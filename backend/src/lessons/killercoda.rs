@@ -1,12 +1,14 @@
 //! Killercoda and Katacoda scenarios: reads a folder's `index.json` as it is (intro, steps with
-//! `text`, `verify`, `background`, `foreground`, finish, assets), and converts such a folder
-//! into Quai's own lesson format (`quai lessons import`).
+//! `text`, `verify`, `background`, `foreground`, finish, assets, the environment it asks
+//! for), and converts such a folder into Quai's own lesson format (`quai lessons import`).
+//! What Killercoda shows without complaint (an asset missing from the folder, an image or a
+//! layout Quai does not know) is a warning here, and the scenario still loads.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use quai_protocol::{Lang, Profile, Unlock};
+use quai_protocol::{Lang, Unlock};
 use serde::Deserialize;
 
 use super::markdown::convert_killercoda_fences;
@@ -24,6 +26,24 @@ struct Index {
     details: Details,
     #[serde(default)]
     backend: Backend,
+    /// Killercoda's `environment.uilayout`.
+    #[serde(default)]
+    environment: EnvironmentJson,
+    /// Katacoda's `interface.layout`.
+    #[serde(default)]
+    interface: InterfaceJson,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct EnvironmentJson {
+    #[serde(default)]
+    uilayout: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct InterfaceJson {
+    #[serde(default)]
+    layout: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -46,9 +66,10 @@ struct PageJson {
     text: Option<String>,
     #[serde(default)]
     verify: Option<String>,
-    #[serde(default)]
+    /// Katacoda named the intro's pair `courseData` and `code`.
+    #[serde(default, alias = "courseData")]
     background: Option<String>,
-    #[serde(default)]
+    #[serde(default, alias = "code")]
     foreground: Option<String>,
 }
 
@@ -199,10 +220,10 @@ pub fn load(dir: &Path, slug: &str, problems: &mut Vec<Problem>) -> Option<Lesso
                         found
                     }
                     Err(err) => {
-                        problems.push(Problem::error(
+                        problems.push(Problem::warning(
                             &folder,
                             None,
-                            format!("cannot read the assets folder: {err}"),
+                            format!("cannot read the assets folder, the scenario runs without it: {err}"),
                         ));
                         Vec::new()
                     }
@@ -212,10 +233,10 @@ pub fn load(dir: &Path, slug: &str, problems: &mut Vec<Problem>) -> Option<Lesso
             };
             for source in sources {
                 if !source.exists() {
-                    problems.push(Problem::error(
+                    problems.push(Problem::warning(
                         &source,
                         None,
-                        "asset named in index.json does not exist",
+                        "asset named in index.json does not exist: the scenario runs without it",
                     ));
                     continue;
                 }
@@ -240,27 +261,30 @@ pub fn load(dir: &Path, slug: &str, problems: &mut Vec<Problem>) -> Option<Lesso
             }
         }
     }
-    let intro = page(dir, index.details.intro.as_ref(), problems);
+    let layout = index
+        .environment
+        .uilayout
+        .as_deref()
+        .or(index.interface.layout.as_deref());
+    let environment = super::environment::read(index.backend.imageid.as_deref(), layout);
+    for warning in &environment.warnings {
+        problems.push(Problem::warning(&index_path, None, warning.clone()));
+    }
+    let nodes = nodes.max(environment.nodes);
+    let mut intro = page(dir, index.details.intro.as_ref(), problems);
+    if environment.kubernetes {
+        add_kubernetes_note(&mut intro, nodes);
+    }
     let finish = page(dir, index.details.finish.as_ref(), problems);
-    let mut setup = Vec::new();
     let mut background = Vec::new();
+    let mut foreground = None;
     if let Some(intro) = &index.details.intro {
         background.extend(script(dir, intro.background.as_deref(), nodes, problems));
-        setup.extend(script(dir, intro.foreground.as_deref(), nodes, problems));
+        foreground = script(dir, intro.foreground.as_deref(), nodes, problems);
     }
     let mut steps = Vec::new();
     for (index_in_list, json) in index.details.steps.iter().enumerate() {
         let number = index_in_list as u16 + 1;
-        let mut step_setup = script(dir, json.background.as_deref(), nodes, problems);
-        if let Some(fg) = script(dir, json.foreground.as_deref(), nodes, problems) {
-            step_setup = Some(match step_setup {
-                Some(mut bg) => {
-                    bg.body = format!("{}\n{}", bg.body, fg.body);
-                    bg
-                }
-                None => fg,
-            });
-        }
         let page = page(dir, Some(json), problems);
         if page.markdown.0.is_empty() {
             problems.push(Problem::error(
@@ -274,7 +298,9 @@ pub fn load(dir: &Path, slug: &str, problems: &mut Vec<Problem>) -> Option<Lesso
             page,
             verify: script(dir, json.verify.as_deref(), nodes, problems),
             solution: None,
-            setup: step_setup,
+            setup: None,
+            background: script(dir, json.background.as_deref(), nodes, problems),
+            foreground: script(dir, json.foreground.as_deref(), nodes, problems),
         });
     }
     if steps.is_empty() {
@@ -289,17 +315,13 @@ pub fn load(dir: &Path, slug: &str, problems: &mut Vec<Problem>) -> Option<Lesso
     } else {
         index.title.clone()
     };
-    let profile = match index.backend.imageid.as_deref() {
-        Some(image) if image.contains("kubernetes") => Profile::Docker,
-        _ => Profile::Docker,
-    };
     let lesson = Lesson {
         slug: slug.to_string(),
         dir: dir.to_path_buf(),
         format: Format::Killercoda,
         order: 1000,
         duration: minutes(index.time.as_deref()),
-        profile,
+        profile: environment.profile,
         nodes,
         images: Vec::new(),
         unlock: Unlock::InOrder,
@@ -310,10 +332,40 @@ pub fn load(dir: &Path, slug: &str, problems: &mut Vec<Problem>) -> Option<Lesso
         finish,
         steps,
         assets,
-        setup,
+        setup: Vec::new(),
         background,
+        foreground,
     };
     Some(lesson)
+}
+
+/// Says, at the top of the introduction, that the scenario's Kubernetes is not there.
+fn add_kubernetes_note(intro: &mut PageSource, nodes: u8) {
+    let machines = if nodes == 1 {
+        "one machine".to_string()
+    } else {
+        format!("{nodes} machines")
+    };
+    let note = format!(
+        "> **Note:** this scenario was written for a Kubernetes cluster. Quai gives you its \
+         {machines} with Docker Engine, but not Kubernetes: commands such as `kubectl` are not \
+         there.\n\n"
+    );
+    match intro.markdown.0.get_mut(&Lang::En) {
+        Some(text) => {
+            // After the page's title, when it starts with one.
+            let at = if text.trim_start().starts_with("# ") {
+                text.find('\n').map_or(text.len(), |end| end + 1)
+            } else {
+                0
+            };
+            let note = if at == 0 { note } else { format!("\n{note}") };
+            text.insert_str(at, &note);
+        }
+        None => {
+            intro.markdown = Localized::one(Lang::En, note);
+        }
+    }
 }
 
 /// Killercoda's `chmod` values: `+x` or an octal mode.
@@ -322,6 +374,27 @@ fn chmod_mode(chmod: &str) -> Option<u32> {
         "+x" | "a+x" | "u+x" => Some(0o755),
         other => u32::from_str_radix(other, 8).ok(),
     }
+}
+
+/// A Quai setup script doing what Killercoda does with `background` and `foreground`: the
+/// background scripts started and left running, then the foreground run to its end (it may
+/// wait for what the background makes).
+fn setup_script(
+    background: &[super::model::Script],
+    foreground: Option<&super::model::Script>,
+) -> String {
+    let mut setup = String::new();
+    for script in background {
+        let quoted = script.body.replace('\'', "'\\''");
+        setup.push_str(&format!(
+            "nohup bash -c '{quoted}' >>/tmp/quai-background.log 2>&1 </dev/null &\n"
+        ));
+    }
+    if let Some(script) = foreground {
+        setup.push_str(&script.body);
+        setup.push('\n');
+    }
+    setup
 }
 
 /// Quoted for a TOML basic string.
@@ -473,11 +546,7 @@ pub fn import(scenario: &Path, into: &Path) -> Result<PathBuf, ImportError> {
         &page_text(&lesson.finish, "Well done"),
         false,
     )?;
-    let mut setup = String::new();
-    for script in lesson.setup.iter().chain(&lesson.background) {
-        setup.push_str(&script.body);
-        setup.push('\n');
-    }
+    let setup = setup_script(&lesson.background, lesson.foreground.as_ref());
     if !setup.is_empty() {
         write(&out.join("setup.sh"), &setup, true)?;
     }
@@ -499,8 +568,9 @@ pub fn import(scenario: &Path, into: &Path) -> Result<PathBuf, ImportError> {
             let solution = "#!/bin/bash\n# What a student types for this step: the lesson tests run it.\n# `quai lessons import` cannot know it; write it before the lesson is tested.\nexit 1\n";
             write(&steps.join(format!("{stem}.solution.sh")), solution, true)?;
         }
-        if let Some(setup) = &step.setup {
-            write(&steps.join(format!("{stem}.setup.sh")), &setup.body, true)?;
+        let setup = setup_script(step.background.as_slice(), step.foreground.as_ref());
+        if !setup.is_empty() {
+            write(&steps.join(format!("{stem}.setup.sh")), &setup, true)?;
         }
     }
     Ok(out)
@@ -575,13 +645,145 @@ mod tests {
         assert!(lesson.steps[0].verify.as_ref().unwrap().prints_done);
         assert!(!lesson.steps[1].verify.as_ref().unwrap().prints_done);
         assert_eq!(
-            lesson.steps[1].setup.as_ref().unwrap().body,
+            lesson.steps[1].background.as_ref().unwrap().body,
             "echo step2 > /tmp/step2\n"
         );
+        assert!(lesson.steps[1].setup.is_none());
         assert_eq!(lesson.background.len(), 1);
         assert_eq!(lesson.assets.len(), 1);
         assert_eq!(lesson.assets[0].target, "/root/hello.sh");
         assert_eq!(lesson.assets[0].mode, Some(0o755));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    fn write_files(dir: &Path, files: &[(&str, &str)]) {
+        for (name, text) in files {
+            let path = dir.join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+    }
+
+    fn errors_and_warnings(problems: &[Problem]) -> (Vec<String>, Vec<String>) {
+        let pick = |severity| {
+            problems
+                .iter()
+                .filter(|p| p.severity == severity)
+                .map(ToString::to_string)
+                .collect()
+        };
+        (
+            pick(crate::lessons::Severity::Error),
+            pick(crate::lessons::Severity::Warning),
+        )
+    }
+
+    #[test]
+    fn background_and_foreground_are_kept_apart_for_the_intro_and_each_step() {
+        let dir = temp("fg");
+        write_files(
+            &dir,
+            &[
+                (
+                    "index.json",
+                    r#"{"title": "Together", "details": {
+                        "intro": {"text": "intro.md", "background": "bg.sh", "foreground": "fg.sh"},
+                        "steps": [{"text": "s1.md", "background": "s1-bg.sh", "foreground": "s1-fg.sh"}]}}"#,
+                ),
+                ("intro.md", "Hi\n"),
+                ("bg.sh", "touch /tmp/ready\n"),
+                ("fg.sh", "while [ ! -f /tmp/ready ]; do sleep 1; done\n"),
+                ("s1.md", "One\n"),
+                ("s1-bg.sh", "echo bg\n"),
+                ("s1-fg.sh", "echo fg\n"),
+            ],
+        );
+        let mut problems = Vec::new();
+        let lesson = load(&dir, "together", &mut problems).expect("loads");
+        assert_eq!(errors_and_warnings(&problems), (vec![], vec![]));
+        assert!(lesson.setup.is_empty());
+        assert_eq!(lesson.background[0].body, "touch /tmp/ready\n");
+        assert!(lesson.foreground.as_ref().unwrap().body.contains("while"));
+        assert_eq!(
+            lesson.steps[0].background.as_ref().unwrap().body,
+            "echo bg\n"
+        );
+        assert_eq!(
+            lesson.steps[0].foreground.as_ref().unwrap().body,
+            "echo fg\n"
+        );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_missing_asset_and_an_unknown_environment_are_warnings_and_the_scenario_loads() {
+        let dir = temp("lenient");
+        write_files(
+            &dir,
+            &[
+                (
+                    "index.json",
+                    r#"{"title": "Lenient", "details": {
+                        "intro": {"text": "intro.md"},
+                        "steps": [{"text": "s1.md"}],
+                        "assets": {"host01": [{"file": "gone.sh", "target": "/root"}, {"file": "here.sh", "target": "/root"}]}},
+                        "backend": {"imageid": "holodeck-9000"},
+                        "environment": {"uilayout": "hologram"}}"#,
+                ),
+                ("intro.md", "Hi\n"),
+                ("s1.md", "One\n"),
+                ("assets/here.sh", "echo here\n"),
+            ],
+        );
+        let mut problems = Vec::new();
+        let lesson = load(&dir, "lenient", &mut problems).expect("loads");
+        let (errors, warnings) = errors_and_warnings(&problems);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(warnings.len(), 3, "{warnings:?}");
+        assert!(warnings
+            .iter()
+            .any(|w| w.contains("gone.sh") && w.contains("does not exist")));
+        assert!(warnings.iter().any(|w| w.contains("holodeck-9000")));
+        assert!(warnings.iter().any(|w| w.contains("hologram")));
+        assert_eq!(lesson.assets.len(), 1);
+        assert_eq!(lesson.assets[0].target, "/root/here.sh");
+        assert_eq!(
+            (lesson.profile, lesson.nodes),
+            (quai_protocol::Profile::Docker, 1)
+        );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_two_node_kubernetes_image_gives_two_nodes_and_says_kubernetes_is_missing() {
+        let dir = temp("k8s");
+        write_files(
+            &dir,
+            &[
+                (
+                    "index.json",
+                    r#"{"title": "Cluster", "details": {"intro": {"text": "intro.md"}, "steps": [{"text": "s1.md"}]},
+                        "backend": {"imageid": "kubernetes-kubeadm-2nodes"}}"#,
+                ),
+                ("intro.md", "# Cluster\n\nWelcome.\n"),
+                ("s1.md", "One\n"),
+            ],
+        );
+        let mut problems = Vec::new();
+        let lesson = load(&dir, "k8s", &mut problems).expect("loads");
+        assert_eq!(errors_and_warnings(&problems), (vec![], vec![]));
+        assert_eq!(
+            (lesson.profile, lesson.nodes),
+            (quai_protocol::Profile::Docker, 2)
+        );
+        let intro = lesson.intro.markdown.pick(Lang::En).unwrap().1;
+        assert!(
+            intro.starts_with("# Cluster\n\n> **Note:**")
+                && intro.contains("2 machines")
+                && intro.contains("not Kubernetes")
+                && intro.ends_with("Welcome.\n"),
+            "{intro}"
+        );
         std::fs::remove_dir_all(dir).unwrap();
     }
 

@@ -135,9 +135,86 @@ fn code_block_html(mode: &BlockMode, code: &str) -> String {
     }
 }
 
+/// Rewrites Killercoda's port links (`{{TRAFFIC_HOST1_80}}`, host 1 to 5) and Katacoda's
+/// (`https://[[HOST_SUBDOMAIN]]-80-[[KATACODA_HOST]].environments.katacoda.com`,
+/// `[[HOST2_SUBDOMAIN]]` for the second host) into Quai's (`/p/quai-session/node1/80`, see
+/// `PORT_LINK_PREFIX`); anything else is left as it is.
+pub fn convert_traffic_links(markdown: &str) -> String {
+    convert_katacoda_links(&convert_killercoda_links(markdown))
+}
+
+fn port_link(host: u8, port: u16) -> String {
+    format!(
+        "{}node{host}/{port}",
+        quai_protocol::lessons::PORT_LINK_PREFIX
+    )
+}
+
+fn convert_katacoda_links(markdown: &str) -> String {
+    const OPEN: &str = "https://[[HOST";
+    const CLOSE: &str = "-[[KATACODA_HOST]].environments.katacoda.com";
+    let mut out = String::with_capacity(markdown.len());
+    let mut rest = markdown;
+    while let Some(at) = rest.find(OPEN) {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + OPEN.len()..];
+        // `_SUBDOMAIN]]-80` or `2_SUBDOMAIN]]-80`, then the closing part.
+        let link = after.split_once(CLOSE).and_then(|(inside, tail)| {
+            let (host, port) = inside.split_once("_SUBDOMAIN]]-")?;
+            let host: u8 = if host.is_empty() {
+                1
+            } else {
+                host.parse().ok().filter(|h| (1..=5).contains(h))?
+            };
+            let port: u16 = port.parse().ok().filter(|p| *p > 0)?;
+            Some((port_link(host, port), tail))
+        });
+        match link {
+            Some((link, tail)) => {
+                out.push_str(&link);
+                rest = tail;
+            }
+            None => {
+                out.push_str(OPEN);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn convert_killercoda_links(markdown: &str) -> String {
+    const OPEN: &str = "{{TRAFFIC_HOST";
+    let mut out = String::with_capacity(markdown.len());
+    let mut rest = markdown;
+    while let Some(at) = rest.find(OPEN) {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + OPEN.len()..];
+        let link = after.split_once("}}").and_then(|(inside, tail)| {
+            let (host, port) = inside.split_once('_')?;
+            let host: u8 = host.parse().ok().filter(|h| (1..=5).contains(h))?;
+            let port: u16 = port.parse().ok().filter(|p| *p > 0)?;
+            Some((port_link(host, port), tail))
+        });
+        match link {
+            Some((link, tail)) => {
+                out.push_str(&link);
+                rest = tail;
+            }
+            None => {
+                out.push_str(OPEN);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Renders a page; Killercoda marks are understood in every lesson.
 pub fn render(markdown: &str) -> Rendered {
-    let source = convert_killercoda_fences(markdown);
+    let source = convert_killercoda_fences(&convert_traffic_links(markdown));
     let mut options = Options::empty();
     options.insert(Options::ENABLE_TABLES);
     options.insert(Options::ENABLE_STRIKETHROUGH);
@@ -297,6 +374,44 @@ mod tests {
             page.html
         );
         assert!(page.html.contains("ls &lt;dir&gt;"), "{}", page.html);
+    }
+
+    #[test]
+    fn traffic_links_become_links_to_the_port_preview() {
+        let page = render(
+            "Open [the app]({{TRAFFIC_HOST1_80}}) or [its API]({{TRAFFIC_HOST2_8080}}/api).\n\nLeft alone: {{TRAFFIC_HOST9_80}} {{TRAFFIC_HOST1_x}} {{TRAFFIC_HOST1_80",
+        );
+        assert!(
+            page.html.contains(
+                "<a href=\"/p/quai-session/node1/80\" rel=\"noopener noreferrer\">the app</a>"
+            ),
+            "{}",
+            page.html
+        );
+        assert!(
+            page.html
+                .contains("href=\"/p/quai-session/node2/8080/api\""),
+            "{}",
+            page.html
+        );
+        assert!(
+            page.html.contains(
+                "Left alone: {{TRAFFIC_HOST9_80}} {{TRAFFIC_HOST1_x}} {{TRAFFIC_HOST1_80"
+            ),
+            "{}",
+            page.html
+        );
+        let katacoda = render(
+            "[One](https://[[HOST_SUBDOMAIN]]-80-[[KATACODA_HOST]].environments.katacoda.com/) and [two](https://[[HOST2_SUBDOMAIN]]-8080-[[KATACODA_HOST]].environments.katacoda.com/api)",
+        );
+        assert!(
+            katacoda.html.contains("href=\"/p/quai-session/node1/80/\"")
+                && katacoda
+                    .html
+                    .contains("href=\"/p/quai-session/node2/8080/api\""),
+            "{}",
+            katacoda.html
+        );
     }
 
     #[test]

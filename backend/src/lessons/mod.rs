@@ -4,6 +4,7 @@
 //! live reloading (`watch`). `Lessons` holds the current catalog; a reload swaps it whole.
 
 pub mod check;
+pub mod environment;
 pub mod killercoda;
 pub mod markdown;
 pub mod model;
@@ -126,7 +127,7 @@ impl Lessons {
         for problem in &catalog.problems {
             match problem.severity {
                 Severity::Error => tracing::warn!("lesson left out: {problem}"),
-                Severity::Warning => tracing::debug!("{problem}"),
+                Severity::Warning => tracing::warn!("lesson warning: {problem}"),
             }
         }
         let count = catalog.lessons.len();

@@ -78,8 +78,14 @@ pub struct Step {
     pub page: PageSource,
     pub verify: Option<Script>,
     pub solution: Option<Script>,
-    /// Run, hidden, when the step opens (after the step before it passed).
+    /// Run, hidden, when the step opens (after the step before it passed); opening waits
+    /// for it.
     pub setup: Option<Script>,
+    /// Started, detached, in its node when the step opens (Killercoda's `background`).
+    pub background: Option<Script>,
+    /// Run in the student's first terminal of its node when the step opens, while the
+    /// background runs (Killercoda's `foreground`).
+    pub foreground: Option<Script>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -105,6 +111,9 @@ pub struct Lesson {
     pub setup: Vec<Script>,
     /// Started before the student arrives and left running (Killercoda's background scripts).
     pub background: Vec<Script>,
+    /// Run in the student's first terminal once it opens, while the background runs
+    /// (the intro's `foreground` of a Killercoda scenario).
+    pub foreground: Option<Script>,
 }
 
 impl Lesson {

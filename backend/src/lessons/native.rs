@@ -256,6 +256,7 @@ pub fn load(dir: &Path, slug: &str, problems: &mut Vec<Problem>) -> Option<Lesso
         assets,
         setup,
         background: Vec::new(),
+        foreground: None,
     };
     warn_untranslated(&lesson, problems);
     Some(lesson)
@@ -355,6 +356,8 @@ fn read_steps(dir: &Path, nodes: u8, problems: &mut Vec<Problem>) -> Vec<Step> {
             verify,
             solution,
             setup,
+            background: None,
+            foreground: None,
         });
     }
     steps

@@ -1,6 +1,12 @@
 //! Runs a lesson's scripts in a session's nodes: copies its assets and runs its setup when it
 //! starts, runs a step's check (with a timeout, killed in the node when it runs out), and a
 //! step's setup when the step opens.
+//!
+//! Killercoda's pair of scripts runs as Killercoda runs it, at the same time: `background`
+//! is started detached in its node, and `foreground` runs in the student's terminal of that
+//! node, where the student sees it. A terminal already open gets the command typed into it;
+//! otherwise the script waits in the node's `/tmp/.quai/pending` folder, and the first
+//! interactive shell of the node runs it (the nodes' `/etc/bash.bashrc` does).
 
 use std::io::Read;
 use std::time::Duration;
@@ -167,8 +173,79 @@ async fn run_setup(
     Ok(())
 }
 
-/// Prepares a new session for `lesson`: assets, setup scripts, background scripts, and the
-/// setup of step 1.
+/// Folder of a node where foreground scripts wait for the node's first shell.
+const PENDING: &str = "/tmp/.quai/pending";
+/// Folder of a node holding the foreground scripts its shells run.
+const FOREGROUND: &str = "/tmp/.quai/foreground";
+
+/// Starts `script` detached in its node, its output appended to `/tmp/quai-background.log`.
+async fn start_background(
+    runtime: &dyn Runtime,
+    session: &Session,
+    script: &Script,
+) -> Result<(), RunError> {
+    let node = node(session, &script.node)?;
+    let cmd = [
+        "bash",
+        "-c",
+        "nohup bash -c \"$1\" >>/tmp/quai-background.log 2>&1 </dev/null &",
+        "quai-background",
+        &script.body,
+    ];
+    runtime
+        .exec(&node, &cmd, &[], Duration::from_secs(10))
+        .await?;
+    Ok(())
+}
+
+/// Runs `script` in the student's terminal of its node, named `name` there (`intro`,
+/// `step2`): typed into the first terminal open in the node, or left for the node's first
+/// shell when none is open.
+async fn run_foreground(
+    runtime: &dyn Runtime,
+    session: &Session,
+    script: &Script,
+    name: &str,
+) -> Result<(), RunError> {
+    let node = node(session, &script.node)?;
+    let pending = format!("{PENDING}/{name}.sh");
+    let ready = format!("{FOREGROUND}/{name}.sh");
+    let write = format!(
+        "mkdir -p {PENDING} {FOREGROUND} && cat > {pending}.part && chmod 755 {pending}.part && mv {pending}.part {pending}"
+    );
+    let out = runtime
+        .exec(
+            &node,
+            &["sh", "-c", &write],
+            script.body.as_bytes(),
+            Duration::from_secs(10),
+        )
+        .await?;
+    if out.exit_code != Some(0) {
+        return Err(RunError::Script {
+            script: script.path.display().to_string(),
+            code: out.exit_code.unwrap_or(-1),
+            output: tail(&out.output),
+        });
+    }
+    let Some(terminal) = session.terminal_on(&script.node).await else {
+        return Ok(());
+    };
+    // A terminal is open: take the script back from the pending folder (unless a shell
+    // starting just now took it first) and type it there.
+    let take = format!("mv {pending} {ready}");
+    let taken = runtime
+        .exec(&node, &["sh", "-c", &take], &[], Duration::from_secs(10))
+        .await?;
+    if taken.exit_code == Some(0) {
+        let command = format!("bash {ready}\r");
+        terminal.send_input(bytes::Bytes::from(command)).await;
+    }
+    Ok(())
+}
+
+/// Prepares a new session for `lesson`: assets, setup scripts, background scripts (left
+/// running), the introduction's foreground script, and step 1 opened.
 pub async fn prepare(
     runtime: &dyn Runtime,
     session: &Session,
@@ -179,17 +256,10 @@ pub async fn prepare(
         run_setup(runtime, session, script).await?;
     }
     for script in &lesson.background {
-        let node = node(session, &script.node)?;
-        let cmd = [
-            "bash",
-            "-c",
-            "nohup bash -c \"$1\" >/tmp/quai-background.log 2>&1 </dev/null &",
-            "quai-background",
-            &script.body,
-        ];
-        runtime
-            .exec(&node, &cmd, &[], Duration::from_secs(10))
-            .await?;
+        start_background(runtime, session, script).await?;
+    }
+    if let Some(script) = &lesson.foreground {
+        run_foreground(runtime, session, script, "intro").await?;
     }
     if let Some(first) = lesson.steps.first() {
         open_step(runtime, session, lesson, first.number).await?;
@@ -197,17 +267,27 @@ pub async fn prepare(
     Ok(())
 }
 
-/// Runs the setup of step `number`, if it has one (when the step before it passed).
+/// Opens step `number` (when the step before it passed): runs its setup to its end, then
+/// starts its background and runs its foreground in the student's terminal, together.
 pub async fn open_step(
     runtime: &dyn Runtime,
     session: &Session,
     lesson: &Lesson,
     number: u16,
 ) -> Result<(), RunError> {
-    match lesson.step(number).and_then(|s| s.setup.as_ref()) {
-        Some(script) => run_setup(runtime, session, script).await,
-        None => Ok(()),
+    let Some(step) = lesson.step(number) else {
+        return Ok(());
+    };
+    if let Some(script) = &step.setup {
+        run_setup(runtime, session, script).await?;
     }
+    if let Some(script) = &step.background {
+        start_background(runtime, session, script).await?;
+    }
+    if let Some(script) = &step.foreground {
+        run_foreground(runtime, session, script, &format!("step{number:03}")).await?;
+    }
+    Ok(())
 }
 
 /// Runs the check of step `number`. A Katacoda-style check (one that prints `done`) passes

@@ -524,6 +524,17 @@ impl Session {
         self.terminals.lock().await.get(&term).cloned()
     }
 
+    /// The first terminal still open in `node` (the lowest numbered), if any.
+    pub async fn terminal_on(&self, node: &str) -> Option<Arc<Terminal>> {
+        self.terminals
+            .lock()
+            .await
+            .values()
+            .filter(|t| t.node == node && !t.has_exited())
+            .min_by_key(|t| t.term)
+            .cloned()
+    }
+
     /// The folder terminal `term`'s shell is in, as the keeper (or the engine's host) says.
     pub async fn terminal_cwd(&self, runtime: &Arc<dyn Runtime>, term: u16) -> Option<String> {
         let terminal = self.terminal(term).await?;

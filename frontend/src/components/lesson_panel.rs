@@ -243,7 +243,7 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
                     <p class="untranslated" data-test-id="untranslated" role="note">{ t(lang, Msg::Untranslated) }</p>
                 }
                 <LessonText key={format!("{}-{}", here.test_id(), page.lang.code())} html={page.html.clone()}
-                    lang={page.lang} on_run={props.on_run.clone()} />
+                    lang={page.lang} on_run={props.on_run.clone()} session={props.session.clone()} />
                 { check_box(CheckBox {
                     lang,
                     view,

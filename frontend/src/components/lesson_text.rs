@@ -4,7 +4,8 @@
 //! shows (never text hidden in it), the node it names (`data-node`) and whether to interrupt
 //! first (`data-interrupt="true"`).
 //! Every other block (`pre.quai-copy`) gets a copy button (`data-test-id="copy"`). Links that
-//! leave Quai open in a new tab; `<details>` hints stay as the browser shows them.
+//! leave Quai open in a new tab, and so do links to a node's port (`PORT_LINK_PREFIX`), which
+//! are pointed at the session's own preview; `<details>` hints stay as the browser shows them.
 //!
 //! Yew renders the container empty and never looks inside it, so the effect below owns its
 //! children.
@@ -45,6 +46,9 @@ pub struct LessonTextProps {
     pub on_run: Option<Callback<RunBlock>>,
     /// The language of the page's text (which may differ from the interface's).
     pub lang: Lang,
+    /// The session whose ports the page's port links open; `None`: they open nothing.
+    #[prop_or_default]
+    pub session: Option<AttrValue>,
 }
 
 #[function_component(LessonText)]
@@ -55,11 +59,12 @@ pub fn lesson_text(props: &LessonTextProps) -> Html {
     {
         let host = host.clone();
         use_effect_with(
-            (props.html.clone(), ui, runnable),
-            move |(html, ui, runnable)| {
+            (props.html.clone(), ui, runnable, props.session.clone()),
+            move |(html, ui, runnable, session)| {
                 if let Some(el) = host.cast::<HtmlElement>() {
                     el.set_inner_html(html);
                     decorate(&el, *ui, *runnable);
+                    point_port_links(&el, ui, session.as_deref());
                 }
             },
         );
@@ -158,6 +163,28 @@ fn decorate(root: &HtmlElement, ui: Lang, runnable: bool) {
     for link in select(root, "a[href^='http://'], a[href^='https://']") {
         let _ = link.set_attribute("target", "_blank");
         let _ = link.set_attribute("rel", "noopener noreferrer");
+    }
+}
+
+/// Points each link to a node's port at `session`'s preview of it, opening in a new tab;
+/// without a session, such a link says what it needs and leads nowhere.
+fn point_port_links(root: &HtmlElement, ui: &Lang, session: Option<&str>) {
+    let prefix = quai_protocol::lessons::PORT_LINK_PREFIX;
+    for link in select(root, &format!("a[href^='{prefix}']")) {
+        let href = link.get_attribute("href").unwrap_or_default();
+        let below = &href[prefix.len()..];
+        match session {
+            Some(id) => {
+                let _ = link.set_attribute("href", &format!("/p/{id}/{below}"));
+                let _ = link.set_attribute("target", "_blank");
+                let _ = link.set_attribute("rel", "noopener noreferrer");
+                let _ = link.set_attribute("data-test-id", "port-link");
+            }
+            None => {
+                let _ = link.remove_attribute("href");
+                let _ = link.set_attribute("title", t(*ui, Msg::PortLinkNeedsPlayground));
+            }
+        }
     }
 }
 

@@ -24,3 +24,14 @@ fi
 
 # Greet in the first shell of a terminal, not in nested ones.
 if [ "${SHLVL:-1}" -le 1 ] && [ -r /etc/motd ]; then cat /etc/motd; fi
+
+# A lesson's foreground scripts wait in /tmp/.quai/pending for the node's first shell, which
+# runs them in order where the student sees them (a terminal already open gets them typed).
+if [ -d /tmp/.quai/pending ]; then
+  for quai_fg in /tmp/.quai/pending/*.sh; do
+    [ -e "$quai_fg" ] || continue
+    quai_run="/tmp/.quai/foreground/${quai_fg##*/}"
+    mv "$quai_fg" "$quai_run" 2>/dev/null && bash "$quai_run"
+  done
+  unset quai_fg quai_run
+fi
