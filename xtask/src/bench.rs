@@ -8,8 +8,11 @@
 //! with `node e2e/bench-restart.mjs`, and stopping a server that holds 500 sessions (each
 //! shutdown policy beside `docker rm -f`) with `cargo bench -p quai-backend --bench shutdown`,
 //! and a classroom (50 joins at once beside 50 playgrounds started at once, a broadcast to
-//! 200 viewers) with `cargo bench -p quai-backend --bench classroom`. Writes them all to docs/BENCHMARKS.md. Numbers are
-//! printed, never asserted.
+//! 200 viewers) with `cargo bench -p quai-backend --bench classroom`, and a terminal's
+//! transport beside a raw `docker exec` TTY and terminado (installed from PyPI into
+//! target/bench/terminado) on one container with `cargo bench -p quai-backend --bench
+//! transport`. Writes them all to docs/BENCHMARKS.md; `--only transport` measures that part
+//! alone and rewrites only its section. Numbers are printed, never asserted.
 
 use std::fs;
 use std::path::Path;
@@ -17,13 +20,36 @@ use std::process::Command;
 
 use anyhow::{Context, Result};
 
+use crate::images::Images;
 use crate::run::prepare;
 use crate::setup;
 use crate::shell::{self, step};
 use crate::{backend, frontend};
 
-/// `cargo xtask bench [--runs N]`.
-pub fn bench(runs: u32) -> Result<()> {
+/// A part of the benchmarks that can be measured on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Part {
+    /// A terminal's transport beside a raw `docker exec` TTY and terminado.
+    Transport,
+}
+
+const TRANSPORT: &str = "## Terminal transport, side by side";
+
+/// `cargo xtask bench [--runs N] [--only PART]`.
+pub fn bench(runs: u32, only: Option<Part>) -> Result<()> {
+    if only == Some(Part::Transport) {
+        let ready = prepare(false)?;
+        let section = transport(&ready.images)?;
+        let page =
+            fs::read_to_string("docs/BENCHMARKS.md").context("cannot read docs/BENCHMARKS.md")?;
+        fs::write(
+            "docs/BENCHMARKS.md",
+            with_section(&page, TRANSPORT, &section),
+        )
+        .context("cannot write docs/BENCHMARKS.md")?;
+        shell::ok("Wrote its section of docs/BENCHMARKS.md");
+        return Ok(());
+    }
     let ready = prepare(true)?;
     frontend::build(&ready.wasm_bindgen)?;
     let binary = backend::build()?;
@@ -86,6 +112,7 @@ pub fn bench(runs: u32) -> Result<()> {
             .env("QUAI_BENCH_OUT", &classroom)
             .envs(ready.images.server_env()),
     )?;
+    let transport = transport(&ready.images)?;
     let browser =
         fs::read_to_string("e2e/artifacts/bench.md").context("the browser bench wrote no table")?;
     let restart = fs::read_to_string("e2e/artifacts/bench-restart.md")
@@ -98,7 +125,7 @@ pub fn bench(runs: u32) -> Result<()> {
         "# Benchmarks\n\nWritten by `cargo xtask bench` (rerun it to refresh this page). Timing lives here, \
          never in tests.\n\n## In the browser\n\nA person's view: headless Chromium clicks \"Start a playground\" \
          (a `docker` node from the warm pool), types, and reads the terminal; the page is polled every 50 ms.\n\n\
-         {browser}\n## The server and its terminals\n\n{server}\n## Docker inside a node: rootless beside caps\n\n\
+         {browser}\n## The server and its terminals\n\n{server}\n{transport}\n## Docker inside a node: rootless beside caps\n\n\
          Rootless (the default: the node runs as an unprivileged user, Docker Engine inside it rootless) \
          beside caps mode (Docker Engine as root with nearly every capability: root on the host in all \
          but name, what docker nodes were before rootless). Caps is run with `--allow-host-root`, for \
@@ -115,4 +142,66 @@ pub fn bench(runs: u32) -> Result<()> {
     fs::write("docs/BENCHMARKS.md", report).context("cannot write docs/BENCHMARKS.md")?;
     shell::ok("Wrote docs/BENCHMARKS.md");
     Ok(())
+}
+
+/// Measures a terminal's transport on one container, Quai beside a raw `docker exec` TTY and
+/// terminado; returns its section of the page, heading included.
+fn transport(images: &Images) -> Result<String> {
+    let root = std::env::current_dir()?;
+    let python = setup::terminado_venv(&root.join("target/bench/terminado"))?;
+    step("Measuring a terminal's transport beside a raw docker exec TTY and terminado (cargo bench -p quai-backend --bench transport)");
+    let out = root.join("target/bench/transport.md");
+    shell::run(
+        Command::new("cargo")
+            .args(["bench", "-p", "quai-backend", "--bench", "transport"])
+            .env("QUAI_BENCH_OUT", &out)
+            .env("QUAI_BENCH_TERMINADO", python)
+            .envs(images.server_env()),
+    )?;
+    let table = fs::read_to_string(&out).context("the transport bench wrote no table")?;
+    Ok(format!("{TRANSPORT}\n\n{table}"))
+}
+
+/// `page` with the section under `heading` (up to the next `## `) replaced by `section`, or
+/// with `section` added at the end when it has none.
+fn with_section(page: &str, heading: &str, section: &str) -> String {
+    let Some(start) = page.find(&format!("{heading}\n")) else {
+        return format!("{}\n\n{section}", page.trim_end());
+    };
+    let rest = &page[start + heading.len()..];
+    match rest.find("\n## ") {
+        Some(next) => format!("{}{section}\n{}", &page[..start], &rest[next + 1..]),
+        None => format!("{}{section}", &page[..start]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_section_is_replaced_up_to_the_next_heading() {
+        let page = "# B\n\n## One\n\nold\n\n## Two\n\nkept\n";
+        assert_eq!(
+            with_section(page, "## One", "## One\n\nnew\n"),
+            "# B\n\n## One\n\nnew\n\n## Two\n\nkept\n"
+        );
+    }
+
+    #[test]
+    fn a_last_section_is_replaced_to_the_end() {
+        let page = "# B\n\n## One\n\nold\n";
+        assert_eq!(
+            with_section(page, "## One", "## One\n\nnew\n"),
+            "# B\n\n## One\n\nnew\n"
+        );
+    }
+
+    #[test]
+    fn a_missing_section_is_added_at_the_end() {
+        assert_eq!(
+            with_section("# B\n\n## Two\n\nkept\n", "## One", "## One\n\nnew\n"),
+            "# B\n\n## Two\n\nkept\n\n## One\n\nnew\n"
+        );
+    }
 }

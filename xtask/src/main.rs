@@ -2,7 +2,7 @@
 //!
 //! Every subcommand first installs what is missing (saying so on a `==>` line), then acts:
 //! `run` serves Quai, `test` runs every check CI runs, `images` builds the session images,
-//! `bench` measures a playground in a browser.
+//! `bench` measures a playground in a browser, the server, its terminals and their transport.
 
 mod backend;
 mod bench;
@@ -49,6 +49,9 @@ enum Command {
         /// How many playgrounds to measure.
         #[arg(long, default_value_t = 5)]
         runs: u32,
+        /// Measure only this part and rewrite only its section of docs/BENCHMARKS.md.
+        #[arg(long, value_enum)]
+        only: Option<bench::Part>,
     },
 }
 
@@ -58,7 +61,7 @@ fn main() -> ExitCode {
         Command::Run { serve_args } => run::run(&serve_args),
         Command::Test => test::test(),
         Command::Images { force, check } => images::images(force, check),
-        Command::Bench { runs } => bench::bench(runs),
+        Command::Bench { runs, only } => bench::bench(runs, only),
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,7 +1,7 @@
 //! Installs and starts what Quai needs on a Debian machine, each step announced before it acts
 //! and skipped when already in place: Debian packages (Docker Engine, debootstrap, Node.js,
-//! Chromium), a running dockerd, the wasm32 target, wasm-bindgen-cli at the pinned version, and
-//! the npm packages of a folder.
+//! Chromium, Python's venv), a running dockerd, the wasm32 target, wasm-bindgen-cli at the
+//! pinned version, the npm packages of a folder, and terminado in a venv for the benchmarks.
 
 use std::fs;
 use std::io::{Read, Seek, SeekFrom};
@@ -30,6 +30,8 @@ pub enum Tool {
     Node,
     /// Chromium and chromedriver, for the browser tests.
     Chromium,
+    /// Python 3 with venv and pip, for terminado, which the transport bench compares.
+    PythonVenv,
 }
 
 impl Tool {
@@ -39,6 +41,7 @@ impl Tool {
             Tool::Debootstrap => "debootstrap",
             Tool::Node => "Node.js and npm",
             Tool::Chromium => "Chromium and chromedriver",
+            Tool::PythonVenv => "Python 3 and its venv",
         }
     }
 
@@ -48,6 +51,7 @@ impl Tool {
             Tool::Debootstrap => &["debootstrap"],
             Tool::Node => &["nodejs", "npm"],
             Tool::Chromium => &["chromium", "chromium-driver"],
+            Tool::PythonVenv => &["python3", "python3-venv"],
         }
     }
 
@@ -63,6 +67,12 @@ impl Tool {
             Tool::Debootstrap => find_program("debootstrap").is_some(),
             Tool::Node => find_program("node").is_some() && find_program("npm").is_some(),
             Tool::Chromium => chromium_binary().is_some() && find_program("chromedriver").is_some(),
+            Tool::PythonVenv => {
+                find_program("python3").is_some()
+                    && shell::succeeds(
+                        Command::new("python3").args(["-c", "import venv, ensurepip"]),
+                    )
+            }
         }
     }
 }
@@ -443,4 +453,44 @@ pub fn npm_packages(dir: &Path, what: &str) -> Result<()> {
     )?;
     fs::write(&stamp, digest).with_context(|| format!("cannot write {}", stamp.display()))?;
     Ok(())
+}
+
+/// The terminado the transport bench runs (Jupyter's terminal server), from PyPI.
+pub const TERMINADO: &str = "terminado==0.18.1";
+
+/// A venv in `dir` with `TERMINADO` installed (made, or brought to that version, when it is
+/// not); returns its Python.
+pub fn terminado_venv(dir: &Path) -> Result<PathBuf> {
+    install_tools(&[Tool::PythonVenv])?;
+    let python = dir.join("bin/python");
+    let version = TERMINADO.split_once("==").map_or("", |(_, v)| v);
+    let installed = python.is_file()
+        && shell::output(Command::new(&python).args([
+            "-c",
+            "import importlib.metadata as m; print(m.version('terminado'))",
+        ]))
+        .map(|found| found.trim() == version)
+        .unwrap_or(false);
+    if installed {
+        ok(&format!("{TERMINADO} is installed ({})", dir.display()));
+        return Ok(python);
+    }
+    step(&format!(
+        "Installing {TERMINADO} in a venv (python3 -m venv {}, pip install)",
+        dir.display()
+    ));
+    shell::run(Command::new("python3").args(["-m", "venv"]).arg(dir))
+        .context("cannot make a Python venv")?;
+    shell::run(
+        Command::new(dir.join("bin/pip"))
+            .args([
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                TERMINADO,
+            ])
+            .stdin(Stdio::null()),
+    )
+    .with_context(|| format!("cannot install {TERMINADO} from PyPI"))?;
+    Ok(python)
 }

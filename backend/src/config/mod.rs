@@ -67,6 +67,10 @@ pub enum OnShutdown {
     End,
 }
 
+/// Bytes a terminal may print per second by default (`--output-rate`). See
+/// docs/BENCHMARKS.md, "Terminal transport, side by side", for the figures it was chosen from.
+pub const DEFAULT_OUTPUT_RATE: u64 = 8 * 1024 * 1024;
+
 /// Everything `quai serve` can be told. Each flag also reads the `QUAI_*` variable named beside it.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Config {
@@ -173,7 +177,7 @@ pub struct Config {
     pub scrollback_bytes: usize,
 
     /// Bytes a terminal may print per second; a flood beyond it is slowed down.
-    #[arg(long, env = "QUAI_OUTPUT_RATE", default_value_t = 8 * 1024 * 1024)]
+    #[arg(long, env = "QUAI_OUTPUT_RATE", default_value_t = DEFAULT_OUTPUT_RATE)]
     pub output_rate: u64,
 
     /// Memory limit of a node, in MiB.
@@ -392,7 +396,7 @@ impl Config {
             pool_size: 0,
             max_terminals: 12,
             scrollback_bytes: 256 * 1024,
-            output_rate: 8 * 1024 * 1024,
+            output_rate: DEFAULT_OUTPUT_RATE,
             node_memory_mb: 512,
             node_pids: 256,
             node_cpus: 1.0,

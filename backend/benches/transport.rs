@@ -1,0 +1,766 @@
+//! `cargo bench -p quai-backend --bench transport`: a terminal's transport side by side, on
+//! one container in one run.
+//!
+//! - **Quai's socket**: a `quai serve` process at its default settings (only the terminals a
+//!   session may open raised, for the flood below); its output acknowledged as a browser does
+//!   (`Ack` every 64 KiB written).
+//! - **A raw `docker exec` TTY**: bollard's exec with a TTY on the same container, read and
+//!   written directly: Quai's own engine call with nothing around it.
+//! - **terminado** (Jupyter's terminal server), running `docker exec -it <container> bash`
+//!   under its pty, driven over its WebSocket (`["stdin", …]` / `["stdout", …]`); the Python
+//!   with terminado installed comes from QUAI_BENCH_TERMINADO (`cargo xtask bench` makes it in
+//!   `target/bench/terminado`); without it, its row is left out.
+//!
+//! For each: keystroke echo (one key at a time, each waiting for its echo, into `cat`) and
+//! output throughput (`head -c 50M /dev/urandom | base64`, read to an end marker). Then
+//! 20 terminals printing `yes` at once while the echo of another is timed, for Quai (with the
+//! server's CPU) and for the raw TTY. Last, Quai's output limit per terminal at several
+//! values, each a `quai serve` of its own. Writes Markdown to `target/bench/transport.md`
+//! (or QUAI_BENCH_OUT).
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bollard::exec::{CreateExecOptions, StartExecOptions, StartExecResults};
+use common::TestSocket;
+use futures::{SinkExt, Stream, StreamExt};
+use quai::config::DEFAULT_OUTPUT_RATE;
+use quai_protocol::{ClientMsg, CreateSession, Frame, FrameKind, Profile, ServerMsg};
+use tokio::io::{AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// Keystrokes timed per echo measure.
+const KEYS: usize = 200;
+/// Bytes of random data `head -c` reads; base64 prints 4/3 of it, in lines of 76.
+const FLOOD: u64 = 50 * 1024 * 1024;
+/// Terminals printing `yes` at once beside the one whose echo is timed.
+const FLOODERS: usize = 20;
+/// What the shell prints once the flood is over (typed as arithmetic, so the echo of the
+/// command line never holds it).
+const MARK: &[u8] = b"@@flood-42@@";
+/// Longest wait for any one piece of output.
+const PATIENCE: Duration = Duration::from_secs(60);
+/// The aims Quai's transport is held to, against the raw TTY and terminado.
+const ECHO_P99_OVER_RAW_MS: f64 = 0.5;
+const OUTPUT_OF_RAW: f64 = 0.8;
+const OUTPUT_OF_TERMINADO: f64 = 1.5;
+
+/// The terminado server: `python serve.py COMMAND…` prints the port it took, then serves a
+/// terminal running COMMAND to each socket on `/websocket`.
+const TERMINADO_SERVER: &str = r#"
+import asyncio, sys
+import tornado.httpserver, tornado.netutil, tornado.web
+from terminado import TermSocket, UniqueTermManager
+
+async def main():
+    manager = UniqueTermManager(shell_command=sys.argv[1:])
+    app = tornado.web.Application([(r"/websocket", TermSocket, {"term_manager": manager})])
+    server = tornado.httpserver.HTTPServer(app)
+    sockets = tornado.netutil.bind_sockets(0, "127.0.0.1")
+    server.add_sockets(sockets)
+    print(sockets[0].getsockname()[1], flush=True)
+    await asyncio.Event().wait()
+
+asyncio.run(main())
+"#;
+
+type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// One terminal, whatever carries it: keys in, chunks of output out.
+trait Transport: Send {
+    fn send(&mut self, keys: &str) -> impl Future<Output = ()> + Send;
+    /// The next chunk of output; panics when none comes within `PATIENCE`.
+    fn recv(&mut self) -> impl Future<Output = Vec<u8>> + Send;
+    /// The next chunk of output, or None after `quiet` without any.
+    fn recv_within(&mut self, quiet: Duration) -> impl Future<Output = Option<Vec<u8>>> + Send {
+        async move { tokio::time::timeout(quiet, self.recv()).await.ok() }
+    }
+}
+
+/// Reads until the terminal has said nothing for 300 ms.
+async fn drain(t: &mut impl Transport) {
+    while t.recv_within(Duration::from_millis(300)).await.is_some() {}
+}
+
+/// A terminal on Quai's socket, acknowledging what it read as the page does.
+struct QuaiTerm {
+    ws: Ws,
+    term: u16,
+    written: u64,
+    acked: u64,
+}
+
+impl QuaiTerm {
+    /// Opens terminal `term` of the session on a socket of its own, up to its prompt.
+    async fn open(base: &str, session: &quai_protocol::SessionCreated, term: u16) -> QuaiTerm {
+        let id = &session.session.id;
+        let url = format!(
+            "{}/api/sessions/{id}/ws",
+            base.replacen("http://", "ws://", 1)
+        );
+        let mut request = url.into_client_request().unwrap();
+        request.headers_mut().insert(
+            "cookie",
+            format!("quai_{id}={}", session.token).parse().unwrap(),
+        );
+        let (ws, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .expect("socket opens");
+        let mut socket = TestSocket {
+            ws,
+            output: Default::default(),
+            messages: Vec::new(),
+        };
+        socket.hello().await;
+        socket.open_shell(term).await;
+        let written = socket.output.get(&term).map_or(0, |t| t.len() as u64);
+        let mut quai = QuaiTerm {
+            ws: socket.ws,
+            term,
+            written,
+            acked: 0,
+        };
+        quai.ack().await;
+        quai
+    }
+
+    async fn ack(&mut self) {
+        let msg = ClientMsg::Ack {
+            term: self.term,
+            bytes: self.written,
+        };
+        self.ws
+            .send(Message::Text(serde_json::to_string(&msg).unwrap().into()))
+            .await
+            .expect("socket open");
+        self.acked = self.written;
+    }
+}
+
+impl Transport for QuaiTerm {
+    async fn send(&mut self, keys: &str) {
+        let frame = Frame::new(FrameKind::Input, self.term, keys.as_bytes().to_vec()).encode();
+        self.ws
+            .send(Message::Binary(frame.into()))
+            .await
+            .expect("socket open");
+    }
+
+    async fn recv(&mut self) -> Vec<u8> {
+        loop {
+            let msg = tokio::time::timeout(PATIENCE, self.ws.next())
+                .await
+                .expect("Quai's terminal printed something within a minute")
+                .expect("socket open")
+                .expect("socket reads");
+            match msg {
+                Message::Binary(bytes) => {
+                    let frame = Frame::decode(&bytes).expect("server frames decode");
+                    if frame.kind != FrameKind::Output || frame.term != self.term {
+                        continue;
+                    }
+                    self.written += frame.data.len() as u64;
+                    if self.written - self.acked >= 64 * 1024 {
+                        self.ack().await;
+                    }
+                    return frame.data;
+                }
+                Message::Text(text) => {
+                    if let Ok(ServerMsg::TerminalOpened { term, .. }) = serde_json::from_str(&text)
+                    {
+                        if term == self.term {
+                            self.written = 0;
+                            self.acked = 0;
+                        }
+                    }
+                }
+                Message::Close(_) => panic!("Quai closed the socket"),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// A bollard exec with a TTY, nothing in between.
+struct RawTerm {
+    input: Pin<Box<dyn AsyncWrite + Send>>,
+    output: Pin<
+        Box<
+            dyn Stream<Item = Result<bollard::container::LogOutput, bollard::errors::Error>> + Send,
+        >,
+    >,
+}
+
+impl RawTerm {
+    /// `bash -l` as the image's user, as Quai's terminals of a shell node run.
+    async fn open(container: &str) -> RawTerm {
+        let docker = bollard::Docker::connect_with_defaults().expect("docker");
+        let exec = docker
+            .create_exec(
+                container,
+                CreateExecOptions {
+                    attach_stdin: Some(true),
+                    attach_stdout: Some(true),
+                    attach_stderr: Some(true),
+                    tty: Some(true),
+                    env: Some(vec!["TERM=xterm-256color", "LANG=C.UTF-8"]),
+                    cmd: Some(vec!["bash", "-l"]),
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("exec");
+        let StartExecResults::Attached { output, input } = docker
+            .start_exec(
+                &exec.id,
+                Some(StartExecOptions {
+                    tty: true,
+                    ..Default::default()
+                }),
+            )
+            .await
+            .expect("start")
+        else {
+            panic!("detached");
+        };
+        let mut raw = RawTerm { input, output };
+        drain(&mut raw).await;
+        raw
+    }
+}
+
+impl Transport for RawTerm {
+    async fn send(&mut self, keys: &str) {
+        self.input.write_all(keys.as_bytes()).await.expect("write");
+        self.input.flush().await.expect("flush");
+    }
+
+    async fn recv(&mut self) -> Vec<u8> {
+        tokio::time::timeout(PATIENCE, self.output.next())
+            .await
+            .expect("the exec printed something within a minute")
+            .expect("exec open")
+            .expect("exec reads")
+            .into_bytes()
+            .to_vec()
+    }
+}
+
+/// A terminal of terminado, over its JSON WebSocket.
+struct TerminadoTerm {
+    ws: Ws,
+}
+
+impl TerminadoTerm {
+    async fn open(port: u16) -> TerminadoTerm {
+        let (ws, _) = tokio_tungstenite::connect_async(format!("ws://127.0.0.1:{port}/websocket"))
+            .await
+            .expect("terminado's socket opens");
+        let mut term = TerminadoTerm { ws };
+        term.ws
+            .send(Message::Text(
+                serde_json::json!(["set_size", 24, 80]).to_string().into(),
+            ))
+            .await
+            .expect("socket open");
+        term.recv().await;
+        drain(&mut term).await;
+        term
+    }
+}
+
+impl Transport for TerminadoTerm {
+    async fn send(&mut self, keys: &str) {
+        self.ws
+            .send(Message::Text(
+                serde_json::json!(["stdin", keys]).to_string().into(),
+            ))
+            .await
+            .expect("socket open");
+    }
+
+    async fn recv(&mut self) -> Vec<u8> {
+        loop {
+            let msg = tokio::time::timeout(PATIENCE, self.ws.next())
+                .await
+                .expect("terminado printed something within a minute")
+                .expect("socket open")
+                .expect("socket reads");
+            if let Message::Text(text) = msg {
+                let value: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+                if value[0] == "stdout" {
+                    return value[1].as_str().unwrap_or_default().as_bytes().to_vec();
+                }
+            }
+        }
+    }
+}
+
+/// Sorted milliseconds.
+struct Sample(Vec<f64>);
+
+impl Sample {
+    fn new(mut values: Vec<f64>) -> Self {
+        values.sort_by(|a, b| a.partial_cmp(b).expect("no NaN"));
+        Sample(values)
+    }
+    fn pct(&self, p: f64) -> f64 {
+        self.0[((self.0.len() as f64 - 1.0) * p).round() as usize]
+    }
+}
+
+/// One key at a time into `cat`: from sending a letter to the first output after it.
+async fn echo(t: &mut impl Transport) -> Sample {
+    t.send("cat >/dev/null\r").await;
+    drain(t).await;
+    let mut times = Vec::with_capacity(KEYS);
+    for i in 0..KEYS {
+        let letter = ((b'a' + (i % 26) as u8) as char).to_string();
+        let sent = Instant::now();
+        t.send(&letter).await;
+        t.recv().await;
+        times.push(sent.elapsed().as_secs_f64() * 1000.0);
+    }
+    t.send("\x03").await;
+    drain(t).await;
+    Sample::new(times)
+}
+
+/// Bytes `head -c FLOOD | base64` prints: 4 for every 3 (padded), a newline every 76.
+fn printed() -> f64 {
+    let text = FLOOD.div_ceil(3) * 4;
+    (text + text.div_ceil(76)) as f64
+}
+
+/// MB/s of the flood, from typing its command to reading the end marker.
+async fn flood(t: &mut impl Transport) -> f64 {
+    drain(t).await;
+    let started = Instant::now();
+    t.send(&format!(
+        "head -c {FLOOD} /dev/urandom | base64 -w 76; echo \"@@flood-$((20+22))@@\"\r"
+    ))
+    .await;
+    let mut tail: Vec<u8> = Vec::new();
+    loop {
+        tail.extend_from_slice(&t.recv().await);
+        if tail.windows(MARK.len()).any(|w| w == MARK) {
+            break;
+        }
+        let keep = tail.len().saturating_sub(MARK.len());
+        tail.drain(..keep);
+    }
+    let mbps = printed() / started.elapsed().as_secs_f64() / 1e6;
+    drain(t).await;
+    mbps
+}
+
+/// Runs `yes` in each terminal, reading everything they print until `stop`, then Ctrl-C.
+fn spawn_yes<T: Transport + Send + 'static>(
+    terms: Vec<T>,
+    stop: Arc<AtomicBool>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    terms
+        .into_iter()
+        .map(|mut t| {
+            let stop = stop.clone();
+            tokio::spawn(async move {
+                t.send("yes\r").await;
+                while !stop.load(Ordering::Relaxed) {
+                    t.recv_within(Duration::from_millis(200)).await;
+                }
+                t.send("\x03").await;
+                drain(&mut t).await;
+            })
+        })
+        .collect()
+}
+
+/// A `quai serve` process of its own instance and database.
+struct Served {
+    child: Child,
+    base: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Served {
+    /// A server at its default settings but for `output_rate` (None: the default) and the
+    /// terminals a session may open (the flood needs one more than `FLOODERS`).
+    fn start(output_rate: Option<u64>) -> Served {
+        let dir = tempfile::tempdir().unwrap();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_quai"));
+        command
+            .arg("serve")
+            .env("QUAI_LISTEN", "127.0.0.1:0")
+            .env("QUAI_PREVIEW_LISTEN", "127.0.0.1:0")
+            .env("QUAI_INSTANCE", common::unique_instance("bench-transport"))
+            .env("QUAI_DATABASE", dir.path().join("quai.db"))
+            .env("QUAI_ON_SHUTDOWN", "end")
+            .env("QUAI_POOL_SIZE", "0")
+            .env("QUAI_LOCAL_REGISTRY", "false")
+            .env("QUAI_MAX_TERMINALS", (FLOODERS + 4).to_string())
+            .env("RUST_LOG", "quai=warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        if let Some(rate) = output_rate {
+            command.env("QUAI_OUTPUT_RATE", rate.to_string());
+        }
+        let mut child = command.spawn().expect("quai serve starts");
+        let stdout = child.stdout.take().unwrap();
+        let (said, heard) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                let _ = said.send(line);
+            }
+        });
+        let base = loop {
+            let line = heard
+                .recv_timeout(Duration::from_secs(60))
+                .expect("quai serve said where it listens");
+            if let Some(url) = line.strip_prefix("Quai is listening on ") {
+                break url.trim_end_matches('/').to_string();
+            }
+        };
+        Served {
+            child,
+            base,
+            _dir: dir,
+        }
+    }
+
+    /// A session of one shell node, and its container.
+    async fn session(&self) -> (quai_protocol::SessionCreated, String) {
+        let response = reqwest::Client::new()
+            .post(format!("{}/api/sessions", self.base))
+            .json(&CreateSession {
+                nodes: Some(1),
+                profile: Some(Profile::Shell),
+            })
+            .send()
+            .await
+            .expect("the server answers");
+        assert_eq!(response.status(), 201);
+        let session: quai_protocol::SessionCreated = response.json().await.expect("session");
+        let container = common::containers_labelled("quai.session", &session.session.id)
+            .await
+            .pop()
+            .expect("the session's container");
+        (session, container)
+    }
+
+    /// CPU seconds the server has used.
+    fn cpu(&self) -> f64 {
+        let stat =
+            std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .map(|(_, rest)| rest.split_whitespace().collect())
+            .unwrap_or_default();
+        let ticks = |i: usize| {
+            fields
+                .get(i)
+                .and_then(|f| f.parse::<f64>().ok())
+                .unwrap_or(0.0)
+        };
+        (ticks(11) + ticks(12)) / 100.0
+    }
+
+    /// Stops the server, which ends its sessions (`QUAI_ON_SHUTDOWN=end`).
+    fn stop(mut self) {
+        let _ = Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+/// The echo of `quiet` while `FLOODERS` terminals print `yes`, as the 99th percentile; and the
+/// server's CPU meanwhile in percent of one core, when it is Quai's.
+async fn echo_beside_yes<T: Transport + Send + 'static>(
+    quiet: &mut impl Transport,
+    flooders: Vec<T>,
+    served: Option<&Served>,
+) -> (Sample, Option<f64>) {
+    let stop = Arc::new(AtomicBool::new(false));
+    let tasks = spawn_yes(flooders, stop.clone());
+    // Every flood under way before the first keystroke.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let cpu = served.map(Served::cpu);
+    let started = Instant::now();
+    let sample = echo(quiet).await;
+    let cpu = served
+        .zip(cpu)
+        .map(|(s, before)| (s.cpu() - before) / started.elapsed().as_secs_f64() * 100.0);
+    stop.store(true, Ordering::Relaxed);
+    for task in tasks {
+        let _ = task.await;
+    }
+    (sample, cpu)
+}
+
+/// The flood and the echo beside 20 `yes` of one Quai server at `output_rate`.
+struct QuaiFigures {
+    output: f64,
+    echo_beside_yes: Sample,
+    cpu: f64,
+}
+
+async fn quai_at(served: &Served, session: &quai_protocol::SessionCreated) -> QuaiFigures {
+    let mut quai = QuaiTerm::open(&served.base, session, 1).await;
+    let output = flood(&mut quai).await;
+    let mut flooders = Vec::new();
+    for term in 2..2 + FLOODERS as u16 {
+        flooders.push(QuaiTerm::open(&served.base, session, term).await);
+    }
+    let (echo_beside_yes, cpu) = echo_beside_yes(&mut quai, flooders, Some(served)).await;
+    QuaiFigures {
+        output,
+        echo_beside_yes,
+        cpu: cpu.unwrap_or(0.0),
+    }
+}
+
+/// The terminado server, on a port of its own, running `docker exec -it CONTAINER bash -l`
+/// for each socket.
+struct Terminado {
+    child: Child,
+    port: u16,
+    version: String,
+}
+
+impl Terminado {
+    fn start(python: &str, container: &str) -> Terminado {
+        let script = std::env::temp_dir().join(format!("quai-terminado-{}.py", std::process::id()));
+        std::fs::write(&script, TERMINADO_SERVER).expect("terminado server script");
+        let version = Command::new(python)
+            .args([
+                "-c",
+                "import importlib.metadata as m; print(m.version('terminado'))",
+            ])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+            .unwrap_or_default();
+        let mut child = Command::new(python)
+            .arg(&script)
+            .args(["docker", "exec", "-it", "-e", "TERM=xterm-256color"])
+            .args(["-e", "LANG=C.UTF-8", container, "bash", "-l"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("terminado starts");
+        let mut line = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+            &mut line,
+        )
+        .expect("terminado says its port");
+        let port = line.trim().parse().expect("a port");
+        Terminado {
+            child,
+            port,
+            version,
+        }
+    }
+
+    fn stop(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn yes_no(met: bool) -> &'static str {
+    if met {
+        "**met**"
+    } else {
+        "**not met**"
+    }
+}
+
+fn mib(rate: u64) -> String {
+    format!("{} MiB/s", rate / (1024 * 1024))
+}
+
+#[tokio::main]
+async fn main() {
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let load: Vec<&str> = load.split_whitespace().take(3).collect();
+    let terminado_python = std::env::var("QUAI_BENCH_TERMINADO").ok();
+
+    // One server at its defaults, one shell node: every transport on its container.
+    let served = Served::start(None);
+    let (session, container) = served.session().await;
+    let mut quai = QuaiTerm::open(&served.base, &session, 1).await;
+    let mut raw = RawTerm::open(&container).await;
+    let terminado = terminado_python
+        .as_deref()
+        .map(|python| Terminado::start(python, &container));
+    let mut tnado = match &terminado {
+        Some(t) => Some(TerminadoTerm::open(t.port).await),
+        None => None,
+    };
+
+    println!("keystroke echo…");
+    let quai_echo = echo(&mut quai).await;
+    let raw_echo = echo(&mut raw).await;
+    let tnado_echo = match tnado.as_mut() {
+        Some(t) => Some(echo(t).await),
+        None => None,
+    };
+    println!("output…");
+    let quai_out = flood(&mut quai).await;
+    let raw_out = flood(&mut raw).await;
+    let tnado_out = match tnado.as_mut() {
+        Some(t) => Some(flood(t).await),
+        None => None,
+    };
+    drop(tnado);
+    let terminado_version = terminado.map(|t| {
+        let version = t.version.clone();
+        t.stop();
+        version
+    });
+
+    println!("{FLOODERS} × yes beside a raw TTY…");
+    let mut flooders = Vec::new();
+    for _ in 0..FLOODERS {
+        flooders.push(RawTerm::open(&container).await);
+    }
+    let (raw_yes, _) = echo_beside_yes(&mut raw, flooders, None).await;
+    println!("{FLOODERS} × yes beside Quai…");
+    let mut flooders = Vec::new();
+    for term in 2..2 + FLOODERS as u16 {
+        flooders.push(QuaiTerm::open(&served.base, &session, term).await);
+    }
+    let (quai_yes, quai_cpu) = echo_beside_yes(&mut quai, flooders, Some(&served)).await;
+    drop(raw);
+    drop(quai);
+    served.stop();
+
+    // Quai's output limit per terminal: each value a server and a node of its own.
+    let mut limits = Vec::new();
+    for rate in [8, 16, 32, 64, 1024].map(|m: u64| m * 1024 * 1024) {
+        println!("output limit {}…", mib(rate));
+        let served = Served::start(Some(rate));
+        let (session, _) = served.session().await;
+        limits.push((rate, quai_at(&served, &session).await));
+        served.stop();
+    }
+
+    let cores = std::thread::available_parallelism()
+        .map(|p| p.get())
+        .unwrap_or(1);
+    let mut out = format!(
+        "Measured with `cargo bench -p quai-backend --bench transport`, on one container (a shell \
+         node of a `quai serve` at its default settings, output limit {}) in one run, on the \
+         machine that ran it: {cores} cores, load average {} when it started. Quai's terminal \
+         is a `docker exec` of the node's tmux (the terminal keeper), pumped over the socket \
+         and acknowledged as the page does; the raw TTY is bollard's exec of `bash -l` read \
+         directly; terminado{} runs `docker exec -it` of the same container under its pty. \
+         Echo: {KEYS} keystrokes into `cat`, one at a time; output: `head -c 50M /dev/urandom \
+         | base64` ({:.1} MB) to the end marker; beside `yes`: the same echo while {FLOODERS} \
+         other terminals of the container print `yes`, each read to the end as it comes.\n\n",
+        mib(DEFAULT_OUTPUT_RATE),
+        load.join(" "),
+        terminado_version
+            .as_ref()
+            .map(|v| format!(" {v}"))
+            .unwrap_or_default(),
+        printed() / 1e6,
+    );
+    out.push_str(
+        "| terminal transport | echo p50 (ms) | echo p99 (ms) | output (MB/s) | echo p99 beside 20 `yes` (ms) |\n\
+         |---|---|---|---|---|\n",
+    );
+    out.push_str(&format!(
+        "| Quai's socket | {:.2} | {:.2} | **{:.1}** | {:.1} (server CPU {:.0} % of a core) |\n",
+        quai_echo.pct(0.5),
+        quai_echo.pct(0.99),
+        quai_out,
+        quai_yes.pct(0.99),
+        quai_cpu.unwrap_or(0.0),
+    ));
+    out.push_str(&format!(
+        "| raw `docker exec` TTY | {:.2} | {:.2} | **{:.1}** | {:.1} |\n",
+        raw_echo.pct(0.5),
+        raw_echo.pct(0.99),
+        raw_out,
+        raw_yes.pct(0.99),
+    ));
+    if let (Some(e), Some(o)) = (&tnado_echo, tnado_out) {
+        let version = terminado_version.clone().unwrap_or_default();
+        out.push_str(&format!(
+            "| terminado {version} | {:.2} | {:.2} | **{o:.1}** | – |\n",
+            e.pct(0.5),
+            e.pct(0.99),
+        ));
+    }
+    out.push_str("\nThe aims, Quai against the others in this run:\n\n");
+    let over = quai_echo.pct(0.99) - raw_echo.pct(0.99);
+    out.push_str(&format!(
+        "- echo p99 within {ECHO_P99_OVER_RAW_MS} ms of the raw TTY's: {:+.2} ms, {}\n",
+        over,
+        yes_no(over <= ECHO_P99_OVER_RAW_MS)
+    ));
+    out.push_str(&format!(
+        "- output at least {OUTPUT_OF_RAW}× the raw TTY's: {:.2}×, {}\n",
+        quai_out / raw_out,
+        yes_no(quai_out >= OUTPUT_OF_RAW * raw_out)
+    ));
+    match tnado_out {
+        Some(o) => out.push_str(&format!(
+            "- output at least {OUTPUT_OF_TERMINADO}× terminado's: {:.2}×, {}\n",
+            quai_out / o,
+            yes_no(quai_out >= OUTPUT_OF_TERMINADO * o)
+        )),
+        None => {
+            out.push_str("- output against terminado: not measured (QUAI_BENCH_TERMINADO unset)\n")
+        }
+    }
+    out.push_str(
+        "\nQuai's output limit per terminal (`--output-rate`), each value a `quai serve` and a \
+         shell node of its own, after the run above: the same output, and the same echo beside \
+         20 `yes` with the server's CPU meanwhile.\n\n\
+         | output limit | output (MB/s) | echo p50 beside 20 `yes` (ms) | echo p99 beside 20 `yes` (ms) | server CPU beside 20 `yes` (% of a core) |\n\
+         |---|---|---|---|---|\n",
+    );
+    for (rate, f) in &limits {
+        let name = if *rate == DEFAULT_OUTPUT_RATE {
+            format!("{} (the default)", mib(*rate))
+        } else if *rate >= 1024 * 1024 * 1024 {
+            format!("{} (no limit in effect)", mib(*rate))
+        } else {
+            mib(*rate)
+        };
+        out.push_str(&format!(
+            "| {name} | {:.1} | {:.1} | {:.1} | {:.0} |\n",
+            f.output,
+            f.echo_beside_yes.pct(0.5),
+            f.echo_beside_yes.pct(0.99),
+            f.cpu
+        ));
+    }
+
+    let path = std::env::var("QUAI_BENCH_OUT").unwrap_or_else(|_| {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../target/bench/transport.md").to_string()
+    });
+    let path = PathBuf::from(path);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).expect("bench output folder");
+    }
+    std::fs::write(&path, &out).expect("bench output");
+    println!("{out}\nwritten to {}", path.display());
+}
