@@ -20,7 +20,7 @@ use std::process::Command;
 
 use anyhow::{Context, Result};
 
-use crate::images::Images;
+use crate::images::{self, Images};
 use crate::run::prepare;
 use crate::setup;
 use crate::shell::{self, step};
@@ -38,8 +38,11 @@ const TRANSPORT: &str = "## Terminal transport, side by side";
 /// `cargo xtask bench [--runs N] [--only PART]`.
 pub fn bench(runs: u32, only: Option<Part>) -> Result<()> {
     if only == Some(Part::Transport) {
-        let ready = prepare(false)?;
-        let section = transport(&ready.images)?;
+        // Only the engine and the session images: no page, no browser.
+        setup::install_tools(&[setup::Tool::Docker])?;
+        setup::docker_daemon()?;
+        let images = images::ensure_all(false)?;
+        let section = transport(&images)?;
         let page =
             fs::read_to_string("docs/BENCHMARKS.md").context("cannot read docs/BENCHMARKS.md")?;
         fs::write(
