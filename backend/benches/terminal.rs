@@ -255,7 +255,8 @@ async fn main() {
     let mbps = throughput(&mut socket, 30_000_000).await;
     out.push_str(&format!(
         "\nTerminal output throughput through Quai, with acknowledgements as a browser sends them: \
-         **{mbps:.1} MB/s** (40 MB of base64; the server's default output rate limit is 8 MiB/s per terminal).\n"
+         **{mbps:.1} MB/s** (40 MB of base64; the server's default output rate limit is {} MiB/s per terminal).\n",
+        quai::config::DEFAULT_OUTPUT_RATE / (1024 * 1024)
     ));
 
     out.push_str("\n| measure (ms) | runs | min | p50 | p99 | max |\n|---|---|---|---|---|---|\n");
