@@ -540,6 +540,7 @@ struct Terminado {
     child: Child,
     port: u16,
     version: String,
+    script: PathBuf,
 }
 
 impl Terminado {
@@ -573,12 +574,14 @@ impl Terminado {
             child,
             port,
             version,
+            script,
         }
     }
 
     fn stop(mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.script);
     }
 }
 
