@@ -65,9 +65,9 @@ test('a Jupyter notebook opens from its port chip, runs a cell over its kernel s
   assert.ok(tree.url().startsWith(`${prefix}login`), tree.url());
   await tree.locator('#password_input').fill(token);
   await Promise.all([tree.waitForURL(`${prefix}tree**`), tree.locator('#login_submit').click()]);
-  // The tree of /home/jovyan/work... here the node's home folder is mounted on work.
-  await tree.goto(`${prefix}tree/work`);
-  await tree.locator('#notebook_list .list_item').first().waitFor();
+  // The node's folder, mounted on /home/jovyan/work.
+  await tree.locator('.item_link', { has: tree.locator('.item_name', { hasText: /^work$/ }) }).click();
+  await tree.waitForURL(`${prefix}tree/work`);
 
   // New ▸ Python 3 opens the new notebook in a tab of its own.
   await tree.locator('#new-dropdown-button').click();
@@ -75,8 +75,7 @@ test('a Jupyter notebook opens from its port chip, runs a cell over its kernel s
     context.waitForEvent('page'),
     tree.locator('#kernel-python3 a').click(),
   ]);
-  await notebook.waitForLoadState();
-  assert.ok(notebook.url().startsWith(`${prefix}notebooks/work/Untitled`), notebook.url());
+  await notebook.waitForURL(`${prefix}notebooks/work/Untitled**`);
   // The kernel is idle once its WebSocket, through the proxy, reached it.
   await notebook.locator('#kernel_indicator_icon.kernel_idle_icon').waitFor({ timeout: 2 * TIMEOUT });
   assert.ok(
@@ -106,7 +105,7 @@ test('a Jupyter notebook opens from its port chip, runs a cell over its kernel s
   await dialog.locator('button.btn-primary').click();
   await notebook.locator('#notebook_name', { hasText: 'analysis' }).waitFor();
   await notebook.locator('#save-notbook button, #save-notebook button').first().click();
-  await notebook.locator('#notification_notebook', { hasText: /saved/i }).waitFor();
+  await notebook.waitForFunction(() => window.Jupyter?.notebook && !window.Jupyter.notebook.dirty);
   await notebook.screenshot({ path: join(artifacts, 'preview-jupyter.png') });
   assert.equal(notebook.url(), `${prefix}notebooks/work/analysis.ipynb`);
 

@@ -79,8 +79,21 @@ def _clear_login_cookie(self):
     self.clear_cookie(self.cookie_name, path=_cookie_options(self)["path"])
 
 
+_redirect_safe = LoginHandler._redirect_safe
+
+
+def _redirect_safe_under_prefix(self, url, default=None):
+    # The page asked for before logging in, `next`, is a path the server saw: without the
+    # prefix the proxy stripped.
+    prefix = _forwarded_prefix(self)
+    if prefix and url.startswith("/") and not url.startswith(("//", prefix + "/")):
+        url = prefix + url
+    return _redirect_safe(self, url, default)
+
+
 handlers.IPythonHandler.base_url = property(_base_url)
 handlers.IPythonHandler.static_url = _static_url
 handlers.IPythonHandler.get_login_url = _login_url
 handlers.IPythonHandler.clear_login_cookie = _clear_login_cookie
 LoginHandler.set_login_cookie = classmethod(_set_login_cookie)
+LoginHandler._redirect_safe = _redirect_safe_under_prefix
