@@ -1,6 +1,6 @@
 # Passes when ~/analysis holds a notebook with a code cell that ran and showed something.
 if ! ls /root/analysis/*.ipynb >/dev/null 2>&1; then
-  echo "There is no notebook in ~/analysis yet: in Jupyter, open work, then New > Python 3 (ipykernel), run a cell and save. / Il n'y a pas encore de notebook dans ~/analysis : dans Jupyter, ouvrez work, puis New > Python 3, exécutez une cellule et enregistrez."
+  echo "There is no notebook in ~/analysis yet: in Jupyter, open work, then New > Python 3 (ipykernel), run a cell and save. / Il n'y a pas encore de notebook dans ~/analysis : dans Jupyter, ouvrez work, puis New > Python 3 (ipykernel), exécutez une cellule et enregistrez."
   exit 1
 fi
 python3 - <<'PY'
