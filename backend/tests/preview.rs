@@ -90,7 +90,10 @@ async fn a_server_in_a_node_is_served_to_its_owner_only_through_the_preview() {
     // The path reaches the app as the browser encoded it: a notebook server's `My%20work`
     // or `a%3Fb` names a file, not a path with a space nor a query.
     let text = http
-        .get(preview(&server, &format!("{base}tree/My%20work/a%3Fb%23c?x=1")))
+        .get(preview(
+            &server,
+            &format!("{base}tree/My%20work/a%3Fb%23c?x=1"),
+        ))
         .header("cookie", cookie(&owner))
         .send()
         .await
