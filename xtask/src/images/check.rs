@@ -18,6 +18,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Context, Result};
 
+mod jupyter;
+
 use super::recipe::catalog_tag;
 use super::{size, Images, CATALOG_FILE};
 use crate::shell::{self, ok, step};
@@ -34,7 +36,7 @@ type Check = fn(&Images) -> Result<String>;
 pub fn check(images: &Images) -> Result<()> {
     step("Checking that each catalog image does its job on the host engine");
     remove_leftovers();
-    let checks: [(&str, Check); 10] = [
+    let checks: [(&str, Check); 11] = [
         ("catalog", catalog_is_tagged_labelled_and_listed),
         ("hello-world", hello_world_prints_its_greeting),
         ("busybox", busybox_runs_a_shell_and_its_applets),
@@ -45,6 +47,10 @@ pub fn check(images: &Images) -> Result<()> {
         ("python", python_makes_a_venv_and_installs_a_wheel_offline),
         ("registry", registry_takes_a_push_and_serves_it_back),
         ("whalesay", whalesay_says_what_it_is_told),
+        (
+            "jupyter",
+            jupyter::jupyter_runs_a_kernel_and_saves_notebooks,
+        ),
     ];
     let mut failed = Vec::new();
     for (name, check) in checks {

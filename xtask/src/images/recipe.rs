@@ -582,6 +582,7 @@ mod tests {
             "python:3",
             "registry:2",
             "docker/whalesay:latest",
+            "jupyter/scipy-notebook:latest",
         ] {
             assert!(
                 names.contains(&wanted),
