@@ -7,7 +7,8 @@
 // and the start button drawn and clickable (the app's wasm fetched, compiled and run), each
 // from the start of the navigation. Prints min / median / max over QUAI_BENCH_RUNS runs
 // (default 5) and writes e2e/artifacts/bench-load.md and .json. Also lists what a cold load
-// downloads, file by file.
+// downloads, file by file. With QUAI_BENCH_BEFORE naming the static folder of an earlier
+// build, the page served from it is measured too (as the browser asks, first rows).
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,8 +30,19 @@ function summary(values) {
   return { min: sorted[0], median: sorted[Math.floor(sorted.length / 2)], max: sorted[sorted.length - 1] };
 }
 
-/** One cold load of the home page: what it cost, and the files it fetched. */
+/** One cold load of the home page; tried again once when it does not finish (Docker adding a
+ * network on this host makes Chromium drop requests in flight). */
 async function coldLoad(browser, url, accept, link) {
+  try {
+    return await loadOnce(browser, url, accept, link);
+  } catch (err) {
+    console.log(`a load did not finish (${err.message.split('\n')[0]}); trying again`);
+    return loadOnce(browser, url, accept, link);
+  }
+}
+
+/** One cold load of the home page: what it cost, and the files it fetched. */
+async function loadOnce(browser, url, accept, link) {
   const context = await browser.newContext({
     viewport: { width: 1280, height: 800 },
     extraHTTPHeaders: accept ? { 'Accept-Encoding': accept } : {},
@@ -45,37 +57,63 @@ async function coldLoad(browser, url, accept, link) {
     };
     new MutationObserver(look).observe(document, { childList: true, subtree: true, attributes: true });
   });
-  const page = await context.newPage();
-  const cdp = await context.newCDPSession(page);
-  await cdp.send('Network.enable');
-  await cdp.send('Network.setCacheDisabled', { cacheDisabled: false });
-  if (link) await cdp.send('Network.emulateNetworkConditions', link);
-  const files = new Map();
-  cdp.on('Network.responseReceived', ({ requestId, response }) => {
-    files.set(requestId, { url: new URL(response.url).pathname, encoding: response.headers['content-encoding'] ?? response.headers['Content-Encoding'] ?? '' });
-  });
-  let bytes = 0;
-  cdp.on('Network.loadingFinished', ({ requestId, encodedDataLength }) => {
-    bytes += encodedDataLength;
-    const file = files.get(requestId);
-    if (file) file.bytes = encodedDataLength;
-  });
-  await page.goto(`${url}/`);
-  await page.waitForFunction(() => window.__startReady !== undefined, null, { polling: 50, timeout: 60_000 });
-  const timings = await page.evaluate(() => {
-    const paint = Object.fromEntries(performance.getEntriesByType('paint').map((e) => [e.name, e.startTime]));
-    return { firstPaint: paint['first-paint'], firstContentfulPaint: paint['first-contentful-paint'], startReady: window.__startReady };
-  });
-  // Requests still finishing after the button showed are counted too.
-  await page.waitForLoadState('networkidle');
-  await context.close();
-  return { bytes, ...timings, files: [...files.values()] };
+  try {
+    const page = await context.newPage();
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.setCacheDisabled', { cacheDisabled: false });
+    if (link) await cdp.send('Network.emulateNetworkConditions', link);
+    const files = new Map();
+    cdp.on('Network.responseReceived', ({ requestId, response }) => {
+      files.set(requestId, { url: new URL(response.url).pathname, encoding: response.headers['content-encoding'] ?? response.headers['Content-Encoding'] ?? '' });
+    });
+    let bytes = 0;
+    cdp.on('Network.loadingFinished', ({ requestId, encodedDataLength }) => {
+      bytes += encodedDataLength;
+      const file = files.get(requestId);
+      if (file) file.bytes = encodedDataLength;
+    });
+    await page.goto(`${url}/`);
+    await page.waitForFunction(() => window.__startReady !== undefined, null, { polling: 50, timeout: 30_000 });
+    const timings = await page.evaluate(() => {
+      const paint = Object.fromEntries(performance.getEntriesByType('paint').map((e) => [e.name, e.startTime]));
+      return { firstPaint: paint['first-paint'], firstContentfulPaint: paint['first-contentful-paint'], startReady: window.__startReady };
+    });
+    // Requests still finishing after the button showed are counted too.
+    await page.waitForLoadState('networkidle');
+    return { bytes, ...timings, files: [...files.values()] };
+  } finally {
+    await context.close();
+  }
+}
+
+function row(link, encoding, loads) {
+  return {
+    link,
+    encoding,
+    bytes: summary(loads.map((l) => l.bytes)),
+    firstPaint: summary(loads.map((l) => Math.round(l.firstPaint))),
+    firstContentfulPaint: summary(loads.map((l) => Math.round(l.firstContentfulPaint))),
+    startReady: summary(loads.map((l) => Math.round(l.startReady))),
+  };
 }
 
 mkdirSync(artifacts, { recursive: true });
-const server = await startServer();
-const browser = await launchBrowser();
 const results = [];
+const browser = await launchBrowser();
+if (process.env.QUAI_BENCH_BEFORE) {
+  const before = await startServer({ staticDir: process.env.QUAI_BENCH_BEFORE });
+  try {
+    for (const [linkName, link] of links) {
+      const loads = [];
+      for (let run = 0; run < runs; run += 1) loads.push(await coldLoad(browser, before.url, null, link));
+      results.push(row(linkName, 'earlier build', loads));
+    }
+  } finally {
+    await before.stop();
+  }
+}
+const server = await startServer();
 let inventory = null;
 try {
   for (const [linkName, link] of links) {
@@ -85,14 +123,7 @@ try {
         loads.push(await coldLoad(browser, server.url, accept, link));
       }
       if (encodingName === 'brotli' && !link) inventory = loads[0].files;
-      results.push({
-        link: linkName,
-        encoding: encodingName,
-        bytes: summary(loads.map((l) => l.bytes)),
-        firstPaint: summary(loads.map((l) => Math.round(l.firstPaint))),
-        firstContentfulPaint: summary(loads.map((l) => Math.round(l.firstContentfulPaint))),
-        startReady: summary(loads.map((l) => Math.round(l.startReady))),
-      });
+      results.push(row(linkName, encodingName, loads));
       console.log(`${linkName}, ${encodingName}: done`);
     }
   }

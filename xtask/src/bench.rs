@@ -124,7 +124,8 @@ pub fn bench(runs: u32) -> Result<()> {
          `Accept-Encoding: identity`), as gzip or as brotli (Chromium's own choice); over the \
          loopback, and over a 20 Mbit/s link with 20 ms of latency emulated by Chromium. Paint \
          timings are the browser's (the \"Loading…\" line); the start button is clickable once the \
-         wasm is fetched, compiled and run.\n\n{load}\n## The server and its terminals\n\n{server}\n## Docker inside a node: rootless beside caps\n\n\
+         wasm is fetched, compiled and run. Rows \"earlier build\" are the page served from the \
+         static folder `QUAI_BENCH_BEFORE` names, when set.\n\n{load}\n## The server and its terminals\n\n{server}\n## Docker inside a node: rootless beside caps\n\n\
          Rootless (the default: the node runs as an unprivileged user, Docker Engine inside it rootless) \
          beside caps mode (Docker Engine as root with nearly every capability: root on the host in all \
          but name, what docker nodes were before rootless). Caps is run with `--allow-host-root`, for \
