@@ -64,7 +64,7 @@ export async function eventually(what, check, ms = TIMEOUT) {
  * port, a fresh `e2e-<random>` label and a fresh SQLite file (QUAI_DATABASE) in a temporary
  * folder removed by `stop()`; and `env`, more variables for the server.
  */
-export async function startServer({ lessonsDir, onShutdown = 'end', port, instance, database, env = {} } = {}) {
+export async function startServer({ lessonsDir, onShutdown = 'end', port, instance, database, env = {}, staticDir = join(root, 'static') } = {}) {
   port ??= await freePort();
   let previewPort = await freePort();
   while (previewPort === port) previewPort = await freePort();
@@ -98,7 +98,7 @@ export async function startServer({ lessonsDir, onShutdown = 'end', port, instan
   async function launch() {
     const child = spawn(
       binary,
-      ['serve', '--listen', `127.0.0.1:${port}`, '--static-dir', join(root, 'static')],
+      ['serve', '--listen', `127.0.0.1:${port}`, '--static-dir', staticDir],
       { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: serverEnv },
     );
     const proc = { child, exited: null };
