@@ -55,7 +55,7 @@ socket=/run/mysqld/mysqld.sock
 # The server started for the set-up: no network, the socket only.
 start_temporary_server() {
     "$@" --skip-networking --socket="$socket" --default-time-zone=SYSTEM --skip-log-bin \
-        --wsrep-on=OFF --loose-innodb-buffer-pool-load-at-startup=0 &
+        --loose-innodb-buffer-pool-load-at-startup=0 &
     server=$!
     local i
     for i in $(seq 60); do
