@@ -523,18 +523,12 @@ fn node_runs_a_script_and_npm_offline(images: &Images) -> Result<String> {
     ensure!(sum.trim() == "42", "node -e printed {sum:?}");
     let out = run(
         &image,
-        &[
-            "--network",
-            "none",
-            "--workdir",
-            "/home/node/app",
-            "--user",
-            "node",
-        ],
+        &["--network", "none", "--user", "node"],
         &[
             "sh",
             "-c",
-            "echo 'console.log(`node ${process.version} ran app.js`)' > app.js && node app.js \
+            "mkdir ~/app && cd ~/app \
+             && echo 'console.log(`node ${process.version} ran app.js`)' > app.js && node app.js \
              && npm init -y >/dev/null && npm pkg set scripts.start='node app.js' \
              && npm start --silent && node -p 'require(\"./package.json\").name'",
         ],
