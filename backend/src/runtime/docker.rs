@@ -340,6 +340,8 @@ impl DockerRuntime {
                 "QUAI_REGISTRY_MIRROR={}",
                 super::registry::mirror_url()
             ));
+            // The node's docker command then serves a tag the catalog lacks by the nearest
+            // one, and refuses an image it lacks at once (images/dind's `docker`).
             if self.registry_offline.load(Ordering::Relaxed) {
                 env.push("QUAI_REGISTRY_OFFLINE=1".to_string());
             }
