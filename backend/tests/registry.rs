@@ -263,9 +263,10 @@ async fn a_docker_node_serves_a_tag_the_catalog_lacks_by_its_nearest_stand_in_an
             && refused.contains("exit=125"),
         "{refused}"
     );
+    // The last `took=`: the first is in the command line the terminal echoed.
     let took: u64 = refused
-        .split("took=")
-        .nth(1)
+        .rsplit("took=")
+        .next()
         .and_then(|rest| rest.split('s').next())
         .and_then(|seconds| seconds.trim().parse().ok())
         .unwrap_or(u64::MAX);

@@ -3,15 +3,19 @@
 //! `library/<name>:<tag>`, so that `docker pull nginx` in a
 //! node, which asks its registry mirror first, is served locally with no internet. The
 //! catalog is pushed through a short-lived writable twin on loopback, and only when it
-//! changed (a fingerprint label on the reader). The reader joins every session network as
+//! changed (a fingerprint label on the reader), into a volume named by the catalog's
+//! fingerprint that every server of the engine shares (see `volume_name`). The reader joins every session network as
 //! `quai-registry`; being read-only, no session can change what another one pulls. With an
-//! upstream registry configured, it is a pull-through cache of that upstream instead.
+//! upstream registry configured, it is a pull-through cache of that upstream instead; without
+//! one, nodes are told so (`QUAI_REGISTRY_OFFLINE=1`), for their `docker` command to answer
+//! for images the catalog lacks.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use bollard::container::{Config, CreateContainerOptions, RemoveContainerOptions};
 use bollard::image::{PushImageOptions, RemoveImageOptions, TagImageOptions};
 use bollard::models::{HostConfig, PortBinding, RestartPolicy, RestartPolicyNameEnum};
+use bollard::volume::ListVolumesOptions;
 use bollard::Docker;
 use futures::StreamExt;
 use sha2::{Digest, Sha256};
@@ -94,9 +98,9 @@ pub async fn ensure(
         .await
         .map_err(|_| RuntimeError::MissingImage(image.to_string()))?;
     let reader = format!("quai-registry-{instance}");
-    let volume = format!("quai-registry-{instance}");
     let entries = catalog(docker).await?;
     let print = fingerprint(&entries, upstream);
+    let volume = volume_name(instance, &print, upstream);
     if let Ok(existing) = docker.inspect_container(&reader, None).await {
         let running = existing
             .state
@@ -116,6 +120,9 @@ pub async fn ensure(
     }
     if !entries.is_empty() {
         push_catalog(docker, instance, image, &volume, &entries).await?;
+    }
+    if upstream.is_none() {
+        remove_older_catalogs(docker, &volume).await;
     }
     let labels = HashMap::from([
         ("quai.managed".to_string(), "true".to_string()),
@@ -165,6 +172,53 @@ pub async fn ensure(
         .map_err(engine_error)?;
     tracing::info!(registry = %reader, images = entries.len(), "local registry serves the catalog");
     Ok(reader)
+}
+
+/// The volumes holding the catalog alone are named by their catalog's fingerprint.
+const CATALOG_VOLUME: &str = "quai-registry-catalog-";
+/// How many volumes of other catalogs are kept, the newest first, for servers (or test
+/// runs) that go back to them.
+const KEPT_CATALOGS: usize = 2;
+
+/// Where the registry keeps what it serves. The catalog alone is kept in a volume named by
+/// its fingerprint and shared by every server of the engine: pushing compresses every layer
+/// (a minute or two for the whole catalog on two cores), so it is done once per catalog, and
+/// a server whose catalog is already there pushes only what is missing (nothing: a check per
+/// layer and a manifest per tag). A pull-through cache writes what it fetches into a volume
+/// of its own.
+fn volume_name(instance: &str, print: &str, upstream: Option<&str>) -> String {
+    match upstream {
+        None => format!("{CATALOG_VOLUME}{print}"),
+        Some(_) => format!("quai-registry-{instance}"),
+    }
+}
+
+/// Removes the volumes of catalogs older than the `KEPT_CATALOGS` newest besides `current`;
+/// a volume a registry still uses stays (the engine refuses to remove it).
+async fn remove_older_catalogs(docker: &Docker, current: &str) {
+    let filters = HashMap::from([("name", vec![CATALOG_VOLUME])]);
+    let Ok(listed) = docker
+        .list_volumes(Some(ListVolumesOptions { filters }))
+        .await
+    else {
+        return;
+    };
+    let mut older: Vec<(String, String)> = listed
+        .volumes
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|volume| volume.name.starts_with(CATALOG_VOLUME) && volume.name != current)
+        .map(|volume| (volume.created_at.unwrap_or_default(), volume.name))
+        .collect();
+    older.sort_by(|a, b| b.cmp(a));
+    for (_, name) in older.into_iter().skip(KEPT_CATALOGS) {
+        match docker.remove_volume(&name, None).await {
+            Ok(()) => {
+                tracing::info!(volume = %name, "removed the registry volume of an older catalog")
+            }
+            Err(err) => tracing::debug!(volume = %name, error = %err, "registry volume kept"),
+        }
+    }
 }
 
 async fn remove(docker: &Docker, name: &str) -> Result<(), RuntimeError> {
@@ -249,38 +303,35 @@ async fn push_catalog(
             .ok_or_else(|| {
                 RuntimeError::Engine("the registry's port was not published".to_string())
             })?;
-        for (public, id) in entries {
-            let (name, tag) = public
-                .rsplit_once(':')
-                .unwrap_or((public.as_str(), "latest"));
-            // Docker Hub's official images live under `library/`; `docker/whalesay` does not.
-            let path = if name.contains('/') {
-                name.to_string()
-            } else {
-                format!("library/{name}")
-            };
+        // One push per repository, of all its tags: the catalog names many tags of a few
+        // images (python:3.8 … python:3.13-alpine), and each push is a round of requests.
+        for (path, tags) in repositories(entries) {
             let repo = format!("127.0.0.1:{port}/{path}");
-            docker
-                .tag_image(
-                    id,
-                    Some(TagImageOptions {
-                        repo: repo.as_str(),
-                        tag,
-                    }),
-                )
-                .await
-                .map_err(engine_error)?;
-            let pushed = push(docker, &repo, tag).await;
-            let _ = docker
-                .remove_image(
-                    &format!("{repo}:{tag}"),
-                    Some(RemoveImageOptions {
-                        noprune: true,
-                        ..Default::default()
-                    }),
-                    None,
-                )
-                .await;
+            for (tag, id) in &tags {
+                docker
+                    .tag_image(
+                        id,
+                        Some(TagImageOptions {
+                            repo: repo.as_str(),
+                            tag,
+                        }),
+                    )
+                    .await
+                    .map_err(engine_error)?;
+            }
+            let pushed = push(docker, &repo, "").await;
+            for (tag, _) in &tags {
+                let _ = docker
+                    .remove_image(
+                        &format!("{repo}:{tag}"),
+                        Some(RemoveImageOptions {
+                            noprune: true,
+                            ..Default::default()
+                        }),
+                        None,
+                    )
+                    .await;
+            }
             pushed?;
         }
         Ok::<(), RuntimeError>(())
@@ -290,7 +341,29 @@ async fn push_catalog(
     result
 }
 
-/// Pushes `repo:tag`, retrying while the fresh registry is still starting.
+/// The catalog's names by registry repository, sorted: `library/<name>` for Docker Hub's
+/// official images, others (`docker/whalesay`) as named; each with its `(tag, image id)`s.
+fn repositories(entries: &[(String, String)]) -> BTreeMap<String, Vec<(&str, &str)>> {
+    let mut repositories: BTreeMap<String, Vec<(&str, &str)>> = BTreeMap::new();
+    for (public, id) in entries {
+        let (name, tag) = public
+            .rsplit_once(':')
+            .unwrap_or((public.as_str(), "latest"));
+        let path = if name.contains('/') {
+            name.to_string()
+        } else {
+            format!("library/{name}")
+        };
+        repositories
+            .entry(path)
+            .or_default()
+            .push((tag, id.as_str()));
+    }
+    repositories
+}
+
+/// Pushes `repo:tag` (every tag of `repo` when `tag` is empty), retrying while the fresh
+/// registry is still starting.
 async fn push(docker: &Docker, repo: &str, tag: &str) -> Result<(), RuntimeError> {
     let mut last = String::new();
     for _ in 0..50 {
@@ -351,6 +424,45 @@ mod tests {
         assert!(
             cache.contains("proxy:\n  remoteurl: https://mirror.example")
                 && !cache.contains("readonly")
+        );
+    }
+
+    #[test]
+    fn the_catalog_is_pushed_by_repository_official_images_under_library() {
+        let entries: Vec<(String, String)> = [
+            ("python:3", "sha256:1"),
+            ("docker/whalesay:latest", "sha256:2"),
+            ("python:3.10-alpine", "sha256:1"),
+            ("nginx", "sha256:3"),
+        ]
+        .iter()
+        .map(|(name, id)| (name.to_string(), id.to_string()))
+        .collect();
+        let pushed = repositories(&entries);
+        assert_eq!(
+            pushed.keys().collect::<Vec<_>>(),
+            ["docker/whalesay", "library/nginx", "library/python"]
+        );
+        assert_eq!(
+            pushed["library/python"],
+            [("3", "sha256:1"), ("3.10-alpine", "sha256:1")]
+        );
+        assert_eq!(pushed["library/nginx"], [("latest", "sha256:3")]);
+    }
+
+    #[test]
+    fn servers_of_one_catalog_share_its_volume_and_a_cache_has_its_own() {
+        assert_eq!(
+            volume_name("a", "0123", None),
+            volume_name("b", "0123", None)
+        );
+        assert_ne!(
+            volume_name("a", "0123", None),
+            volume_name("a", "4567", None)
+        );
+        assert_eq!(
+            volume_name("a", "0123", Some("https://mirror.example")),
+            "quai-registry-a"
         );
     }
 
