@@ -10,10 +10,10 @@
 //! one, nodes are told so (`QUAI_REGISTRY_OFFLINE=1`), for their `docker` command to answer
 //! for images the catalog lacks.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use bollard::container::{Config, CreateContainerOptions, RemoveContainerOptions};
-use bollard::image::{PushImageOptions, RemoveImageOptions, TagImageOptions};
+use bollard::image::{ListImagesOptions, PushImageOptions, RemoveImageOptions, TagImageOptions};
 use bollard::models::{HostConfig, PortBinding, RestartPolicy, RestartPolicyNameEnum};
 use bollard::volume::ListVolumesOptions;
 use bollard::Docker;
@@ -100,7 +100,13 @@ pub async fn ensure(
     let reader = format!("quai-registry-{instance}");
     let entries = catalog(docker).await?;
     let print = fingerprint(&entries, upstream);
-    let volume = volume_name(instance, &print, upstream);
+    let built = built_from_recipes(docker).await?;
+    let recipes: Vec<(String, String)> = entries
+        .iter()
+        .filter(|(_, id)| built.contains(id))
+        .cloned()
+        .collect();
+    let volume = volume_name(instance, &fingerprint(&recipes, upstream), upstream);
     if let Ok(existing) = docker.inspect_container(&reader, None).await {
         let running = existing
             .state
@@ -174,6 +180,39 @@ pub async fn ensure(
     Ok(reader)
 }
 
+/// The ids of the images built from Quai's recipes: labelled `quai.image=<recipe>` and tagged
+/// `quai/<recipe>:<16 hex>` as xtask tags them (an image built FROM one inherits its labels,
+/// not its tag; an imported one has neither).
+async fn built_from_recipes(docker: &Docker) -> Result<HashSet<String>, RuntimeError> {
+    let filters = HashMap::from([("label".to_string(), vec!["quai.image".to_string()])]);
+    let images = docker
+        .list_images(Some(ListImagesOptions {
+            filters,
+            ..Default::default()
+        }))
+        .await
+        .map_err(engine_error)?;
+    Ok(images
+        .into_iter()
+        .filter(|image| {
+            image
+                .labels
+                .get("quai.image")
+                .is_some_and(|recipe| tagged_by_xtask(recipe, &image.repo_tags))
+        })
+        .map(|image| image.id)
+        .collect())
+}
+
+/// Whether one of `tags` is `quai/<recipe>:<16 hex>`.
+fn tagged_by_xtask(recipe: &str, tags: &[String]) -> bool {
+    let prefix = format!("quai/{recipe}:");
+    tags.iter().any(|tag| {
+        tag.strip_prefix(&prefix)
+            .is_some_and(|hex| hex.len() == 16 && hex.chars().all(|c| c.is_ascii_hexdigit()))
+    })
+}
+
 /// The volumes holding the catalog alone are named by their catalog's fingerprint.
 const CATALOG_VOLUME: &str = "quai-registry-catalog-";
 /// How many volumes of other catalogs are kept, the newest first, for servers (or test
@@ -181,11 +220,13 @@ const CATALOG_VOLUME: &str = "quai-registry-catalog-";
 const KEPT_CATALOGS: usize = 2;
 
 /// Where the registry keeps what it serves. The catalog alone is kept in a volume named by
-/// its fingerprint and shared by every server of the engine: pushing compresses every layer
-/// (a minute or two for the whole catalog on two cores), so it is done once per catalog, and
-/// a server whose catalog is already there pushes only what is missing (nothing: a check per
-/// layer and a manifest per tag). A pull-through cache writes what it fetches into a volume
-/// of its own.
+/// the fingerprint of its images built from Quai's recipes, shared by every server of the
+/// engine: pushing compresses every layer (a minute or two for the whole catalog on two
+/// cores), so it is done once per build of the recipes, and a server whose catalog is already
+/// there pushes only what is missing (a check per layer and a manifest per tag; the layers of
+/// an imported image once). A name that leaves the catalog but not the recipes' builds (an
+/// imported image removed) stays in the volume until the recipes' images change. A
+/// pull-through cache writes what it fetches into a volume of its own.
 fn volume_name(instance: &str, print: &str, upstream: Option<&str>) -> String {
     match upstream {
         None => format!("{CATALOG_VOLUME}{print}"),
@@ -464,6 +505,20 @@ mod tests {
             volume_name("a", "0123", Some("https://mirror.example")),
             "quai-registry-a"
         );
+    }
+
+    #[test]
+    fn only_the_tags_xtask_gives_mark_an_image_of_the_recipes() {
+        let tags = |list: &[&str]| list.iter().map(|t| t.to_string()).collect::<Vec<_>>();
+        assert!(tagged_by_xtask(
+            "nginx",
+            &tags(&["quai/nginx:latest", "quai/nginx:0123456789abcdef"])
+        ));
+        assert!(!tagged_by_xtask(
+            "hello-world",
+            &tags(&["quai/test-catalog:1a2b3c4d"])
+        ));
+        assert!(!tagged_by_xtask("nginx", &tags(&["quai/nginx:latest"])));
     }
 
     #[test]
