@@ -298,10 +298,12 @@ async fn push_catalog(
             "QUAI_REGISTRY_CONFIG={}",
             config(Role::Writer)
         )]),
-        labels: Some(HashMap::from([(
-            "quai.managed".to_string(),
-            "true".to_string(),
-        )])),
+        // Labelled with its instance like the reader, so that a push cut short (the server
+        // stopped halfway) leaves no writer holding the catalog's volume.
+        labels: Some(HashMap::from([
+            ("quai.managed".to_string(), "true".to_string()),
+            ("quai.registry".to_string(), instance.to_string()),
+        ])),
         exposed_ports: Some(HashMap::from([("5000/tcp".to_string(), HashMap::new())])),
         host_config: Some(HostConfig {
             binds: Some(vec![format!("{volume}:/var/lib/registry")]),
