@@ -6,7 +6,7 @@
 //! `lessons` (the lesson catalog and its scripts), `files` (nodes' files and workspaces),
 //! `preview` (the port preview), `progress` (students' progress), `instructors` (instructor
 //! accounts and sign-in), `classes` (classes, joins and their prepared seats), `store` (the SQLite database and its migrations),
-//! `edge` (Host, Origin, security headers, cookies), `web` (static files).
+//! `edge` (Host, Origin, security headers, cookies), `web` (the page, its files, compression).
 
 pub mod api;
 pub mod classes;
@@ -140,6 +140,7 @@ pub fn app(state: AppState) -> Router {
         .merge(preview::redirects())
         .merge(try_image::routes())
         .fallback(web::static_files)
+        .layer(web::compression())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             edge::guard,

@@ -1,8 +1,9 @@
 //! The port preview against the real engine: a server started in a node is reached through
 //! `/p/{session}/{node}/{port}/` on the preview listener by the session's owner only, with
-//! streaming bodies both ways, WebSockets, redirects kept under the prefix, Quai's cookies
-//! withheld from the app, a page explaining a port where nothing answers yet, and listening
-//! ports (including a container's published port inside a `docker` node) detected.
+//! paths passed on as the browser encoded them, streaming bodies both ways, WebSockets,
+//! redirects kept under the prefix, Quai's cookies withheld from the app, a page explaining a
+//! port where nothing answers yet, and listening ports (including a container's published
+//! port inside a `docker` node) detected.
 
 mod common;
 
@@ -84,6 +85,25 @@ async fn a_server_in_a_node_is_served_to_its_owner_only_through_the_preview() {
             "path=/hello?x=1 cookie=app=1 prefix=/p/{}/node1/8000",
             owner.session.id
         )
+    );
+
+    // The path reaches the app as the browser encoded it: a notebook server's `My%20work`
+    // or `a%3Fb` names a file, not a path with a space nor a query.
+    let text = http
+        .get(preview(
+            &server,
+            &format!("{base}tree/My%20work/a%3Fb%23c?x=1"),
+        ))
+        .header("cookie", cookie(&owner))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.starts_with("path=/tree/My%20work/a%3Fb%23c?x=1 "),
+        "{text}"
     );
 
     // Another session's token, no token, an unknown node: all the same 404.

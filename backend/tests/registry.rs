@@ -186,3 +186,90 @@ async fn a_local_registry_that_dies_is_started_again_and_serves_running_sessions
     assert!(pulled.contains("from-the-mirror"), "{pulled}");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_docker_node_serves_a_tag_the_catalog_lacks_by_its_nearest_stand_in_and_refuses_an_image_it_lacks_at_once(
+) {
+    let server = TestServer::start_with("nearest", |c| {
+        c.local_registry = true;
+    })
+    .await;
+    let session = server
+        .create(&CreateSession {
+            nodes: Some(1),
+            profile: Some(Profile::Docker),
+        })
+        .await;
+    let mut socket = server.shell(&session).await;
+
+    // A tag of the catalog is pulled as it is, and says what it is.
+    let listed = socket
+        .run(
+            1,
+            "docker pull -q python:3.10-alpine && docker image inspect -f \
+             '{{index .Config.Labels \"org.opencontainers.image.description\"}}' python:3.10-alpine",
+        )
+        .await;
+    assert!(
+        listed.contains("docker.io/library/python:3.10-alpine")
+            && listed.contains("Quai stand-in for the public python image"),
+        "{listed}"
+    );
+
+    // A tag it lacks is served by the nearest one, under the name asked for.
+    let pulled = socket
+        .run(
+            1,
+            "docker pull -q python:3.10.13-alpine3.19; echo exit=$?; docker image inspect -f \
+             '{{index .Config.Labels \"org.opencontainers.image.description\"}}' \
+             python:3.10.13-alpine3.19",
+        )
+        .await;
+    assert!(
+        pulled.contains(
+            "Quai: python:3.10.13-alpine3.19 is served by Quai's stand-in python:3.10-alpine"
+        ) && pulled.contains("docker.io/library/python:3.10.13-alpine3.19")
+            && pulled.contains("exit=0")
+            && pulled.contains("Quai stand-in for the public python image"),
+        "{pulled}"
+    );
+
+    // `docker run` reads its options to find the image: -it together, options with values,
+    // --opt=value, booleans.
+    let ran = socket
+        .run(
+            1,
+            "docker run -it --rm -e GREETING=hi --name=near -w /tmp --init python:3.8-slim-buster \
+             python -c 'import os; print(os.environ[\"GREETING\"], 6 * 7, os.getcwd())'",
+        )
+        .await;
+    assert!(
+        ran.contains("served by Quai's stand-in python:3.8-slim") && ran.contains("hi 42 /tmp"),
+        "{ran}"
+    );
+
+    // A repository the catalog lacks fails at once, naming the images there are.
+    let refused = socket
+        .run(
+            1,
+            "begin=$(date +%s); docker run --rm mongo:7 true; echo exit=$? took=$(( $(date +%s) - begin ))s",
+        )
+        .await;
+    assert!(
+        refused.contains("mongo:7 is not available here")
+            && refused.contains("no internet access to Docker Hub")
+            && refused.contains("python")
+            && refused.contains("nginx")
+            && refused.contains("exit=125"),
+        "{refused}"
+    );
+    // The last `took=`: the first is in the command line the terminal echoed.
+    let took: u64 = refused
+        .rsplit("took=")
+        .next()
+        .and_then(|rest| rest.split('s').next())
+        .and_then(|seconds| seconds.trim().parse().ok())
+        .unwrap_or(u64::MAX);
+    assert!(took <= 3, "refusing mongo:7 took {took} s: {refused}");
+    server.stop().await;
+}

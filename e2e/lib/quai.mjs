@@ -64,7 +64,7 @@ export async function eventually(what, check, ms = TIMEOUT) {
  * port, a fresh `e2e-<random>` label and a fresh SQLite file (QUAI_DATABASE) in a temporary
  * folder removed by `stop()`; and `env`, more variables for the server.
  */
-export async function startServer({ lessonsDir, onShutdown = 'end', port, instance, database, env = {} } = {}) {
+export async function startServer({ lessonsDir, onShutdown = 'end', port, instance, database, env = {}, staticDir = join(root, 'static') } = {}) {
   port ??= await freePort();
   let previewPort = await freePort();
   while (previewPort === port) previewPort = await freePort();
@@ -98,7 +98,7 @@ export async function startServer({ lessonsDir, onShutdown = 'end', port, instan
   async function launch() {
     const child = spawn(
       binary,
-      ['serve', '--listen', `127.0.0.1:${port}`, '--static-dir', join(root, 'static')],
+      ['serve', '--listen', `127.0.0.1:${port}`, '--static-dir', staticDir],
       { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: serverEnv },
     );
     const proc = { child, exited: null };
@@ -194,9 +194,26 @@ export function instanceContainers(instance) {
     .sort((a, b) => a.id.localeCompare(b.id));
 }
 
+/**
+ * Reloads a page whose loading the test machine broke: Chromium drops requests in flight with
+ * `net::ERR_NETWORK_CHANGED` when a network interface appears or goes on its host, which the
+ * Docker networks of sessions do on the machine running these tests (never on a student's).
+ * A page whose document or one of its `/dist/` files was dropped would stay blank; it is
+ * loaded again, as a person would.
+ */
+function reloadPagesTheHostNetworkBroke(context) {
+  context.on('requestfailed', (request) => {
+    if (!request.failure()?.errorText.includes('ERR_NETWORK_CHANGED')) return;
+    const loading = request.isNavigationRequest() || new URL(request.url()).pathname.startsWith('/dist/');
+    const page = request.frame()?.page();
+    if (loading && page && !page.isClosed()) page.reload().catch(() => {});
+  });
+  return context;
+}
+
 /** Headless Chromium from Debian (or $QUAI_E2E_CHROMIUM), with no GPU and no sandbox. */
-export function launchBrowser() {
-  return chromium.launch({
+export async function launchBrowser() {
+  const browser = await chromium.launch({
     executablePath: process.env.QUAI_E2E_CHROMIUM ?? '/usr/bin/chromium',
     args: [
       '--no-sandbox',
@@ -208,6 +225,9 @@ export function launchBrowser() {
       '--no-first-run',
     ],
   });
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (options) => reloadPagesTheHostNetworkBroke(await newContext(options));
+  return browser;
 }
 
 /** Containers of a session, as `docker ps -a` lists them. */

@@ -1,6 +1,8 @@
 //! `cargo xtask bench`: sets up and builds like `test`, then measures a playground as a user
 //! feels it (click to prompt, echo round trip, an output flood, end to containers gone) with
-//! `node e2e/bench.mjs`, and the server without a browser (start to prompt cold and warm for
+//! `node e2e/bench.mjs`, the home page loaded cold (bytes, first paint, the start button
+//! clickable; its files sent as-is, gzip and brotli) with `node e2e/bench-load.mjs` beside the
+//! page's file sizes from the build, and the server without a browser (start to prompt cold and warm for
 //! both profiles, keystroke echo against a raw `docker exec` TTY, output throughput, the
 //! first `docker run hello-world`) with `cargo bench -p quai-backend --bench terminal`, and
 //! docker nodes rootless beside caps mode with `cargo bench -p quai-backend --bench dind`,
@@ -69,6 +71,17 @@ pub fn bench(runs: u32, only: Option<Part>) -> Result<()> {
             .envs(ready.images.server_env())
             .env("QUAI_E2E_CHROMIUM", &chromium),
     )?;
+    step(&format!(
+        "Loading the home page cold, {runs} runs per encoding and link (node e2e/bench-load.mjs)"
+    ));
+    shell::run(
+        Command::new("node")
+            .arg("e2e/bench-load.mjs")
+            .env("QUAI_BENCH_RUNS", runs.to_string())
+            .env("QUAI_BIN", &binary)
+            .envs(ready.images.server_env())
+            .env("QUAI_E2E_CHROMIUM", &chromium),
+    )?;
     step(&format!("Measuring the server and terminals, {runs} runs (cargo bench -p quai-backend --bench terminal)"));
     // cargo runs a bench from its package's folder: give it a path that holds from anywhere.
     let terminal = std::env::current_dir()?.join("target/bench/terminal.md");
@@ -118,6 +131,9 @@ pub fn bench(runs: u32, only: Option<Part>) -> Result<()> {
     let transport = transport(&ready.images)?;
     let browser =
         fs::read_to_string("e2e/artifacts/bench.md").context("the browser bench wrote no table")?;
+    let load = fs::read_to_string("e2e/artifacts/bench-load.md")
+        .context("the page load bench wrote no table")?;
+    let sizes = fs::read_to_string(frontend::SIZES).context("the frontend build wrote no sizes")?;
     let restart = fs::read_to_string("e2e/artifacts/bench-restart.md")
         .context("the restart bench wrote no table")?;
     let server = fs::read_to_string(&terminal).context("the terminal bench wrote no table")?;
@@ -128,7 +144,18 @@ pub fn bench(runs: u32, only: Option<Part>) -> Result<()> {
         "# Benchmarks\n\nWritten by `cargo xtask bench` (rerun it to refresh this page). Timing lives here, \
          never in tests.\n\n## In the browser\n\nA person's view: headless Chromium clicks \"Start a playground\" \
          (a `docker` node from the warm pool), types, and reads the terminal; the page is polled every 50 ms.\n\n\
-         {browser}\n## The server and its terminals\n\n{server}\n{transport}\n## Docker inside a node: rootless beside caps\n\n\
+         {browser}\n## Loading the page\n\nWhat a student's browser downloads before the home page \
+         works. The page's files as built (`wasm-opt -Oz` on a wasm of the `wasm` profile; each \
+         file precompressed at the best levels, sent by the browser's `Accept-Encoding`):\n\n{sizes}\n\
+         Before this build (a `--release` wasm at `opt-level = \"s\"`, no wasm-opt, every file sent \
+         uncompressed and uncached), the wasm alone was 2913 KiB (756 KiB as gzip, 529 KiB as \
+         brotli), and every load fetched all 4 MB again.\n\nThe home page loaded cold in headless \
+         Chromium (a fresh profile each time), its files sent as-is (the browser sends \
+         `Accept-Encoding: identity`), as gzip or as brotli (Chromium's own choice); over the \
+         loopback, and over a 20 Mbit/s link with 20 ms of latency emulated by Chromium. Paint \
+         timings are the browser's (the \"Loading…\" line); the start button is clickable once the \
+         wasm is fetched, compiled and run. Rows \"earlier build\" are the page served from the \
+         static folder `QUAI_BENCH_BEFORE` names, when set.\n\n{load}\n## The server and its terminals\n\n{server}\n{transport}\n## Docker inside a node: rootless beside caps\n\n\
          Rootless (the default: the node runs as an unprivileged user, Docker Engine inside it rootless) \
          beside caps mode (Docker Engine as root with nearly every capability: root on the host in all \
          but name, what docker nodes were before rootless). Caps is run with `--allow-host-root`, for \

@@ -44,7 +44,7 @@ pub fn prepare(browser: bool) -> Result<Ready> {
     setup::docker_daemon()?;
     setup::wasm_target()?;
     let wasm_bindgen = setup::wasm_bindgen_cli()?;
-    setup::npm_packages(Path::new("static"), "xterm.js")?;
+    setup::npm_packages(Path::new("static"), "the page (xterm.js, wasm-opt)")?;
     let images = images::ensure_all(false)?;
     Ok(Ready {
         images,

@@ -85,7 +85,8 @@ pub struct Config {
     #[arg(long, env = "QUAI_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
 
-    /// Folder with index.html and the built frontend (static/dist).
+    /// Folder with the built frontend in `dist/` (the page is `dist/index.html`, revalidated on
+    /// each load; the files it names carry their hash and are cached for a year).
     #[arg(long, env = "QUAI_STATIC_DIR", default_value = "static")]
     pub static_dir: PathBuf,
 

@@ -157,10 +157,18 @@ async fn proxy_root(
 async fn proxy_path(
     State(state): State<AppState>,
     owned: Owned,
-    Path((_, node, port, rest)): Path<(String, String, String, String)>,
+    Path((_, node, port, _)): Path<(String, String, String, String)>,
     request: Request<Body>,
 ) -> Response {
+    let rest = below_prefix(request.uri().path()).to_string();
     serve(state, owned, node, port, rest, request).await
+}
+
+/// The part of `/p/{session}/{node}/{port}/{rest}` after the port, as the browser sent it:
+/// still percent-encoded, unlike the router's `{rest}`, so that the app gets `a%20b` and
+/// `%3F` as they are (decoded, a space makes no valid path and a `?` starts a query).
+fn below_prefix(path: &str) -> &str {
+    path.splitn(6, '/').nth(5).unwrap_or("")
 }
 
 async fn serve(
@@ -217,6 +225,16 @@ mod tests {
             url(&state, None, "ab", "node1", 80),
             "http://0.0.0.0:8081/p/ab/node1/80/"
         );
+    }
+
+    #[test]
+    fn the_path_below_the_prefix_stays_as_the_browser_encoded_it() {
+        assert_eq!(
+            below_prefix("/p/ab/node1/8888/notebooks/My%20work/a%3Fb.ipynb"),
+            "notebooks/My%20work/a%3Fb.ipynb"
+        );
+        assert_eq!(below_prefix("/p/ab/node1/8888/"), "");
+        assert_eq!(below_prefix("/p/ab/node1/8888/a//b/"), "a//b/");
     }
 
     #[test]

@@ -32,7 +32,8 @@ pub struct Target<'a> {
     pub addr: SocketAddr,
     /// `/p/{session}/{node}/{port}`: what the app's absolute redirects are put under.
     pub prefix: &'a str,
-    /// The path below the prefix, without its leading slash.
+    /// The path below the prefix, without its leading slash, percent-encoded as the browser
+    /// sent it.
     pub rest: &'a str,
     /// `https` when browsers reach the preview over HTTPS, else `http`.
     pub proto: &'static str,

@@ -9,6 +9,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::Feed;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -62,6 +63,9 @@ pub struct DockerRuntime {
     dind: Mutex<DindMode>,
     /// The local registry's container, once it runs.
     registry: Mutex<Option<String>>,
+    /// Whether the local registry serves the catalog alone (no upstream registry behind it):
+    /// then a node's `docker` command knows an image missing from it is missing everywhere.
+    registry_offline: AtomicBool,
     /// Where session networks take their subnets; Docker's default pools when `None`.
     subnets: Option<super::subnets::Subnets>,
     /// This instance's host firewall rules and the names of its session bridges.
@@ -90,6 +94,7 @@ impl DockerRuntime {
             requested: DindMode::Auto,
             dind: Mutex::new(DindMode::Auto),
             registry: Mutex::new(None),
+            registry_offline: AtomicBool::new(false),
             subnets: None,
             firewall: super::firewall::Firewall::for_instance(instance),
         }
@@ -335,6 +340,11 @@ impl DockerRuntime {
                 "QUAI_REGISTRY_MIRROR={}",
                 super::registry::mirror_url()
             ));
+            // The node's docker command then serves a tag the catalog lacks by the nearest
+            // one, and refuses an image it lacks at once (images/dind's `docker`).
+            if self.registry_offline.load(Ordering::Relaxed) {
+                env.push("QUAI_REGISTRY_OFFLINE=1".to_string());
+            }
         }
         // Nodes of a rootless mode run as the node's user, and so does every exec into them.
         let user = (spec.profile == Profile::Docker && super::dind::runs_unprivileged(dind))
@@ -849,6 +859,8 @@ impl HostSetup for DockerRuntime {
     ) -> Result<String, RuntimeError> {
         let container =
             super::registry::ensure(&self.docker, &self.instance, image, upstream).await?;
+        self.registry_offline
+            .store(upstream.is_none(), Ordering::Relaxed);
         *self.registry.lock().expect("registry lock") = Some(container);
         Ok(super::registry::mirror_url())
     }

@@ -3,15 +3,19 @@
 //! `library/<name>:<tag>`, so that `docker pull nginx` in a
 //! node, which asks its registry mirror first, is served locally with no internet. The
 //! catalog is pushed through a short-lived writable twin on loopback, and only when it
-//! changed (a fingerprint label on the reader). The reader joins every session network as
+//! changed (a fingerprint label on the reader), into a volume named by the catalog's
+//! fingerprint that every server of the engine shares (see `volume_name`). The reader joins every session network as
 //! `quai-registry`; being read-only, no session can change what another one pulls. With an
-//! upstream registry configured, it is a pull-through cache of that upstream instead.
+//! upstream registry configured, it is a pull-through cache of that upstream instead; without
+//! one, nodes are told so (`QUAI_REGISTRY_OFFLINE=1`), for their `docker` command to answer
+//! for images the catalog lacks.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use bollard::container::{Config, CreateContainerOptions, RemoveContainerOptions};
-use bollard::image::{PushImageOptions, RemoveImageOptions, TagImageOptions};
+use bollard::image::{ListImagesOptions, PushImageOptions, RemoveImageOptions, TagImageOptions};
 use bollard::models::{HostConfig, PortBinding, RestartPolicy, RestartPolicyNameEnum};
+use bollard::volume::ListVolumesOptions;
 use bollard::Docker;
 use futures::StreamExt;
 use sha2::{Digest, Sha256};
@@ -94,9 +98,15 @@ pub async fn ensure(
         .await
         .map_err(|_| RuntimeError::MissingImage(image.to_string()))?;
     let reader = format!("quai-registry-{instance}");
-    let volume = format!("quai-registry-{instance}");
     let entries = catalog(docker).await?;
     let print = fingerprint(&entries, upstream);
+    let built = built_from_recipes(docker).await?;
+    let recipes: Vec<(String, String)> = entries
+        .iter()
+        .filter(|(_, id)| built.contains(id))
+        .cloned()
+        .collect();
+    let volume = volume_name(instance, &fingerprint(&recipes, upstream), upstream);
     if let Ok(existing) = docker.inspect_container(&reader, None).await {
         let running = existing
             .state
@@ -116,6 +126,9 @@ pub async fn ensure(
     }
     if !entries.is_empty() {
         push_catalog(docker, instance, image, &volume, &entries).await?;
+    }
+    if upstream.is_none() {
+        remove_older_catalogs(docker, &volume).await;
     }
     let labels = HashMap::from([
         ("quai.managed".to_string(), "true".to_string()),
@@ -167,6 +180,88 @@ pub async fn ensure(
     Ok(reader)
 }
 
+/// The ids of the images built from Quai's recipes: labelled `quai.image=<recipe>` and tagged
+/// `quai/<recipe>:<16 hex>` as xtask tags them (an image built FROM one inherits its labels,
+/// not its tag; an imported one has neither).
+async fn built_from_recipes(docker: &Docker) -> Result<HashSet<String>, RuntimeError> {
+    let filters = HashMap::from([("label".to_string(), vec!["quai.image".to_string()])]);
+    let images = docker
+        .list_images(Some(ListImagesOptions {
+            filters,
+            ..Default::default()
+        }))
+        .await
+        .map_err(engine_error)?;
+    Ok(images
+        .into_iter()
+        .filter(|image| {
+            image
+                .labels
+                .get("quai.image")
+                .is_some_and(|recipe| tagged_by_xtask(recipe, &image.repo_tags))
+        })
+        .map(|image| image.id)
+        .collect())
+}
+
+/// Whether one of `tags` is `quai/<recipe>:<16 hex>`.
+fn tagged_by_xtask(recipe: &str, tags: &[String]) -> bool {
+    let prefix = format!("quai/{recipe}:");
+    tags.iter().any(|tag| {
+        tag.strip_prefix(&prefix)
+            .is_some_and(|hex| hex.len() == 16 && hex.chars().all(|c| c.is_ascii_hexdigit()))
+    })
+}
+
+/// The volumes holding the catalog alone are named by their catalog's fingerprint.
+const CATALOG_VOLUME: &str = "quai-registry-catalog-";
+/// How many volumes of other catalogs are kept, the newest first, for servers (or test
+/// runs) that go back to them.
+const KEPT_CATALOGS: usize = 2;
+
+/// Where the registry keeps what it serves. The catalog alone is kept in a volume named by
+/// the fingerprint of its images built from Quai's recipes, shared by every server of the
+/// engine: pushing compresses every layer (a minute or two for the whole catalog on two
+/// cores), so it is done once per build of the recipes, and a server whose catalog is already
+/// there pushes only what is missing (a check per layer and a manifest per tag; the layers of
+/// an imported image once). A name that leaves the catalog but not the recipes' builds (an
+/// imported image removed) stays in the volume until the recipes' images change. A
+/// pull-through cache writes what it fetches into a volume of its own.
+fn volume_name(instance: &str, print: &str, upstream: Option<&str>) -> String {
+    match upstream {
+        None => format!("{CATALOG_VOLUME}{print}"),
+        Some(_) => format!("quai-registry-{instance}"),
+    }
+}
+
+/// Removes the volumes of catalogs older than the `KEPT_CATALOGS` newest besides `current`;
+/// a volume a registry still uses stays (the engine refuses to remove it).
+async fn remove_older_catalogs(docker: &Docker, current: &str) {
+    let filters = HashMap::from([("name", vec![CATALOG_VOLUME])]);
+    let Ok(listed) = docker
+        .list_volumes(Some(ListVolumesOptions { filters }))
+        .await
+    else {
+        return;
+    };
+    let mut older: Vec<(String, String)> = listed
+        .volumes
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|volume| volume.name.starts_with(CATALOG_VOLUME) && volume.name != current)
+        .map(|volume| (volume.created_at.unwrap_or_default(), volume.name))
+        .collect();
+    older.sort_by(|a, b| b.cmp(a));
+    for (_, name) in older.into_iter().skip(KEPT_CATALOGS) {
+        match docker.remove_volume(&name, None).await {
+            Ok(()) => {
+                tracing::info!(volume = %name, "removed the registry volume of an older catalog")
+            }
+            Err(err) => tracing::debug!(volume = %name, error = %err, "registry volume kept"),
+        }
+    }
+}
+
 async fn remove(docker: &Docker, name: &str) -> Result<(), RuntimeError> {
     match docker
         .remove_container(
@@ -203,10 +298,12 @@ async fn push_catalog(
             "QUAI_REGISTRY_CONFIG={}",
             config(Role::Writer)
         )]),
-        labels: Some(HashMap::from([(
-            "quai.managed".to_string(),
-            "true".to_string(),
-        )])),
+        // Labelled with its instance like the reader, so that a push cut short (the server
+        // stopped halfway) leaves no writer holding the catalog's volume.
+        labels: Some(HashMap::from([
+            ("quai.managed".to_string(), "true".to_string()),
+            ("quai.registry".to_string(), instance.to_string()),
+        ])),
         exposed_ports: Some(HashMap::from([("5000/tcp".to_string(), HashMap::new())])),
         host_config: Some(HostConfig {
             binds: Some(vec![format!("{volume}:/var/lib/registry")]),
@@ -249,38 +346,35 @@ async fn push_catalog(
             .ok_or_else(|| {
                 RuntimeError::Engine("the registry's port was not published".to_string())
             })?;
-        for (public, id) in entries {
-            let (name, tag) = public
-                .rsplit_once(':')
-                .unwrap_or((public.as_str(), "latest"));
-            // Docker Hub's official images live under `library/`; `docker/whalesay` does not.
-            let path = if name.contains('/') {
-                name.to_string()
-            } else {
-                format!("library/{name}")
-            };
+        // One push per repository, of all its tags: the catalog names many tags of a few
+        // images (python:3.8 … python:3.13-alpine), and each push is a round of requests.
+        for (path, tags) in repositories(entries) {
             let repo = format!("127.0.0.1:{port}/{path}");
-            docker
-                .tag_image(
-                    id,
-                    Some(TagImageOptions {
-                        repo: repo.as_str(),
-                        tag,
-                    }),
-                )
-                .await
-                .map_err(engine_error)?;
-            let pushed = push(docker, &repo, tag).await;
-            let _ = docker
-                .remove_image(
-                    &format!("{repo}:{tag}"),
-                    Some(RemoveImageOptions {
-                        noprune: true,
-                        ..Default::default()
-                    }),
-                    None,
-                )
-                .await;
+            for (tag, id) in &tags {
+                docker
+                    .tag_image(
+                        id,
+                        Some(TagImageOptions {
+                            repo: repo.as_str(),
+                            tag,
+                        }),
+                    )
+                    .await
+                    .map_err(engine_error)?;
+            }
+            let pushed = push(docker, &repo, "").await;
+            for (tag, _) in &tags {
+                let _ = docker
+                    .remove_image(
+                        &format!("{repo}:{tag}"),
+                        Some(RemoveImageOptions {
+                            noprune: true,
+                            ..Default::default()
+                        }),
+                        None,
+                    )
+                    .await;
+            }
             pushed?;
         }
         Ok::<(), RuntimeError>(())
@@ -290,7 +384,29 @@ async fn push_catalog(
     result
 }
 
-/// Pushes `repo:tag`, retrying while the fresh registry is still starting.
+/// The catalog's names by registry repository, sorted: `library/<name>` for Docker Hub's
+/// official images, others (`docker/whalesay`) as named; each with its `(tag, image id)`s.
+fn repositories(entries: &[(String, String)]) -> BTreeMap<String, Vec<(&str, &str)>> {
+    let mut repositories: BTreeMap<String, Vec<(&str, &str)>> = BTreeMap::new();
+    for (public, id) in entries {
+        let (name, tag) = public
+            .rsplit_once(':')
+            .unwrap_or((public.as_str(), "latest"));
+        let path = if name.contains('/') {
+            name.to_string()
+        } else {
+            format!("library/{name}")
+        };
+        repositories
+            .entry(path)
+            .or_default()
+            .push((tag, id.as_str()));
+    }
+    repositories
+}
+
+/// Pushes `repo:tag` (every tag of `repo` when `tag` is empty), retrying while the fresh
+/// registry is still starting.
 async fn push(docker: &Docker, repo: &str, tag: &str) -> Result<(), RuntimeError> {
     let mut last = String::new();
     for _ in 0..50 {
@@ -352,6 +468,59 @@ mod tests {
             cache.contains("proxy:\n  remoteurl: https://mirror.example")
                 && !cache.contains("readonly")
         );
+    }
+
+    #[test]
+    fn the_catalog_is_pushed_by_repository_official_images_under_library() {
+        let entries: Vec<(String, String)> = [
+            ("python:3", "sha256:1"),
+            ("docker/whalesay:latest", "sha256:2"),
+            ("python:3.10-alpine", "sha256:1"),
+            ("nginx", "sha256:3"),
+        ]
+        .iter()
+        .map(|(name, id)| (name.to_string(), id.to_string()))
+        .collect();
+        let pushed = repositories(&entries);
+        assert_eq!(
+            pushed.keys().collect::<Vec<_>>(),
+            ["docker/whalesay", "library/nginx", "library/python"]
+        );
+        assert_eq!(
+            pushed["library/python"],
+            [("3", "sha256:1"), ("3.10-alpine", "sha256:1")]
+        );
+        assert_eq!(pushed["library/nginx"], [("latest", "sha256:3")]);
+    }
+
+    #[test]
+    fn servers_of_one_catalog_share_its_volume_and_a_cache_has_its_own() {
+        assert_eq!(
+            volume_name("a", "0123", None),
+            volume_name("b", "0123", None)
+        );
+        assert_ne!(
+            volume_name("a", "0123", None),
+            volume_name("a", "4567", None)
+        );
+        assert_eq!(
+            volume_name("a", "0123", Some("https://mirror.example")),
+            "quai-registry-a"
+        );
+    }
+
+    #[test]
+    fn only_the_tags_xtask_gives_mark_an_image_of_the_recipes() {
+        let tags = |list: &[&str]| list.iter().map(|t| t.to_string()).collect::<Vec<_>>();
+        assert!(tagged_by_xtask(
+            "nginx",
+            &tags(&["quai/nginx:latest", "quai/nginx:0123456789abcdef"])
+        ));
+        assert!(!tagged_by_xtask(
+            "hello-world",
+            &tags(&["quai/test-catalog:1a2b3c4d"])
+        ));
+        assert!(!tagged_by_xtask("nginx", &tags(&["quai/nginx:latest"])));
     }
 
     #[test]

@@ -12,13 +12,15 @@ use std::collections::HashMap;
 use std::fs;
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Context, Result};
 
-use super::recipe::catalog_tag;
+mod jupyter;
+
+use super::recipe::{catalog_tag, DESCRIPTION_LABEL};
 use super::{size, Images, CATALOG_FILE};
 use crate::shell::{self, ok, step};
 
@@ -34,7 +36,7 @@ type Check = fn(&Images) -> Result<String>;
 pub fn check(images: &Images) -> Result<()> {
     step("Checking that each catalog image does its job on the host engine");
     remove_leftovers();
-    let checks: [(&str, Check); 10] = [
+    let checks: [(&str, Check); 20] = [
         ("catalog", catalog_is_tagged_labelled_and_listed),
         ("hello-world", hello_world_prints_its_greeting),
         ("busybox", busybox_runs_a_shell_and_its_applets),
@@ -45,6 +47,31 @@ pub fn check(images: &Images) -> Result<()> {
         ("python", python_makes_a_venv_and_installs_a_wheel_offline),
         ("registry", registry_takes_a_push_and_serves_it_back),
         ("whalesay", whalesay_says_what_it_is_told),
+        (
+            "jupyter",
+            jupyter::jupyter_runs_a_kernel_and_saves_notebooks,
+        ),
+        ("bash", bash_runs_a_script),
+        ("golang", golang_builds_and_runs_a_program_offline),
+        ("node", node_runs_a_script_and_npm_offline),
+        ("httpd", httpd_serves_its_page_on_port_80),
+        (
+            "mariadb",
+            mariadb_answers_with_the_root_password_after_its_init_sql,
+        ),
+        (
+            "mysql",
+            mysql_answers_with_the_root_password_after_its_init_sql,
+        ),
+        (
+            "mariadb without password",
+            mariadb_refuses_to_start_without_a_root_password,
+        ),
+        (
+            "postgres",
+            postgres_answers_with_its_password_after_its_init_scripts,
+        ),
+        ("r-base", r_computes_with_rscript),
     ];
     let mut failed = Vec::new();
     for (name, check) in checks {
@@ -85,7 +112,7 @@ fn catalog_is_tagged_labelled_and_listed(images: &Images) -> Result<String> {
         "image",
         "inspect",
         "--format",
-        "{{.Id}} {{index .Config.Labels \"quai.catalog\"}}",
+        "{{.Id}}|{{index .Config.Labels \"quai.catalog\"}}|{{index .Config.Labels \"org.opencontainers.image.description\"}}",
     ]);
     for (public, tag) in catalog {
         inspect.arg(catalog_tag(public)).arg(tag);
@@ -105,17 +132,22 @@ fn catalog_is_tagged_labelled_and_listed(images: &Images) -> Result<String> {
             "{} is not the image {tag}: {named} against {built}",
             catalog_tag(public)
         );
-        let label = named.split_once(' ').map(|(_, label)| label).unwrap_or("");
+        let mut fields = named.splitn(3, '|').skip(1);
+        let (label, description) = (fields.next().unwrap_or(""), fields.next().unwrap_or(""));
         ensure!(
             label.split(',').any(|name| name == public),
             "{tag} has the label quai.catalog={label:?}, which lacks {public}"
+        );
+        ensure!(
+            description.starts_with("Quai stand-in for "),
+            "{tag} does not say it is Quai's stand-in: {DESCRIPTION_LABEL}={description:?}"
         );
     }
     let distinct: std::collections::BTreeSet<&String> =
         catalog.iter().map(|(_, tag)| tag).collect();
     Ok(format!(
-        "{} names of {} images listed in {CATALOG_FILE}, each tagged quai/catalog/<name> and \
-         in its image's quai.catalog label",
+        "{} names of {} images listed in {CATALOG_FILE}, each tagged quai/catalog/<name>, in \
+         its image's quai.catalog label, the image described as Quai's stand-in",
         catalog.len(),
         distinct.len()
     ))
@@ -408,6 +440,343 @@ fn registry_takes_a_push_and_serves_it_back(images: &Images) -> Result<String> {
     ))
 }
 
+fn bash_runs_a_script(images: &Images) -> Result<String> {
+    let image = catalog_image(images, "bash:latest")?;
+    catalog_image(images, "bash:5")?;
+    // Read from standard input by the image's own command, bash.
+    let script = "set -euo pipefail\ndeclare -A answer=([life]=41)\n\
+                  echo \"bash ${BASH_VERSION%%(*}: $(( answer[life] + 1 ))\"\n";
+    let out = run_input(&image, &[], &[], script)?;
+    ensure!(
+        out.starts_with("bash 5.") && out.trim_end().ends_with(": 42"),
+        "a script on bash's input printed {out:?}"
+    );
+    // Options go to bash, a builtin runs in bash, as in the official image.
+    let option = run(&image, &[], &["-c", "echo from -c"])?;
+    let builtin = run(&image, &[], &["echo", "from a builtin"])?;
+    ensure!(
+        option.trim() == "from -c" && builtin.trim() == "from a builtin",
+        "bash -c and a builtin printed {option:?} and {builtin:?}"
+    );
+    Ok(format!(
+        "runs a script ({}), options and builtins as the command ({})",
+        out.trim(),
+        size(&image)
+    ))
+}
+
+/// A program of the standard library only, built in its own module with no network.
+const HELLO_GO: &str = r#"set -e
+mkdir -p /go/src/hello && cd /go/src/hello
+cat > main.go <<'GO'
+package main
+
+import (
+	"fmt"
+	"runtime"
+)
+
+func main() { fmt.Println("hello from", runtime.Version()) }
+GO
+go mod init example.com/hello 2>/dev/null
+go build -o /go/bin/hello .
+hello
+echo "$GOPATH $(pwd -P)"
+"#;
+
+fn golang_builds_and_runs_a_program_offline(images: &Images) -> Result<String> {
+    let image = catalog_image(images, "golang:latest")?;
+    catalog_image(images, "golang:1.22-alpine")?;
+    let workdir = shell::output(Command::new("docker").args([
+        "image",
+        "inspect",
+        "--format",
+        "{{.Config.WorkingDir}}",
+        &image,
+    ]))?;
+    ensure!(
+        workdir.trim() == "/go",
+        "the working directory is {}",
+        workdir.trim()
+    );
+    let out = run(&image, &["--network", "none"], &["sh", "-c", HELLO_GO])?;
+    let mut lines = out.lines();
+    let hello = lines.next().unwrap_or_default().to_string();
+    ensure!(
+        hello.starts_with("hello from go1."),
+        "the program printed {out:?}"
+    );
+    ensure!(
+        lines.next() == Some("/go /go/src/hello"),
+        "GOPATH and the module's folder: {out:?}"
+    );
+    Ok(format!(
+        "with --network none, go mod init and go build make a program that prints {hello:?} \
+         (GOPATH /go, working directory /go) ({})",
+        size(&image)
+    ))
+}
+
+fn node_runs_a_script_and_npm_offline(images: &Images) -> Result<String> {
+    let image = catalog_image(images, "node:latest")?;
+    catalog_image(images, "node:20-alpine")?;
+    // An option as the command runs in node.
+    let sum = run(
+        &image,
+        &["--network", "none"],
+        &["-e", "console.log(20 + 22)"],
+    )?;
+    ensure!(sum.trim() == "42", "node -e printed {sum:?}");
+    let out = run(
+        &image,
+        &["--network", "none", "--user", "node"],
+        &[
+            "sh",
+            "-c",
+            "mkdir ~/app && cd ~/app \
+             && echo 'console.log(`node ${process.version} ran app.js`)' > app.js && node app.js \
+             && npm init -y >/dev/null && npm pkg set scripts.start='node app.js' \
+             && npm start --silent && node -p 'require(\"./package.json\").name'",
+        ],
+    )?;
+    let lines: Vec<&str> = out.lines().collect();
+    ensure!(
+        lines.len() == 3
+            && lines[0].starts_with("node v")
+            && lines[0].ends_with("ran app.js")
+            && lines[1] == lines[0]
+            && lines[2] == "app",
+        "node app.js, npm init -y and npm start printed {out:?}"
+    );
+    Ok(format!(
+        "with --network none, as the user node: {:?}, npm init -y and npm start work ({})",
+        lines[0],
+        size(&image)
+    ))
+}
+
+fn httpd_serves_its_page_on_port_80(images: &Images) -> Result<String> {
+    let image = catalog_image(images, "httpd:latest")?;
+    catalog_image(images, "httpd:2.4")?;
+    let httpd = Container::start("httpd", &image, &["-p", "127.0.0.1:0:80"], &[])?;
+    let address = httpd.port("80/tcp")?;
+    let page = retry(|| http(&address, "GET", "/", &[]))?;
+    ensure!(page.status == 200, "GET / answered {}", page.status);
+    ensure!(
+        page.body.contains("It works!") && page.body.contains("Quai"),
+        "GET / served {:?}",
+        page.body
+    );
+    let missing = http(&address, "GET", "/quai-missing", &[])?;
+    ensure!(
+        missing.status == 404,
+        "GET /quai-missing answered {}",
+        missing.status
+    );
+    let logs = httpd.logs()?;
+    ensure!(
+        logs.contains("\"GET / HTTP/1.1\" 200") && logs.contains("quai-missing"),
+        "the access log is not in docker logs: {logs:?}"
+    );
+    let htdocs = httpd.exec(&["ls", "/usr/local/apache2/htdocs"])?;
+    ensure!(htdocs.trim() == "index.html", "htdocs holds {htdocs:?}");
+    Ok(format!(
+        "serves \"It works!\" from /usr/local/apache2/htdocs on {address} (port 80), 404 for a \
+         missing page, the access log in docker logs ({})",
+        size(&image)
+    ))
+}
+
+/// Run by the database images' entry points on first start, in the database they create.
+const INIT_SQL: &str = "CREATE TABLE fruit (name VARCHAR(20));\n\
+                        INSERT INTO fruit VALUES ('apple');\n";
+
+/// How long a database may take to make its files and start.
+const DATABASE_WAIT: Duration = Duration::from_secs(90);
+
+/// Starts a MariaDB server from `public` with the `prefix` variables (root password `secret`,
+/// database `shop`, user `app`) and an init .sql; shows root and the user can query what the
+/// script made, over TCP.
+fn mariadb_serves(images: &Images, check: &str, public: &str, prefix: &str) -> Result<String> {
+    let image = catalog_image(images, public)?;
+    let root = format!("{prefix}_ROOT_PASSWORD=secret");
+    let database = format!("{prefix}_DATABASE=shop");
+    let user = format!("{prefix}_USER=app");
+    let password = format!("{prefix}_PASSWORD=app-secret");
+    let db = Container::start_with_files(
+        check,
+        &image,
+        &["-e", &root, "-e", &database, "-e", &user, "-e", &password],
+        &[],
+        &[("/docker-entrypoint-initdb.d/fruit.sql", INIT_SQL)],
+    )?;
+    // Over TCP to the container's own address: the set-up's server has no network, so an
+    // answer comes from the server that listens on every interface.
+    let query = "set -- $(hostname -i) && mariadb -h \"$1\" -P 3306 -uroot -psecret -N -e \
+                 'SELECT name FROM shop.fruit' && mariadb -h \"$1\" -uapp -papp-secret -N shop \
+                 -e 'SELECT COUNT(*) FROM fruit' && { mariadb -h \"$1\" -uroot -pwrong -e \
+                 'SELECT 1' 2>&1 | grep -o 'Access denied'; } && mariadb -h \"$1\" -uroot \
+                 -psecret -N -e 'SELECT VERSION()'";
+    let out = retry_for(DATABASE_WAIT, || db.exec(&["sh", "-c", query])).map_err(|err| {
+        err.context(format!(
+            "the server's output:\n{}",
+            db.logs().unwrap_or_default()
+        ))
+    })?;
+    let lines: Vec<&str> = out.lines().collect();
+    ensure!(
+        lines.len() == 4 && lines[..3] == ["apple", "1", "Access denied"],
+        "the queries printed {out:?}"
+    );
+    let owner = db.exec(&["stat", "-c", "%U", "/var/lib/mysql"])?;
+    ensure!(
+        owner.trim() == "mysql",
+        "/var/lib/mysql belongs to {owner:?}"
+    );
+    Ok(format!(
+        "{} answers on port 3306 with {prefix}_ROOT_PASSWORD and refuses a wrong one; the init \
+         .sql ran in {prefix}_DATABASE, which {prefix}_USER can read ({})",
+        lines[3],
+        size(&image)
+    ))
+}
+
+fn mariadb_answers_with_the_root_password_after_its_init_sql(images: &Images) -> Result<String> {
+    mariadb_serves(images, "mariadb", "mariadb:latest", "MARIADB")
+}
+
+fn mysql_answers_with_the_root_password_after_its_init_sql(images: &Images) -> Result<String> {
+    mariadb_serves(images, "mysql", "mysql:8", "MYSQL")
+}
+
+/// `docker run --rm` with the test label, expected to fail: its standard error.
+fn run_failing(image: &str, cmd: &[&str]) -> Result<String> {
+    let pid = format!("{PID_LABEL}={}", std::process::id());
+    let out = Command::new("docker")
+        .args(["run", "--rm", "--label", LABEL, "--label", &pid, image])
+        .args(cmd)
+        .output()
+        .context("cannot run docker")?;
+    ensure!(
+        !out.status.success(),
+        "docker run {image} succeeded: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    Ok(String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+fn mariadb_refuses_to_start_without_a_root_password(images: &Images) -> Result<String> {
+    let image = catalog_image(images, "mariadb:latest")?;
+    let said = run_failing(&image, &[])?;
+    ensure!(
+        said.contains("Database is uninitialized and password option is not specified")
+            && said.contains("MARIADB_ROOT_PASSWORD"),
+        "with no password setting it said {said:?}"
+    );
+    Ok("exits saying which root password setting it needs".to_string())
+}
+
+/// A script the postgres entry point sources on first start: it sees the variables.
+const INIT_SH: &str = "psql -v ON_ERROR_STOP=1 --username \"$POSTGRES_USER\" \
+                       --dbname \"$POSTGRES_DB\" -c \"CREATE TABLE made_by_sh (db text); \
+                       INSERT INTO made_by_sh VALUES ('$POSTGRES_DB')\"\n";
+
+fn postgres_answers_with_its_password_after_its_init_scripts(images: &Images) -> Result<String> {
+    let image = catalog_image(images, "postgres:latest")?;
+    catalog_image(images, "postgres:16-alpine")?;
+    let said = run_failing(&image, &[])?;
+    ensure!(
+        said.contains("superuser password is not specified"),
+        "with no POSTGRES_PASSWORD it said {said:?}"
+    );
+    let db = Container::start_with_files(
+        "postgres",
+        &image,
+        &["-e", "POSTGRES_PASSWORD=secret", "-e", "POSTGRES_DB=shop"],
+        &[],
+        &[
+            ("/docker-entrypoint-initdb.d/1-fruit.sql", INIT_SQL),
+            ("/docker-entrypoint-initdb.d/2-table.sh", INIT_SH),
+        ],
+    )?;
+    // Over TCP to the container's own address with the password: the set-up's server
+    // listens on its socket only.
+    let query = "set -- $(hostname -i) && export PGPASSWORD=secret && psql -h \"$1\" -U postgres \
+                 -d shop -tAc 'SELECT name FROM fruit' && psql -h \"$1\" -U postgres -d shop \
+                 -tAc 'SELECT db FROM made_by_sh' && { PGPASSWORD=wrong psql -h \"$1\" -U \
+                 postgres -d shop -c 'SELECT 1' 2>&1 | grep -o 'password authentication failed'; \
+                 } && psql -h \"$1\" -U postgres -tAc 'SHOW server_version'";
+    let out = retry_for(DATABASE_WAIT, || db.exec(&["sh", "-c", query])).map_err(|err| {
+        err.context(format!(
+            "the server's output:\n{}",
+            db.logs().unwrap_or_default()
+        ))
+    })?;
+    let lines: Vec<&str> = out.lines().collect();
+    ensure!(
+        lines.len() == 4 && lines[..3] == ["apple", "shop", "password authentication failed"],
+        "the queries printed {out:?}"
+    );
+    let owner = db.exec(&[
+        "sh",
+        "-c",
+        "stat -c %U \"$PGDATA\" && awk '/^Uid/ { print $2 }' /proc/1/status",
+    ])?;
+    ensure!(
+        owner.lines().collect::<Vec<_>>() == ["postgres", "999"],
+        "PGDATA's owner and the server's uid: {owner:?}"
+    );
+    Ok(format!(
+        "refuses to start without POSTGRES_PASSWORD; PostgreSQL {} answers on port 5432 with \
+         it and refuses a wrong one; the init .sql and .sh ran in POSTGRES_DB; runs as \
+         postgres ({})",
+        lines[3],
+        size(&image)
+    ))
+}
+
+fn r_computes_with_rscript(images: &Images) -> Result<String> {
+    let image = catalog_image(images, "r-base:latest")?;
+    catalog_image(images, "rocker/r-ver:4")?;
+    let cmd = shell::output(Command::new("docker").args([
+        "image",
+        "inspect",
+        "--format",
+        "{{json .Config.Cmd}}",
+        &image,
+    ]))?;
+    ensure!(cmd.trim() == r#"["R"]"#, "the command is {}", cmd.trim());
+    let out = run(
+        &image,
+        &["--network", "none"],
+        &[
+            "Rscript",
+            "-e",
+            "x <- c(2, 4, 9); cat(R.version.string, sum(x), mean(x), sep = '\\n')",
+        ],
+    )?;
+    let lines: Vec<&str> = out.lines().collect();
+    ensure!(
+        lines.len() == 3 && lines[0].starts_with("R version 4.") && lines[1..] == ["15", "5"],
+        "Rscript printed {out:?}"
+    );
+    let piped = run_input(
+        &image,
+        &["--network", "none"],
+        &["R", "--vanilla", "-s"],
+        "cat(6 * 7)\n",
+    )?;
+    ensure!(
+        piped.trim() == "42",
+        "R reading its input printed {piped:?}"
+    );
+    Ok(format!(
+        "{}: Rscript computes a sum and a mean, R runs a script on its input ({})",
+        lines[0],
+        size(&image)
+    ))
+}
+
 /// `quai/catalog/<public>`, once the catalog is known to hold `public`.
 fn catalog_image(images: &Images, public: &str) -> Result<String> {
     ensure!(
@@ -429,6 +798,34 @@ fn run(image: &str, options: &[&str], cmd: &[&str]) -> Result<String> {
     args.push(image);
     args.extend_from_slice(cmd);
     docker(&args)
+}
+
+/// `docker run --rm -i` with the test label and `input` on the container's input.
+fn run_input(image: &str, options: &[&str], cmd: &[&str], input: &str) -> Result<String> {
+    let pid = format!("{PID_LABEL}={}", std::process::id());
+    let mut child = Command::new("docker")
+        .args(["run", "--rm", "-i", "--label", LABEL, "--label", &pid])
+        .args(options)
+        .arg(image)
+        .args(cmd)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .context("cannot run docker")?;
+    child
+        .stdin
+        .take()
+        .expect("the input is piped")
+        .write_all(input.as_bytes())?;
+    let out = child.wait_with_output()?;
+    ensure!(
+        out.status.success(),
+        "docker run {image}: {} {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr).trim()
+    );
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 /// A detached container, removed with its anonymous volumes when dropped.
@@ -456,6 +853,46 @@ impl Container {
         args.push(image);
         args.extend_from_slice(cmd);
         docker(&args)?;
+        Ok(container)
+    }
+
+    /// Like `start`, with `files` (path in the container, contents) copied in before it starts.
+    fn start_with_files(
+        check: &str,
+        image: &str,
+        options: &[&str],
+        cmd: &[&str],
+        files: &[(&str, &str)],
+    ) -> Result<Container> {
+        let container = Container {
+            name: format!("quai-test-images-{check}-{}", std::process::id()),
+        };
+        let pid = format!("{PID_LABEL}={}", std::process::id());
+        let mut args = vec![
+            "create",
+            "--name",
+            &container.name,
+            "--label",
+            LABEL,
+            "--label",
+            &pid,
+        ];
+        args.extend_from_slice(options);
+        args.push(image);
+        args.extend_from_slice(cmd);
+        docker(&args)?;
+        let local = std::env::temp_dir().join(&container.name);
+        fs::create_dir_all(&local)?;
+        let copied = files.iter().try_for_each(|(path, contents)| {
+            let name = path.rsplit('/').next().unwrap_or(path);
+            let file = local.join(name);
+            fs::write(&file, contents)?;
+            let file = file.to_string_lossy();
+            docker(&["cp", &file, &format!("{}:{path}", container.name)]).map(drop)
+        });
+        let _ = fs::remove_dir_all(&local);
+        copied?;
+        docker(&["start", &container.name])?;
         Ok(container)
     }
 
@@ -522,16 +959,18 @@ fn remove_leftovers() {
 }
 
 /// Calls `attempt` until it succeeds or `READY_WAIT` has passed; the last error otherwise.
-fn retry<T>(mut attempt: impl FnMut() -> Result<T>) -> Result<T> {
+fn retry<T>(attempt: impl FnMut() -> Result<T>) -> Result<T> {
+    retry_for(READY_WAIT, attempt)
+}
+
+/// Calls `attempt` until it succeeds or `wait` has passed; the last error otherwise.
+fn retry_for<T>(wait: Duration, mut attempt: impl FnMut() -> Result<T>) -> Result<T> {
     let begin = Instant::now();
     loop {
         match attempt() {
             Ok(value) => return Ok(value),
-            Err(err) if begin.elapsed() > READY_WAIT => {
-                return Err(err.context(format!(
-                    "still failing after {}",
-                    shell::seconds(READY_WAIT)
-                )))
+            Err(err) if begin.elapsed() > wait => {
+                return Err(err.context(format!("still failing after {}", shell::seconds(wait))))
             }
             Err(_) => thread::sleep(Duration::from_millis(200)),
         }

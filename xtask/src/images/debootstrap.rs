@@ -111,12 +111,10 @@ fn import(recipe: &Recipe, conf: &RootFs, rootfs: &Path) -> Result<()> {
     for change in &conf.changes {
         import.args(["--change", change]);
     }
-    let mut labels = format!(
-        "LABEL quai.image={} quai.recipe={}",
-        recipe.name, recipe.sha256
-    );
-    if let Some(names) = recipe.catalog_label() {
-        labels.push_str(&format!(" quai.catalog={names}"));
+    // LABEL's values in double quotes, as a Dockerfile has them: the description has spaces.
+    let mut labels = String::from("LABEL");
+    for (key, value) in recipe.labels() {
+        labels.push_str(&format!(" {key}={value:?}"));
     }
     import
         .args(["--change", &labels])

@@ -39,11 +39,8 @@ pub fn build(
     if let Some(base) = &base {
         build.args(["--build-arg", &format!("BASE={base}")]);
     }
-    build
-        .args(["--label", &format!("quai.image={}", recipe.name)])
-        .args(["--label", &format!("quai.recipe={}", recipe.sha256)]);
-    if let Some(names) = recipe.catalog_label() {
-        build.args(["--label", &format!("quai.catalog={names}")]);
+    for (key, value) in recipe.labels() {
+        build.args(["--label", &format!("{key}={value}")]);
     }
     build
         .args(["--tag", &tag])

@@ -65,7 +65,7 @@ impl Recipe {
     /// Reads `images/<name>/`.
     pub fn load(name: &str) -> Result<Recipe> {
         let dir = Path::new(RECIPES).join(name);
-        let sha256 = files_sha256(&dir)?;
+        let mut sha256 = files_sha256(&dir)?;
         let kind = if dir.join("image.conf").is_file() {
             Kind::Debootstrap(read_image_conf(&dir.join("image.conf"))?)
         } else if dir.join("Dockerfile").is_file() {
@@ -77,6 +77,13 @@ impl Recipe {
             bail!("{} holds neither image.conf nor Dockerfile", dir.display());
         };
         let catalog = read_catalog_conf(&dir.join("catalog.conf"))?;
+        // The description label is part of what the image is: new wording, new image.
+        if let Some(description) = stand_in_description(&catalog) {
+            let mut hasher = Sha256::new();
+            hasher.update(sha256.as_bytes());
+            hasher.update(format!("\n{DESCRIPTION_LABEL}={description}").as_bytes());
+            sha256 = hex::encode(hasher.finalize());
+        }
         Ok(Recipe {
             name: name.to_string(),
             dir,
@@ -164,6 +171,49 @@ impl Recipe {
     pub fn catalog_label(&self) -> Option<String> {
         (!self.catalog.is_empty()).then(|| self.catalog.join(","))
     }
+
+    /// The labels of the image: `quai.image`, `quai.recipe`, and for a catalog image
+    /// `quai.catalog` and the description saying it is Quai's stand-in.
+    pub fn labels(&self) -> Vec<(&'static str, String)> {
+        let mut labels = vec![
+            ("quai.image", self.name.clone()),
+            ("quai.recipe", self.sha256.clone()),
+        ];
+        if let Some(names) = self.catalog_label() {
+            labels.push(("quai.catalog", names));
+        }
+        if let Some(description) = stand_in_description(&self.catalog) {
+            labels.push((DESCRIPTION_LABEL, description));
+        }
+        labels
+    }
+}
+
+/// The label that says what a catalog image is, where `docker image inspect` readers look.
+pub const DESCRIPTION_LABEL: &str = "org.opencontainers.image.description";
+
+/// What a catalog image is, such as "Quai stand-in for the public mariadb and mysql images,
+/// built from Debian packages …"; `None` for a session image.
+fn stand_in_description(catalog: &[String]) -> Option<String> {
+    let mut repositories: Vec<&str> = Vec::new();
+    for name in catalog {
+        let repository = name
+            .rsplit_once(':')
+            .map_or(name.as_str(), |(repo, _)| repo);
+        if !repositories.contains(&repository) {
+            repositories.push(repository);
+        }
+    }
+    let (last, rest) = repositories.split_last()?;
+    let named = if rest.is_empty() {
+        format!("the public {last} image")
+    } else {
+        format!("the public {} and {last} images", rest.join(", "))
+    };
+    Some(format!(
+        "Quai stand-in for {named}, built offline from Debian packages by Quai (not the image \
+         Docker Hub serves; see Quai's docs/IMAGES.md for how it differs)"
+    ))
 }
 
 /// `quai/catalog/<public name>`: the host engine's tag for a catalog image under one public name.
@@ -564,6 +614,26 @@ mod tests {
     }
 
     #[test]
+    fn a_catalog_image_is_described_as_quai_s_stand_in_for_each_repository_it_names() {
+        let one = recipe_with_catalog("nginx", &["nginx:latest", "nginx:1"]);
+        let two = recipe_with_catalog("mariadb", &["mariadb:10", "mysql:8", "mysql:5.7"]);
+        let description = |recipe: &Recipe| {
+            recipe
+                .labels()
+                .into_iter()
+                .find(|(key, _)| *key == DESCRIPTION_LABEL)
+                .map(|(_, value)| value)
+                .unwrap()
+        };
+        assert!(description(&one).starts_with("Quai stand-in for the public nginx image, "));
+        assert!(description(&two)
+            .starts_with("Quai stand-in for the public mariadb and mysql images, "));
+        let session = recipe_with_catalog("base", &[]);
+        let keys: Vec<&str> = session.labels().iter().map(|(key, _)| *key).collect();
+        assert_eq!(keys, ["quai.image", "quai.recipe"]);
+    }
+
+    #[test]
     fn the_catalog_has_every_image_the_curriculum_names() {
         crate::shell::enter_project_root().unwrap();
         let recipes = Recipe::load_all().unwrap();
@@ -582,6 +652,22 @@ mod tests {
             "python:3",
             "registry:2",
             "docker/whalesay:latest",
+            "jupyter/scipy-notebook:latest",
+            "bash:latest",
+            "golang:latest",
+            "golang:1.21-alpine",
+            "node:18",
+            "node:lts",
+            "python:3.10-alpine",
+            "python:3.12-slim",
+            "alpine:3.19",
+            "nginx:stable-alpine",
+            "httpd:latest",
+            "mariadb:latest",
+            "mysql:8",
+            "postgres:15",
+            "r-base:latest",
+            "rocker/r-ver:4",
         ] {
             assert!(
                 names.contains(&wanted),
@@ -597,7 +683,10 @@ mod tests {
             Kind::Dockerfile { from, .. } => from,
             Kind::Debootstrap(_) => panic!("{name} is a Dockerfile recipe"),
         };
-        for name in ["nginx", "redis", "python", "registry"] {
+        for name in [
+            "nginx", "redis", "python", "registry", "bash", "golang", "node", "httpd", "mariadb",
+            "postgres", "r-base",
+        ] {
             assert_eq!(from(name).as_deref(), Some("debian"), "{name}");
         }
         assert_eq!(from("alpine").as_deref(), Some("busybox"));
