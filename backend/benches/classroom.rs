@@ -13,6 +13,7 @@
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -62,25 +63,7 @@ impl Served {
             .stderr(Stdio::null())
             .spawn()
             .expect("quai serve starts");
-        let stdout = child.stdout.take().unwrap();
-        let (said, heard) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            use std::io::BufRead;
-            for line in std::io::BufReader::new(stdout)
-                .lines()
-                .map_while(Result::ok)
-            {
-                let _ = said.send(line);
-            }
-        });
-        let base = loop {
-            let line = heard
-                .recv_timeout(Duration::from_secs(60))
-                .expect("quai serve said where it listens");
-            if let Some(url) = line.strip_prefix("Quai is listening on ") {
-                break url.trim_end_matches('/').to_string();
-            }
-        };
+        let base = support::listening_url(&mut child);
         Served {
             child,
             base,
