@@ -395,9 +395,10 @@ struct Served {
 }
 
 impl Served {
-    /// A server at its default settings but for `output_rate` (None: the default) and the
-    /// terminals a session may open (the flood needs one more than `FLOODERS`).
-    fn start(output_rate: Option<u64>) -> Served {
+    /// A server at its default settings but for `output_rate` (None: the default), `keeper`
+    /// (None: the default, tmux) and the terminals a session may open (the flood needs one
+    /// more than `FLOODERS`).
+    fn start(output_rate: Option<u64>, keeper: Option<&str>) -> Served {
         let dir = tempfile::tempdir().unwrap();
         let mut command = Command::new(env!("CARGO_BIN_EXE_quai"));
         command
@@ -415,6 +416,9 @@ impl Served {
             .stderr(Stdio::null());
         if let Some(rate) = output_rate {
             command.env("QUAI_OUTPUT_RATE", rate.to_string());
+        }
+        if let Some(keeper) = keeper {
+            command.env("QUAI_TERMINAL_KEEPER", keeper);
         }
         let mut child = command.spawn().expect("quai serve starts");
         let base = support::listening_url(&mut child);
@@ -495,8 +499,9 @@ async fn echo_beside_yes<T: Transport + Send + 'static>(
     (sample, cpu)
 }
 
-/// The flood and the echo beside 20 `yes` of one Quai server at `output_rate`.
+/// The echo, the flood and the echo beside 20 `yes` of one Quai server.
 struct QuaiFigures {
+    echo: Sample,
     output: f64,
     echo_beside_yes: Sample,
     cpu: f64,
@@ -504,6 +509,7 @@ struct QuaiFigures {
 
 async fn quai_at(served: &Served, session: &quai_protocol::SessionCreated) -> QuaiFigures {
     let mut quai = QuaiTerm::open(&served.base, session, 1).await;
+    let echo = echo(&mut quai).await;
     let output = flood(&mut quai).await;
     let mut flooders = Vec::new();
     for term in 2..2 + FLOODERS as u16 {
@@ -511,6 +517,7 @@ async fn quai_at(served: &Served, session: &quai_protocol::SessionCreated) -> Qu
     }
     let (echo_beside_yes, cpu) = echo_beside_yes(&mut quai, flooders, Some(served)).await;
     QuaiFigures {
+        echo,
         output,
         echo_beside_yes,
         cpu: cpu.unwrap_or(0.0),
@@ -568,6 +575,31 @@ impl Terminado {
     }
 }
 
+/// Prints the flood inside the node under a tmux of its own with nobody attached, as the
+/// keeper does for a terminal; MB/s. What the keeper alone can pass on, on the node's CPU.
+const TMUX_ALONE: &str = r#"tm() { tmux -L quai-bench -f /dev/null "$@"; }
+tm new-session -d -x 120 -y 40 bash && tm set -g status off >/dev/null && tm set -g history-limit 5000 >/dev/null
+sleep 0.3
+s=$(date +%s%N)
+tm send-keys "head -c 50M /dev/urandom | base64; tmux -L quai-bench wait -S done" Enter
+tm wait done
+e=$(date +%s%N)
+tm kill-server
+echo $(( (e - s) / 1000 ))
+"#;
+
+fn tmux_alone(container: &str) -> f64 {
+    let out = Command::new("docker")
+        .args(["exec", container, "bash", "-c", TMUX_ALONE])
+        .output()
+        .expect("docker exec runs");
+    let micros: f64 = String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .expect("the flood's time in the node");
+    printed() / micros
+}
+
 fn yes_no(met: bool) -> &'static str {
     if met {
         "**met**"
@@ -587,7 +619,7 @@ async fn main() {
     let terminado_python = std::env::var("QUAI_BENCH_TERMINADO").ok();
 
     // One server at its defaults, one shell node: every transport on its container.
-    let served = Served::start(None);
+    let served = Served::start(None, None);
     let (session, container) = served.session().await;
     let mut quai = QuaiTerm::open(&served.base, &session, 1).await;
     let mut raw = RawTerm::open(&container).await;
@@ -632,15 +664,24 @@ async fn main() {
         flooders.push(QuaiTerm::open(&served.base, &session, term).await);
     }
     let (quai_yes, quai_cpu) = echo_beside_yes(&mut quai, flooders, Some(&served)).await;
+    println!("the flood inside the node's own tmux, nobody attached…");
+    let alone = tmux_alone(&container);
     drop(raw);
     drop(quai);
     served.stop();
+
+    // The same without a terminal keeper: what the keeper costs.
+    println!("without a terminal keeper…");
+    let bare = Served::start(None, Some("none"));
+    let (session, _) = bare.session().await;
+    let keeperless = quai_at(&bare, &session).await;
+    bare.stop();
 
     // Quai's output limit per terminal: each value a server and a node of its own.
     let mut limits = Vec::new();
     for rate in [8, 16, 32, 64, 1024].map(|m: u64| m * 1024 * 1024) {
         println!("output limit {}…", mib(rate));
-        let served = Served::start(Some(rate));
+        let served = Served::start(Some(rate), None);
         let (session, _) = served.session().await;
         limits.push((rate, quai_at(&served, &session).await));
         served.stop();
@@ -686,6 +727,14 @@ async fn main() {
         raw_out,
         raw_yes.pct(0.99),
     ));
+    out.push_str(&format!(
+        "| Quai's socket, no terminal keeper (`--terminal-keeper none`) | {:.2} | {:.2} | **{:.1}** | {:.1} (server CPU {:.0} % of a core) |\n",
+        keeperless.echo.pct(0.5),
+        keeperless.echo.pct(0.99),
+        keeperless.output,
+        keeperless.echo_beside_yes.pct(0.99),
+        keeperless.cpu,
+    ));
     if let (Some(e), Some(o)) = (&tnado_echo, tnado_out) {
         let version = terminado_version.clone().unwrap_or_default();
         out.push_str(&format!(
@@ -694,6 +743,11 @@ async fn main() {
             e.pct(0.99),
         ));
     }
+    out.push_str(&format!(
+        "\nThe same flood printed inside the node by a tmux of its own with nobody attached \
+         (what the keeper alone passes on, sharing the node's CPU with the flood): **{alone:.1} \
+         MB/s**.\n"
+    ));
     out.push_str("\nThe aims, Quai against the others in this run:\n\n");
     let over = quai_echo.pct(0.99) - raw_echo.pct(0.99);
     out.push_str(&format!(

@@ -237,6 +237,30 @@ async fn two_terminals_of_one_node_are_independent_shells() {
 }
 
 #[tokio::test]
+async fn a_terminal_an_earlier_quai_kept_in_the_nodes_one_tmux_server_is_taken_back() {
+    // Quai once kept every terminal of a node in one tmux server (socket `quai`); a node it
+    // started then and kept across an upgrade still has its shells there.
+    let server = TestServer::start("legacykeeper").await;
+    let session = server.create_session().await;
+    let mut socket = server.shell(&session).await;
+    let (code, out) = common::exec_in_node(
+        &server,
+        &session,
+        "node1",
+        "tmux -L quai new-session -d -s t3 'bash -l' && sleep 0.5 && \
+         tmux -L quai send-keys -t =t3: 'echo kept-by-$((6*7))' Enter",
+        b"",
+    )
+    .await;
+    assert_eq!(code, Some(0), "{out}");
+    socket.open_shell(3).await;
+    socket.wait_for_output(3, "kept-by-42").await;
+    socket.type_in(3, "echo still-$((2+3))\r").await;
+    socket.wait_for_output(3, "still-5").await;
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn forty_sessions_run_at_once_each_on_a_subnet_of_its_own() {
     let server = common::TestServer::start("forty").await;
     // More networks than Docker's default address pools hold (about thirty).

@@ -531,7 +531,7 @@ async fn sessions_whose_containers_died_or_time_ran_out_while_the_server_was_awa
             &kept_node[0],
             "tmux",
             "-L",
-            "quai",
+            "quai-t2",
             "kill-session",
             "-t",
             "=t2",

@@ -1,6 +1,9 @@
 //! The terminal keeper: what keeps a terminal's shell alive inside its node, so it outlives
 //! the server's connection to it. With `tmux` (its status line, prefix key and every binding
-//! off), terminal N is the tmux session `tN` of the node user's own tmux server; the server
+//! off), terminal N is the tmux session `tN` of a tmux server of its own (socket `quai-tN`
+//! of the node user), so a terminal flooding output never delays another's keystrokes (one
+//! tmux server handles its terminals one after the other); a node started by an earlier
+//! Quai keeps its terminals in one server (`quai`), and they are found there. The server
 //! attaches to it with a TTY exec, and a second attach detaches a stale one (left by a server
 //! that was killed). A server taking a kept terminal back reads its history first
 //! (`history`) and replays it before the attach's redraw, so the page shows the recent
@@ -31,8 +34,20 @@ set -g default-terminal tmux-256color
 set -ga terminal-overrides ',*:smcup@:rmcup@'
 ";
 
+/// Sets `L` to the tmux socket of terminal `$1`: its own, or the one tmux server of a node
+/// an earlier Quai started when that server runs it.
+macro_rules! socket_of_terminal {
+    () => {
+        r#"L="quai-t$1"
+[ -S "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/quai" ] && tmux -L quai has-session -t "=t$1" 2>/dev/null && L=quai
+"#
+    };
+}
+
 /// Attaches to (or starts) terminal `$1`; see the module's comment.
-const TMUX_ATTACH: &str = r#"s="t$1"
+const TMUX_ATTACH: &str = concat!(
+    socket_of_terminal!(),
+    r#"s="t$1"
 if ! command -v tmux >/dev/null 2>&1; then exec bash -l; fi
 d="${TMPDIR:-/tmp}/quai-$(id -u)"
 mkdir -p "$d" && chmod 700 "$d" || exec bash -l
@@ -40,38 +55,50 @@ printf '%s' "$2" > "$d/tmux.conf"
 # tmux refuses a socket folder others may enter; one brought in by a file import is fixed.
 sockets="${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)"
 [ -d "$sockets" ] && chmod 700 "$sockets" 2>/dev/null
-t() { tmux -L quai -f "$d/tmux.conf" "$@"; }
+t() { tmux -L "$L" -f "$d/tmux.conf" "$@"; }
 if ! t has-session -t "=$s" 2>/dev/null; then rm -f "$d/$s.exit"; fi
 # A tmux that cannot start at all leaves a plain shell.
 t new-session -A -D -s "$s" "bash -l; echo \$? > '$d/$s.exit'" || { [ -f "$d/$s.exit" ] || exec bash -l; }
 if [ -f "$d/$s.exit" ]; then c=$(cat "$d/$s.exit"); rm -f "$d/$s.exit"; exit "${c:-0}"; fi
-"#;
+"#
+);
 
 /// Prints what terminal `$1`'s shell printed before its screen (the keeper's history, with
 /// colours), then as many empty lines as its screen is high, so that a redraw of the screen
 /// that follows leaves the history above it. Exits with `GONE` when the keeper runs no such
 /// shell (it ended while the server was away).
-const TMUX_HISTORY: &str = r#"t="=t$1:"
+const TMUX_HISTORY: &str = concat!(
+    socket_of_terminal!(),
+    r#"t="=t$1:"
 command -v tmux >/dev/null 2>&1 || exit 0
-tmux -L quai has-session -t "=t$1" 2>/dev/null || exit 3
-h=$(tmux -L quai display-message -p -t "$t" '#{pane_height}')
-tmux -L quai capture-pane -p -e -S -1000 -E -1 -t "$t"
+tmux -L "$L" has-session -t "=t$1" 2>/dev/null || exit 3
+h=$(tmux -L "$L" display-message -p -t "$t" '#{pane_height}')
+tmux -L "$L" capture-pane -p -e -S -1000 -E -1 -t "$t"
 i=0
 while [ "$i" -lt "${h:-24}" ]; do echo; i=$((i+1)); done
-"#;
+"#
+);
+
+/// Ends terminal `$1`'s shell (see `end`).
+const TMUX_END: &str = concat!(
+    socket_of_terminal!(),
+    r#"tmux -L "$L" kill-session -t "=t$1" 2>/dev/null; true
+"#
+);
+
+/// Prints terminal `$1`'s current folder (see `cwd`).
+const TMUX_CWD: &str = concat!(
+    socket_of_terminal!(),
+    r#"exec tmux -L "$L" display-message -p -t "=t$1:" '#{pane_current_path}'
+"#
+);
 
 /// The exit status of `history` when the terminal's shell is gone.
 pub const GONE: i64 = 3;
 
 /// The command printing terminal `term`'s history (see `TMUX_HISTORY`).
 pub fn history(term: u16) -> Vec<String> {
-    vec![
-        "sh".into(),
-        "-c".into(),
-        TMUX_HISTORY.into(),
-        "quai-history".into(),
-        term.to_string(),
-    ]
+    script(TMUX_HISTORY, "quai-history", term)
 }
 
 /// The command of terminal `term`'s TTY exec.
@@ -91,21 +118,22 @@ pub fn attach(keeper: TerminalKeeper, term: u16) -> Vec<String> {
 
 /// The command that ends terminal `term`'s shell for good (its attach ends with it).
 pub fn end(term: u16) -> Vec<String> {
-    let script = format!("tmux -L quai kill-session -t =t{term} 2>/dev/null; true");
-    vec!["sh".into(), "-c".into(), script]
+    script(TMUX_END, "quai-end", term)
 }
 
 /// The command printing the folder terminal `term`'s shell is in.
 pub fn cwd(term: u16) -> Vec<String> {
+    script(TMUX_CWD, "quai-cwd", term)
+}
+
+/// `sh -c SCRIPT NAME TERM`.
+fn script(script: &str, name: &str, term: u16) -> Vec<String> {
     vec![
-        "tmux".into(),
-        "-L".into(),
-        "quai".into(),
-        "display-message".into(),
-        "-p".into(),
-        "-t".into(),
-        format!("=t{term}:"),
-        "#{pane_current_path}".into(),
+        "sh".into(),
+        "-c".into(),
+        script.into(),
+        name.into(),
+        term.to_string(),
     ]
 }
 
@@ -127,7 +155,11 @@ mod tests {
             attach(TerminalKeeper::None, 1),
             vec!["/bin/bash".to_string(), "-l".to_string()]
         );
-        assert!(end(3)[2].contains("=t3"));
-        assert!(cwd(3).contains(&"=t3:".to_string()));
+        assert_eq!(end(3)[4], "3");
+        assert_eq!(cwd(3)[4], "3");
+        assert_eq!(history(3)[4], "3");
+        for script in [TMUX_ATTACH, TMUX_HISTORY, TMUX_END, TMUX_CWD] {
+            assert!(script.starts_with("L=\"quai-t$1\""), "{script}");
+        }
     }
 }
