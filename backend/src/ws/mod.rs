@@ -114,6 +114,30 @@ fn watch_ports(
     })
 }
 
+/// Writes the socket's queued messages, every message already waiting in one write, until
+/// a close is sent or the socket fails.
+pub(crate) async fn send_queued<S>(mut sink: S, mut queue: mpsc::Receiver<Message>)
+where
+    S: futures::Sink<Message> + Unpin,
+{
+    while let Some(msg) = queue.recv().await {
+        let mut last = matches!(msg, Message::Close(_));
+        if sink.feed(msg).await.is_err() {
+            return;
+        }
+        while !last {
+            let Ok(msg) = queue.try_recv() else { break };
+            last = matches!(msg, Message::Close(_));
+            if sink.feed(msg).await.is_err() {
+                return;
+            }
+        }
+        if sink.flush().await.is_err() || last {
+            return;
+        }
+    }
+}
+
 pub(crate) fn text(msg: &ServerMsg) -> Message {
     Message::Text(
         serde_json::to_string(msg)
@@ -130,16 +154,9 @@ pub(crate) fn closing(code: u16, reason: &str) -> Message {
 }
 
 async fn run(state: AppState, session: Arc<Session>, socket: WebSocket, host: Option<String>) {
-    let (mut sink, mut stream) = socket.split();
-    let (out, mut queue) = mpsc::channel::<Message>(OUT_QUEUE);
-    let sender = tokio::spawn(async move {
-        while let Some(msg) = queue.recv().await {
-            let last = matches!(msg, Message::Close(_));
-            if sink.send(msg).await.is_err() || last {
-                break;
-            }
-        }
-    });
+    let (sink, mut stream) = socket.split();
+    let (out, queue) = mpsc::channel::<Message>(OUT_QUEUE);
+    let sender = tokio::spawn(send_queued(sink, queue));
     let mut events = session.subscribe();
     session.socket_opened().await;
     let mut conn = Connection {
@@ -519,6 +536,52 @@ impl Connection {
     }
 }
 
+/// Output already waiting behind a chunk goes out in the same frame, up to this many bytes:
+/// fewer frames for the socket and the browser to handle during a flood.
+const COALESCE: usize = 64 * 1024;
+
+/// `first` and the output chunks queued right behind it, up to `COALESCE` bytes; and the
+/// event that stopped the merge, to handle next.
+fn coalesce(
+    first: Bytes,
+    events: &mut broadcast::Receiver<TermEvent>,
+) -> (
+    Bytes,
+    Option<Result<TermEvent, broadcast::error::RecvError>>,
+) {
+    use broadcast::error::{RecvError, TryRecvError};
+    let mut merged: Option<Vec<u8>> = None;
+    let mut len = first.len();
+    let mut after = None;
+    while len < COALESCE {
+        match events.try_recv() {
+            Ok(TermEvent::Output(more)) => {
+                let buf = merged.get_or_insert_with(|| {
+                    let mut buf = Vec::with_capacity(COALESCE + more.len());
+                    buf.extend_from_slice(&first);
+                    buf
+                });
+                buf.extend_from_slice(&more);
+                len = buf.len();
+            }
+            Ok(other) => {
+                after = Some(Ok(other));
+                break;
+            }
+            Err(TryRecvError::Empty) => break,
+            Err(TryRecvError::Lagged(n)) => {
+                after = Some(Err(RecvError::Lagged(n)));
+                break;
+            }
+            Err(TryRecvError::Closed) => {
+                after = Some(Err(RecvError::Closed));
+                break;
+            }
+        }
+    }
+    (merged.map(Bytes::from).unwrap_or(first), after)
+}
+
 /// Copies one terminal's output to the socket: the scrollback, then live output. When the
 /// socket falls too far behind, it starts over from a fresh snapshot (the browser resets
 /// its terminal on every `TerminalOpened`).
@@ -577,12 +640,19 @@ pub(crate) async fn follow(
             return;
         }
         let mut events = attachment.events;
+        let mut next = None;
         loop {
-            match events.recv().await {
+            let event = match next.take() {
+                Some(event) => event,
+                None => events.recv().await,
+            };
+            match event {
                 Ok(TermEvent::Output(bytes)) => {
+                    let (data, after) = coalesce(bytes, &mut events);
+                    next = after;
                     if out
                         .send(Message::Binary(
-                            frame::encode(FrameKind::Output, term, &bytes).into(),
+                            frame::encode(FrameKind::Output, term, &data).into(),
                         ))
                         .await
                         .is_err()
@@ -613,5 +683,57 @@ pub(crate) async fn follow(
                 Err(broadcast::error::RecvError::Closed) => return,
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_queued_behind_a_chunk_goes_out_with_it_and_other_events_keep_their_turn() {
+        let (tx, mut rx) = broadcast::channel(16);
+        for part in ["ab", "cd", "ef"] {
+            tx.send(TermEvent::Output(Bytes::from(part))).unwrap();
+        }
+        tx.send(TermEvent::Resized(TermSize { cols: 90, rows: 30 }))
+            .unwrap();
+        tx.send(TermEvent::Output(Bytes::from("gh"))).unwrap();
+        let Ok(TermEvent::Output(first)) = rx.try_recv() else {
+            panic!("output first")
+        };
+        let (data, after) = coalesce(first, &mut rx);
+        assert_eq!(&data[..], b"abcdef");
+        assert!(matches!(
+            after,
+            Some(Ok(TermEvent::Resized(TermSize { cols: 90, rows: 30 })))
+        ));
+        let Ok(TermEvent::Output(last)) = rx.try_recv() else {
+            panic!("output after the resize")
+        };
+        let (data, after) = coalesce(last, &mut rx);
+        assert_eq!(&data[..], b"gh");
+        assert!(after.is_none());
+    }
+
+    #[test]
+    fn a_frame_holds_at_most_about_the_coalescing_size() {
+        let (tx, mut rx) = broadcast::channel(64);
+        for _ in 0..40 {
+            tx.send(TermEvent::Output(Bytes::from(vec![b'x'; 4096])))
+                .unwrap();
+        }
+        let Ok(TermEvent::Output(first)) = rx.try_recv() else {
+            panic!("output first")
+        };
+        let (data, _) = coalesce(first, &mut rx);
+        assert_eq!(data.len(), COALESCE);
+        let mut total = data.len();
+        while let Ok(TermEvent::Output(next)) = rx.try_recv() {
+            let (more, _) = coalesce(next, &mut rx);
+            assert!(more.len() <= COALESCE);
+            total += more.len();
+        }
+        assert_eq!(total, 40 * 4096, "nothing lost");
     }
 }

@@ -13,13 +13,13 @@ use std::time::Duration;
 
 use axum::extract::ws::{Message, WebSocket};
 use bytes::Bytes;
-use futures::{SinkExt, StreamExt};
+use futures::StreamExt;
 use quai_protocol::{
     ClientMsg, ErrorCode, Frame, FrameKind, HelpState, ServerMsg, PROTOCOL_VERSION,
 };
 use tokio::sync::{broadcast, mpsc};
 
-use super::{close, closing, follow, text, OUT_QUEUE};
+use super::{close, closing, follow, send_queued, text, OUT_QUEUE};
 use crate::session::terminal::Watcher;
 use crate::session::viewers::{HelpChange, ViewKind, ViewerGuard};
 use crate::session::{Session, SessionEvent};
@@ -75,16 +75,9 @@ impl Link {
     /// Waits for the browser's `Hello`; a socket that says anything else first (or nothing
     /// for a while) is told why and closed.
     pub async fn open(socket: WebSocket) -> Option<Link> {
-        let (mut sink, mut stream) = socket.split();
-        let (out, mut queue) = mpsc::channel::<Message>(OUT_QUEUE);
-        let sender = tokio::spawn(async move {
-            while let Some(msg) = queue.recv().await {
-                let last = matches!(msg, Message::Close(_));
-                if sink.send(msg).await.is_err() || last {
-                    break;
-                }
-            }
-        });
+        let (sink, mut stream) = socket.split();
+        let (out, queue) = mpsc::channel::<Message>(OUT_QUEUE);
+        let sender = tokio::spawn(send_queued(sink, queue));
         let hello = tokio::time::timeout(HELLO_WITHIN, stream.next()).await;
         let greeted = matches!(
             hello,
