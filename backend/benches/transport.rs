@@ -795,15 +795,28 @@ async fn main() {
     }
 
     out.push_str(&format!(
-        "\nWhy the default is {}: at 8 MiB/s, the earlier default, one flood printed at about a \
-         third of the raw TTY's speed (measured by hand on a quiet machine: 10.1 MB/s against \
-         32.4, terminado 17.1, and 25.9 with the limit raised); a terminal with no limit \
-         reaches what tmux in the node passes on, about 25 MiB/s there, so the default sits \
-         just above it: it no longer slows one flood down and still bounds what one terminal \
-         can cost the server. With 20 floods at once the limit is not what protects the \
-         server (its CPU, last column, is the same at every limit): the browser's \
-         acknowledgements hold each terminal to the page's pace, and the node's CPU limit, \
-         which tmux shares with the floods, holds them all.\n",
+        "\nWithout the keeper, Quai's own transport against the same aims: output {:.2}× the raw \
+         TTY's ({}) and {} terminado's ({}). What the keeper costs is tmux itself: to give a \
+         later server the screen and its history, it parses every byte inside the node, on the \
+         node's CPU, and passes on what it has drawn ({alone:.1} MB/s with nobody attached, \
+         above); when its reader falls behind, it skips to a redraw of the screen rather than \
+         sending every line, as a terminal would. Each terminal has a tmux server of its own, \
+         so a terminal flooding output delays the others only through the node's CPU, which \
+         they share. `--terminal-keeper none` gives up shells surviving a server restart for \
+         the keeperless figures.\n",
+        keeperless.output / raw_out,
+        yes_no(keeperless.output >= OUTPUT_OF_RAW * raw_out),
+        tnado_out
+            .map(|o| format!("{:.2}×", keeperless.output / o))
+            .unwrap_or_else(|| "–".into()),
+        yes_no(tnado_out.is_some_and(|o| keeperless.output >= OUTPUT_OF_TERMINADO * o)),
+    ));
+    out.push_str(&format!(
+        "\nWhy the default limit is {}: the sweep shows the limit is not what bounds one flood \
+         (the keeper is), so it sits above what the keeper passes on and still bounds what one \
+         terminal can cost the server; with 20 floods at once the server's CPU is the same at \
+         every limit: the browser's acknowledgements hold each terminal to the page's pace, \
+         and the node's CPU limit, which the keeper shares with the floods, holds them all.\n",
         mib(DEFAULT_OUTPUT_RATE)
     ));
 
