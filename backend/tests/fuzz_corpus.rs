@@ -90,3 +90,58 @@ fn every_target_is_replayed() {
         assert!(here.contains(&format!("replay(\"{name}\")")), "{name}");
     }
 }
+
+fn seed(target: &str, name: &str) -> Vec<u8> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fuzz/corpus")
+        .join(target)
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+// The seeds reach what the targets check on acceptance, not only the refusals.
+
+#[test]
+fn seeded_uploads_are_accepted_and_refused_as_users_see() {
+    use quai::files::archive::{scan, ArchiveError};
+    let limit = 1024 * 1024;
+    let plain = scan(seed("upload_tar", "plain").as_slice(), limit).unwrap();
+    assert_eq!(plain.paths, ["app", "app/main.py", "app/run.sh"]);
+    let gzipped = scan(seed("upload_tar", "plain.tgz").as_slice(), limit).unwrap();
+    assert_eq!(gzipped, plain);
+    assert!(matches!(
+        scan(seed("upload_tar", "dotdot").as_slice(), limit),
+        Err(ArchiveError::Escapes(_))
+    ));
+    assert!(matches!(
+        scan(seed("upload_tar", "symlink").as_slice(), limit),
+        Err(ArchiveError::NotPlain(_))
+    ));
+    assert_eq!(
+        scan(seed("upload_tar", "huge").as_slice(), limit),
+        Err(ArchiveError::TooLarge(1))
+    );
+}
+
+#[test]
+fn a_seeded_workspace_is_accepted_and_a_changed_one_refused() {
+    use quai::files::workspace::verify;
+    let ok = seed("workspace_archive", "archive-ok");
+    let (manifest, per_node) = verify(&ok[1..], 1024 * 1024).unwrap();
+    assert_eq!(manifest.nodes, ["node1", "node2"]);
+    assert_eq!(per_node.len(), 2);
+    let extra = seed("workspace_archive", "archive-extra");
+    let refused = verify(&extra[1..], 1024 * 1024).unwrap_err();
+    assert!(refused.contains("extra"), "{refused}");
+}
+
+#[test]
+fn seeded_image_archives_are_accepted_and_a_corrupt_one_refused() {
+    use quai::images::archive::check;
+    let save = check(seed("image_archive", "docker-save").as_slice()).unwrap();
+    assert_eq!(save.names, ["hello:latest"]);
+    let oci = check(seed("image_archive", "oci").as_slice()).unwrap();
+    assert_eq!(oci.names, ["docker.io/library/hello:latest"]);
+    assert!(check(seed("image_archive", "save-corrupt").as_slice()).is_err());
+    assert!(check(seed("image_archive", "oci-missing").as_slice()).is_err());
+}
