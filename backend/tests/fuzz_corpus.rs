@@ -1,6 +1,7 @@
-//! Replays every input kept for the fuzz targets — their corpora (`fuzz/corpus/<target>/`) and
-//! the inputs that once made them fail (`fuzz/regressions/<target>/`) — through the same
-//! bodies `cargo fuzz` runs, so a parser that breaks a promise again fails `cargo test`.
+//! Replays every input kept for the fuzz targets — their hand-made seeds (`fuzz/seeds/`), their
+//! minimized corpora (`fuzz/corpus/<target>/`) and the inputs that once made them fail
+//! (`fuzz/regressions/<target>/`) — through the same bodies `cargo fuzz` runs, so a parser
+//! that breaks a promise again fails `cargo test`.
 
 use std::path::{Path, PathBuf};
 
@@ -27,7 +28,8 @@ fn replay(target: &str) {
         .expect("a fuzz target");
     let corpus = inputs("corpus", target);
     assert!(!corpus.is_empty(), "fuzz/corpus/{target}/ is empty");
-    for path in corpus.iter().chain(&inputs("regressions", target)) {
+    let kept = [inputs("seeds", target), inputs("regressions", target)];
+    for path in corpus.iter().chain(kept.iter().flatten()) {
         let data = std::fs::read(path).expect("a kept input");
         if let Err(panic) = std::panic::catch_unwind(|| body(&data)) {
             std::panic::resume_unwind(Box::new(format!(
@@ -93,7 +95,7 @@ fn every_target_is_replayed() {
 
 fn seed(target: &str, name: &str) -> Vec<u8> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../fuzz/corpus")
+        .join("../fuzz/seeds")
         .join(target)
         .join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))

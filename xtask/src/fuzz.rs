@@ -1,11 +1,12 @@
 //! `cargo xtask fuzz`: installs nightly Rust and cargo-fuzz when missing, builds the fuzz
-//! targets of `fuzz/` and runs each for a while, one at a time, growing and then minimizing
-//! its corpus in `fuzz/corpus/<target>/`; writes what each did to the "Fuzzing" section of
+//! targets of `fuzz/` and runs each for a while, one at a time, from its hand-made seeds
+//! (`fuzz/seeds/<target>/`) and its corpus (`fuzz/corpus/<target>/`), growing and then
+//! minimizing the corpus; writes what each did to the "Fuzzing" section of
 //! docs/BENCHMARKS.md. `short` is the same run for a few seconds each, for `cargo xtask test`,
 //! leaving the corpora as they are.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
@@ -88,27 +89,38 @@ fn tools() -> Result<()> {
     Ok(())
 }
 
+/// The targets named in `only` (comma-separated), or all of them.
 fn pick(only: Option<&str>) -> Result<Vec<&'static str>> {
     let all: Vec<&'static str> = TARGETS.iter().map(|(name, _)| *name).collect();
-    match only {
-        None => Ok(all),
-        Some(name) => match all.iter().find(|t| **t == name) {
-            Some(target) => Ok(vec![*target]),
+    let Some(only) = only else {
+        return Ok(all);
+    };
+    only.split(',')
+        .map(str::trim)
+        .map(|name| match all.iter().find(|t| **t == name) {
+            Some(target) => Ok(*target),
             None => bail!("no fuzz target {name}; there are {}", all.join(", ")),
-        },
-    }
+        })
+        .collect()
 }
 
-/// Builds the targets (sanitizer and coverage on), saying how long it took.
+/// The libFuzzer binary `cargo fuzz build -O` makes of `target`.
+fn binary(target: &str) -> PathBuf {
+    Path::new("fuzz/target/x86_64-unknown-linux-gnu/release").join(target)
+}
+
+/// Builds the targets (sanitizer and coverage on, optimized, without debug assertions: `-a`
+/// would be another full build of the server), saying how long it took.
 fn build(targets: &[&str]) -> Result<f64> {
     step("Building the fuzz targets (cargo +nightly fuzz build)");
     let begin = Instant::now();
-    let mut cmd = nightly_cargo();
-    cmd.args(["fuzz", "build"]);
-    if let [one] = targets {
-        cmd.arg(one);
+    if targets.len() == TARGETS.len() {
+        shell::run(nightly_cargo().args(["fuzz", "build", "-O"]))?;
+    } else {
+        for target in targets {
+            shell::run(nightly_cargo().args(["fuzz", "build", "-O", target]))?;
+        }
     }
-    shell::run(&mut cmd)?;
     let took = begin.elapsed().as_secs_f64();
     shell::ok(&format!("built in {took:.0} s"));
     Ok(took)
@@ -131,20 +143,27 @@ fn files_in(dir: &Path) -> usize {
 /// Runs `target` for `seconds` in one process; new inputs go to `into` (its corpus or a
 /// scratch folder), its corpus is read too.
 fn run(target: &'static str, seconds: u64, into: &Path) -> Result<Figures> {
+    let seconds = seconds.max(1);
     step(&format!("Fuzzing {target} for {seconds} s"));
     let corpus = Path::new("fuzz/corpus").join(target);
     fs::create_dir_all(&corpus)?;
     fs::create_dir_all(into)?;
     let log_path = Path::new("fuzz/artifacts").join(format!("{target}.log"));
-    fs::create_dir_all("fuzz/artifacts")?;
+    fs::create_dir_all(Path::new("fuzz/artifacts").join(target))?;
     let log = fs::File::create(&log_path)?;
-    let mut cmd = nightly_cargo();
-    cmd.args(["fuzz", "run", target]).arg(into);
+    // The binary itself: `cargo fuzz run` would build again first.
+    let mut cmd = Command::new(binary(target));
+    cmd.arg(into);
     if into != corpus {
         cmd.arg(&corpus);
     }
+    // The hand-made inputs, read but never rewritten.
+    let seeds = Path::new("fuzz/seeds").join(target);
+    if seeds.is_dir() {
+        cmd.arg(&seeds);
+    }
     cmd.args([
-        "--",
+        &format!("-artifact_prefix=fuzz/artifacts/{target}/"),
         &format!("-max_total_time={seconds}"),
         "-timeout=30",
         "-print_final_stats=1",
@@ -152,6 +171,7 @@ fn run(target: &'static str, seconds: u64, into: &Path) -> Result<Figures> {
     .stdin(Stdio::null())
     .stdout(log.try_clone()?)
     .stderr(log);
+    let begin = Instant::now();
     let status = cmd
         .status()
         .with_context(|| format!("cannot start `{}`", shell::display(&cmd)))?;
@@ -169,7 +189,8 @@ fn run(target: &'static str, seconds: u64, into: &Path) -> Result<Figures> {
     }
     let figures = Figures {
         target,
-        seconds,
+        // A run that fails stops early.
+        seconds: begin.elapsed().as_secs(),
         executions: stat(&text, "number_of_executed_units"),
         per_second: stat(&text, "average_exec_per_sec"),
         corpus: files_in(&corpus),
@@ -183,13 +204,22 @@ fn run(target: &'static str, seconds: u64, into: &Path) -> Result<Figures> {
     Ok(figures)
 }
 
-/// Minimizes the corpus of `target` (`cargo fuzz cmin`).
+/// Minimizes the corpus of `target`: libFuzzer's merge into a fresh folder, which replaces it.
 fn minimize(target: &str) -> Result<()> {
-    let mut cmd = nightly_cargo();
-    cmd.args(["fuzz", "cmin", target])
+    let corpus = Path::new("fuzz/corpus").join(target);
+    let fresh = Path::new("fuzz/corpus").join(format!("{target}.min"));
+    let _ = fs::remove_dir_all(&fresh);
+    fs::create_dir_all(&fresh)?;
+    let mut cmd = Command::new(binary(target));
+    cmd.arg("-merge=1")
+        .arg(&fresh)
+        .arg(&corpus)
         .stdout(Stdio::null())
         .stderr(Stdio::null());
-    shell::run(&mut cmd)
+    shell::run(&mut cmd)?;
+    fs::remove_dir_all(&corpus)?;
+    fs::rename(&fresh, &corpus)?;
+    Ok(())
 }
 
 /// `cargo xtask fuzz`: every target (or `only`) for `seconds` each; writes the section.
@@ -280,7 +310,8 @@ fn section(page: &str, run: &[Figures], build_seconds: f64, every_target: bool) 
     }
     let build = if every_target {
         format!(
-            "Building every target (nightly, AddressSanitizer, coverage) took {build_seconds:.0} s on this machine. "
+            "This run's build of every target took {build_seconds:.0} s (a few seconds when nothing \
+             changed; a first build compiles the whole server with AddressSanitizer and coverage). "
         )
     } else {
         String::new()

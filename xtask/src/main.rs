@@ -61,7 +61,7 @@ enum Command {
         /// How long each target runs.
         #[arg(long, default_value_t = 600)]
         seconds: u64,
-        /// Run only this target and rewrite only its row.
+        /// Run only these targets (comma-separated) and rewrite only their rows.
         #[arg(long)]
         only: Option<String>,
     },

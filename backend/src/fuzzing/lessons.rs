@@ -124,9 +124,12 @@ pub fn lesson_markdown(data: &[u8]) {
                 "attribute {name} in {}",
                 rendered.html
             );
+            // As a browser reads a URL: leading spaces and C0 controls dropped, and tabs and
+            // newlines anywhere (other controls, such as U+0090, make it no scheme at all).
             let value: String = value
+                .trim_start_matches(|c: char| c <= ' ')
                 .chars()
-                .filter(|c| !c.is_whitespace() && !c.is_control())
+                .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
                 .collect::<String>()
                 .to_ascii_lowercase();
             assert!(
