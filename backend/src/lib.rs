@@ -13,6 +13,7 @@ pub mod classes;
 pub mod config;
 pub mod edge;
 pub mod files;
+pub mod fuzzing;
 pub mod images;
 pub mod instructors;
 pub mod lessons;

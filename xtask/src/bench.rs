@@ -194,7 +194,7 @@ fn transport(images: &Images) -> Result<String> {
 
 /// `page` with the section under `heading` (up to the next `## `) replaced by `section`, or
 /// with `section` added at the end when it has none.
-fn with_section(page: &str, heading: &str, section: &str) -> String {
+pub(crate) fn with_section(page: &str, heading: &str, section: &str) -> String {
     let Some(start) = page.find(&format!("{heading}\n")) else {
         return format!("{}\n\n{section}", page.trim_end());
     };

@@ -2,11 +2,13 @@
 //!
 //! Every subcommand first installs what is missing (saying so on a `==>` line), then acts:
 //! `run` serves Quai, `test` runs every check CI runs, `images` builds the session images,
-//! `bench` measures a playground in a browser, the server, its terminals and their transport.
+//! `bench` measures a playground in a browser, the server, its terminals and their transport,
+//! `fuzz` runs the fuzz targets of Quai's parsers.
 
 mod backend;
 mod bench;
 mod frontend;
+mod fuzz;
 mod images;
 mod run;
 mod setup;
@@ -53,6 +55,16 @@ enum Command {
         #[arg(long, value_enum)]
         only: Option<bench::Part>,
     },
+    /// Run every fuzz target of fuzz/ (nightly, cargo-fuzz) for a while each, keeping its
+    /// minimized corpus, and write the "Fuzzing" section of docs/BENCHMARKS.md.
+    Fuzz {
+        /// How long each target runs.
+        #[arg(long, default_value_t = 600)]
+        seconds: u64,
+        /// Run only these targets (comma-separated) and rewrite only their rows.
+        #[arg(long)]
+        only: Option<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -62,6 +74,7 @@ fn main() -> ExitCode {
         Command::Test => test::test(),
         Command::Images { force, check } => images::images(force, check),
         Command::Bench { runs, only } => bench::bench(runs, only),
+        Command::Fuzz { seconds, only } => fuzz::fuzz(seconds, only.as_deref()),
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,6 +1,7 @@
 //! `cargo xtask test`: sets up the machine like `run` (plus Chromium), then runs every check
 //! CI runs as a stage — formatting, lints, builds, unit and Docker tests, image checks, browser
-//! tests — and keeps going after a failure so one run reports them all.
+//! tests, a short run of every fuzz target — and keeps going after a failure so one run
+//! reports them all.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -113,6 +114,9 @@ fn run_stages(ready: &Ready, stages: &mut Vec<Stage>) {
                 .args(["test", "--workspace"])
                 .envs(ready.images.server_env()),
         )
+    });
+    stage(stages, "fuzzing (20 s per target)", || {
+        crate::fuzz::short(20)
     });
     stage(stages, "image checks", || {
         crate::images::check(&ready.images)

@@ -18,6 +18,8 @@ pub enum ArchiveError {
     Escapes(String),
     #[error("`{0}` is a link or a special file: only files and folders are accepted")]
     NotPlain(String),
+    #[error("`{0}` is not named in UTF-8: rename it before sending it")]
+    NotUtf8(String),
     #[error("the archive is larger than {0} MB once unpacked")]
     TooLarge(u64),
     #[error("the archive holds more than {MAX_ENTRIES} entries")]
@@ -101,6 +103,11 @@ pub fn walk(
         if kind.is_pax_global_extensions() || kind.is_pax_local_extensions() {
             continue;
         }
+        // A node gets the entry under this name again: one the clean copy cannot write (a
+        // long name not in UTF-8) would stop the copy halfway.
+        if raw.to_str().is_none() {
+            return Err(ArchiveError::NotUtf8(shown));
+        }
         let Some(path) = relative(&raw) else {
             if raw.components().all(|c| matches!(c, Component::CurDir)) {
                 continue;
@@ -125,7 +132,7 @@ pub fn walk(
         } else if kind.is_file() || kind == tar::EntryType::Continuous {
             count += 1;
             let size = entry.size();
-            total += size;
+            total = total.saturating_add(size);
             if total > limit {
                 return Err(ArchiveError::TooLarge(limit / (1024 * 1024)));
             }
@@ -303,6 +310,33 @@ mod tests {
             builder.append(&header, *data).unwrap();
         }
         builder.into_inner().unwrap()
+    }
+
+    #[test]
+    fn a_name_not_in_utf8_is_refused_before_anything_is_copied() {
+        // Found by fuzzing: a long name starting with a byte that is not UTF-8 passed the
+        // check, then stopped the clean copy a node receives halfway.
+        let data = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../fuzz/regressions/upload_tar/long-name-not-utf8"
+        ))
+        .unwrap();
+        assert!(matches!(
+            scan(data.as_slice(), 1024 * 1024),
+            Err(ArchiveError::NotUtf8(_))
+        ));
+        let mut name = vec![0xff];
+        name.extend(b"/notes.txt");
+        let mut header = tar::Header::new_gnu();
+        header.set_size(2);
+        header.set_mode(0o644);
+        header.as_old_mut().name[..name.len()].copy_from_slice(&name);
+        header.set_cksum();
+        let mut builder = tar::Builder::new(Vec::new());
+        builder.append(&header, b"hi".as_slice()).unwrap();
+        let data = builder.into_inner().unwrap();
+        assert!(matches!(read(&data, 1024), Err(ArchiveError::NotUtf8(_))));
+        assert!(copy_clean(data.as_slice(), 1024, Vec::new(), |p| Some(p.to_path_buf())).is_err());
     }
 
     #[test]

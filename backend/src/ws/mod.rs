@@ -29,6 +29,28 @@ use crate::AppState;
 
 pub mod view;
 
+/// A text message from a page, read as a control message.
+pub fn read_control(body: &str) -> Result<ClientMsg, serde_json::Error> {
+    serde_json::from_str(body)
+}
+
+/// A binary message from a page, which may only carry input: the frame, or why it is
+/// ignored.
+pub fn input_frame(bytes: &[u8]) -> Result<Frame, String> {
+    let frame = Frame::decode(bytes).map_err(|err| format!("The frame was ignored: {err}."))?;
+    if frame.kind != FrameKind::Input {
+        return Err("The browser may only send input frames; the frame was ignored.".into());
+    }
+    Ok(frame)
+}
+
+/// A terminal size asked for by a page, if it is within range; otherwise the sentence saying
+/// why not.
+pub fn term_size(cols: u16, rows: u16) -> Result<TermSize, String> {
+    check_size(cols, rows)?;
+    Ok(TermSize { cols, rows })
+}
+
 /// Largest message a browser may send (a big paste fits; a flood does not).
 const MAX_MESSAGE: usize = 1024 * 1024;
 /// Messages queued for the socket before forwarders wait.
@@ -283,7 +305,7 @@ impl Connection {
 
     async fn handle(&mut self, msg: Message) -> ControlFlow<()> {
         match msg {
-            Message::Text(body) => match serde_json::from_str::<ClientMsg>(body.as_str()) {
+            Message::Text(body) => match read_control(body.as_str()) {
                 Ok(msg) => self.handle_control(msg).await,
                 Err(err) => {
                     self.error(
@@ -420,16 +442,18 @@ impl Connection {
     }
 
     async fn open_terminal(&mut self, term: u16, node: &str, cols: u16, rows: u16) {
-        if let Err(message) = check_size(cols, rows) {
-            self.term_error(
-                term,
-                ErrorCode::BadRequest,
-                format!("The terminal was not opened: {message}."),
-            )
-            .await;
-            return;
-        }
-        let size = TermSize { cols, rows };
+        let size = match term_size(cols, rows) {
+            Ok(size) => size,
+            Err(message) => {
+                self.term_error(
+                    term,
+                    ErrorCode::BadRequest,
+                    format!("The terminal was not opened: {message}."),
+                )
+                .await;
+                return;
+            }
+        };
         match self
             .state
             .sessions
@@ -460,15 +484,18 @@ impl Connection {
     }
 
     async fn resize(&self, term: u16, cols: u16, rows: u16) {
-        if let Err(message) = check_size(cols, rows) {
-            self.term_error(
-                term,
-                ErrorCode::BadRequest,
-                format!("The resize was ignored: {message}."),
-            )
-            .await;
-            return;
-        }
+        let size = match term_size(cols, rows) {
+            Ok(size) => size,
+            Err(message) => {
+                self.term_error(
+                    term,
+                    ErrorCode::BadRequest,
+                    format!("The resize was ignored: {message}."),
+                )
+                .await;
+                return;
+            }
+        };
         let Some(terminal) = self.session.terminal(term).await else {
             self.term_error(
                 term,
@@ -479,10 +506,7 @@ impl Connection {
             return;
         };
         if let Err(err) = terminal
-            .resize(
-                self.state.sessions.runtime().as_ref(),
-                TermSize { cols, rows },
-            )
+            .resize(self.state.sessions.runtime().as_ref(), size)
             .await
         {
             self.term_error(
@@ -495,25 +519,13 @@ impl Connection {
     }
 
     async fn handle_frame(&self, bytes: &[u8]) {
-        let frame = match Frame::decode(bytes) {
+        let frame = match input_frame(bytes) {
             Ok(frame) => frame,
-            Err(err) => {
-                self.error(
-                    ErrorCode::BadRequest,
-                    format!("The frame was ignored: {err}."),
-                )
-                .await;
+            Err(message) => {
+                self.error(ErrorCode::BadRequest, message).await;
                 return;
             }
         };
-        if frame.kind != FrameKind::Input {
-            self.error(
-                ErrorCode::BadRequest,
-                "The browser may only send input frames; the frame was ignored.",
-            )
-            .await;
-            return;
-        }
         match self.session.terminal(frame.term).await {
             Some(terminal) if terminal.send_input(Bytes::from(frame.data)).await => {}
             Some(_) => {

@@ -14,9 +14,7 @@ use std::time::Duration;
 use axum::extract::ws::{Message, WebSocket};
 use bytes::Bytes;
 use futures::StreamExt;
-use quai_protocol::{
-    ClientMsg, ErrorCode, Frame, FrameKind, HelpState, ServerMsg, PROTOCOL_VERSION,
-};
+use quai_protocol::{ClientMsg, ErrorCode, HelpState, ServerMsg, PROTOCOL_VERSION};
 use tokio::sync::{broadcast, mpsc};
 
 use super::{close, closing, follow, send_queued, text, OUT_QUEUE};
@@ -267,7 +265,7 @@ impl View<'_> {
 
     async fn handle(&mut self, msg: Message) -> ControlFlow<()> {
         match msg {
-            Message::Text(text) => match serde_json::from_str::<ClientMsg>(&text) {
+            Message::Text(text) => match super::read_control(&text) {
                 Ok(ClientMsg::Ping { nonce }) => self.send(ServerMsg::Pong { nonce }).await,
                 Ok(ClientMsg::HelpAsk) => self.ask().await,
                 Ok(ClientMsg::HelpEnd) => {
@@ -320,8 +318,8 @@ impl View<'_> {
 
     /// Keystrokes of a helper the student let type; anything else is refused.
     async fn input(&self, bytes: &[u8]) {
-        let frame = match Frame::decode(bytes) {
-            Ok(frame) if frame.kind == FrameKind::Input && frame.term == self.term => frame,
+        let frame = match super::input_frame(bytes) {
+            Ok(frame) if frame.term == self.term => frame,
             _ => {
                 self.error(ErrorCode::BadRequest, "The frame was ignored.")
                     .await;
