@@ -2,7 +2,8 @@
 //!
 //! Every subcommand first installs what is missing (saying so on a `==>` line), then acts:
 //! `run` serves Quai, `test` runs every check CI runs, `images` builds the session images,
-//! `bench` measures a playground in a browser, the server, its terminals and their transport.
+//! `bench` measures a playground in a browser, the server, its terminals and their transport,
+//! `soak` has many sessions typing against one server for a while.
 
 mod backend;
 mod bench;
@@ -53,6 +54,16 @@ enum Command {
         #[arg(long, value_enum)]
         only: Option<bench::Part>,
     },
+    /// Many sessions typing through their sockets against one server for a while; writes
+    /// the "Soak" section of docs/BENCHMARKS.md and fails on any error or leftover.
+    Soak {
+        /// How long the bots type.
+        #[arg(long, default_value_t = 10)]
+        minutes: u32,
+        /// How many sessions, each with a typing bot.
+        #[arg(long, default_value_t = 200)]
+        sessions: u32,
+    },
 }
 
 fn main() -> ExitCode {
@@ -62,6 +73,7 @@ fn main() -> ExitCode {
         Command::Test => test::test(),
         Command::Images { force, check } => images::images(force, check),
         Command::Bench { runs, only } => bench::bench(runs, only),
+        Command::Soak { minutes, sessions } => bench::soak(minutes, sessions),
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -114,6 +114,10 @@ fn run_stages(ready: &Ready, stages: &mut Vec<Stage>) {
                 .envs(ready.images.server_env()),
         )
     });
+    stage(stages, "soak (20 sessions typing for 1 minute)", || {
+        let out = std::env::current_dir()?.join("target/bench/soak-test.md");
+        crate::bench::run_soak(&ready.images, 1, 20, &out)
+    });
     stage(stages, "image checks", || {
         crate::images::check(&ready.images)
     });
