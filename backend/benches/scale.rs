@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use quai_protocol::Profile;
-use support::bot::{self, slope, Bot, Sample};
+use support::bot::{self, slope, Bot, Failure, Sample};
 use support::served::{self, room_for, Served};
 
 /// The aims.
@@ -50,38 +50,116 @@ fn keys() -> usize {
         .unwrap_or(200)
 }
 
-/// The machine's memory available (MiB) and its CPU time counters (busy, total).
-fn machine() -> (f64, (u64, u64)) {
-    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
-    let available = meminfo
+/// The machine's memory in all, MiB.
+fn machine_memory() -> f64 {
+    std::fs::read_to_string("/proc/meminfo")
+        .unwrap_or_default()
         .lines()
-        .find(|l| l.starts_with("MemAvailable:"))
+        .find(|l| l.starts_with("MemTotal:"))
         .and_then(|l| l.split_whitespace().nth(1))
         .and_then(|kb| kb.parse::<f64>().ok())
         .unwrap_or(0.0)
-        / 1024.0;
-    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
-    let ticks: Vec<u64> = stat
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .split_whitespace()
-        .skip(1)
-        .filter_map(|t| t.parse().ok())
-        .collect();
-    let total: u64 = ticks.iter().take(8).sum();
-    let idle = ticks.get(3).copied().unwrap_or(0) + ticks.get(4).copied().unwrap_or(0);
-    (available, (total - idle, total))
+        / 1024.0
+}
+
+fn read_number(path: &str) -> f64 {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0.0)
+}
+
+/// CPU seconds used so far by process `pid`.
+fn cpu_of(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// What the sessions of `instance` use outside the server, as the engine's cgroups (v1,
+/// cgroupfs) and /proc show it: their containers and each one's containerd shim, memory
+/// (MiB) and CPU seconds so far; and the CPU seconds of the engine itself (dockerd and
+/// containerd, which other users of the machine share).
+struct Footprint {
+    memory: f64,
+    cpu: f64,
+    engine_cpu: f64,
+}
+
+fn footprint(instance: &str) -> Footprint {
+    let ids = Command::new("docker")
+        .args(["ps", "-q", "--no-trunc", "--filter"])
+        .arg(format!(
+            "label={}={instance}",
+            quai::runtime::labels::INSTANCE
+        ))
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).to_string())
+        .unwrap_or_default();
+    let ids: Vec<&str> = ids.lines().collect();
+    let (mut memory, mut cpu, mut engine_cpu) = (0.0, 0.0, 0.0);
+    for id in &ids {
+        let stat =
+            std::fs::read_to_string(format!("/sys/fs/cgroup/memory/docker/{id}/memory.stat"))
+                .unwrap_or_default();
+        let inactive = stat
+            .lines()
+            .find_map(|l| l.strip_prefix("total_inactive_file "))
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .unwrap_or(0.0);
+        memory += read_number(&format!(
+            "/sys/fs/cgroup/memory/docker/{id}/memory.usage_in_bytes"
+        )) - inactive;
+        cpu += read_number(&format!("/sys/fs/cgroup/cpuacct/docker/{id}/cpuacct.usage")) / 1e9;
+    }
+    memory /= 1024.0;
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+        let program = cmdline.split(' ').next().unwrap_or_default();
+        if program.ends_with("dockerd") || program.ends_with("containerd") {
+            engine_cpu += cpu_of(pid);
+        } else if program.contains("containerd-shim") && ids.iter().any(|id| cmdline.contains(id)) {
+            memory += served::rss_kib_of(pid);
+            cpu += cpu_of(pid);
+        }
+    }
+    Footprint {
+        memory: memory / 1024.0,
+        cpu,
+        engine_cpu,
+    }
 }
 
 /// One step of sessions held.
 struct Held {
     sessions: usize,
     rss_kib: f64,
-    available_mib: f64,
-    machine_busy: f64,
+    /// The sessions' containers and shims, MiB.
+    containers_mib: f64,
+    /// CPU in percent of one core while they sat idle: the server's, the containers' and
+    /// shims', the engine's.
     server_cpu: f64,
+    containers_cpu: f64,
+    engine_cpu: f64,
     echo: Sample,
+    /// Sessions that failed to start and messages of failure the typist saw, so far.
     failures: usize,
 }
 
@@ -116,11 +194,11 @@ async fn hold(profile: Profile, steps: &[usize]) -> (Vec<Held>, served::Leftover
         // What starting them set going settles first.
         tokio::time::sleep(Duration::from_secs(5)).await;
         let (cpu_before, _) = served.usage();
-        let (_, busy_before) = machine();
+        let before = footprint(&served.instance);
         let window = Instant::now();
         tokio::time::sleep(Duration::from_secs(5)).await;
         let (cpu_after, _) = served.usage();
-        let (available_mib, busy_after) = machine();
+        let after = footprint(&served.instance);
         let seconds = window.elapsed().as_secs_f64();
         let rss_kib = served.rss_kib();
         let mut echoes = Vec::new();
@@ -128,26 +206,33 @@ async fn hold(profile: Profile, steps: &[usize]) -> (Vec<Held>, served::Leftover
             let key = ((b'a' + (i % 26) as u8) as char).to_string();
             match typist.key_echo(&key).await {
                 Ok(took) => echoes.push(support::ms(took)),
+                // A message from the server (the engine slow to answer) is not the echo.
+                Err(failure @ Failure::Server(_)) => {
+                    failures += 1;
+                    eprintln!("the typist saw: {}", failure.kind());
+                }
                 Err(failure) => panic!("the typist failed: {}", failure.kind()),
             }
         }
         let row = Held {
             sessions: idle.len(),
             rss_kib,
-            available_mib,
-            machine_busy: (busy_after.0 - busy_before.0) as f64
-                / (busy_after.1 - busy_before.1).max(1) as f64
-                * 100.0,
+            containers_mib: after.memory,
             server_cpu: (cpu_after - cpu_before) / seconds * 100.0,
+            containers_cpu: (after.cpu - before.cpu) / seconds * 100.0,
+            engine_cpu: (after.engine_cpu - before.engine_cpu) / seconds * 100.0,
             echo: Sample::new(echoes),
             failures,
         };
         println!(
-            "{profile:?}: {} held, RSS {:.1} MiB, echo p99 {:.2} ms, machine busy {:.0} %",
+            "{profile:?}: {} held, RSS {:.1} MiB, containers {:.0} MiB, echo p99 {:.2} ms, CPU server {:.0} % containers {:.0} % engine {:.0} %",
             row.sessions,
             row.rss_kib / 1024.0,
+            row.containers_mib,
             row.echo.pct(0.99),
-            row.machine_busy
+            row.server_cpu,
+            row.containers_cpu,
+            row.engine_cpu,
         );
         rows.push(row);
     }
@@ -243,17 +328,18 @@ async fn peer_at_once(n: usize, image: &str) -> (Sample, usize) {
 fn held_table(profile: &str, rows: &[Held]) -> String {
     let idle = rows.first().map(|r| r.echo.pct(0.99)).unwrap_or(0.0);
     let mut out = format!(
-        "| {profile} sessions held idle | server RSS (MiB) | machine memory available (MiB) | machine CPU busy (%) | server CPU (% of a core) | typist echo p50 (ms) | typist echo p99 (ms) | p99 against none held |\n\
-         |---|---|---|---|---|---|---|---|\n"
+        "| {profile} sessions held idle | server RSS (MiB) | their containers and shims (MiB) | CPU of the server / containers and shims / engine (% of a core) | typist echo p50 (ms) | typist echo p99 (ms) | p99 against none held |\n\
+         |---|---|---|---|---|---|---|\n"
     );
     for r in rows {
         out.push_str(&format!(
-            "| {} | {:.1} | {:.0} | {:.0} | {:.1} | {:.2} | {:.2} | {:.2}× |\n",
+            "| {} | {:.1} | {:.0} | {:.1} / {:.1} / {:.1} | {:.2} | {:.2} | {:.2}× |\n",
             r.sessions,
             r.rss_kib / 1024.0,
-            r.available_mib,
-            r.machine_busy,
+            r.containers_mib,
             r.server_cpu,
+            r.containers_cpu,
+            r.engine_cpu,
             r.echo.pct(0.5),
             r.echo.pct(0.99),
             r.echo.pct(0.99) / idle.max(f64::MIN_POSITIVE)
@@ -262,27 +348,21 @@ fn held_table(profile: &str, rows: &[Held]) -> String {
     out
 }
 
-/// The memory per idle session (KiB, the server's and the machine's), the largest number
-/// held with the echo p99 under the aim, and what the machine would run out of first.
+fn slope_of(rows: &[Held], y: impl Fn(&Held) -> f64) -> f64 {
+    slope(
+        &rows
+            .iter()
+            .map(|r| (r.sessions as f64, y(r)))
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// The memory per idle session (the server's and the containers'), the largest number held
+/// with the echo p99 under the aim, and what the machine would run out of first.
 fn held_summary(profile: &str, rows: &[Held]) -> String {
-    let server = slope(
-        &rows
-            .iter()
-            .map(|r| (r.sessions as f64, r.rss_kib))
-            .collect::<Vec<_>>(),
-    );
-    let machine = -slope(
-        &rows
-            .iter()
-            .map(|r| (r.sessions as f64, r.available_mib * 1024.0))
-            .collect::<Vec<_>>(),
-    );
-    let busy = slope(
-        &rows
-            .iter()
-            .map(|r| (r.sessions as f64, r.machine_busy))
-            .collect::<Vec<_>>(),
-    );
+    let server = slope_of(rows, |r| r.rss_kib);
+    let containers = slope_of(rows, |r| r.containers_mib * 1024.0);
+    let cpu = slope_of(rows, |r| r.server_cpu + r.containers_cpu + r.engine_cpu);
     let idle = rows.first().map(|r| r.echo.pct(0.99)).unwrap_or(0.0);
     let under = rows
         .iter()
@@ -291,37 +371,32 @@ fn held_summary(profile: &str, rows: &[Held]) -> String {
         .max()
         .unwrap_or(0);
     let most = rows.last().map(|r| r.sessions).unwrap_or(0);
-    let first = rows.first();
-    let memory_room = first
-        .map(|r| r.available_mib * 1024.0 / machine.max(1.0))
-        .unwrap_or(0.0);
-    let cpu_room = first
-        .map(|r| (100.0 - r.machine_busy) / busy.max(1e-6))
-        .unwrap_or(0.0);
+    let memory_room = machine_memory() * 1024.0 / (server + containers).max(1.0);
+    let cpu_room = served::cores() as f64 * 100.0 / cpu.max(1e-6);
     let failures = rows.last().map(|r| r.failures).unwrap_or(0);
-    let mut out = format!(
-        "- memory per idle {profile} session: the server's **{server:.0} KiB** (its resident \
-         memory's slope over the steps), the machine's {:.1} MiB (containers included)\n\
+    format!(
+        "- memory per idle {profile} session: the server's **{server:.0} KiB** (the slope of \
+         its resident memory over the steps), its container's and shim's {:.1} MiB\n\
+         - CPU per idle {profile} session (server, container and shim, engine): {cpu:.2} % of a \
+         core\n\
          - the largest number held with the typist's echo p99 under {ECHO_OVER_IDLE}× its p99 \
-         with none: **{under}**{} ({failures} sessions failed to start)\n",
-        machine / 1024.0,
+         with none: **{under}**{} ({failures} sessions failed to start or errors the typist saw)\n\
+         - what the machine runs out of first, extrapolated from these slopes: its memory \
+         after about {memory_room:.0} such sessions, its CPU (all {} cores busy with idle \
+         sessions) after about {cpu_room:.0}: **{}**\n",
+        containers / 1024.0,
         if under == most {
             format!(" (the most measured: the limit lies beyond {most})")
         } else {
             String::new()
         },
-    );
-    out.push_str(&format!(
-        "- what the machine runs out of first, extrapolated from the steps: memory after about \
-         {memory_room:.0} sessions, CPU (idle sessions' own use, {busy:.3} % each) after about \
-         {cpu_room:.0}: **{}**\n",
+        served::cores(),
         if memory_room < cpu_room {
             "memory"
         } else {
             "CPU"
         }
-    ));
-    out
+    )
 }
 
 #[tokio::main]
@@ -366,7 +441,7 @@ async fn main() {
          typist is one more shell session typing {} keys into `cat`, one at a time, each \
          timed to its echo.\n\n",
         served::cores(),
-        machine().0 / 1024.0,
+        machine_memory() / 1024.0,
         keys(),
     );
     out.push_str(&held_table("shell", &shell));

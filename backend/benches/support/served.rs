@@ -105,11 +105,24 @@ impl Served {
     /// Stops the server with SIGTERM (its sessions end: `QUAI_ON_SHUTDOWN=end`) and waits
     /// for it; returns what of its instance is left in the engine.
     pub fn stop(mut self) -> Leftovers {
-        let _ = Command::new("kill")
-            .arg(self.child.id().to_string())
-            .status();
-        let _ = self.child.wait();
+        self.terminate();
         leftovers(&self.instance)
+    }
+
+    fn terminate(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = Command::new("kill")
+                .arg(self.child.id().to_string())
+                .status();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+impl Drop for Served {
+    /// A bench that fails still ends the server's sessions.
+    fn drop(&mut self) {
+        self.terminate();
     }
 }
 
