@@ -15,13 +15,13 @@
 mod common;
 mod support;
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::TestSocket;
 use futures::StreamExt;
 use quai_protocol::{ClientMsg, Profile, ServerMsg, SessionCreated, PROTOCOL_VERSION};
+use support::served::{room_for, Served};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 fn env_or(name: &str, default: usize) -> usize {
@@ -29,99 +29,6 @@ fn env_or(name: &str, default: usize) -> usize {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-/// A `quai serve` process of its own instance, database and ports.
-struct Served {
-    child: Child,
-    base: String,
-    instance: String,
-    database: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-impl Served {
-    fn start(name: &str, room: usize) -> Served {
-        let dir = tempfile::tempdir().unwrap();
-        let database = dir.path().join("quai.db");
-        let instance = common::unique_instance(name);
-        let mut child = Command::new(env!("CARGO_BIN_EXE_quai"))
-            .arg("serve")
-            .env("QUAI_LISTEN", "127.0.0.1:0")
-            .env("QUAI_PREVIEW_LISTEN", "127.0.0.1:0")
-            .env("QUAI_INSTANCE", &instance)
-            .env("QUAI_DATABASE", &database)
-            .env("QUAI_ON_SHUTDOWN", "end")
-            .env("QUAI_POOL_SIZE", "0")
-            .env("QUAI_LOCAL_REGISTRY", "false")
-            .env("QUAI_CREATE_PER_MINUTE", "100000")
-            .env("QUAI_MAX_SESSIONS_PER_CLIENT", (room * 3).to_string())
-            .env("QUAI_MAX_SESSIONS", (room * 3).to_string())
-            .env("QUAI_MAX_NODES", (room * 3).to_string())
-            .env("RUST_LOG", "quai=warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("quai serve starts");
-        let base = support::listening_url(&mut child);
-        Served {
-            child,
-            base,
-            instance,
-            database,
-            _dir: dir,
-        }
-    }
-
-    /// `quai ARGS` on this server's database and instance; its standard output.
-    fn cli(&self, args: &[&str]) -> String {
-        let out = Command::new(env!("CARGO_BIN_EXE_quai"))
-            .args(args)
-            .env("QUAI_DATABASE", &self.database)
-            .env("QUAI_INSTANCE", &self.instance)
-            .env("QUAI_PUBLIC_URL", &self.base)
-            .output()
-            .expect("quai runs");
-        assert!(
-            out.status.success(),
-            "quai {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    /// CPU seconds the server has used, and its resident memory in MiB.
-    fn usage(&self) -> (f64, f64) {
-        let pid = self.child.id();
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-        let fields: Vec<&str> = stat
-            .rsplit_once(')')
-            .map(|(_, rest)| rest.split_whitespace().collect())
-            .unwrap_or_default();
-        let ticks = |i: usize| {
-            fields
-                .get(i)
-                .and_then(|f| f.parse::<f64>().ok())
-                .unwrap_or(0.0)
-        };
-        let cpu = (ticks(11) + ticks(12)) / 100.0;
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-        let rss = status
-            .lines()
-            .find(|l| l.starts_with("VmRSS:"))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|kb| kb.parse::<f64>().ok())
-            .unwrap_or(0.0)
-            / 1024.0;
-        (cpu, rss)
-    }
-
-    fn stop(mut self) {
-        let _ = Command::new("kill")
-            .arg(self.child.id().to_string())
-            .status();
-        let _ = self.child.wait();
-    }
 }
 
 fn http() -> reqwest::Client {
@@ -214,7 +121,7 @@ where
 }
 
 async fn joining(seats: usize) -> String {
-    let served = Served::start("bench-join", seats);
+    let served = Served::start("join", &room_for(seats * 3));
     let base = served.base.clone();
     served.cli(&["instructors", "add", "ada"]);
     let line = served.cli(&[
@@ -291,7 +198,7 @@ async fn joining(seats: usize) -> String {
 async fn broadcast(viewers: usize) -> String {
     // A few seats, several sockets each (a student's tabs): the server serves each alike.
     let seats = 4usize;
-    let served = Served::start("bench-air", seats + 4);
+    let served = Served::start("air", &room_for((seats + 4) * 3));
     let base = served.base.clone();
     let link = served.cli(&["instructors", "add", "ada"]);
     let token = link.trim().rsplit('#').next().unwrap().to_string();

@@ -13,8 +13,10 @@
 //! 200 viewers) with `cargo bench -p quai-backend --bench classroom`, and a terminal's
 //! transport beside a raw `docker exec` TTY and terminado (installed from PyPI into
 //! target/bench/terminado) on one container with `cargo bench -p quai-backend --bench
-//! transport`. Writes them all to docs/BENCHMARKS.md; `--only transport` measures that part
-//! alone and rewrites only its section. Numbers are printed, never asserted.
+//! transport`, and the sessions one server holds and starts at once with `cargo bench -p
+//! quai-backend --bench scale`. Writes them all to docs/BENCHMARKS.md (keeping the soak's
+//! section, which `cargo xtask soak` writes); `--only transport` or `--only scale` measures
+//! that part alone and rewrites only its section. Numbers are printed, never asserted.
 
 use std::fs;
 use std::path::Path;
@@ -33,27 +35,37 @@ use crate::{backend, frontend};
 pub enum Part {
     /// A terminal's transport beside a raw `docker exec` TTY and terminado.
     Transport,
+    /// Sessions held and requested at once by one server, and its memory per session.
+    Scale,
 }
 
 const TRANSPORT: &str = "## Terminal transport, side by side";
+const SCALE: &str = "## Scale";
+const SOAK: &str = "## Soak";
+
+/// Only the engine and the session images: no page, no browser.
+fn engine_only() -> Result<Images> {
+    setup::install_tools(&[setup::Tool::Docker])?;
+    setup::docker_daemon()?;
+    images::ensure_all(false)
+}
+
+/// Rewrites one section of docs/BENCHMARKS.md.
+fn write_section(heading: &str, section: &str) -> Result<()> {
+    let page =
+        fs::read_to_string("docs/BENCHMARKS.md").context("cannot read docs/BENCHMARKS.md")?;
+    fs::write("docs/BENCHMARKS.md", with_section(&page, heading, section))
+        .context("cannot write docs/BENCHMARKS.md")?;
+    shell::ok("Wrote its section of docs/BENCHMARKS.md");
+    Ok(())
+}
 
 /// `cargo xtask bench [--runs N] [--only PART]`.
 pub fn bench(runs: u32, only: Option<Part>) -> Result<()> {
-    if only == Some(Part::Transport) {
-        // Only the engine and the session images: no page, no browser.
-        setup::install_tools(&[setup::Tool::Docker])?;
-        setup::docker_daemon()?;
-        let images = images::ensure_all(false)?;
-        let section = transport(&images)?;
-        let page =
-            fs::read_to_string("docs/BENCHMARKS.md").context("cannot read docs/BENCHMARKS.md")?;
-        fs::write(
-            "docs/BENCHMARKS.md",
-            with_section(&page, TRANSPORT, &section),
-        )
-        .context("cannot write docs/BENCHMARKS.md")?;
-        shell::ok("Wrote its section of docs/BENCHMARKS.md");
-        return Ok(());
+    match only {
+        Some(Part::Transport) => return write_section(TRANSPORT, &transport(&engine_only()?)?),
+        Some(Part::Scale) => return write_section(SCALE, &scale(&engine_only()?)?),
+        None => {}
     }
     let ready = prepare(true)?;
     frontend::build(&ready.wasm_bindgen)?;
@@ -129,6 +141,7 @@ pub fn bench(runs: u32, only: Option<Part>) -> Result<()> {
             .envs(ready.images.server_env()),
     )?;
     let transport = transport(&ready.images)?;
+    let scale = scale(&ready.images)?;
     let browser =
         fs::read_to_string("e2e/artifacts/bench.md").context("the browser bench wrote no table")?;
     let load = fs::read_to_string("e2e/artifacts/bench-load.md")
@@ -167,8 +180,16 @@ pub fn bench(runs: u32, only: Option<Part>) -> Result<()> {
          their reconnect delay, and a page has answered once its terminal, attached again, \
          printed the output of an `echo` typed into it.\n\n{restart}\n## Stopping a server that holds \
          many sessions\n\nRemoving sessions runs a bounded number at a time (16); keeping them \
-         (the default) leaves them running for the next start.\n\n{shutdown}\n## A classroom\n\n{classroom}"
+         (the default) leaves them running for the next start.\n\n{shutdown}\n## A classroom\n\n{classroom}\n{scale}"
     );
+    // The soak is run on its own (`cargo xtask soak`): its section is kept.
+    let soak = fs::read_to_string("docs/BENCHMARKS.md")
+        .ok()
+        .and_then(|page| section_of(&page, SOAK));
+    let report = match soak {
+        Some(soak) => format!("{}\n\n{}", report.trim_end(), soak.trim_end()) + "\n",
+        None => report,
+    };
     fs::write("docs/BENCHMARKS.md", report).context("cannot write docs/BENCHMARKS.md")?;
     shell::ok("Wrote docs/BENCHMARKS.md");
     Ok(())
@@ -190,6 +211,62 @@ fn transport(images: &Images) -> Result<String> {
     )?;
     let table = fs::read_to_string(&out).context("the transport bench wrote no table")?;
     Ok(format!("{TRANSPORT}\n\n{table}"))
+}
+
+/// Measures the sessions one server holds and starts at once, and its memory per session;
+/// returns its section of the page, heading included.
+fn scale(images: &Images) -> Result<String> {
+    step(
+        "Measuring sessions held and requested at once (cargo bench -p quai-backend --bench scale)",
+    );
+    let out = std::env::current_dir()?.join("target/bench/scale.md");
+    shell::run(
+        Command::new("cargo")
+            .args(["bench", "-p", "quai-backend", "--bench", "scale"])
+            .env("QUAI_BENCH_OUT", &out)
+            .envs(images.server_env()),
+    )?;
+    let table = fs::read_to_string(&out).context("the scale bench wrote no table")?;
+    Ok(format!("{SCALE}\n\n{table}"))
+}
+
+/// Runs the soak: `sessions` typing bots for `minutes` against one server, writing its
+/// report to `out`; fails when a bot saw a failure or the server left something behind.
+pub fn run_soak(images: &Images, minutes: u32, sessions: u32, out: &Path) -> Result<()> {
+    step(&format!(
+        "Soaking: {sessions} sessions typing for {minutes} minutes (cargo bench -p quai-backend --bench soak)"
+    ));
+    shell::run(
+        Command::new("cargo")
+            .args(["bench", "-p", "quai-backend", "--bench", "soak"])
+            .env("QUAI_SOAK_MINUTES", minutes.to_string())
+            .env("QUAI_SOAK_SESSIONS", sessions.to_string())
+            .env("QUAI_BENCH_OUT", out)
+            .envs(images.server_env()),
+    )
+}
+
+/// `cargo xtask soak --minutes N [--sessions 200]`: the soak, its report written as the
+/// "Soak" section of docs/BENCHMARKS.md (also when it failed, which it then says).
+pub fn soak(minutes: u32, sessions: u32) -> Result<()> {
+    let images = engine_only()?;
+    let out = std::env::current_dir()?.join("target/bench/soak.md");
+    let _ = fs::remove_file(&out);
+    let outcome = run_soak(&images, minutes, sessions, &out);
+    if let Ok(report) = fs::read_to_string(&out) {
+        write_section(SOAK, &format!("{SOAK}\n\n{report}"))?;
+    }
+    outcome
+}
+
+/// The section under `heading` in `page` (up to the next `## `), heading included.
+fn section_of(page: &str, heading: &str) -> Option<String> {
+    let start = page.find(&format!("{heading}\n"))?;
+    let rest = &page[start + heading.len()..];
+    let end = rest
+        .find("\n## ")
+        .map_or(page.len(), |next| start + heading.len() + next + 1);
+    Some(page[start..end].to_string())
 }
 
 /// `page` with the section under `heading` (up to the next `## `) replaced by `section`, or
@@ -225,6 +302,14 @@ mod tests {
             with_section(page, "## One", "## One\n\nnew\n"),
             "# B\n\n## One\n\nnew\n"
         );
+    }
+
+    #[test]
+    fn a_section_is_read_up_to_the_next_heading() {
+        let page = "# B\n\n## One\n\nold\n\n## Two\n\nkept\n";
+        assert_eq!(section_of(page, "## One").unwrap(), "## One\n\nold\n\n");
+        assert_eq!(section_of(page, "## Two").unwrap(), "## Two\n\nkept\n");
+        assert_eq!(section_of(page, "## Three"), None);
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! Every subcommand first installs what is missing (saying so on a `==>` line), then acts:
 //! `run` serves Quai, `test` runs every check CI runs, `images` builds the session images,
 //! `bench` measures a playground in a browser, the server, its terminals and their transport,
-//! `fuzz` runs the fuzz targets of Quai's parsers.
+//! `fuzz` runs the fuzz targets of Quai's parsers,
+//! `soak` has many sessions typing against one server for a while.
 
 mod backend;
 mod bench;
@@ -65,6 +66,16 @@ enum Command {
         #[arg(long)]
         only: Option<String>,
     },
+    /// Many sessions typing through their sockets against one server for a while; writes
+    /// the "Soak" section of docs/BENCHMARKS.md and fails on any error or leftover.
+    Soak {
+        /// How long the bots type.
+        #[arg(long, default_value_t = 10)]
+        minutes: u32,
+        /// How many sessions, each with a typing bot.
+        #[arg(long, default_value_t = 200)]
+        sessions: u32,
+    },
 }
 
 fn main() -> ExitCode {
@@ -75,6 +86,7 @@ fn main() -> ExitCode {
         Command::Images { force, check } => images::images(force, check),
         Command::Bench { runs, only } => bench::bench(runs, only),
         Command::Fuzz { seconds, only } => fuzz::fuzz(seconds, only.as_deref()),
+        Command::Soak { minutes, sessions } => bench::soak(minutes, sessions),
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -118,6 +118,10 @@ fn run_stages(ready: &Ready, stages: &mut Vec<Stage>) {
     stage(stages, "fuzzing (20 s per target)", || {
         crate::fuzz::short(20)
     });
+    stage(stages, "soak (20 sessions typing for 1 minute)", || {
+        let out = std::env::current_dir()?.join("target/bench/soak-test.md");
+        crate::bench::run_soak(&ready.images, 1, 20, &out)
+    });
     stage(stages, "image checks", || {
         crate::images::check(&ready.images)
     });

@@ -1,7 +1,11 @@
 //! What the benches share: how many runs to make (QUAI_BENCH_RUNS, 5 by default),
-//! durations in milliseconds, and the address a `quai serve` they started listens on.
+//! durations in milliseconds, the address a `quai serve` they started listens on, that
+//! server itself (`served`) and a student typing into it (`bot`).
 // Each bench uses part of it.
 #![allow(dead_code)]
+
+pub mod bot;
+pub mod served;
 
 use std::time::Duration;
 

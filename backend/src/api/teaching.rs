@@ -114,7 +114,9 @@ async fn watch(
             });
         })),
     };
-    Ok(ws.on_upgrade(move |socket| crate::ws::view::run(session, term, socket, context)))
+    Ok(ws
+        .read_buffer_size(crate::ws::READ_BUFFER)
+        .on_upgrade(move |socket| crate::ws::view::run(session, term, socket, context)))
 }
 
 async fn demo(
@@ -248,70 +250,72 @@ async fn on_air(
         .await
         .map(|(_, name)| name)
         .unwrap_or_default();
-    Ok(ws.on_upgrade(move |socket| async move {
-        let Some(mut link) = Link::open(socket).await else {
-            return;
-        };
-        let context = ViewContext {
-            name: student,
-            kind: ViewKind::Broadcast,
-            help: HelpPolicy::Never,
-            log: None,
-        };
-        let mut seat_events = seat.subscribe();
-        loop {
-            if seat.is_ended() {
-                link.close(close::SESSION_ENDED, "session ended").await;
+    Ok(ws
+        .read_buffer_size(crate::ws::READ_BUFFER)
+        .on_upgrade(move |socket| async move {
+            let Some(mut link) = Link::open(socket).await else {
                 return;
-            }
-            let now: Option<OnAir> = air.borrow_and_update().clone();
-            let changed = {
-                let mut air = air.clone();
-                async move {
-                    let _ = air.changed().await;
-                }
             };
-            let ended = async {
-                while let Ok(event) = seat_events.recv().await {
-                    if matches!(event, crate::session::SessionEvent::Ended(_)) {
-                        return;
+            let context = ViewContext {
+                name: student,
+                kind: ViewKind::Broadcast,
+                help: HelpPolicy::Never,
+                log: None,
+            };
+            let mut seat_events = seat.subscribe();
+            loop {
+                if seat.is_ended() {
+                    link.close(close::SESSION_ENDED, "session ended").await;
+                    return;
+                }
+                let now: Option<OnAir> = air.borrow_and_update().clone();
+                let changed = {
+                    let mut air = air.clone();
+                    async move {
+                        let _ = air.changed().await;
                     }
+                };
+                let ended = async {
+                    while let Ok(event) = seat_events.recv().await {
+                        if matches!(event, crate::session::SessionEvent::Ended(_)) {
+                            return;
+                        }
+                    }
+                };
+                let stop = async {
+                    tokio::select! {
+                        _ = changed => {},
+                        _ = ended => {},
+                    }
+                };
+                let gone = match now.filter(|a| !a.session.is_ended()) {
+                    Some(on) => {
+                        link.send(ServerMsg::OnAir {
+                            live: true,
+                            name: on.by.clone(),
+                        })
+                        .await;
+                        matches!(
+                            link.serve(&on.session, on.term, &context, stop).await,
+                            Outcome::Gone
+                        )
+                    }
+                    None => {
+                        link.send(ServerMsg::OnAir {
+                            live: false,
+                            name: String::new(),
+                        })
+                        .await;
+                        !link.idle(stop).await
+                    }
+                };
+                if gone {
+                    return;
                 }
-            };
-            let stop = async {
-                tokio::select! {
-                    _ = changed => {},
-                    _ = ended => {},
+                // Off air (or moved): say so before what comes next.
+                if air.borrow().is_none() {
+                    continue;
                 }
-            };
-            let gone = match now.filter(|a| !a.session.is_ended()) {
-                Some(on) => {
-                    link.send(ServerMsg::OnAir {
-                        live: true,
-                        name: on.by.clone(),
-                    })
-                    .await;
-                    matches!(
-                        link.serve(&on.session, on.term, &context, stop).await,
-                        Outcome::Gone
-                    )
-                }
-                None => {
-                    link.send(ServerMsg::OnAir {
-                        live: false,
-                        name: String::new(),
-                    })
-                    .await;
-                    !link.idle(stop).await
-                }
-            };
-            if gone {
-                return;
             }
-            // Off air (or moved): say so before what comes next.
-            if air.borrow().is_none() {
-                continue;
-            }
-        }
-    }))
+        }))
 }

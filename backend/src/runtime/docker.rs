@@ -70,6 +70,9 @@ pub struct DockerRuntime {
     subnets: Option<super::subnets::Subnets>,
     /// This instance's host firewall rules and the names of its session bridges.
     firewall: super::firewall::Firewall,
+    /// The host's process id of each node's first process, once asked of the engine: an
+    /// open page's ports are read through it every second without asking again.
+    first_pids: Mutex<HashMap<String, u32>>,
 }
 
 impl DockerRuntime {
@@ -97,7 +100,40 @@ impl DockerRuntime {
             registry_offline: AtomicBool::new(false),
             subnets: None,
             firewall: super::firewall::Firewall::for_instance(instance),
+            first_pids: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Forgets the first processes of containers that are gone.
+    fn forget_gone(&self) {
+        self.first_pids
+            .lock()
+            .expect("first pids lock")
+            .retain(|container, pid| {
+                std::fs::read_to_string(format!("/proc/{pid}/cgroup"))
+                    .is_ok_and(|cgroups| cgroups.contains(container.as_str()))
+            });
+    }
+
+    /// The socket tables of `node` read through its first process as remembered, if that
+    /// process still runs in the node's container (its cgroup names the container).
+    fn remembered_tables(&self, node: &Node) -> Option<String> {
+        let pid = *self
+            .first_pids
+            .lock()
+            .expect("first pids lock")
+            .get(&node.container)?;
+        let tables = std::fs::read_to_string(format!("/proc/{pid}/cgroup"))
+            .ok()
+            .filter(|cgroups| cgroups.contains(&node.container))
+            .and_then(|_| node_tables(pid));
+        if tables.is_none() {
+            self.first_pids
+                .lock()
+                .expect("first pids lock")
+                .remove(&node.container);
+        }
+        tables
     }
 
     /// Changes the commands that set the host's firewall rules (`iptables-legacy` where the
@@ -414,6 +450,13 @@ fn engine_is_local() -> bool {
         .unwrap_or(true)
 }
 
+/// The TCP socket tables (IPv4, then IPv6) of the network namespace of process `pid`.
+fn node_tables(pid: u32) -> Option<String> {
+    let read = |table: &str| std::fs::read_to_string(format!("/proc/{pid}/net/{table}"));
+    let v4 = read("tcp").ok()?;
+    Some(format!("{v4}{}", read("tcp6").unwrap_or_default()))
+}
+
 /// The session's bridge network.
 fn network_name(session: &str) -> String {
     format!("quai-{session}")
@@ -547,6 +590,9 @@ impl Runtime for DockerRuntime {
         // On the engine's own host, the node's tables are read through its first process,
         // without starting anything in the node; elsewhere, through `cat` in the node.
         if engine_is_local() {
+            if let Some(tables) = self.remembered_tables(node) {
+                return Ok(tables);
+            }
             let pid = self
                 .docker
                 .inspect_container(&node.container, None)
@@ -554,12 +600,15 @@ impl Runtime for DockerRuntime {
                 .map_err(engine_error)?
                 .state
                 .and_then(|s| s.pid)
+                .and_then(|pid| u32::try_from(pid).ok())
                 .filter(|pid| *pid > 0);
             if let Some(pid) = pid {
-                let read =
-                    |table: &str| std::fs::read_to_string(format!("/proc/{pid}/net/{table}"));
-                if let (Ok(v4), v6) = (read("tcp"), read("tcp6")) {
-                    return Ok(format!("{v4}{}", v6.unwrap_or_default()));
+                if let Some(tables) = node_tables(pid) {
+                    self.first_pids
+                        .lock()
+                        .expect("first pids lock")
+                        .insert(node.container.clone(), pid);
+                    return Ok(tables);
                 }
             }
         }
@@ -583,6 +632,10 @@ impl Runtime for DockerRuntime {
     }
 
     async fn remove_node(&self, node: &Node) -> Result<(), RuntimeError> {
+        self.first_pids
+            .lock()
+            .expect("first pids lock")
+            .remove(&node.container);
         let options = RemoveContainerOptions {
             force: true,
             v: true,
@@ -775,7 +828,9 @@ impl Runtime for DockerRuntime {
     }
 
     async fn destroy_session(&self, session: &str) -> Result<(), RuntimeError> {
-        remove_labelled(self, Some(session)).await.map(|_| ())
+        let removed = remove_labelled(self, Some(session)).await.map(|_| ());
+        self.forget_gone();
+        removed
     }
 
     async fn session_ids(&self) -> Result<HashSet<String>, RuntimeError> {

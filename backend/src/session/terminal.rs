@@ -25,7 +25,11 @@ use crate::recording::recorder::Recorder;
 use crate::runtime::{Runtime, TermSize, TerminalIo};
 
 /// Chunks of output a slow watcher may fall behind before it is re-synchronised from the ring.
-const BROADCAST_CHUNKS: usize = 1024;
+/// Every slot (about 72 bytes) is allocated when the terminal starts, so this is paid by every
+/// open terminal, idle or not: 1024 cost 72 KiB each. A watcher that acknowledges stops
+/// the pump once `HIGH_WATER` behind, which 256 chunks cover from 2 KiB a chunk (a flood's
+/// chunks are larger), beside the socket's own queue of `OUT_QUEUE` messages.
+const BROADCAST_CHUNKS: usize = 256;
 /// Bytes of keystrokes and pastes queued for the writer task: a sender waits beyond it (the
 /// socket then stops reading the browser), so a flood of input never piles up in memory.
 pub const INPUT_BUDGET: usize = 1024 * 1024;
@@ -50,7 +54,8 @@ pub struct Scrollback {
 impl Scrollback {
     pub fn new(capacity: usize) -> Self {
         Scrollback {
-            bytes: VecDeque::with_capacity(capacity.min(64 * 1024)),
+            // Grown as output comes: an idle terminal costs no more than it printed.
+            bytes: VecDeque::new(),
             capacity,
             truncated: false,
         }

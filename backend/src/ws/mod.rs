@@ -53,6 +53,10 @@ pub fn term_size(cols: u16, rows: u16) -> Result<TermSize, String> {
 
 /// Largest message a browser may send (a big paste fits; a flood does not).
 const MAX_MESSAGE: usize = 1024 * 1024;
+/// Bytes read from a socket at a time. The browser sends keystrokes and an occasional paste
+/// (read in several reads); the WebSocket library's default (128 KiB, zero-filled at the
+/// first read) made every open page cost the server 128 KiB of memory.
+pub(crate) const READ_BUFFER: usize = 8 * 1024;
 /// Messages queued for the socket before forwarders wait.
 pub(crate) const OUT_QUEUE: usize = 256;
 /// Largest binary frame of replayed scrollback.
@@ -80,6 +84,7 @@ pub async fn upgrade(
         .map(String::from);
     Ok(ws
         .max_message_size(MAX_MESSAGE)
+        .read_buffer_size(READ_BUFFER)
         .on_upgrade(move |socket| run(state, session, socket, host)))
 }
 
