@@ -13,8 +13,10 @@
 //! 200 viewers) with `cargo bench -p quai-backend --bench classroom`, and a terminal's
 //! transport beside a raw `docker exec` TTY and terminado (installed from PyPI into
 //! target/bench/terminado) on one container with `cargo bench -p quai-backend --bench
-//! transport`. Writes them all to docs/BENCHMARKS.md; `--only transport` measures that part
-//! alone and rewrites only its section. Numbers are printed, never asserted.
+//! transport`, and faults while another session types (a `yes` flood, a fork bomb, a full
+//! disk, the local registry and the server killed) with `cargo bench -p quai-backend --bench
+//! faults`. Writes them all to docs/BENCHMARKS.md; `--only transport` or `--only faults`
+//! measures that part alone and rewrites only its section. Numbers are printed, never asserted.
 
 use std::fs;
 use std::path::Path;
@@ -33,25 +35,29 @@ use crate::{backend, frontend};
 pub enum Part {
     /// A terminal's transport beside a raw `docker exec` TTY and terminado.
     Transport,
+    /// Faults (a flood, a fork bomb, a full disk, the registry or the server killed) while
+    /// another session types.
+    Faults,
 }
 
 const TRANSPORT: &str = "## Terminal transport, side by side";
+const FAULTS: &str = "## Faults";
 
 /// `cargo xtask bench [--runs N] [--only PART]`.
 pub fn bench(runs: u32, only: Option<Part>) -> Result<()> {
-    if only == Some(Part::Transport) {
+    if let Some(part) = only {
         // Only the engine and the session images: no page, no browser.
         setup::install_tools(&[setup::Tool::Docker])?;
         setup::docker_daemon()?;
         let images = images::ensure_all(false)?;
-        let section = transport(&images)?;
+        let (heading, section) = match part {
+            Part::Transport => (TRANSPORT, transport(&images)?),
+            Part::Faults => (FAULTS, faults(&images)?),
+        };
         let page =
             fs::read_to_string("docs/BENCHMARKS.md").context("cannot read docs/BENCHMARKS.md")?;
-        fs::write(
-            "docs/BENCHMARKS.md",
-            with_section(&page, TRANSPORT, &section),
-        )
-        .context("cannot write docs/BENCHMARKS.md")?;
+        fs::write("docs/BENCHMARKS.md", with_section(&page, heading, &section))
+            .context("cannot write docs/BENCHMARKS.md")?;
         shell::ok("Wrote its section of docs/BENCHMARKS.md");
         return Ok(());
     }
@@ -129,6 +135,7 @@ pub fn bench(runs: u32, only: Option<Part>) -> Result<()> {
             .envs(ready.images.server_env()),
     )?;
     let transport = transport(&ready.images)?;
+    let faults = faults(&ready.images)?;
     let browser =
         fs::read_to_string("e2e/artifacts/bench.md").context("the browser bench wrote no table")?;
     let load = fs::read_to_string("e2e/artifacts/bench-load.md")
@@ -167,7 +174,7 @@ pub fn bench(runs: u32, only: Option<Part>) -> Result<()> {
          their reconnect delay, and a page has answered once its terminal, attached again, \
          printed the output of an `echo` typed into it.\n\n{restart}\n## Stopping a server that holds \
          many sessions\n\nRemoving sessions runs a bounded number at a time (16); keeping them \
-         (the default) leaves them running for the next start.\n\n{shutdown}\n## A classroom\n\n{classroom}"
+         (the default) leaves them running for the next start.\n\n{shutdown}\n## A classroom\n\n{classroom}\n{faults}"
     );
     fs::write("docs/BENCHMARKS.md", report).context("cannot write docs/BENCHMARKS.md")?;
     shell::ok("Wrote docs/BENCHMARKS.md");
@@ -190,6 +197,23 @@ fn transport(images: &Images) -> Result<String> {
     )?;
     let table = fs::read_to_string(&out).context("the transport bench wrote no table")?;
     Ok(format!("{TRANSPORT}\n\n{table}"))
+}
+
+/// Measures faults while another session types (`cargo bench -p quai-backend --bench
+/// faults`); returns its section of the page, heading included.
+fn faults(images: &Images) -> Result<String> {
+    step(
+        "Measuring faults while another session types (cargo bench -p quai-backend --bench faults)",
+    );
+    let out = std::env::current_dir()?.join("target/bench/faults.md");
+    shell::run(
+        Command::new("cargo")
+            .args(["bench", "-p", "quai-backend", "--bench", "faults"])
+            .env("QUAI_BENCH_OUT", &out)
+            .envs(images.server_env()),
+    )?;
+    let table = fs::read_to_string(&out).context("the faults bench wrote no table")?;
+    Ok(format!("{FAULTS}\n\n{table}"))
 }
 
 /// `page` with the section under `heading` (up to the next `## `) replaced by `section`, or

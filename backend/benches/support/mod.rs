@@ -3,6 +3,8 @@
 // Each bench uses part of it.
 #![allow(dead_code)]
 
+pub mod terminal;
+
 use std::time::Duration;
 
 pub fn runs() -> usize {
