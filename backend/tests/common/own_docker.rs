@@ -1,6 +1,7 @@
 //! A Docker daemon of the faults' own, beside the machine's: its own data and exec roots,
-//! socket and pid file, no default bridge and no iptables rules, so killing and restarting
-//! it disturbs no other test. Started when this process may (root, `dockerd` installed);
+//! socket and pid file, a default bridge of its own (`quaifx0`: a daemon started with
+//! `--bridge none` deletes `docker0`, the machine's engine's bridge) and no iptables rules,
+//! so killing and restarting it disturbs no other test. Started when this process may (root, `dockerd` installed);
 //! the images a server needs are copied into it from the machine's engine.
 
 use std::process::{Command, Stdio};
@@ -9,6 +10,9 @@ use std::time::{Duration, Instant};
 const SOCKET: &str = "/run/quai-faults-docker.sock";
 const PIDFILE: &str = "/run/quai-faults-docker.pid";
 const LOG: &str = "/tmp/quai-faults-dockerd.log";
+/// The daemon's default bridge, and its address.
+const BRIDGE: &str = "quaifx0";
+const BRIDGE_ADDRESS: &str = "10.215.255.1/24";
 /// Subnets of the sessions of servers on this daemon: apart from the machine's engine's.
 pub const SUBNETS: &str = "10.214.0.0/16";
 
@@ -63,8 +67,19 @@ impl OwnDocker {
     /// Starts the daemon unless it runs, and waits until it answers.
     pub fn start() -> OwnDocker {
         if Self::pid().is_none() {
+            // A killed daemon leaves its pid file, and a new one refuses to start beside it.
+            let _ = std::fs::remove_file(PIDFILE);
             for dir in ["/var/lib/quai-faults-docker", "/run/quai-faults-docker"] {
                 std::fs::create_dir_all(dir).unwrap();
+            }
+            if !std::path::Path::new(&format!("/sys/class/net/{BRIDGE}")).exists() {
+                for args in [
+                    vec!["link", "add", BRIDGE, "type", "bridge"],
+                    vec!["addr", "add", BRIDGE_ADDRESS, "dev", BRIDGE],
+                    vec!["link", "set", BRIDGE, "up"],
+                ] {
+                    assert!(Command::new("ip").args(args).status().unwrap().success());
+                }
             }
             let log = std::fs::OpenOptions::new()
                 .create(true)
@@ -83,7 +98,7 @@ impl OwnDocker {
                     "-H",
                     &Self::host(),
                     "--bridge",
-                    "none",
+                    BRIDGE,
                     "--iptables=false",
                     "--ip6tables=false",
                     "--ip-masq=false",
