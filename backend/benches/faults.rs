@@ -54,6 +54,8 @@ struct Echo {
 struct Row {
     fault: String,
     echo: Echo,
+    /// The typist's echo at idle when it is not the first server's.
+    idle: Option<Echo>,
     notes: String,
 }
 
@@ -186,6 +188,7 @@ async fn yes_flood(base: &str, typist: &mut Typist) -> Row {
     Row {
         fault: "a node prints `yes`".into(),
         echo,
+        idle: None,
         notes: format!(
             "the flood read at {:.1} MB/s meanwhile",
             read as f64 / (seconds + 2.0) / 1e6
@@ -213,6 +216,7 @@ async fn fork_bomb(base: &str, typist: &mut Typist) -> Row {
     Row {
         fault: "a node's fork bomb".into(),
         echo,
+        idle: None,
         notes: format!(
             "{pids} processes in the node (its pids limit holds); the server {}; the node ended in {:.1} s, {left} objects left",
             if served { "served" } else { "did NOT serve" },
@@ -244,6 +248,7 @@ async fn shell_disk(base: &str, typist: &mut Typist) -> Row {
     Row {
         fault: "a shell node fills /root".into(),
         echo,
+        idle: None,
         notes: format!(
             "the write stopped with {:?} at the folder's size; the host's disk {:.0} MiB fuller meanwhile (others' writes included)",
             if first.contains("No space left") { "No space left on device" } else { "no error" },
@@ -270,6 +275,7 @@ async fn docker_disk(base: &str, typist: &mut Typist) -> Row {
     Row {
         fault: "a docker node writes 1 GiB to its home".into(),
         echo,
+        idle: None,
         notes: format!(
             "{}; the host's disk {:.0} MiB fuller, {:.0} MiB once the node ended (others' writes included)",
             if out.contains("No space left") { "stopped with No space left on device" } else { "no limit stopped it" },
@@ -357,6 +363,7 @@ async fn registry_killed(base: &str, instance: &str, typist: &mut Typist) -> Row
     Row {
         fault: "the local registry killed during pulls".into(),
         echo,
+        idle: None,
         notes: format!(
             "warm pull {}; killed: {ok}; running again after {}; a pull worked again after {}; the failed pull said: `{}`",
             if warm.contains("-0@@") { "worked" } else { "failed" },
@@ -456,6 +463,7 @@ async fn server_killed(lessons: &std::path::Path) -> Row {
     Row {
         fault: format!("the server killed during {BURST} creations, started again"),
         echo,
+        idle: None,
         notes: format!(
             "{} answered before the kill, {answered_kept} of them kept and working, {} sessions kept in all (the typist's included); serving {:.2} s after the start; the engine held only kept sessions after {}",
             answers.len(),
@@ -466,7 +474,137 @@ async fn server_killed(lessons: &std::path::Path) -> Row {
     }
 }
 
+/// A server on a Docker daemon of the bench's own (never the machine's), the daemon killed
+/// (SIGKILL) under a running session and started again: when the page is told, what a new
+/// session gets meanwhile, when the lost session ends, and a new session's echo after,
+/// against the typist's on that daemon before.
+async fn dockerd_restarted(lessons: &std::path::Path) -> Option<Row> {
+    use common::own_docker::{OwnDocker, SUBNETS};
+    if !OwnDocker::possible() {
+        return None;
+    }
+    let docker = OwnDocker::start();
+    let image = std::env::var("QUAI_BASE_IMAGE").unwrap_or_else(|_| "quai/base:latest".into());
+    docker.ensure_image(&image);
+    let engine = bollard::Docker::connect_with_unix(
+        OwnDocker::host().trim_start_matches("unix://"),
+        120,
+        bollard::API_DEFAULT_VERSION,
+    )
+    .expect("the own daemon's client");
+    let instance = common::unique_instance("bench-dockerd");
+    let database = std::env::temp_dir().join(format!("quai-bench-{instance}.db"));
+    let served = Served::spawn(
+        Launch::new(&instance, &database, lessons)
+            .with("DOCKER_HOST", &OwnDocker::host())
+            .with("QUAI_SESSION_SUBNETS", SUBNETS)
+            .with("QUAI_EXTERNAL_FIREWALL", "true")
+            .with("QUAI_BASE_IMAGE", &image)
+            .with("QUAI_ON_SHUTDOWN", "end")
+            .with("RUST_LOG", "quai=error"),
+    );
+    let base = format!("http://127.0.0.1:{}", served.launch.ports.0);
+    let open = |session: SessionCreated| {
+        let base = base.clone();
+        let engine = engine.clone();
+        async move {
+            let container = docker_container(&engine, &session.session.id).await;
+            Typist {
+                quai: QuaiTerm::open(&base, &session, 1).await,
+                raw: RawTerm::open_on(&engine, &container).await,
+            }
+        }
+    };
+    let before = create(&base, &SHELL).await;
+    let mut typist = open(before.clone()).await;
+    let idle = typist.echo().await;
+
+    let killed = Instant::now();
+    docker.kill_9();
+    // The health check says so (the pages are told on their sockets by the same monitor).
+    let mut told = None;
+    while killed.elapsed() < Duration::from_secs(30) {
+        if !serves(&base).await {
+            told = Some(killed.elapsed());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let refused = reqwest::Client::new()
+        .post(format!("{base}/api/sessions"))
+        .json(&SHELL)
+        .send()
+        .await
+        .map(|r| r.status().as_u16())
+        .unwrap_or(0);
+    let restarted = Instant::now();
+    let docker = OwnDocker::start();
+    let up = restarted.elapsed();
+    let mut ended = None;
+    while restarted.elapsed() < Duration::from_secs(60) {
+        let id = &before.session.id;
+        let status = reqwest::Client::new()
+            .get(format!("{base}/api/sessions/{id}"))
+            .bearer_auth(&before.token)
+            .send()
+            .await
+            .map(|r| r.status().as_u16())
+            .unwrap_or(0);
+        if status == 404 {
+            ended = Some(restarted.elapsed());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    drop(typist);
+    let asked = Instant::now();
+    let after = create(&base, &SHELL).await;
+    let mut typist = open(after).await;
+    let first = asked.elapsed();
+    let echo = typist.echo().await;
+    drop(typist);
+    let _ = served.terminate();
+    let left = docker.objects_of("quai.instance", &instance).len();
+    docker.remove_instance(&instance);
+    docker.stop();
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", database.display()));
+    }
+    Some(Row {
+        fault: "the engine killed (SIGKILL) under a running session, started again".into(),
+        echo,
+        idle: Some(idle),
+        notes: format!(
+            "/healthz said the engine was down {}; a new session meanwhile: HTTP {refused}; the engine answered {:.1} s after its start; the lost session ended {} after it; a new session's terminal open {:.2} s after asking; {left} objects left after the server stopped",
+            told.map_or("— (not within 30 s)".into(), |d| format!("{:.1} s after the kill", d.as_secs_f64())),
+            up.as_secs_f64(),
+            ended.map_or("— (not within 60 s)".into(), |d| format!("{:.1} s", d.as_secs_f64())),
+            first.as_secs_f64()
+        ),
+    })
+}
+
+/// The container of a session's node on `engine`.
+async fn docker_container(engine: &bollard::Docker, session: &str) -> String {
+    let filters = std::collections::HashMap::from([(
+        "label".to_string(),
+        vec![format!("quai.session={session}")],
+    )]);
+    engine
+        .list_containers(Some(bollard::container::ListContainersOptions {
+            all: true,
+            filters,
+            ..Default::default()
+        }))
+        .await
+        .expect("containers")
+        .into_iter()
+        .find_map(|c| c.id)
+        .expect("the session's container")
+}
+
 fn row(out: &mut String, idle: &Echo, r: &Row) {
+    let idle = r.idle.as_ref().unwrap_or(idle);
     let ratio = r.echo.quai.pct(0.99) / idle.quai.pct(0.99);
     out.push_str(&format!(
         "| {} | {:.2} / {:.2} | {:.2} / {:.2} | {:.2}× {} | {} |\n",
@@ -523,6 +661,12 @@ async fn main() {
     common::remove_registry(&instance).await;
     println!("the server killed during {BURST} creations…");
     rows.push(server_killed(lessons.path()).await);
+
+    println!("the engine killed and started again under running sessions…");
+    match dockerd_restarted(lessons.path()).await {
+        Some(row) => rows.push(row),
+        None => println!("not measured: a Docker daemon of the bench's own needs root and dockerd"),
+    }
 
     let cores = std::thread::available_parallelism()
         .map(|p| p.get())

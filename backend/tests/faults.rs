@@ -509,9 +509,18 @@ async fn a_restarted_docker_engine_ends_the_sessions_it_lost_and_the_server_goes
         );
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
-    assert!(docker
+    // Its objects go right after it ended.
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while !docker
         .objects_of("quai.session", &before.session.id)
-        .is_empty());
+        .is_empty()
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the lost session's objects were left"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
     let after = server.create(&SHELL).await;
     let mut socket = server.shell(&after).await;
     assert!(socket.run(1, "echo back-$((2+3))").await.contains("back-5"));
@@ -614,5 +623,61 @@ async fn a_killed_local_registry_fails_pulls_clearly_and_runs_again() {
     assert!(again.contains("ok-linux"), "{again}");
     drop(socket);
     end_and_check_gone(&server, &session).await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_node_killed_outside_quai_ends_its_session_as_lost_while_the_engine_answers() {
+    // What an engine restarted between two of the monitor's checks leaves: a session whose
+    // node no longer runs, with the engine answering all along.
+    let server = TestServer::start("nodekilled").await;
+    let lost = server.create(&SHELL).await;
+    let other = server.create(&SHELL).await;
+    let mut socket = server.shell(&other).await;
+    let container = containers_labelled("quai.session", &lost.session.id)
+        .await
+        .pop()
+        .unwrap();
+    assert!(Command::new("docker")
+        .args(["kill", &container])
+        .output()
+        .unwrap()
+        .status
+        .success());
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let status = server
+            .as_owner(reqwest::Method::GET, &lost, "")
+            .await
+            .status();
+        if status == 404 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the session whose node was killed is still served ({status})"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    // Its objects go right after it ended.
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while !containers_labelled("quai.session", &lost.session.id)
+        .await
+        .is_empty()
+        || !networks_labelled("quai.session", &lost.session.id)
+            .await
+            .is_empty()
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the lost session's objects were left"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert!(socket
+        .run(1, "echo still-$((3+4))")
+        .await
+        .contains("still-7"));
+    drop(socket);
     server.stop().await;
 }

@@ -152,6 +152,11 @@ impl RawTerm {
     /// `bash -l` as the image's user, as Quai's terminals of a shell node run.
     pub async fn open(container: &str) -> RawTerm {
         let docker = bollard::Docker::connect_with_defaults().expect("docker");
+        Self::open_on(&docker, container).await
+    }
+
+    /// The same, on the engine `docker`.
+    pub async fn open_on(docker: &bollard::Docker, container: &str) -> RawTerm {
         let exec = docker
             .create_exec(
                 container,

@@ -64,60 +64,69 @@ impl OwnDocker {
         (stat.contains("(dockerd) ") && !stat.contains(") Z ")).then_some(pid)
     }
 
-    /// Starts the daemon unless it runs, and waits until it answers.
+    /// Starts the daemon unless it runs, and waits until it answers; started again when it
+    /// gives up (on a busy machine its containerd may start too slowly for it).
     pub fn start() -> OwnDocker {
-        if Self::pid().is_none() {
-            // A killed daemon leaves its pid file, and a new one refuses to start beside it.
-            let _ = std::fs::remove_file(PIDFILE);
-            for dir in ["/var/lib/quai-faults-docker", "/run/quai-faults-docker"] {
-                std::fs::create_dir_all(dir).unwrap();
-            }
-            if !std::path::Path::new(&format!("/sys/class/net/{BRIDGE}")).exists() {
-                for args in [
-                    vec!["link", "add", BRIDGE, "type", "bridge"],
-                    vec!["addr", "add", BRIDGE_ADDRESS, "dev", BRIDGE],
-                    vec!["link", "set", BRIDGE, "up"],
-                ] {
-                    assert!(Command::new("ip").args(args).status().unwrap().success());
-                }
-            }
-            let log = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(LOG)
-                .unwrap();
-            Command::new("setsid")
-                .args([
-                    "dockerd",
-                    "--data-root",
-                    "/var/lib/quai-faults-docker",
-                    "--exec-root",
-                    "/run/quai-faults-docker",
-                    "--pidfile",
-                    PIDFILE,
-                    "-H",
-                    &Self::host(),
-                    "--bridge",
-                    BRIDGE,
-                    "--iptables=false",
-                    "--ip6tables=false",
-                    "--ip-masq=false",
-                ])
-                .stdin(Stdio::null())
-                .stdout(log.try_clone().unwrap())
-                .stderr(log)
-                .spawn()
-                .expect("dockerd starts");
-        }
         let begin = Instant::now();
+        let mut spawned: Option<std::process::Child> = None;
         while !Self::answers() {
             assert!(
-                begin.elapsed() < Duration::from_secs(60),
+                begin.elapsed() < Duration::from_secs(90),
                 "the faults' own dockerd did not answer; see {LOG}"
             );
+            let exited = spawned
+                .as_mut()
+                .is_none_or(|child| child.try_wait().ok().flatten().is_some());
+            if Self::pid().is_none() && exited {
+                spawned = Some(Self::spawn());
+            }
             std::thread::sleep(Duration::from_millis(200));
         }
         OwnDocker
+    }
+
+    fn spawn() -> std::process::Child {
+        // A killed daemon leaves its pid file, and a new one refuses to start beside it.
+        let _ = std::fs::remove_file(PIDFILE);
+        for dir in ["/var/lib/quai-faults-docker", "/run/quai-faults-docker"] {
+            std::fs::create_dir_all(dir).unwrap();
+        }
+        if !std::path::Path::new(&format!("/sys/class/net/{BRIDGE}")).exists() {
+            for args in [
+                vec!["link", "add", BRIDGE, "type", "bridge"],
+                vec!["addr", "add", BRIDGE_ADDRESS, "dev", BRIDGE],
+                vec!["link", "set", BRIDGE, "up"],
+            ] {
+                assert!(Command::new("ip").args(args).status().unwrap().success());
+            }
+        }
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(LOG)
+            .unwrap();
+        Command::new("setsid")
+            .args([
+                "dockerd",
+                "--data-root",
+                "/var/lib/quai-faults-docker",
+                "--exec-root",
+                "/run/quai-faults-docker",
+                "--pidfile",
+                PIDFILE,
+                "-H",
+                &Self::host(),
+                "--bridge",
+                BRIDGE,
+                "--iptables=false",
+                "--ip6tables=false",
+                "--ip-masq=false",
+            ])
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("dockerd starts")
     }
 
     /// Copies `image` from the machine's engine unless the daemon has it.
