@@ -22,27 +22,17 @@
 mod common;
 mod support;
 
-use std::future::Future;
 use std::path::PathBuf;
-use std::pin::Pin;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bollard::exec::{CreateExecOptions, StartExecOptions, StartExecResults};
-use common::TestSocket;
-use futures::{SinkExt, Stream, StreamExt};
+use futures::{SinkExt, StreamExt};
 use quai::config::DEFAULT_OUTPUT_RATE;
-use quai_protocol::{ClientMsg, CreateSession, Frame, FrameKind, Profile, ServerMsg};
-use tokio::io::{AsyncWrite, AsyncWriteExt};
-use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use quai_protocol::{CreateSession, Profile};
+use support::terminal::{drain, echo, QuaiTerm, RawTerm, Sample, Transport, Ws, KEYS, PATIENCE};
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
-
-/// Keystrokes timed per echo measure.
-const KEYS: usize = 200;
 /// Bytes of random data `head -c` reads; base64 prints 4/3 of it, in lines of 76.
 const FLOOD: u64 = 50 * 1024 * 1024;
 /// Terminals printing `yes` at once beside the one whose echo is timed.
@@ -50,8 +40,6 @@ const FLOODERS: usize = 20;
 /// What the shell prints once the flood is over (typed as arithmetic, so the echo of the
 /// command line never holds it).
 const MARK: &[u8] = b"@@flood-42@@";
-/// Longest wait for any one piece of output.
-const PATIENCE: Duration = Duration::from_secs(60);
 /// The aims Quai's transport is held to, against the raw TTY and terminado.
 const ECHO_P99_OVER_RAW_MS: f64 = 0.5;
 const OUTPUT_OF_RAW: f64 = 0.8;
@@ -75,188 +63,6 @@ async def main():
 
 asyncio.run(main())
 "#;
-
-type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
-
-/// One terminal, whatever carries it: keys in, chunks of output out.
-trait Transport: Send {
-    fn send(&mut self, keys: &str) -> impl Future<Output = ()> + Send;
-    /// The next chunk of output; panics when none comes within `PATIENCE`.
-    fn recv(&mut self) -> impl Future<Output = Vec<u8>> + Send;
-    /// The next chunk of output, or None after `quiet` without any.
-    fn recv_within(&mut self, quiet: Duration) -> impl Future<Output = Option<Vec<u8>>> + Send {
-        async move { tokio::time::timeout(quiet, self.recv()).await.ok() }
-    }
-}
-
-/// Reads until the terminal has said nothing for 300 ms.
-async fn drain(t: &mut impl Transport) {
-    while t.recv_within(Duration::from_millis(300)).await.is_some() {}
-}
-
-/// A terminal on Quai's socket, acknowledging what it read as the page does.
-struct QuaiTerm {
-    ws: Ws,
-    term: u16,
-    written: u64,
-    acked: u64,
-}
-
-impl QuaiTerm {
-    /// Opens terminal `term` of the session on a socket of its own, up to its prompt.
-    async fn open(base: &str, session: &quai_protocol::SessionCreated, term: u16) -> QuaiTerm {
-        let id = &session.session.id;
-        let url = format!(
-            "{}/api/sessions/{id}/ws",
-            base.replacen("http://", "ws://", 1)
-        );
-        let mut request = url.into_client_request().unwrap();
-        request.headers_mut().insert(
-            "cookie",
-            format!("quai_{id}={}", session.token).parse().unwrap(),
-        );
-        let (ws, _) = tokio_tungstenite::connect_async(request)
-            .await
-            .expect("socket opens");
-        let mut socket = TestSocket {
-            ws,
-            output: Default::default(),
-            messages: Vec::new(),
-        };
-        socket.hello().await;
-        socket.open_shell(term).await;
-        let written = socket.output.get(&term).map_or(0, |t| t.len() as u64);
-        let mut quai = QuaiTerm {
-            ws: socket.ws,
-            term,
-            written,
-            acked: 0,
-        };
-        quai.ack().await;
-        quai
-    }
-
-    async fn ack(&mut self) {
-        let msg = ClientMsg::Ack {
-            term: self.term,
-            bytes: self.written,
-        };
-        self.ws
-            .send(Message::Text(serde_json::to_string(&msg).unwrap().into()))
-            .await
-            .expect("socket open");
-        self.acked = self.written;
-    }
-}
-
-impl Transport for QuaiTerm {
-    async fn send(&mut self, keys: &str) {
-        let frame = Frame::new(FrameKind::Input, self.term, keys.as_bytes().to_vec()).encode();
-        self.ws
-            .send(Message::Binary(frame.into()))
-            .await
-            .expect("socket open");
-    }
-
-    async fn recv(&mut self) -> Vec<u8> {
-        loop {
-            let msg = tokio::time::timeout(PATIENCE, self.ws.next())
-                .await
-                .expect("Quai's terminal printed something within a minute")
-                .expect("socket open")
-                .expect("socket reads");
-            match msg {
-                Message::Binary(bytes) => {
-                    let frame = Frame::decode(&bytes).expect("server frames decode");
-                    if frame.kind != FrameKind::Output || frame.term != self.term {
-                        continue;
-                    }
-                    self.written += frame.data.len() as u64;
-                    if self.written - self.acked >= 64 * 1024 {
-                        self.ack().await;
-                    }
-                    return frame.data;
-                }
-                Message::Text(text) => {
-                    if let Ok(ServerMsg::TerminalOpened { term, .. }) = serde_json::from_str(&text)
-                    {
-                        if term == self.term {
-                            self.written = 0;
-                            self.acked = 0;
-                        }
-                    }
-                }
-                Message::Close(_) => panic!("Quai closed the socket"),
-                _ => {}
-            }
-        }
-    }
-}
-
-/// A bollard exec with a TTY, nothing in between.
-struct RawTerm {
-    input: Pin<Box<dyn AsyncWrite + Send>>,
-    output: Pin<
-        Box<
-            dyn Stream<Item = Result<bollard::container::LogOutput, bollard::errors::Error>> + Send,
-        >,
-    >,
-}
-
-impl RawTerm {
-    /// `bash -l` as the image's user, as Quai's terminals of a shell node run.
-    async fn open(container: &str) -> RawTerm {
-        let docker = bollard::Docker::connect_with_defaults().expect("docker");
-        let exec = docker
-            .create_exec(
-                container,
-                CreateExecOptions {
-                    attach_stdin: Some(true),
-                    attach_stdout: Some(true),
-                    attach_stderr: Some(true),
-                    tty: Some(true),
-                    env: Some(vec!["TERM=xterm-256color", "LANG=C.UTF-8"]),
-                    cmd: Some(vec!["bash", "-l"]),
-                    ..Default::default()
-                },
-            )
-            .await
-            .expect("exec");
-        let StartExecResults::Attached { output, input } = docker
-            .start_exec(
-                &exec.id,
-                Some(StartExecOptions {
-                    tty: true,
-                    ..Default::default()
-                }),
-            )
-            .await
-            .expect("start")
-        else {
-            panic!("detached");
-        };
-        let mut raw = RawTerm { input, output };
-        drain(&mut raw).await;
-        raw
-    }
-}
-
-impl Transport for RawTerm {
-    async fn send(&mut self, keys: &str) {
-        self.input.write_all(keys.as_bytes()).await.expect("write");
-        self.input.flush().await.expect("flush");
-    }
-
-    async fn recv(&mut self) -> Vec<u8> {
-        tokio::time::timeout(PATIENCE, self.output.next())
-            .await
-            .expect("the exec printed something within a minute")
-            .expect("exec open")
-            .expect("exec reads")
-            .into_bytes()
-            .to_vec()
-    }
-}
 
 /// A terminal of terminado, over its JSON WebSocket.
 struct TerminadoTerm {
@@ -306,36 +112,6 @@ impl Transport for TerminadoTerm {
             }
         }
     }
-}
-
-/// Sorted milliseconds.
-struct Sample(Vec<f64>);
-
-impl Sample {
-    fn new(mut values: Vec<f64>) -> Self {
-        values.sort_by(|a, b| a.partial_cmp(b).expect("no NaN"));
-        Sample(values)
-    }
-    fn pct(&self, p: f64) -> f64 {
-        self.0[((self.0.len() as f64 - 1.0) * p).round() as usize]
-    }
-}
-
-/// One key at a time into `cat`: from sending a letter to the first output after it.
-async fn echo(t: &mut impl Transport) -> Sample {
-    t.send("cat >/dev/null\r").await;
-    drain(t).await;
-    let mut times = Vec::with_capacity(KEYS);
-    for i in 0..KEYS {
-        let letter = ((b'a' + (i % 26) as u8) as char).to_string();
-        let sent = Instant::now();
-        t.send(&letter).await;
-        t.recv().await;
-        times.push(sent.elapsed().as_secs_f64() * 1000.0);
-    }
-    t.send("\x03").await;
-    drain(t).await;
-    Sample::new(times)
 }
 
 /// Bytes `head -c FLOOD | base64` prints: 4 for every 3 (padded), a newline every 76.

@@ -7,11 +7,11 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::path::Path;
+use std::process::Command;
 
-use common::{containers_labelled, networks_labelled, unique_instance, TestServer, PATIENCE};
+use common::served::{sessions_command, Cleanup, Launch, Served};
+use common::{containers_labelled, networks_labelled, unique_instance, TestServer};
 use quai_protocol::{
     CheckResult, CheckStep, CreateSession, LessonStarted, LessonView, Profile, SessionCreated,
     SessionInfo,
@@ -49,182 +49,6 @@ fn two_step_lesson(root: &Path) {
             &format!("#!/bin/bash\ntouch /root/{name}\n"),
         );
     }
-}
-
-/// A `quai serve` process of the test's own instance, port and database.
-struct Served {
-    child: Child,
-    /// Main and preview ports.
-    ports: (u16, u16),
-    instance: String,
-    database: PathBuf,
-    lessons: PathBuf,
-}
-
-impl Served {
-    /// Starts `quai serve` on `ports` (main, preview; `(0, 0)` for free ones) and waits until
-    /// it says where it listens: the ports are its own, never another test's server's.
-    fn spawn(ports: (u16, u16), instance: &str, database: &Path, lessons: &Path) -> Served {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_quai"))
-            .arg("serve")
-            .env("QUAI_LISTEN", format!("127.0.0.1:{}", ports.0))
-            .env("QUAI_PREVIEW_LISTEN", format!("127.0.0.1:{}", ports.1))
-            .env("QUAI_INSTANCE", instance)
-            .env("QUAI_DATABASE", database)
-            .env("QUAI_LESSONS_DIR", lessons)
-            .env("QUAI_ON_SHUTDOWN", "keep")
-            .env("QUAI_POOL_SIZE", "0")
-            .env("QUAI_LOCAL_REGISTRY", "false")
-            .env("QUAI_CREATE_PER_MINUTE", "100")
-            .env("QUAI_MAX_SESSIONS_PER_CLIENT", "10")
-            .env(
-                "QUAI_STATIC_DIR",
-                concat!(env!("CARGO_MANIFEST_DIR"), "/../static"),
-            )
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("quai serve starts");
-        // Its first lines say where it listens; the rest is read and dropped.
-        let stdout = child.stdout.take().unwrap();
-        let (said, heard) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            use std::io::BufRead;
-            for line in std::io::BufReader::new(stdout)
-                .lines()
-                .map_while(Result::ok)
-            {
-                let _ = said.send(line);
-            }
-        });
-        let port_in = |line: &str| -> u16 {
-            line.rsplit(':')
-                .next()
-                .unwrap()
-                .trim_end_matches('/')
-                .parse()
-                .unwrap()
-        };
-        let (mut port, mut preview) = (None, None);
-        while port.is_none() || preview.is_none() {
-            let line = heard
-                .recv_timeout(PATIENCE)
-                .expect("quai serve said where it listens (it stopped, or a port was taken)");
-            if line.starts_with("Quai is listening on") {
-                port = Some(port_in(&line));
-            } else if line.starts_with("Port previews are served on") {
-                preview = Some(port_in(&line));
-            }
-        }
-        Served {
-            child,
-            ports: (port.unwrap(), preview.unwrap()),
-            instance: instance.to_string(),
-            database: database.to_path_buf(),
-            lessons: lessons.to_path_buf(),
-        }
-    }
-
-    /// A client of this process, once it answers.
-    async fn client(&self) -> TestServer {
-        let server = TestServer {
-            server: None,
-            base: format!("http://127.0.0.1:{}", self.ports.0),
-            instance: self.instance.clone(),
-            http: reqwest::Client::new(),
-        };
-        let deadline = tokio::time::Instant::now() + PATIENCE;
-        loop {
-            if let Ok(response) = server.http.get(server.url("/healthz")).send().await {
-                if response.status() == 200 {
-                    return server;
-                }
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "quai serve never answered"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    fn kill_9(mut self) -> ((u16, u16), String, PathBuf, PathBuf) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-        self.parts()
-    }
-
-    fn terminate(mut self) -> ((u16, u16), String, PathBuf, PathBuf) {
-        let pid = self.child.id().to_string();
-        assert!(Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success());
-        let status = self.child.wait().unwrap();
-        assert!(status.success(), "quai serve stopped with {status}");
-        self.parts()
-    }
-
-    fn parts(&self) -> ((u16, u16), String, PathBuf, PathBuf) {
-        (
-            self.ports,
-            self.instance.clone(),
-            self.database.clone(),
-            self.lessons.clone(),
-        )
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Removes what the test's instance left on the engine and its database, however the test
-/// ends.
-struct Cleanup {
-    instance: String,
-    database: PathBuf,
-}
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        let instance = self.instance.clone();
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Runtime::new().unwrap();
-            rt.block_on(async {
-                if let Ok(runtime) = quai::runtime::DockerRuntime::connect(&instance) {
-                    let _ = quai::runtime::HostSetup::remove_leftovers(&runtime).await;
-                }
-            });
-        })
-        .join()
-        .ok();
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", self.database.display()));
-        }
-    }
-}
-
-/// Runs `quai sessions ARGS` against the test's database and instance.
-fn sessions_command(instance: &str, database: &Path, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_quai"))
-        .arg("sessions")
-        .args(args)
-        .env("QUAI_INSTANCE", instance)
-        .env("QUAI_DATABASE", database)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(
-        out.status.success(),
-        "{text}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    text
 }
 
 const STUDENT: &str = "0123456789abcdef0123456789abcdef";
@@ -334,12 +158,11 @@ async fn sessions_survive_a_killed_server_and_a_graceful_restart() {
     two_step_lesson(lessons.path());
     let instance = unique_instance("restart");
     let database = std::env::temp_dir().join(format!("quai-restart-{instance}.db"));
-    let port = (0, 0);
     let _cleanup = Cleanup {
         instance: instance.clone(),
         database: database.clone(),
     };
-    let served = Served::spawn(port, &instance, &database, lessons.path());
+    let served = Served::spawn(Launch::new(&instance, &database, lessons.path()));
     let server = served.client().await;
 
     // A lesson half done: step 1 passed.
@@ -409,8 +232,8 @@ async fn sessions_survive_a_killed_server_and_a_graceful_restart() {
     assert_eq!(containers.len(), 3);
 
     // kill -9, and start again.
-    let (port, instance, database, lessons_dir) = served.kill_9();
-    let served = Served::spawn(port, &instance, &database, &lessons_dir);
+    let launch = served.kill_9();
+    let served = Served::spawn(launch);
     let server = served.client().await;
     all_there(&server, &three, &before, "after-kill").await;
     let mut same = containers_labelled("quai.instance", &instance).await;
@@ -424,7 +247,7 @@ async fn sessions_survive_a_killed_server_and_a_graceful_restart() {
     );
 
     // A graceful stop keeps them too.
-    let (port, instance, database, lessons_dir) = served.terminate();
+    let launch = served.terminate();
     assert_eq!(
         containers_labelled("quai.instance", &instance).await.len(),
         3,
@@ -433,7 +256,7 @@ async fn sessions_survive_a_killed_server_and_a_graceful_restart() {
     let listed = sessions_command(&instance, &database, &["list"]);
     assert!(listed.contains(&three.shell.session.id), "{listed}");
     assert!(listed.contains("two-steps"), "{listed}");
-    let served = Served::spawn(port, &instance, &database, &lessons_dir);
+    let served = Served::spawn(launch.clone());
     let server = served.client().await;
     all_there(&server, &three, &before, "after-term").await;
     assert_eq!(
@@ -455,7 +278,7 @@ async fn sessions_survive_a_killed_server_and_a_graceful_restart() {
     assert!(listed.contains("0 sessions kept"), "{listed}");
     // A server started now finds nothing to take back, and the firewall rules of the
     // instance go with its leftovers.
-    let served = Served::spawn(port, &instance, &database, &lessons_dir);
+    let served = Served::spawn(launch);
     let server = served.client().await;
     let health: quai_protocol::Health = server
         .http

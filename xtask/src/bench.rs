@@ -14,9 +14,12 @@
 //! transport beside a raw `docker exec` TTY and terminado (installed from PyPI into
 //! target/bench/terminado) on one container with `cargo bench -p quai-backend --bench
 //! transport`, and the sessions one server holds and starts at once with `cargo bench -p
-//! quai-backend --bench scale`. Writes them all to docs/BENCHMARKS.md (keeping the soak's
-//! section, which `cargo xtask soak` writes); `--only transport` or `--only scale` measures
-//! that part alone and rewrites only its section. Numbers are printed, never asserted.
+//! quai-backend --bench scale`, and faults while another session types (a `yes` flood, a fork
+//! bomb, a full disk, the local registry and the server killed) with `cargo bench -p
+//! quai-backend --bench faults`. Writes them all to docs/BENCHMARKS.md (keeping the soak's
+//! section, which `cargo xtask soak` writes); `--only transport`, `--only scale` or `--only
+//! faults` measures that part alone and rewrites only its section. Numbers are printed, never
+//! asserted.
 
 use std::fs;
 use std::path::Path;
@@ -37,11 +40,15 @@ pub enum Part {
     Transport,
     /// Sessions held and requested at once by one server, and its memory per session.
     Scale,
+    /// Faults (a flood, a fork bomb, a full disk, the registry or the server killed) while
+    /// another session types.
+    Faults,
 }
 
 const TRANSPORT: &str = "## Terminal transport, side by side";
 const SCALE: &str = "## Scale";
 const SOAK: &str = "## Soak";
+const FAULTS: &str = "## Faults";
 
 /// Only the engine and the session images: no page, no browser.
 fn engine_only() -> Result<Images> {
@@ -65,6 +72,7 @@ pub fn bench(runs: u32, only: Option<Part>) -> Result<()> {
     match only {
         Some(Part::Transport) => return write_section(TRANSPORT, &transport(&engine_only()?)?),
         Some(Part::Scale) => return write_section(SCALE, &scale(&engine_only()?)?),
+        Some(Part::Faults) => return write_section(FAULTS, &faults(&engine_only()?)?),
         None => {}
     }
     let ready = prepare(true)?;
@@ -142,6 +150,7 @@ pub fn bench(runs: u32, only: Option<Part>) -> Result<()> {
     )?;
     let transport = transport(&ready.images)?;
     let scale = scale(&ready.images)?;
+    let faults = faults(&ready.images)?;
     let browser =
         fs::read_to_string("e2e/artifacts/bench.md").context("the browser bench wrote no table")?;
     let load = fs::read_to_string("e2e/artifacts/bench-load.md")
@@ -180,7 +189,7 @@ pub fn bench(runs: u32, only: Option<Part>) -> Result<()> {
          their reconnect delay, and a page has answered once its terminal, attached again, \
          printed the output of an `echo` typed into it.\n\n{restart}\n## Stopping a server that holds \
          many sessions\n\nRemoving sessions runs a bounded number at a time (16); keeping them \
-         (the default) leaves them running for the next start.\n\n{shutdown}\n## A classroom\n\n{classroom}\n{scale}"
+         (the default) leaves them running for the next start.\n\n{shutdown}\n## A classroom\n\n{classroom}\n{scale}\n{faults}"
     );
     // The soak is run on its own (`cargo xtask soak`): its section is kept.
     let soak = fs::read_to_string("docs/BENCHMARKS.md")
@@ -267,6 +276,23 @@ fn section_of(page: &str, heading: &str) -> Option<String> {
         .find("\n## ")
         .map_or(page.len(), |next| start + heading.len() + next + 1);
     Some(page[start..end].to_string())
+}
+
+/// Measures faults while another session types (`cargo bench -p quai-backend --bench
+/// faults`); returns its section of the page, heading included.
+fn faults(images: &Images) -> Result<String> {
+    step(
+        "Measuring faults while another session types (cargo bench -p quai-backend --bench faults)",
+    );
+    let out = std::env::current_dir()?.join("target/bench/faults.md");
+    shell::run(
+        Command::new("cargo")
+            .args(["bench", "-p", "quai-backend", "--bench", "faults"])
+            .env("QUAI_BENCH_OUT", &out)
+            .envs(images.server_env()),
+    )?;
+    let table = fs::read_to_string(&out).context("the faults bench wrote no table")?;
+    Ok(format!("{FAULTS}\n\n{table}"))
 }
 
 /// `page` with the section under `heading` (up to the next `## `) replaced by `section`, or

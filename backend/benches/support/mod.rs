@@ -6,6 +6,7 @@
 
 pub mod bot;
 pub mod served;
+pub mod terminal;
 
 use std::time::Duration;
 

@@ -833,6 +833,20 @@ impl Runtime for DockerRuntime {
         removed
     }
 
+    async fn running_containers(&self) -> Result<Option<HashSet<String>>, RuntimeError> {
+        let mut filters = self.filters(None);
+        filters.insert("status".to_string(), vec!["running".to_string()]);
+        let containers = self
+            .docker
+            .list_containers(Some(ListContainersOptions {
+                filters,
+                ..Default::default()
+            }))
+            .await
+            .map_err(engine_error)?;
+        Ok(Some(containers.into_iter().filter_map(|c| c.id).collect()))
+    }
+
     async fn session_ids(&self) -> Result<HashSet<String>, RuntimeError> {
         let filters = self.filters(None);
         let session_of = |labels: Option<&HashMap<String, String>>| {

@@ -238,6 +238,15 @@ pub trait Runtime: Send + Sync + 'static {
     /// engine, by id.
     async fn session_ids(&self) -> Result<std::collections::HashSet<String>, RuntimeError>;
 
+    /// The containers of this server instance that run now, by id, in one call to the
+    /// engine; `None` when the runtime cannot tell them at once (each node is then asked on
+    /// its own, only after the engine was away).
+    async fn running_containers(
+        &self,
+    ) -> Result<Option<std::collections::HashSet<String>>, RuntimeError> {
+        Ok(None)
+    }
+
     /// Names (`name:tag`) of the image catalog that docker nodes can pull.
     async fn catalog_names(&self) -> Result<Vec<String>, RuntimeError>;
 }

@@ -142,6 +142,9 @@ pub struct Session {
     /// Held while the session is written to the store or removed from it, so that writes
     /// land in the order of the changes.
     saving: tokio::sync::Mutex<()>,
+    /// Set while its nodes are made afresh (`renew_nodes`): the old ones are gone before the
+    /// new ones are in, and the session is not lost meanwhile.
+    renewing: AtomicBool,
     /// Terminals being opened, each by one socket at a time.
     opening: Mutex<HashMap<u16, Arc<tokio::sync::Mutex<()>>>>,
     /// Terminals taken back from the store and not attached again yet: the first attach
@@ -835,6 +838,7 @@ impl Sessions {
             store: self.store.clone(),
             instance: Arc::from(self.config.instance.as_str()),
             saving: tokio::sync::Mutex::new(()),
+            renewing: AtomicBool::new(false),
             opening: Mutex::new(HashMap::new()),
             kept: Mutex::new(record.terminals.iter().map(|(term, _)| *term).collect()),
             viewers: viewers::Viewers::default(),
@@ -1154,16 +1158,23 @@ impl Sessions {
     /// token and its progress stay). Sockets are told to connect again.
     pub async fn renew_nodes(&self, session: &Session) -> Result<(), SessionError> {
         let old = session.nodes();
-        session.terminals.lock().await.clear();
-        for node in &old {
-            self.runtime.remove_node(node).await?;
+        session.renewing.store(true, Ordering::SeqCst);
+        let made = async {
+            session.terminals.lock().await.clear();
+            for node in &old {
+                self.runtime.remove_node(node).await?;
+            }
+            let mut fresh = Vec::with_capacity(old.len());
+            for node in &old {
+                let spec = self.spec(node.name.clone(), session.profile);
+                fresh.push(self.runtime.create_node(&session.id, &spec).await?);
+            }
+            *session.nodes.lock().expect("nodes lock") = fresh;
+            Ok::<(), SessionError>(())
         }
-        let mut fresh = Vec::with_capacity(old.len());
-        for node in &old {
-            let spec = self.spec(node.name.clone(), session.profile);
-            fresh.push(self.runtime.create_node(&session.id, &spec).await?);
-        }
-        *session.nodes.lock().expect("nodes lock") = fresh;
+        .await;
+        session.renewing.store(false, Ordering::SeqCst);
+        made?;
         session.kept.lock().expect("kept lock").clear();
         session.save().await;
         session.notify(SessionEvent::Renewed);
@@ -1279,6 +1290,50 @@ impl Sessions {
             }
             if !alive {
                 lost += 1;
+                if let Err(err) = self.end(&session.id, EndReason::Lost).await {
+                    tracing::warn!(session = %session.id, error = %err, "could not remove a lost session");
+                }
+            }
+        }
+        lost
+    }
+
+    /// Ends as lost the sessions a node of which no longer runs although the engine never
+    /// stopped answering (an engine restarted between two of the monitor's checks, a node
+    /// killed or removed outside Quai): one listing of the running containers, then each
+    /// session that seems to lack one is asked about node by node. Returns how many ended.
+    pub async fn end_stopped(&self) -> usize {
+        let running = match self.runtime.running_containers().await {
+            Ok(Some(running)) => running,
+            Ok(None) | Err(_) => return 0,
+        };
+        let mut lost = 0;
+        for session in self.all() {
+            let nodes = session.nodes();
+            if session.renewing.load(Ordering::SeqCst)
+                || nodes.iter().all(|n| running.contains(&n.container))
+            {
+                continue;
+            }
+            let mut alive = true;
+            for node in &nodes {
+                if !matches!(self.runtime.node_running(node).await, Ok(true)) {
+                    alive = false;
+                    break;
+                }
+            }
+            // Still the same nodes (not renewed meanwhile) and not ended meanwhile.
+            if !alive
+                && !session.is_ended()
+                && !session.renewing.load(Ordering::SeqCst)
+                && session
+                    .nodes()
+                    .iter()
+                    .map(|n| &n.container)
+                    .eq(nodes.iter().map(|n| &n.container))
+            {
+                lost += 1;
+                tracing::warn!(session = %session.id, "a node of the session stopped running; the session is lost");
                 if let Err(err) = self.end(&session.id, EndReason::Lost).await {
                     tracing::warn!(session = %session.id, error = %err, "could not remove a lost session");
                 }

@@ -6,6 +6,9 @@
 
 #![allow(dead_code)]
 
+pub mod own_docker;
+pub mod served;
+
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
