@@ -51,6 +51,7 @@ pub async fn upgrade(
     Owned(session): Owned,
     ws: WebSocketUpgrade,
 ) -> Result<Response, AppError> {
+    crate::timing::step("socket asked", &session.id);
     state.edge.check_origin(&headers, &uri)?;
     let host = headers
         .get(axum::http::header::HOST)
@@ -130,6 +131,7 @@ pub(crate) fn closing(code: u16, reason: &str) -> Message {
 }
 
 async fn run(state: AppState, session: Arc<Session>, socket: WebSocket, host: Option<String>) {
+    crate::timing::step("socket upgraded", &session.id);
     let (mut sink, mut stream) = socket.split();
     let (out, mut queue) = mpsc::channel::<Message>(OUT_QUEUE);
     let sender = tokio::spawn(async move {
@@ -313,6 +315,7 @@ impl Connection {
                 return ControlFlow::Break(());
             }
             ClientMsg::Hello { .. } => {
+                crate::timing::step("hello received", &self.session.id);
                 self.greeted = true;
                 let session = self.session.info().await;
                 let left = session
@@ -413,6 +416,7 @@ impl Connection {
             return;
         }
         let size = TermSize { cols, rows };
+        crate::timing::step("terminal asked", &self.session.id);
         match self
             .state
             .sessions
@@ -420,6 +424,7 @@ impl Connection {
             .await
         {
             Ok(terminal) => {
+                crate::timing::step("terminal attached", &self.session.id);
                 if let Some((previous, _)) = self.forwarders.remove(&term) {
                     previous.abort();
                 }
@@ -534,6 +539,8 @@ pub(crate) async fn follow(
     out: mpsc::Sender<Message>,
     resizes: bool,
 ) {
+    // The owner's first byte of output, for the bench's click-to-prompt breakdown.
+    let mut first = !resizes;
     loop {
         let Some(live) = terminal.upgrade() else {
             return;
@@ -569,6 +576,9 @@ pub(crate) async fn follow(
             {
                 return;
             }
+            if std::mem::take(&mut first) {
+                crate::timing::step("first byte queued", "replay");
+            }
         }
         if let Some(exit_code) = attachment.exited {
             let _ = out
@@ -588,6 +598,9 @@ pub(crate) async fn follow(
                         .is_err()
                     {
                         return;
+                    }
+                    if std::mem::take(&mut first) {
+                        crate::timing::step("first byte queued", "live");
                     }
                 }
                 // The owner's own window made that size; a viewer's follows it.
