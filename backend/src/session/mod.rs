@@ -25,7 +25,7 @@ pub mod viewers;
 
 /// The terminal a page opens first (on `node1`), and the size it has until the page gives
 /// its own.
-const FIRST_TERM: u16 = 1;
+pub const FIRST_TERM: u16 = 1;
 const FIRST_SIZE: TermSize = TermSize { cols: 80, rows: 24 };
 
 use std::collections::{HashMap, HashSet};
