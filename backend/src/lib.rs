@@ -24,6 +24,7 @@ pub mod recording;
 pub mod runtime;
 pub mod session;
 pub mod store;
+pub mod timing;
 pub mod try_image;
 pub mod web;
 pub mod ws;

@@ -292,3 +292,45 @@ async fn a_new_session_takes_a_ready_node_from_the_warm_pool_which_then_refills(
         "the pool was not emptied at shutdown"
     );
 }
+
+#[tokio::test]
+async fn a_session_from_the_warm_pool_shows_the_prompt_its_shell_printed_before_the_click() {
+    let server = TestServer::start_with("pool-shell", |c| c.pool_size = 1).await;
+    let sessions = server.server.as_ref().unwrap().state.sessions.clone();
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while sessions.pool.len(quai_protocol::Profile::Shell) < 1 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the pool never filled"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let session = server
+        .create(&quai_protocol::CreateSession {
+            nodes: Some(1),
+            profile: Some(quai_protocol::Profile::Shell),
+        })
+        .await;
+    let mut socket = server.socket(&session).await;
+    socket.hello().await;
+    socket.open_shell(1).await;
+    // The shell was at its prompt before the page asked for it: the prompt comes back as
+    // replayed output, with no shell to start.
+    let replay = socket
+        .messages
+        .iter()
+        .find_map(|m| match m {
+            ServerMsg::TerminalOpened {
+                term: 1, replay, ..
+            } => Some(*replay),
+            _ => None,
+        })
+        .expect("terminal 1 was opened");
+    assert!(replay > 0, "the prompt was not waiting in the replay");
+    let out = socket.run(1, "echo pooled-$((6*7)); tty").await;
+    assert!(
+        out.contains("pooled-42") && out.contains("/dev/pts/"),
+        "{out}"
+    );
+    server.stop().await;
+}

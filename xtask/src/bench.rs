@@ -18,7 +18,7 @@
 //! bomb, a full disk, the local registry and the server killed) with `cargo bench -p
 //! quai-backend --bench faults`. Writes them all to docs/BENCHMARKS.md (keeping the soak's
 //! section, which `cargo xtask soak` writes); `--only transport`, `--only scale` or `--only
-//! faults` measures that part alone and rewrites only its section. Numbers are printed, never
+//! faults` or `--only browser` measures that part alone and rewrites only its section. Numbers are printed, never
 //! asserted.
 
 use std::fs;
@@ -43,12 +43,16 @@ pub enum Part {
     /// Faults (a flood, a fork bomb, a full disk, the registry or the server killed) while
     /// another session types.
     Faults,
+    /// A playground in headless Chromium (click to prompt, echo, output, Ctrl-C) beside
+    /// terminado's page.
+    Browser,
 }
 
 const TRANSPORT: &str = "## Terminal transport, side by side";
 const SCALE: &str = "## Scale";
 const SOAK: &str = "## Soak";
 const FAULTS: &str = "## Faults";
+const BROWSER: &str = "## In the browser";
 
 /// Only the engine and the session images: no page, no browser.
 fn engine_only() -> Result<Images> {
@@ -73,24 +77,20 @@ pub fn bench(runs: u32, only: Option<Part>) -> Result<()> {
         Some(Part::Transport) => return write_section(TRANSPORT, &transport(&engine_only()?)?),
         Some(Part::Scale) => return write_section(SCALE, &scale(&engine_only()?)?),
         Some(Part::Faults) => return write_section(FAULTS, &faults(&engine_only()?)?),
-        None => {}
+        Some(Part::Browser) | None => {}
     }
     let ready = prepare(true)?;
     frontend::build(&ready.wasm_bindgen)?;
     let binary = backend::build()?;
     setup::npm_packages(Path::new("e2e"), "the browser tests")?;
     let chromium = setup::chromium_binary().context("Chromium is not installed")?;
-    step(&format!(
-        "Measuring {runs} playgrounds in headless Chromium (node e2e/bench.mjs)"
-    ));
-    shell::run(
-        Command::new("node")
-            .arg("e2e/bench.mjs")
-            .env("QUAI_BENCH_RUNS", runs.to_string())
-            .env("QUAI_BIN", &binary)
-            .envs(ready.images.server_env())
-            .env("QUAI_E2E_CHROMIUM", &chromium),
-    )?;
+    if only == Some(Part::Browser) {
+        return write_section(
+            BROWSER,
+            &browser(runs, &binary, &chromium, &ready.images)?,
+        );
+    }
+    let browser = browser(runs, &binary, &chromium, &ready.images)?;
     step(&format!(
         "Loading the home page cold, {runs} runs per encoding and link (node e2e/bench-load.mjs)"
     ));
@@ -151,8 +151,6 @@ pub fn bench(runs: u32, only: Option<Part>) -> Result<()> {
     let transport = transport(&ready.images)?;
     let scale = scale(&ready.images)?;
     let faults = faults(&ready.images)?;
-    let browser =
-        fs::read_to_string("e2e/artifacts/bench.md").context("the browser bench wrote no table")?;
     let load = fs::read_to_string("e2e/artifacts/bench-load.md")
         .context("the page load bench wrote no table")?;
     let sizes = fs::read_to_string(frontend::SIZES).context("the frontend build wrote no sizes")?;
@@ -164,9 +162,7 @@ pub fn bench(runs: u32, only: Option<Part>) -> Result<()> {
     let classroom = fs::read_to_string(&classroom).context("the classroom bench wrote no table")?;
     let report = format!(
         "# Benchmarks\n\nWritten by `cargo xtask bench` (rerun it to refresh this page). Timing lives here, \
-         never in tests.\n\n## In the browser\n\nA person's view: headless Chromium clicks \"Start a playground\" \
-         (a `docker` node from the warm pool), types, and reads the terminal; the page is polled every 50 ms.\n\n\
-         {browser}\n## Loading the page\n\nWhat a student's browser downloads before the home page \
+         never in tests.\n\n{browser}\n## Loading the page\n\nWhat a student's browser downloads before the home page \
          works. The page's files as built (`wasm-opt -Oz` on a wasm of the `wasm` profile; each \
          file precompressed at the best levels, sent by the browser's `Accept-Encoding`):\n\n{sizes}\n\
          Before this build (a `--release` wasm at `opt-level = \"s\"`, no wasm-opt, every file sent \
@@ -202,6 +198,35 @@ pub fn bench(runs: u32, only: Option<Part>) -> Result<()> {
     fs::write("docs/BENCHMARKS.md", report).context("cannot write docs/BENCHMARKS.md")?;
     shell::ok("Wrote docs/BENCHMARKS.md");
     Ok(())
+}
+
+/// Measures playgrounds in headless Chromium beside terminado's page (`node e2e/bench.mjs`);
+/// returns its section of the page, heading included.
+fn browser(runs: u32, binary: &Path, chromium: &Path, images: &Images) -> Result<String> {
+    let root = std::env::current_dir()?;
+    let python = setup::terminado_venv(&root.join("target/bench/terminado"))?;
+    step(&format!(
+        "Measuring {runs} playgrounds in headless Chromium beside terminado (node e2e/bench.mjs)"
+    ));
+    shell::run(
+        Command::new("node")
+            .arg("e2e/bench.mjs")
+            .env("QUAI_BENCH_RUNS", runs.to_string())
+            .env("QUAI_BIN", binary)
+            .env("QUAI_BENCH_TERMINADO", python)
+            .envs(images.server_env())
+            .env("QUAI_E2E_CHROMIUM", chromium),
+    )?;
+    let tables =
+        fs::read_to_string("e2e/artifacts/bench.md").context("the browser bench wrote no table")?;
+    Ok(format!(
+        "{BROWSER}\n\nA person's view: headless Chromium clicks \"Start a playground\" (a `docker` \
+         node from the warm pool), types, and reads the terminal. Times come from the page itself: \
+         run with `window.__quaiBench` set, it hands every write xterm.js has finished (its write \
+         callback) to the bench, which times it from the key event's own time stamp or the click's \
+         `quai:click` performance mark; rows marked \"polled\" read the screen every 50 ms \
+         instead and are rounded up by up to that much.\n\n{tables}"
+    ))
 }
 
 /// Measures a terminal's transport on one container, Quai beside a raw `docker exec` TTY and

@@ -3,8 +3,8 @@
 //! Every subcommand first installs what is missing (saying so on a `==>` line), then acts:
 //! `run` serves Quai, `test` runs every check CI runs, `images` builds the session images,
 //! `bench` measures a playground in a browser, the server, its terminals and their transport,
-//! `fuzz` runs the fuzz targets of Quai's parsers,
-//! `soak` has many sessions typing against one server for a while.
+//! `build` builds the page and the server alone, `fuzz` runs the fuzz targets of Quai's
+//! parsers, `soak` has many sessions typing against one server for a while.
 
 mod backend;
 mod bench;
@@ -47,6 +47,8 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Build the page and the server only (no images, no tests): what `run` builds.
+    Build,
     /// Set up and build like `test`, then measure playgrounds in headless Chromium.
     Bench {
         /// How many playgrounds to measure.
@@ -83,6 +85,7 @@ fn main() -> ExitCode {
     let result = shell::enter_project_root().and_then(|()| match cli.command {
         Command::Run { serve_args } => run::run(&serve_args),
         Command::Test => test::test(),
+        Command::Build => run::build(),
         Command::Images { force, check } => images::images(force, check),
         Command::Bench { runs, only } => bench::bench(runs, only),
         Command::Fuzz { seconds, only } => fuzz::fuzz(seconds, only.as_deref()),

@@ -60,6 +60,18 @@ pub fn run(serve_args: &[String]) -> Result<()> {
     serve(&binary, &ready.images, serve_args)
 }
 
+/// `cargo xtask build`: the page and the server, with what building them needs (no images).
+pub fn build() -> Result<()> {
+    step("Checking what building Quai needs on this machine");
+    setup::install_tools(&[Tool::Node])?;
+    setup::wasm_target()?;
+    let wasm_bindgen = setup::wasm_bindgen_cli()?;
+    setup::npm_packages(Path::new("static"), "the page (xterm.js, wasm-opt)")?;
+    frontend::build(&wasm_bindgen)?;
+    backend::build()?;
+    Ok(())
+}
+
 /// The value of `--name value` or `--name=value` among `args`.
 fn flag_value(args: &[String], name: &str) -> Option<String> {
     let mut args = args.iter();

@@ -47,11 +47,13 @@ async fn create_session(
     client: Client,
     JsonBody(request): JsonBody<CreateSession>,
 ) -> Result<Response, AppError> {
+    crate::timing::step("create received", "");
     let started = state
         .playgrounds
         .start(Purpose::Blank(request), client.admission)
         .await?;
     let body = started.created().await;
+    crate::timing::step("create answered", &started.session.id);
     Ok(created(&state, &started, body))
 }
 

@@ -149,6 +149,13 @@ impl Playgrounds {
         prepare: &Prepare,
         session: &Session,
     ) -> Result<Option<(String, Vec<u16>)>, StartError> {
+        if !matches!(prepare, Prepare::Nothing) {
+            // The warm pool's shell started before this preparation (a lesson's setup, an
+            // image's greeting in `.bashrc`): the page's first shell must start after it.
+            session
+                .close_terminal(self.sessions.runtime(), crate::session::FIRST_TERM)
+                .await;
+        }
         let image = match prepare {
             Prepare::Nothing => None,
             Prepare::Lesson(lesson) => {

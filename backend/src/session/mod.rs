@@ -23,6 +23,11 @@ pub mod terminal;
 pub mod token;
 pub mod viewers;
 
+/// The terminal a page opens first (on `node1`), and the size it has until the page gives
+/// its own.
+pub const FIRST_TERM: u16 = 1;
+const FIRST_SIZE: TermSize = TermSize { cols: 80, rows: 24 };
+
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -752,16 +757,17 @@ impl Sessions {
         }
         let _reservation = self.reserve(1, nodes as usize, owner)?;
         let token = token::new_token();
-        let (id, mut created, first, _starting) = match self.claim_ready(profile).await {
+        let (id, mut created, first, _starting, started) = match self.claim_ready(profile).await {
             Some(ready) => {
+                crate::timing::step("taken from the pool", &ready.id);
                 let starting = self.starting(&ready.id);
-                (ready.id, vec![ready.node], 2, starting)
+                (ready.id, vec![ready.node], 2, starting, ready.first)
             }
             None => {
                 let id = token::new_session_id();
                 let starting = self.starting(&id);
                 self.runtime.create_network(&id).await?;
-                (id, Vec::new(), 1, starting)
+                (id, Vec::new(), 1, starting, None)
             }
         };
         let specs: Vec<NodeSpec> = (first..=nodes)
@@ -797,11 +803,20 @@ impl Sessions {
             terminals: Vec::new(),
         };
         let session = Arc::new(self.session_from(record, created, now));
+        // The pool's shell, already at its prompt, is the session's terminal 1.
+        if let Some(terminal) = started.filter(|t| !t.has_exited()) {
+            session
+                .terminals
+                .lock()
+                .await
+                .insert(terminal.term, terminal);
+        }
         self.live
             .lock()
             .expect("sessions lock")
             .insert(id.clone(), session.clone());
         session.save().await;
+        crate::timing::step("session saved", &id);
         tracing::info!(session = %id, nodes, profile = profile.as_str(), "session created");
         Ok((session, token))
     }
@@ -843,6 +858,30 @@ impl Sessions {
             kept: Mutex::new(record.terminals.iter().map(|(term, _)| *term).collect()),
             viewers: viewers::Viewers::default(),
             keeper: self.config.terminal_keeper,
+        }
+    }
+
+    /// Starts terminal 1 of `node` ahead of any page (for the warm pool): the terminal
+    /// keeper and its login shell run, its prompt waits in the scrollback, and the first
+    /// page to open terminal 1 attaches to it. `None`, logged, when it could not start: the
+    /// page's `OpenTerminal` starts it then.
+    pub async fn first_terminal(&self, node: &Node) -> Option<Arc<Terminal>> {
+        let command = keeper::attach(self.config.terminal_keeper, FIRST_TERM);
+        match self.runtime.open_terminal(node, &command, FIRST_SIZE).await {
+            Ok(io) => Some(Arc::new(Terminal::start(
+                FIRST_TERM,
+                node.name.clone(),
+                io,
+                self.runtime.clone(),
+                self.terminal_limits(),
+                FIRST_SIZE,
+                &[],
+                self.config.terminal_keeper == TerminalKeeper::Tmux,
+            ))),
+            Err(err) => {
+                tracing::warn!(node = %node.container, error = %err, "could not start a ready session's first terminal");
+                None
+            }
         }
     }
 

@@ -1,5 +1,7 @@
 //! The warm pool: sessions made ahead of time — network and `node1` created and started,
-//! Docker Engine already up in `docker` nodes — so a click gets a prompt at once. It holds
+//! Docker Engine already up in `docker` nodes, and `node1`'s first terminal already running
+//! (the terminal keeper and its login shell, its prompt waiting in the scrollback) — so a
+//! click gets a prompt at once. It holds
 //! `pool_size` ready sessions per profile; a task refills it in the background after each
 //! claim. Ready sessions are ordinary labelled engine objects under a session id chosen in
 //! advance, so leftovers are cleaned like any session's.
@@ -12,14 +14,16 @@ use quai_protocol::Profile;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
+use super::terminal::Terminal;
 use super::{token, Sessions};
 use crate::runtime::Node;
 
-/// A session made ahead of time: its id, and its started `node1`.
-#[derive(Debug, Clone)]
+/// A session made ahead of time: its id, its started `node1`, and that node's terminal 1
+/// when it could be started.
 pub struct Ready {
     pub id: String,
     pub node: Node,
+    pub first: Option<Arc<Terminal>>,
 }
 
 #[derive(Default)]
@@ -92,7 +96,10 @@ async fn make(
         .create_node(&id, &sessions.spec("node1".to_string(), profile))
         .await
     {
-        Ok(node) => Ok(Ready { id, node }),
+        Ok(node) => {
+            let first = sessions.first_terminal(&node).await;
+            Ok(Ready { id, node, first })
+        }
         Err(err) => {
             let _ = runtime.destroy_session(&id).await;
             Err(err)

@@ -77,6 +77,7 @@ pub async fn upgrade(
     Owned(session): Owned,
     ws: WebSocketUpgrade,
 ) -> Result<Response, AppError> {
+    crate::timing::step("socket asked", &session.id);
     state.edge.check_origin(&headers, &uri)?;
     let host = headers
         .get(axum::http::header::HOST)
@@ -181,6 +182,7 @@ pub(crate) fn closing(code: u16, reason: &str) -> Message {
 }
 
 async fn run(state: AppState, session: Arc<Session>, socket: WebSocket, host: Option<String>) {
+    crate::timing::step("socket upgraded", &session.id);
     let (sink, mut stream) = socket.split();
     let (out, queue) = mpsc::channel::<Message>(OUT_QUEUE);
     let sender = tokio::spawn(send_queued(sink, queue));
@@ -357,6 +359,7 @@ impl Connection {
                 return ControlFlow::Break(());
             }
             ClientMsg::Hello { .. } => {
+                crate::timing::step("hello received", &self.session.id);
                 self.greeted = true;
                 let session = self.session.info().await;
                 let left = session
@@ -459,6 +462,7 @@ impl Connection {
                 return;
             }
         };
+        crate::timing::step("terminal asked", &self.session.id);
         match self
             .state
             .sessions
@@ -466,6 +470,7 @@ impl Connection {
             .await
         {
             Ok(terminal) => {
+                crate::timing::step("terminal attached", &self.session.id);
                 if let Some((previous, _)) = self.forwarders.remove(&term) {
                     previous.abort();
                 }
@@ -614,6 +619,8 @@ pub(crate) async fn follow(
     out: mpsc::Sender<Message>,
     resizes: bool,
 ) {
+    // The owner's first byte of output, for the bench's click-to-prompt breakdown.
+    let mut first = !resizes;
     loop {
         let Some(live) = terminal.upgrade() else {
             return;
@@ -649,6 +656,9 @@ pub(crate) async fn follow(
             {
                 return;
             }
+            if std::mem::take(&mut first) {
+                crate::timing::step("first byte queued", "replay");
+            }
         }
         if let Some(exit_code) = attachment.exited {
             let _ = out
@@ -675,6 +685,9 @@ pub(crate) async fn follow(
                         .is_err()
                     {
                         return;
+                    }
+                    if std::mem::take(&mut first) {
+                        crate::timing::step("first byte queued", "live");
                     }
                 }
                 // The owner's own window made that size; a viewer's follows it.

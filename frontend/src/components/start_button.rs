@@ -1,4 +1,5 @@
-//! The "Start a playground" button: creates a session of a profile, then goes to its page;
+//! The "Start a playground" button: creates a session of a profile, opens its socket early
+//! (its handshake runs while the page is drawn), then goes to its page;
 //! shows "Starting…" meanwhile, and a banner when the server says no (or, when the
 //! playground is full and the page asked for it, tells the page through `on_full`).
 
@@ -9,7 +10,7 @@ use yew_router::prelude::*;
 use crate::app::Route;
 use crate::components::banner::Banner;
 use crate::i18n::{t, use_lang, Msg, Sentence};
-use crate::services::api;
+use crate::services::{api, socket, timing};
 
 #[derive(Properties, PartialEq)]
 pub struct StartButtonProps {
@@ -39,13 +40,17 @@ pub fn start_button(props: &StartButtonProps) -> Html {
             if *busy {
                 return;
             }
+            timing::mark("click");
             busy.set(true);
             error.set(None);
             let (busy, error, navigator) = (busy.clone(), error.clone(), navigator.clone());
             let on_full = on_full.clone();
             wasm_bindgen_futures::spawn_local(async move {
+                timing::mark("create-sent");
                 match api::create_session(profile).await {
                     Ok(created) => {
+                        timing::mark("create-answered");
+                        socket::open_early(&created.session.id).await;
                         if let Some(navigator) = navigator {
                             navigator.push(&Route::Playground {
                                 id: created.session.id,

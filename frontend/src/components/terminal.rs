@@ -19,6 +19,7 @@ use crate::components::context_menu::ContextMenu;
 use crate::context::PlaygroundCtx;
 use crate::i18n::{self, t, use_lang, Msg, Sentence};
 use crate::services::clipboard::{self, Shortcut};
+use crate::services::timing;
 use crate::state::Action;
 use crate::xterm::Xterm;
 
@@ -192,6 +193,7 @@ impl Drop for Mounted {
 }
 
 fn mount(el: &HtmlElement, font_size: u8, report: Callback<Sentence>) -> Option<Mounted> {
+    timing::mark("xterm-open");
     let xterm = match Xterm::open(el, font_size) {
         Ok(xterm) => Rc::new(xterm),
         Err(err) => {
@@ -252,6 +254,7 @@ fn mount(el: &HtmlElement, font_size: u8, report: Callback<Sentence>) -> Option<
     });
 
     xterm.fit();
+    timing::mark("xterm-opened");
     Some(Mounted {
         xterm,
         font_size: Cell::new(font_size),

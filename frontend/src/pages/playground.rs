@@ -44,7 +44,7 @@ use crate::context::{LinkHandle, PlaygroundCtx};
 use crate::i18n::{self, t, use_lang, Msg, Sentence};
 use crate::services::link::SessionLink;
 use crate::services::transfer::{carries_files, Dropped};
-use crate::services::{api, files, prefs};
+use crate::services::{api, files, prefs, timing};
 use crate::state::{Action, Conn, Ended, Level, PlaygroundState};
 use crate::store::use_store;
 use crate::terminals::Phase;
@@ -114,7 +114,7 @@ pub fn playground(props: &PlaygroundProps) -> Html {
             {
                 let (id, gone, link) = (id.to_string(), gone.clone(), link.clone());
                 wasm_bindgen_futures::spawn_local(async move {
-                    let result = api::get_session(&id).await;
+                    let result = api::session(&id).await;
                     if gone.get() {
                         return;
                     }
@@ -127,6 +127,7 @@ pub fn playground(props: &PlaygroundProps) -> Html {
                             }
                         }
                         Ok(info) => {
+                            timing::mark("session-read");
                             store.dispatch(Action::Session(info));
                             link.set(Some(SessionLink::connect(&id, store)));
                             load.set(Load::Ready);

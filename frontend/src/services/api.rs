@@ -102,7 +102,8 @@ pub fn api_error_sentence(lang: Lang, error: &ApiError) -> String {
     }
 }
 
-/// `POST /api/sessions {profile}`: a new playground.
+/// `POST /api/sessions {profile}`: a new playground. Its answer is kept for the playground's
+/// page, which then shows it without asking for it again (`session`).
 pub async fn create_session(profile: Profile) -> Result<SessionCreated, ApiFailure> {
     let body = CreateSession {
         nodes: None,
@@ -111,7 +112,23 @@ pub async fn create_session(profile: Profile) -> Result<SessionCreated, ApiFailu
     let request = Request::post("/api/sessions")
         .json(&body)
         .map_err(|_| ApiFailure::BadBody)?;
-    parse(request.send().await).await
+    let created: SessionCreated = parse(request.send().await).await?;
+    JUST_CREATED.with(|kept| kept.replace(Some(created.session.clone())));
+    Ok(created)
+}
+
+thread_local! {
+    /// The session this page has just created, until its playground's page takes it.
+    static JUST_CREATED: std::cell::RefCell<Option<SessionInfo>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Session `id`: as this page has just created it, or else `GET /api/sessions/{id}`.
+pub async fn session(id: &str) -> Result<SessionInfo, ApiFailure> {
+    let kept = JUST_CREATED.with(|kept| kept.borrow_mut().take());
+    match kept {
+        Some(info) if info.id == id => Ok(info),
+        _ => get_session(id).await,
+    }
 }
 
 /// `POST /api/sessions/{id}/extend`: more time, up to the session's maximum.

@@ -20,6 +20,7 @@ use quai_protocol::{ClientMsg, ErrorCode, ServerMsg, MAX_COLS, MAX_ROWS, MIN_COL
 use super::api;
 use super::flow::{AckCounter, ACK_DELAY_MS};
 use super::socket::{socket_url, SessionSocket, SocketEvent};
+use super::timing;
 use crate::i18n::{self, t, Lang, Msg, Sentence};
 use crate::state::{late_warning, Action, Conn, Ended};
 use crate::store::Store;
@@ -49,6 +50,10 @@ struct Inner {
     checking: Cell<bool>,
     /// Sends the acknowledgements owed, `ACK_DELAY_MS` after the first one fell due.
     ack_timer: RefCell<Option<Timeout>>,
+    /// The bench's hook for finished writes, when the bench set one (`timing`).
+    bench: Option<js_sys::Function>,
+    /// Steps of the first prompt marked already: output arrived, output written.
+    marked: Cell<(bool, bool)>,
 }
 
 /// What the link keeps of a terminal whose view has started.
@@ -69,6 +74,8 @@ impl SessionLink {
             views: RefCell::new(BTreeMap::new()),
             checking: Cell::new(false),
             ack_timer: RefCell::new(None),
+            bench: timing::hook(),
+            marked: Cell::new((false, false)),
         });
         let location = gloo::utils::window().location();
         let url = socket_url(
@@ -77,6 +84,7 @@ impl SessionLink {
             id,
         );
         let weak = Rc::downgrade(&inner);
+        timing::mark("socket-asked");
         let socket = SessionSocket::connect(url, move |event| {
             if let Some(inner) = weak.upgrade() {
                 inner.on_socket(event);
@@ -194,6 +202,7 @@ impl Inner {
     fn on_socket(self: &Rc<Self>, event: SocketEvent) {
         match event {
             SocketEvent::Ready(session) => {
+                timing::mark("hello");
                 // The server tells every node's ports again after `Hello`.
                 self.store.dispatch(Action::PortsCleared);
                 // A warning sent while no socket was open would be missed.
@@ -226,6 +235,7 @@ impl Inner {
     fn on_message(self: &Rc<Self>, msg: ServerMsg) {
         match msg {
             ServerMsg::TerminalOpened { term, .. } => {
+                timing::mark("terminal-opened");
                 self.store.dispatch(Action::TermOpened(term));
                 let xterm = self.views.borrow_mut().get_mut(&term).map(|view| {
                     view.flow.reset();
@@ -308,6 +318,7 @@ impl Inner {
             .retain(|term, _| terminals.get(*term).is_some());
         for (term, node) in terminals.to_open() {
             if self.open_term(term, node) {
+                timing::mark("terminal-asked");
                 self.store.dispatch(Action::TermAsked(term));
             }
         }
@@ -350,14 +361,30 @@ impl Inner {
         else {
             return;
         };
-        if !self.store.get().terminals.is_open(term) {
+        let (arrived, shown) = self.marked.get();
+        if !arrived {
+            timing::mark("first-output");
+            self.marked.set((true, shown));
+        }
+        let counted = self.store.get().terminals.is_open(term);
+        if !counted && self.bench.is_none() && shown {
             xterm.write(&data);
             return;
         }
         let bytes = u64::from(data.length());
         let weak = Rc::downgrade(self);
+        let bench = self.bench.clone().map(|hook| (hook, data.clone()));
         xterm.write_then(&data, move || {
-            if let Some(inner) = weak.upgrade() {
+            if let Some((hook, data)) = &bench {
+                timing::written(hook, term, data);
+            }
+            let Some(inner) = weak.upgrade() else { return };
+            let (arrived, shown) = inner.marked.get();
+            if !shown {
+                timing::mark("first-written");
+                inner.marked.set((arrived, true));
+            }
+            if counted {
                 inner.written(term, generation, bytes);
             }
         });

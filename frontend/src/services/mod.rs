@@ -1,6 +1,7 @@
 //! Input and output: the REST API (`api`, and `classes` for the class pages), the session socket (`socket`), the link between
 //! the socket and the terminals on the page (`link`) with its flow control (`flow`), the
-//! clipboard (`clipboard`) and the preferences kept in the browser (`prefs`).
+//! clipboard (`clipboard`), the preferences kept in the browser (`prefs`) and the timing
+//! marks the bench reads (`timing`).
 
 pub mod api;
 pub mod classes;
@@ -13,4 +14,5 @@ pub mod recordings;
 pub mod socket;
 pub mod tar;
 pub mod teaching;
+pub mod timing;
 pub mod transfer;

@@ -4,7 +4,8 @@
 //! after a growing delay. Everything it hears goes to one `on_event` callback.
 //!
 //! The callback may call back into the socket (`send`), so no borrow of the socket's state
-//! is held while it runs.
+//! is held while it runs. A start button may open a session's socket early (`open_early`),
+//! while the playground's page is being drawn; the page's socket then takes it over.
 
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
@@ -69,6 +70,68 @@ pub fn socket_url(page_protocol: &str, host: &str, id: &str) -> String {
         "ws"
     };
     format!("{scheme}://{host}{}/ws", super::api::session_path(id))
+}
+
+thread_local! {
+    /// A socket opened ahead of its `SessionSocket` (`open_early`), with its URL.
+    static EARLY: RefCell<Option<(String, WebSocket)>> = const { RefCell::new(None) };
+}
+
+/// Opens the socket of session `id` now, for the `SessionSocket` the page makes for it next
+/// to take over, and waits (at most `EARLY_WAIT_MS`) until its handshake is done: a start
+/// button calls it as soon as the session is created, so that the page's socket says
+/// `Hello` as soon as it is made and the answer is there once the page and xterm.js are
+/// drawn. The server says nothing before `Hello`, which the taking over sends.
+pub async fn open_early(id: &str) {
+    let Some(ws) = open_early_socket(id) else {
+        return;
+    };
+    let mut waited = 0;
+    while ws.ready_state() == WebSocket::CONNECTING && waited < EARLY_WAIT_MS {
+        pause(EARLY_POLL_MS).await;
+        waited += EARLY_POLL_MS;
+    }
+}
+
+/// Longest wait for an early socket's handshake, and how often it is looked at.
+const EARLY_WAIT_MS: i32 = 100;
+const EARLY_POLL_MS: i32 = 4;
+
+/// Lets the browser run its other tasks (the socket's handshake) for `ms`.
+async fn pause(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = gloo::utils::window()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+fn open_early_socket(id: &str) -> Option<WebSocket> {
+    let location = gloo::utils::window().location();
+    let url = socket_url(
+        &location.protocol().unwrap_or_default(),
+        &location.host().unwrap_or_default(),
+        id,
+    );
+    let ws = WebSocket::new(&url).ok()?;
+    ws.set_binary_type(BinaryType::Arraybuffer);
+    if let Some((_, unused)) = EARLY.with(|early| early.replace(Some((url, ws.clone())))) {
+        let _ = unused.close_with_code(1000);
+    }
+    Some(ws)
+}
+
+/// The socket `open_early` opened for `url`, unless it has closed meanwhile.
+fn take_early(url: &str) -> Option<WebSocket> {
+    let (early_url, ws) = EARLY.with(|early| early.borrow_mut().take())?;
+    let usable =
+        early_url == url && matches!(ws.ready_state(), WebSocket::CONNECTING | WebSocket::OPEN);
+    if usable {
+        Some(ws)
+    } else {
+        let _ = ws.close_with_code(1000);
+        None
+    }
 }
 
 /// A self-reconnecting session socket; dropping it closes the socket for good.
@@ -173,7 +236,7 @@ impl Inner {
         if self.state.borrow().stopped {
             return;
         }
-        let ws = match WebSocket::new(&self.url) {
+        let ws = match take_early(&self.url).map_or_else(|| WebSocket::new(&self.url), Ok) {
             Ok(ws) => ws,
             Err(_) => {
                 // A malformed URL or a refused scheme: try again later like any drop.
@@ -182,6 +245,8 @@ impl Inner {
             }
         };
         ws.set_binary_type(BinaryType::Arraybuffer);
+        // Opened early (`open_early`): its open event has passed already.
+        let open = ws.ready_state() == WebSocket::OPEN;
         let handlers = Handlers {
             _open: {
                 let weak = Rc::downgrade(self);
@@ -201,14 +266,20 @@ impl Inner {
         ws.set_onopen(Some(handlers._open.as_ref().unchecked_ref()));
         ws.set_onmessage(Some(handlers._message.as_ref().unchecked_ref()));
         ws.set_onclose(Some(handlers._close.as_ref().unchecked_ref()));
-        let mut state = self.state.borrow_mut();
-        state.ws = Some(ws);
-        state.handlers = Some(handlers);
-        state.ready = false;
-        state.silent = 0;
+        {
+            let mut state = self.state.borrow_mut();
+            state.ws = Some(ws);
+            state.handlers = Some(handlers);
+            state.ready = false;
+            state.silent = 0;
+        }
+        if open {
+            self.opened();
+        }
     }
 
     fn opened(&self) {
+        super::timing::mark("socket-open");
         self.state.borrow_mut().silent = 0;
         self.send(&ClientMsg::Hello {
             version: PROTOCOL_VERSION,
