@@ -147,3 +147,14 @@ fn seeded_image_archives_are_accepted_and_a_corrupt_one_refused() {
     assert!(check(seed("image_archive", "save-corrupt").as_slice()).is_err());
     assert!(check(seed("image_archive", "oci-missing").as_slice()).is_err());
 }
+
+#[test]
+fn links_hiding_javascript_are_dropped_and_a_c1_control_makes_no_scheme() {
+    use quai::lessons::markdown::render;
+    // A browser drops tabs in URLs: this is a `javascript:` link, and it goes.
+    let html = render("<a href=\"jav&#x09;ascript:alert(1)\">x</a>\n").html;
+    assert!(!html.contains("href"), "{html}");
+    // Found by fuzzing: U+0090 stays, and a browser reads this as a relative link.
+    let html = render("<a href=\"jav&#x90;ascript:x\">x</a>\n").html;
+    assert!(html.contains("href=\"jav\u{90}ascript:x\""), "{html}");
+}
