@@ -85,10 +85,7 @@ pub fn bench(runs: u32, only: Option<Part>) -> Result<()> {
     setup::npm_packages(Path::new("e2e"), "the browser tests")?;
     let chromium = setup::chromium_binary().context("Chromium is not installed")?;
     if only == Some(Part::Browser) {
-        return write_section(
-            BROWSER,
-            &browser(runs, &binary, &chromium, &ready.images)?,
-        );
+        return write_section(BROWSER, &browser(runs, &binary, &chromium, &ready.images)?);
     }
     let browser = browser(runs, &binary, &chromium, &ready.images)?;
     step(&format!(
