@@ -31,6 +31,7 @@ use std::time::{Duration, Instant};
 use futures::{SinkExt, StreamExt};
 use quai::config::DEFAULT_OUTPUT_RATE;
 use quai_protocol::{CreateSession, Profile};
+use support::served::Served;
 use support::terminal::{drain, echo, QuaiTerm, RawTerm, Sample, Transport, Ws, KEYS, PATIENCE};
 use tokio_tungstenite::tungstenite::Message;
 /// Bytes of random data `head -c` reads; base64 prints 4/3 of it, in lines of 76.
@@ -163,92 +164,43 @@ fn spawn_yes<T: Transport + Send + 'static>(
         .collect()
 }
 
-/// A `quai serve` process of its own instance and database.
-struct Served {
-    child: Child,
-    base: String,
-    _dir: tempfile::TempDir,
+/// A server at its default settings but for `output_rate` (None: the default), `keeper`
+/// (None: the default, tmux) and the terminals a session may open (the flood needs one more
+/// than `FLOODERS`).
+fn serve(output_rate: Option<u64>, keeper: Option<&str>) -> Served {
+    let mut settings = vec![("QUAI_MAX_TERMINALS", (FLOODERS + 4).to_string())];
+    if let Some(rate) = output_rate {
+        settings.push(("QUAI_OUTPUT_RATE", rate.to_string()));
+    }
+    if let Some(keeper) = keeper {
+        settings.push(("QUAI_TERMINAL_KEEPER", keeper.to_string()));
+    }
+    Served::start("transport", &settings)
 }
 
-impl Served {
-    /// A server at its default settings but for `output_rate` (None: the default), `keeper`
-    /// (None: the default, tmux) and the terminals a session may open (the flood needs one
-    /// more than `FLOODERS`).
-    fn start(output_rate: Option<u64>, keeper: Option<&str>) -> Served {
-        let dir = tempfile::tempdir().unwrap();
-        let mut command = Command::new(env!("CARGO_BIN_EXE_quai"));
-        command
-            .arg("serve")
-            .env("QUAI_LISTEN", "127.0.0.1:0")
-            .env("QUAI_PREVIEW_LISTEN", "127.0.0.1:0")
-            .env("QUAI_INSTANCE", common::unique_instance("bench-transport"))
-            .env("QUAI_DATABASE", dir.path().join("quai.db"))
-            .env("QUAI_ON_SHUTDOWN", "end")
-            .env("QUAI_POOL_SIZE", "0")
-            .env("QUAI_LOCAL_REGISTRY", "false")
-            .env("QUAI_MAX_TERMINALS", (FLOODERS + 4).to_string())
-            .env("RUST_LOG", "quai=warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null());
-        if let Some(rate) = output_rate {
-            command.env("QUAI_OUTPUT_RATE", rate.to_string());
-        }
-        if let Some(keeper) = keeper {
-            command.env("QUAI_TERMINAL_KEEPER", keeper);
-        }
-        let mut child = command.spawn().expect("quai serve starts");
-        let base = support::listening_url(&mut child);
-        Served {
-            child,
-            base,
-            _dir: dir,
-        }
-    }
+/// A session of one shell node of `served`, and its container.
+async fn shell_session(served: &Served) -> (quai_protocol::SessionCreated, String) {
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/sessions", served.base))
+        .json(&CreateSession {
+            nodes: Some(1),
+            profile: Some(Profile::Shell),
+        })
+        .send()
+        .await
+        .expect("the server answers");
+    assert_eq!(response.status(), 201);
+    let session: quai_protocol::SessionCreated = response.json().await.expect("session");
+    let container = common::containers_labelled("quai.session", &session.session.id)
+        .await
+        .pop()
+        .expect("the session's container");
+    (session, container)
+}
 
-    /// A session of one shell node, and its container.
-    async fn session(&self) -> (quai_protocol::SessionCreated, String) {
-        let response = reqwest::Client::new()
-            .post(format!("{}/api/sessions", self.base))
-            .json(&CreateSession {
-                nodes: Some(1),
-                profile: Some(Profile::Shell),
-            })
-            .send()
-            .await
-            .expect("the server answers");
-        assert_eq!(response.status(), 201);
-        let session: quai_protocol::SessionCreated = response.json().await.expect("session");
-        let container = common::containers_labelled("quai.session", &session.session.id)
-            .await
-            .pop()
-            .expect("the session's container");
-        (session, container)
-    }
-
-    /// CPU seconds the server has used.
-    fn cpu(&self) -> f64 {
-        let stat =
-            std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
-        let fields: Vec<&str> = stat
-            .rsplit_once(')')
-            .map(|(_, rest)| rest.split_whitespace().collect())
-            .unwrap_or_default();
-        let ticks = |i: usize| {
-            fields
-                .get(i)
-                .and_then(|f| f.parse::<f64>().ok())
-                .unwrap_or(0.0)
-        };
-        (ticks(11) + ticks(12)) / 100.0
-    }
-
-    /// Stops the server, which ends its sessions (`QUAI_ON_SHUTDOWN=end`).
-    fn stop(mut self) {
-        let _ = Command::new("kill")
-            .arg(self.child.id().to_string())
-            .status();
-        let _ = self.child.wait();
-    }
+/// CPU seconds `served` has used.
+fn server_cpu(served: &Served) -> f64 {
+    served.usage().0
 }
 
 /// The echo of `quiet` while `FLOODERS` terminals print `yes`, as the 99th percentile; and the
@@ -262,12 +214,12 @@ async fn echo_beside_yes<T: Transport + Send + 'static>(
     let tasks = spawn_yes(flooders, stop.clone());
     // Every flood under way before the first keystroke.
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let cpu = served.map(Served::cpu);
+    let cpu = served.map(server_cpu);
     let started = Instant::now();
     let sample = echo(quiet).await;
     let cpu = served
         .zip(cpu)
-        .map(|(s, before)| (s.cpu() - before) / started.elapsed().as_secs_f64() * 100.0);
+        .map(|(s, before)| (server_cpu(s) - before) / started.elapsed().as_secs_f64() * 100.0);
     stop.store(true, Ordering::Relaxed);
     for task in tasks {
         let _ = task.await;
@@ -395,8 +347,8 @@ async fn main() {
     let terminado_python = std::env::var("QUAI_BENCH_TERMINADO").ok();
 
     // One server at its defaults, one shell node: every transport on its container.
-    let served = Served::start(None, None);
-    let (session, container) = served.session().await;
+    let served = serve(None, None);
+    let (session, container) = shell_session(&served).await;
     let mut quai = QuaiTerm::open(&served.base, &session, 1).await;
     let mut raw = RawTerm::open(&container).await;
     let terminado = terminado_python
@@ -448,8 +400,8 @@ async fn main() {
 
     // The same without a terminal keeper: what the keeper costs.
     println!("without a terminal keeper…");
-    let bare = Served::start(None, Some("none"));
-    let (session, _) = bare.session().await;
+    let bare = serve(None, Some("none"));
+    let (session, _) = shell_session(&bare).await;
     let keeperless = quai_at(&bare, &session).await;
     bare.stop();
 
@@ -457,8 +409,8 @@ async fn main() {
     let mut limits = Vec::new();
     for rate in [8, 16, 32, 64, 1024].map(|m: u64| m * 1024 * 1024) {
         println!("output limit {}…", mib(rate));
-        let served = Served::start(Some(rate), None);
-        let (session, _) = served.session().await;
+        let served = serve(Some(rate), None);
+        let (session, _) = shell_session(&served).await;
         limits.push((rate, quai_at(&served, &session).await));
         served.stop();
     }
