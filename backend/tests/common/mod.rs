@@ -35,6 +35,17 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 /// Longest wait for anything a test expects to see.
 pub const PATIENCE: Duration = Duration::from_secs(30);
 
+/// The tests' HTTP client. It never reuses a connection idle for longer than the server keeps
+/// one waiting for its next request (the server's header read timeout, 10 s): a request sent
+/// on a connection the server is closing at that moment fails with an incomplete message,
+/// where a browser would send it again.
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .pool_idle_timeout(Duration::from_secs(5))
+        .build()
+        .expect("an HTTP client")
+}
+
 pub fn unique_instance(name: &str) -> String {
     format!(
         "test-{name}-{}",
@@ -94,7 +105,7 @@ impl TestServer {
             server: Some(server),
             base,
             instance,
-            http: reqwest::Client::new(),
+            http: http_client(),
         }
     }
 

@@ -113,7 +113,7 @@ impl Served {
             server: None,
             base: format!("http://127.0.0.1:{}", self.launch.ports.0),
             instance: self.launch.instance.clone(),
-            http: reqwest::Client::new(),
+            http: super::http_client(),
         };
         let deadline = tokio::time::Instant::now() + PATIENCE;
         loop {
