@@ -53,8 +53,9 @@ test('a Jupyter notebook opens from its port chip, runs a cell over its kernel s
   await page.locator('[data-test-id=port-chip-8888]').waitFor({ timeout: 6 * TIMEOUT });
   assert.equal(await page.locator('[data-test-id=port-chip-8888]').getAttribute('href'), prefix);
 
-  // The token, as a student finds it: in the container's logs.
-  await run(page, "clear; docker logs $(docker ps -lq) 2>&1 | grep -o 'token=[0-9a-f]*' | head -n 1");
+  // The token, as a student finds it: in the container's logs, once Jupyter has printed it
+  // (its port may answer a moment before).
+  await run(page, "clear; until docker logs $(docker ps -lq) 2>&1 | grep -q 'token='; do sleep 1; done; docker logs $(docker ps -lq) 2>&1 | grep -o 'token=[0-9a-f]*' | head -n 1");
   const shown = await waitForText(page, server, 'the token in docker logs', (t) => /token=[0-9a-f]{32,}/.test(t));
   const token = shown.match(/token=([0-9a-f]{32,})/)[1];
 
