@@ -69,22 +69,6 @@ fn read_number(path: &str) -> f64 {
         .unwrap_or(0.0)
 }
 
-/// CPU seconds used so far by process `pid`.
-fn cpu_of(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map(|(_, rest)| rest.split_whitespace().collect())
-        .unwrap_or_default();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    (ticks(11) + ticks(12)) / 100.0
-}
-
 /// What the sessions of `instance` use outside the server, as the engine's cgroups (v1,
 /// cgroupfs) and /proc show it: their containers and each one's containerd shim, memory
 /// (MiB) and CPU seconds so far; and the CPU seconds of the engine itself (dockerd and
@@ -134,10 +118,10 @@ fn footprint(instance: &str) -> Footprint {
         let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
         let program = cmdline.split(' ').next().unwrap_or_default();
         if program.ends_with("dockerd") || program.ends_with("containerd") {
-            engine_cpu += cpu_of(pid);
+            engine_cpu += served::cpu_of(pid);
         } else if program.contains("containerd-shim") && ids.iter().any(|id| cmdline.contains(id)) {
             memory += served::rss_kib_of(pid);
-            cpu += cpu_of(pid);
+            cpu += served::cpu_of(pid);
         }
     }
     Footprint {

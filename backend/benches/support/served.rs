@@ -81,20 +81,7 @@ impl Served {
 
     /// CPU seconds the server has used, and its resident memory in MiB.
     pub fn usage(&self) -> (f64, f64) {
-        let pid = self.child.id();
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-        let fields: Vec<&str> = stat
-            .rsplit_once(')')
-            .map(|(_, rest)| rest.split_whitespace().collect())
-            .unwrap_or_default();
-        let ticks = |i: usize| {
-            fields
-                .get(i)
-                .and_then(|f| f.parse::<f64>().ok())
-                .unwrap_or(0.0)
-        };
-        let cpu = (ticks(11) + ticks(12)) / 100.0;
-        (cpu, self.rss_kib() / 1024.0)
+        (cpu_of(self.child.id()), self.rss_kib() / 1024.0)
     }
 
     /// The server's resident memory, KiB.
@@ -124,6 +111,22 @@ impl Drop for Served {
     fn drop(&mut self) {
         self.terminate();
     }
+}
+
+/// CPU seconds used so far by process `pid`.
+pub fn cpu_of(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 /// The resident memory of process `pid`, KiB (0 once it is gone).
