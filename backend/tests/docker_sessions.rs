@@ -34,6 +34,42 @@ async fn a_shell_in_a_fresh_container_runs_commands_and_prints_their_output() {
     server.stop().await;
 }
 
+/// The page asks for its first terminal right behind `Hello`, without waiting for the answer:
+/// the answer comes first, then the terminal.
+#[tokio::test]
+async fn a_terminal_asked_for_right_behind_hello_opens_after_its_answer() {
+    let server = TestServer::start("pipelined").await;
+    let session = server.create_session().await;
+    let mut socket = server.socket(&session).await;
+    socket
+        .send(&ClientMsg::Hello {
+            version: quai_protocol::PROTOCOL_VERSION,
+        })
+        .await;
+    socket
+        .send(&ClientMsg::OpenTerminal {
+            term: 1,
+            node: "node1".into(),
+            cols: 80,
+            rows: 24,
+        })
+        .await;
+    socket.wait_for_prompt(1).await;
+    let order: Vec<&str> = socket
+        .messages
+        .iter()
+        .filter_map(|m| match m {
+            ServerMsg::Hello { .. } => Some("hello"),
+            ServerMsg::TerminalOpened { term: 1, .. } => Some("opened"),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(order, ["hello", "opened"]);
+    socket.type_in(1, "echo piped-$((6*7))\r").await;
+    socket.wait_for_output(1, "piped-42").await;
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn the_terminal_follows_resizes() {
     let server = TestServer::start("resize").await;
@@ -50,6 +86,63 @@ async fn the_terminal_follows_resizes() {
         .await;
     socket.type_in(1, "stty size\r").await;
     socket.wait_for_output(1, "43 132").await;
+    server.stop().await;
+}
+
+/// A page attaching to a running shell has it resized behind its screen; a resize sent right
+/// after still wins, whatever the engine's pace.
+#[tokio::test]
+async fn a_shell_reattached_at_a_new_size_and_resized_at_once_keeps_the_last_size() {
+    let server = TestServer::start("resize-order").await;
+    let session = server.create_session().await;
+    let first = server.shell(&session).await;
+    drop(first);
+    let mut second = server.socket(&session).await;
+    second.hello().await;
+    for _ in 0..3 {
+        second
+            .send(&ClientMsg::OpenTerminal {
+                term: 1,
+                node: "node1".into(),
+                cols: 100,
+                rows: 30,
+            })
+            .await;
+        second
+            .send(&ClientMsg::Resize {
+                term: 1,
+                cols: 132,
+                rows: 43,
+            })
+            .await;
+    }
+    // The terminal keeper passes a burst of resizes on to the shell a moment later: the size
+    // is read until it settles, which it must do on the last one.
+    let mut sizes = Vec::new();
+    for round in 0..20 {
+        second
+            .type_in(
+                1,
+                &format!("printf 'size-%s-%s-end\\n' {round} \"$(stty size | tr ' ' x)\"\r"),
+            )
+            .await;
+        let text = second.wait_for_output(1, &format!("size-{round}-")).await;
+        let size = text
+            .rsplit(&format!("size-{round}-"))
+            .next()
+            .and_then(|rest| rest.split("-end").next())
+            .unwrap_or_default()
+            .to_string();
+        if size.starts_with("43x132") {
+            break;
+        }
+        sizes.push(size);
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert!(
+        sizes.len() < 20,
+        "the shell never took the last size, 132×43: it read {sizes:?}"
+    );
     server.stop().await;
 }
 

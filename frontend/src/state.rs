@@ -87,6 +87,8 @@ pub struct Notice {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlaygroundState {
     pub conn: Conn,
+    /// The current socket said `Hello` (answered or not): terminals can be asked for on it.
+    pub greeted: bool,
     /// Unix time (seconds, browser clock) when the session ends.
     pub expires_at: Option<u64>,
     /// The session as the server last described it; `None` until it is loaded.
@@ -182,6 +184,7 @@ impl Default for PlaygroundState {
     fn default() -> Self {
         PlaygroundState {
             conn: Conn::Connecting,
+            greeted: false,
             expires_at: None,
             session: None,
             workspace: Workspace::default(),
@@ -203,6 +206,8 @@ impl Default for PlaygroundState {
 pub enum Action {
     /// `Connected` when a new socket answered `Hello`: every terminal is opened again on it.
     Conn(Conn),
+    /// A new socket said `Hello`: its terminals are asked for without waiting for the answer.
+    Greeted,
     /// The session as the server describes it (loaded, `Hello`, `SessionUpdated`, extended).
     Session(SessionInfo),
     /// This page added a node: its tab is shown.
@@ -296,14 +301,24 @@ impl Reducible for PlaygroundState {
                     conn
                 };
                 match next.conn {
-                    Conn::Connected => next.terminals.connected(),
+                    Conn::Connected => {
+                        next.greeted = true;
+                        next.terminals.connected();
+                    }
                     Conn::Connecting | Conn::Reconnecting | Conn::Disconnected => {
+                        next.greeted = false;
                         next.terminals.disconnected();
                         // The next socket is told again who watches, once greeted.
                         next.watchers.clear();
                         next.audience = 0;
                         next.help = None;
                     }
+                }
+            }
+            Action::Greeted => {
+                if next.ended.is_none() {
+                    next.greeted = true;
+                    next.terminals.connected();
                 }
             }
             Action::Session(info) => {
@@ -348,6 +363,7 @@ impl Reducible for PlaygroundState {
                     next.ended = Some(ended);
                 }
                 next.conn = Conn::Disconnected;
+                next.greeted = false;
                 next.notices.retain(|n| n.level == Level::Error);
                 next.ports.clear();
                 next.watchers.clear();
@@ -430,9 +446,9 @@ impl Reducible for PlaygroundState {
 }
 
 impl PlaygroundState {
-    /// Whether terminals can be opened now: a socket answered `Hello` and has not dropped.
+    /// Whether terminals can be opened now: a socket said `Hello` and has not dropped.
     fn connected(&self) -> bool {
-        self.conn == Conn::Connected && self.ended.is_none()
+        (self.conn == Conn::Connected || self.greeted) && self.ended.is_none()
     }
 
     fn push(&mut self, level: Level, text: Sentence) {
@@ -796,6 +812,35 @@ mod tests {
         assert!(to_open(&s).is_empty());
         let s = apply(s, [Action::TermViewed(2)]);
         assert_eq!(to_open(&s), [2]);
+    }
+
+    #[test]
+    fn a_terminal_is_asked_for_once_hello_went_out_and_not_again_when_it_is_answered() {
+        let s = apply(
+            PlaygroundState::default(),
+            [Action::Session(info(5000, 9000)), Action::Greeted],
+        );
+        // Still "connecting…" for the student, but the terminal goes out with the greeting.
+        assert_eq!(s.conn, Conn::Connecting);
+        let s = apply(s, [Action::TermViewed(1)]);
+        assert_eq!(to_open(&s), [1]);
+        let s = apply(s, [Action::TermAsked(1), Action::Conn(Conn::Connected)]);
+        assert_eq!(phase(&s, 1), Phase::Opening { asked: true });
+        assert!(to_open(&s).is_empty(), "asked once, not twice");
+        let s = apply(s, [Action::TermOpened(1)]);
+        assert!(s.terminals.is_open(1));
+        // A socket that drops before its answer leaves nothing attached; the next greeting
+        // asks again.
+        let s = apply(s, [Action::Conn(Conn::Reconnecting)]);
+        assert_eq!(phase(&s, 1), Phase::Closed);
+        assert!(to_open(&s).is_empty());
+        let s = apply(s, [Action::Greeted]);
+        assert_eq!(to_open(&s), [1]);
+        let s = apply(s, [Action::Conn(Conn::Reconnecting)]);
+        assert!(to_open(&s).is_empty());
+        // Once the session ended, a late greeting opens nothing.
+        let s = apply(s, [Action::Ended(Ended::NotFound), Action::Greeted]);
+        assert!(to_open(&s).is_empty());
     }
 
     #[test]

@@ -116,11 +116,12 @@ impl Terminals {
         }
     }
 
-    /// A new socket answered `Hello`: every terminal seen and not ended is opened again on
-    /// it (the server replays its screen).
+    /// A new socket said `Hello`, or answered it: every terminal seen and not ended is opened
+    /// again on it (the server replays its screen). Those asked for on it already stay as
+    /// they are (the socket dropping closed every other one).
     pub fn connected(&mut self) {
         for t in self.terms.values_mut() {
-            if t.viewed && !self.held.contains(&t.node) && (t.phase == Phase::Closed || t.live()) {
+            if t.viewed && !self.held.contains(&t.node) && t.phase == Phase::Closed {
                 t.phase = Phase::Opening { asked: false };
             }
         }

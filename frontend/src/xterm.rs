@@ -160,46 +160,51 @@ pub struct Xterm {
     term: Terminal,
     parent: HtmlElement,
     fit: Fit,
-    renderer: Renderer,
+    renderer: std::cell::Cell<Renderer>,
     listeners: std::cell::RefCell<Vec<Listener>>,
     key_handler: std::cell::RefCell<Option<KeyHandler>>,
-    _webgl: Option<WebglRenderer>,
+    webgl: std::cell::RefCell<Option<WebglRenderer>>,
 }
 
 impl Xterm {
-    /// Creates a terminal inside `parent` with `font_size` pixel text, loads its addons and
-    /// fits it to the parent. Fails when xterm.js or its fit addon did not load.
+    /// Creates a terminal inside `parent` with `font_size` pixel text, drawn by the DOM
+    /// renderer, loads the fit addon and fits it to the parent. Fails when xterm.js or its fit
+    /// addon did not load. The webgl renderer comes later (`use_webgl`): starting it (a
+    /// context, shaders, a glyph atlas) costs tens of milliseconds that the first prompt
+    /// would otherwise wait for.
     pub fn open(parent: &HtmlElement, font_size: u8) -> Result<Xterm, JsValue> {
         let options = js_sys::JSON::parse(&default_options(font_size).to_string())?;
         let term = Terminal::new(&options)?;
         let fit = Fit::new()?;
         term.load_addon(&fit);
         term.open(parent);
-        let webgl = if webgl_wanted() {
-            load_webgl(&term)
-        } else {
-            None
-        };
-        let renderer = if webgl.is_some() {
-            Renderer::Webgl
-        } else {
-            Renderer::Dom
-        };
         let xterm = Xterm {
             term,
             parent: parent.clone(),
             fit,
-            renderer,
+            renderer: std::cell::Cell::new(Renderer::Dom),
             listeners: Default::default(),
             key_handler: Default::default(),
-            _webgl: webgl,
+            webgl: Default::default(),
         };
         xterm.fit();
         Ok(xterm)
     }
 
     pub fn renderer(&self) -> Renderer {
-        self.renderer
+        self.renderer.get()
+    }
+
+    /// Draws with the webgl renderer from now on, where WebGL2 works and the page did not ask
+    /// for the DOM one; returns the renderer in use.
+    pub fn use_webgl(&self) -> Renderer {
+        if self.renderer.get() == Renderer::Dom && webgl_wanted() {
+            if let Some(webgl) = load_webgl(&self.term) {
+                self.webgl.replace(Some(webgl));
+                self.renderer.set(Renderer::Webgl);
+            }
+        }
+        self.renderer.get()
     }
 
     /// Resizes the terminal to fill its parent; does nothing while the parent is hidden.
@@ -325,8 +330,71 @@ impl Drop for Xterm {
     }
 }
 
+thread_local! {
+    /// Whether `warm_up` ran on this page.
+    static WARMED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// What the warm-up writes: what a shell's first screen is made of (a keeper's redraw,
+/// colours, a prompt), so that xterm.js's parser has met it before the real one.
+const WARM_UP_SCREEN: &[u8] = b"\x1b[?1h\x1b=\x1b[H\x1b[2J\x1b[?12l\x1b[?25h\x1b[?1000l\x1b[?2004l\
+\x1b[1;1H\x1b[1;24r\x1b[1;1H\x1b[?25l\x1b[K\r\n\x1b[K\r\n\x1b[K\x1b[?12l\x1b[?25h\x1b[H\
+\x1b[32m\x1b[1mroot@node1\x1b(B\x1b[m:\x1b[34m\x1b[1m~\x1b(B\x1b[m# \x1b[?2004h\x1b[K\r\n";
+
+/// How long the warm-up's terminal stays after its write, for a frame to draw it.
+const WARM_UP_DRAWN_MS: u32 = 100;
+
+/// Opens a hidden terminal, writes a screen in it and throws it away, once per page: the
+/// browser then has xterm.js's code compiled and its styles worked out, and the first
+/// terminal of a playground opens in about half the time. Does nothing without xterm.js.
+pub fn warm_up() {
+    if WARMED.with(|warmed| warmed.replace(true)) {
+        return;
+    }
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let (Ok(host), Some(body)) = (document.create_element("div"), document.body()) else {
+        return;
+    };
+    let Ok(host) = host.dyn_into::<HtmlElement>() else {
+        return;
+    };
+    // On the screen, for xterm.js draws only what could be seen, but transparent, below the
+    // page, and out of reach of the mouse, the keyboard and screen readers.
+    let _ = host.set_attribute("aria-hidden", "true");
+    let _ = host.set_attribute("inert", "");
+    let _ = host.set_attribute(
+        "style",
+        "position:fixed;left:0;top:0;width:640px;height:320px;opacity:0;pointer-events:none;z-index:-1",
+    );
+    if body.append_child(&host).is_err() {
+        return;
+    }
+    match Xterm::open(&host, 14) {
+        Ok(xterm) => {
+            let xterm = std::rc::Rc::new(xterm);
+            let kept = xterm.clone();
+            xterm.write_then(&Uint8Array::from(WARM_UP_SCREEN), move || {
+                // Disposed once xterm.js has drawn it, after its own write loop returned.
+                gloo::timers::callback::Timeout::new(WARM_UP_DRAWN_MS, move || {
+                    drop(kept);
+                    host.remove();
+                })
+                .forget();
+            });
+        }
+        Err(_) => host.remove(),
+    }
+}
+
+thread_local! {
+    /// Whether this page can have a WebGL2 context, once looked at.
+    static WEBGL2: std::cell::OnceCell<bool> = const { std::cell::OnceCell::new() };
+}
+
 /// The webgl renderer is used unless the page asks for the DOM one (`?renderer=dom`) or no
-/// WebGL2 context can be created (headless browsers, old GPUs, WebGL turned off).
+/// WebGL2 context can be created (old GPUs, WebGL turned off), which is looked at once.
 fn webgl_wanted() -> bool {
     let Some(window) = web_sys::window() else {
         return false;
@@ -338,6 +406,10 @@ fn webgl_wanted() -> bool {
             }
         }
     }
+    WEBGL2.with(|known| *known.get_or_init(|| has_webgl2(&window)))
+}
+
+fn has_webgl2(window: &web_sys::Window) -> bool {
     let Some(document) = window.document() else {
         return false;
     };

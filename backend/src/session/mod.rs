@@ -374,7 +374,7 @@ impl Session {
         // being made. One socket at a time opens a given terminal, so the keeper never has
         // two attaches of this server racing for one shell.
         if let Some(existing) = self.attachable(term, node, max_terminals).await? {
-            existing.resize(runtime.as_ref(), size).await?;
+            existing.resize_soon(runtime.clone(), size).await;
             return Ok(existing);
         }
         // Taken back from the store: the first attach replays the keeper's history, and only

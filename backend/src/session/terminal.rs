@@ -164,6 +164,8 @@ pub struct Terminal {
     /// Leave out the browser's answers to the terminal keeper's queries.
     keeper_answers: bool,
     acks: Arc<Notify>,
+    /// Taken by each resize for its engine call: resizes reach the process in the order asked.
+    resizing: Arc<tokio::sync::Mutex<()>>,
     tasks: [JoinHandle<()>; 2],
 }
 
@@ -226,6 +228,7 @@ impl Terminal {
             input_budget: Arc::new(Semaphore::new(INPUT_BUDGET)),
             keeper_answers,
             acks,
+            resizing: Default::default(),
             tasks: [pump, writer],
         }
     }
@@ -299,18 +302,26 @@ impl Terminal {
         runtime: &dyn Runtime,
         size: TermSize,
     ) -> Result<(), crate::runtime::RuntimeError> {
+        let _turn = self.resizing.lock().await;
         runtime.resize_terminal(&self.exec, size).await?;
-        let mut state = self.state.lock().expect("terminal state lock");
-        if state.size != size {
-            state.size = size;
-            if let Some(recorder) = state.recorder.as_mut() {
-                if !recorder.resize(size) {
-                    state.recorder = None;
-                }
-            }
-            let _ = self.events.send(TermEvent::Resized(size));
-        }
+        resized(&self.state, &self.events, size);
         Ok(())
+    }
+
+    /// Resizes the process in the background: a page attaching to a running shell gets its
+    /// screen at once, without waiting for the engine (about 20 ms). A later `resize` waits
+    /// for this one, so the last size asked for is the one the process keeps. A failure is
+    /// only logged: the process is gone, which its pump reports.
+    pub async fn resize_soon(&self, runtime: Arc<dyn Runtime>, size: TermSize) {
+        let turn = self.resizing.clone().lock_owned().await;
+        let (exec, state, events) = (self.exec.clone(), self.state.clone(), self.events.clone());
+        tokio::spawn(async move {
+            let _turn = turn;
+            match runtime.resize_terminal(&exec, size).await {
+                Ok(()) => resized(&state, &events, size),
+                Err(err) => tracing::debug!(exec, error = %err, "a terminal could not be resized"),
+            }
+        });
     }
 
     /// The size its owner's window gave it last.
@@ -418,6 +429,20 @@ async fn pump(
     // The recording ends with the process.
     state.recorder = None;
     let _ = events.send(TermEvent::Exited(code));
+}
+
+/// The process has `size` now: its watchers and its recording are told.
+fn resized(state: &Mutex<State>, events: &broadcast::Sender<TermEvent>, size: TermSize) {
+    let mut state = state.lock().expect("terminal state lock");
+    if state.size != size {
+        state.size = size;
+        if let Some(recorder) = state.recorder.as_mut() {
+            if !recorder.resize(size) {
+                state.recorder = None;
+            }
+        }
+        let _ = events.send(TermEvent::Resized(size));
+    }
 }
 
 impl Drop for Terminal {

@@ -1,7 +1,8 @@
 //! The "Start a playground" button: creates a session of a profile, opens its socket early
 //! (its handshake runs while the page is drawn), then goes to its page;
 //! shows "Starting…" meanwhile, and a banner when the server says no (or, when the
-//! playground is full and the page asked for it, tells the page through `on_full`).
+//! playground is full and the page asked for it, tells the page through `on_full`). Once the
+//! page has settled it warms xterm.js up (`xterm::warm_up`), for the terminal to come.
 
 use quai_protocol::Profile;
 use yew::prelude::*;
@@ -11,6 +12,10 @@ use crate::app::Route;
 use crate::components::banner::Banner;
 use crate::i18n::{t, use_lang, Msg, Sentence};
 use crate::services::{api, socket, timing};
+use crate::xterm;
+
+/// How long after the button shows xterm.js is warmed up: the page has painted by then.
+const WARM_UP_AFTER_MS: u32 = 300;
 
 #[derive(Properties, PartialEq)]
 pub struct StartButtonProps {
@@ -32,6 +37,10 @@ pub fn start_button(props: &StartButtonProps) -> Html {
     let busy = use_state(|| false);
     let error = use_state(|| None::<Sentence>);
     let navigator = use_navigator();
+    use_effect_with((), |_| {
+        let timer = gloo::timers::callback::Timeout::new(WARM_UP_AFTER_MS, xterm::warm_up);
+        move || drop(timer)
+    });
 
     let onclick = {
         let (busy, error) = (busy.clone(), error.clone());

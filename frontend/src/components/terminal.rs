@@ -3,13 +3,15 @@
 //! their screen and scrollback stay). xterm.js is started the first time the terminal is
 //! shown (it measures its box then), handed to the page through `on_ready` so that the
 //! `SessionLink` can feed it, refitted whenever its box changes, and given the font size
-//! when shown. It also owns copy and paste: Ctrl+Shift+C / Ctrl+Shift+V and a right-click
+//! when shown. It draws with the DOM renderer first and switches to webgl `WEBGL_AFTER_MS`
+//! later, once the first prompt is on the screen. It also owns copy and paste: Ctrl+Shift+C / Ctrl+Shift+V and a right-click
 //! menu.
 
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
 use gloo::events::EventListener;
+use gloo::timers::callback::Timeout;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlElement, ResizeObserver};
@@ -168,6 +170,10 @@ pub fn terminal_view(props: &TerminalProps) -> Html {
     }
 }
 
+/// How long after it starts a terminal switches to the webgl renderer. A warm shell's first
+/// prompt is written well before; starting webgl sooner would hold it up.
+const WEBGL_AFTER_MS: u32 = 500;
+
 /// What a started terminal keeps alive; dropping it stops the observers and xterm.js.
 struct Mounted {
     xterm: Rc<Xterm>,
@@ -175,6 +181,7 @@ struct Mounted {
     observer: ResizeObserver,
     _on_observe: Closure<dyn FnMut(js_sys::Array, ResizeObserver)>,
     _on_window_resize: EventListener,
+    _webgl_later: Timeout,
 }
 
 impl Mounted {
@@ -202,6 +209,14 @@ fn mount(el: &HtmlElement, font_size: u8, report: Callback<Sentence>) -> Option<
         }
     };
     let _ = el.set_attribute("data-renderer", xterm.renderer().as_str());
+    let webgl_later = {
+        let (xterm, el) = (Rc::downgrade(&xterm), el.clone());
+        Timeout::new(WEBGL_AFTER_MS, move || {
+            if let Some(xterm) = xterm.upgrade() {
+                let _ = el.set_attribute("data-renderer", xterm.use_webgl().as_str());
+            }
+        })
+    };
 
     let fit = {
         let xterm = Rc::downgrade(&xterm);
@@ -261,6 +276,7 @@ fn mount(el: &HtmlElement, font_size: u8, report: Callback<Sentence>) -> Option<
         observer,
         _on_observe: on_observe,
         _on_window_resize: on_window_resize,
+        _webgl_later: webgl_later,
     })
 }
 

@@ -44,7 +44,11 @@ pub fn viewer(props: &ViewerProps) -> Html {
             let xterm = host
                 .cast::<web_sys::HtmlElement>()
                 .and_then(|el| Xterm::open(&el, font_size).ok())
-                .map(Rc::new);
+                .map(|xterm| {
+                    // A view has no prompt to hurry: webgl from the start.
+                    xterm.use_webgl();
+                    Rc::new(xterm)
+                });
             let socket: Rc<RefCell<Option<Rc<SessionSocket>>>> = Rc::default();
             if let Some(xterm) = xterm.clone() {
                 let view = xterm.clone();
@@ -64,7 +68,9 @@ pub fn viewer(props: &ViewerProps) -> Html {
                         // The scrollback follows: a clean screen first.
                         SocketEvent::Message(ServerMsg::TerminalOpened { .. }) => view.reset(),
                         SocketEvent::Message(msg) => on_message.emit(msg),
-                        SocketEvent::Ready(_) | SocketEvent::Dropped { .. } => {}
+                        SocketEvent::Greeted
+                        | SocketEvent::Ready(_)
+                        | SocketEvent::Dropped { .. } => {}
                     }
                 });
                 let opened = Rc::new(opened);

@@ -201,6 +201,10 @@ impl SessionLink {
 impl Inner {
     fn on_socket(self: &Rc<Self>, event: SocketEvent) {
         match event {
+            SocketEvent::Greeted => {
+                self.store.dispatch(Action::Greeted);
+                self.drive();
+            }
             SocketEvent::Ready(session) => {
                 timing::mark("hello");
                 // The server tells every node's ports again after `Hello`.

@@ -27,7 +27,10 @@ const SILENT_PERIODS: u32 = 2;
 /// What the socket tells its owner.
 #[derive(Debug)]
 pub enum SocketEvent {
-    /// The server answered `Hello`: terminals can be (re)opened now.
+    /// `Hello` went out on a new socket. The server reads what follows once it has answered,
+    /// so terminals can be asked for already: their output comes right after the answer.
+    Greeted,
+    /// The server answered `Hello`: the session as it stands.
     Ready(SessionInfo),
     /// Any other control message (`Pong` is handled here).
     Message(ServerMsg),
@@ -80,8 +83,9 @@ thread_local! {
 /// Opens the socket of session `id` now, for the `SessionSocket` the page makes for it next
 /// to take over, and waits (at most `EARLY_WAIT_MS`) until its handshake is done: a start
 /// button calls it as soon as the session is created, so that the page's socket says
-/// `Hello` as soon as it is made and the answer is there once the page and xterm.js are
-/// drawn. The server says nothing before `Hello`, which the taking over sends.
+/// `Hello` as soon as it is made, before the page and xterm.js are drawn (the browser would
+/// tell of the handshake only after them). The server says nothing before `Hello`, which the
+/// taking over sends.
 pub async fn open_early(id: &str) {
     let Some(ws) = open_early_socket(id) else {
         return;
@@ -281,9 +285,12 @@ impl Inner {
     fn opened(&self) {
         super::timing::mark("socket-open");
         self.state.borrow_mut().silent = 0;
-        self.send(&ClientMsg::Hello {
+        let said = self.send(&ClientMsg::Hello {
             version: PROTOCOL_VERSION,
         });
+        if said {
+            (self.on_event)(SocketEvent::Greeted);
+        }
     }
 
     fn message(&self, ev: MessageEvent) {
