@@ -27,7 +27,10 @@ use crate::session::terminal::{TermEvent, Terminal, Watcher};
 use crate::session::{Session, SessionEvent};
 use crate::AppState;
 
+pub mod ports;
 pub mod view;
+
+use ports::{watch_ports, Activity};
 
 /// A text message from a page, read as a control message.
 pub fn read_control(body: &str) -> Result<ClientMsg, serde_json::Error> {
@@ -89,59 +92,6 @@ pub async fn upgrade(
         .on_upgrade(move |socket| run(state, session, socket, host)))
 }
 
-/// How often the ports of a session's nodes are read for an open socket.
-const PORTS_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
-
-/// Tells the socket which ports each node listens on, at first and on every change.
-fn watch_ports(
-    state: AppState,
-    session: Arc<Session>,
-    host: Option<String>,
-    out: mpsc::Sender<Message>,
-) -> JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut known: HashMap<String, Vec<u16>> = HashMap::new();
-        let mut tick = tokio::time::interval(PORTS_EVERY);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            let nodes = session.nodes();
-            known.retain(|name, _| nodes.iter().any(|n| &n.name == name));
-            for node in nodes {
-                let Ok(tables) = state.sessions.runtime().socket_tables(&node).await else {
-                    continue;
-                };
-                let ports = crate::preview::ports::listening(&tables);
-                let before = known.get(&node.name);
-                if before == Some(&ports) || (before.is_none() && ports.is_empty()) {
-                    continue;
-                }
-                let infos = ports
-                    .iter()
-                    .map(|&port| quai_protocol::PortInfo {
-                        port,
-                        url: crate::preview::chip_url(
-                            &state,
-                            host.as_deref(),
-                            &session,
-                            &node.name,
-                            port,
-                        ),
-                    })
-                    .collect();
-                known.insert(node.name.clone(), ports);
-                let msg = ServerMsg::Ports {
-                    node: node.name.clone(),
-                    ports: infos,
-                };
-                if out.send(text(&msg)).await.is_err() {
-                    return;
-                }
-            }
-        }
-    })
-}
-
 /// Writes the socket's queued messages, every message already waiting in one write, until
 /// a close is sent or the socket fails.
 pub(crate) async fn send_queued<S>(mut sink: S, mut queue: mpsc::Receiver<Message>)
@@ -196,6 +146,7 @@ async fn run(state: AppState, session: Arc<Session>, socket: WebSocket, host: Op
         greeted: false,
         host,
         ports: None,
+        activity: Arc::new(Activity::new()),
     };
     if conn.session.is_ended() {
         conn.end(EndReason::Ended).await;
@@ -275,6 +226,8 @@ struct Connection {
     host: Option<String>,
     /// The task telling this socket about listening ports, once greeted.
     ports: Option<JoinHandle<()>>,
+    /// When the student last typed, for how often the ports are looked at.
+    activity: Arc<Activity>,
 }
 
 impl Connection {
@@ -393,6 +346,7 @@ impl Connection {
                         self.session.clone(),
                         self.host.clone(),
                         self.out.clone(),
+                        self.activity.clone(),
                     ));
                 }
             }
@@ -537,7 +491,9 @@ impl Connection {
             }
         };
         match self.session.terminal(frame.term).await {
-            Some(terminal) if terminal.send_input(Bytes::from(frame.data)).await => {}
+            Some(terminal) if terminal.send_input(Bytes::from(frame.data)).await => {
+                self.activity.typed();
+            }
             Some(_) => {
                 self.term_error(
                     frame.term,
