@@ -16,10 +16,10 @@
 //! transport`, and the sessions one server holds and starts at once with `cargo bench -p
 //! quai-backend --bench scale`, and faults while another session types (a `yes` flood, a fork
 //! bomb, a full disk, the local registry and the server killed) with `cargo bench -p
-//! quai-backend --bench faults`. Writes them all to docs/BENCHMARKS.md (keeping the soak's
-//! section, which `cargo xtask soak` writes); `--only transport`, `--only scale` or `--only
-//! faults` or `--only browser` measures that part alone and rewrites only its section. Numbers are printed, never
-//! asserted.
+//! quai-backend --bench faults`. Writes them all to docs/BENCHMARKS.md, keeping the fuzzing
+//! and soak sections (which `cargo xtask fuzz` and `cargo xtask soak` write); `--only
+//! transport`, `--only scale`, `--only faults` or `--only browser` measures that part alone and
+//! rewrites only its section. Numbers are printed, never asserted.
 
 use std::fs;
 use std::path::Path;
@@ -184,14 +184,16 @@ pub fn bench(runs: u32, only: Option<Part>) -> Result<()> {
          many sessions\n\nRemoving sessions runs a bounded number at a time (16); keeping them \
          (the default) leaves them running for the next start.\n\n{shutdown}\n## A classroom\n\n{classroom}\n{scale}\n{faults}"
     );
-    // The soak is run on its own (`cargo xtask soak`): its section is kept.
-    let soak = fs::read_to_string("docs/BENCHMARKS.md")
-        .ok()
-        .and_then(|page| section_of(&page, SOAK));
-    let report = match soak {
-        Some(soak) => format!("{}\n\n{}", report.trim_end(), soak.trim_end()) + "\n",
-        None => report,
-    };
+    // Fuzzing and the soak are run on their own (`cargo xtask fuzz`, `cargo xtask soak`):
+    // their sections are kept.
+    let before = fs::read_to_string("docs/BENCHMARKS.md").unwrap_or_default();
+    let mut report = report.trim_end().to_string();
+    for heading in [crate::fuzz::HEADING, SOAK] {
+        if let Some(kept) = section_of(&before, heading) {
+            report = format!("{report}\n\n{}", kept.trim_end());
+        }
+    }
+    report.push('\n');
     fs::write("docs/BENCHMARKS.md", report).context("cannot write docs/BENCHMARKS.md")?;
     shell::ok("Wrote docs/BENCHMARKS.md");
     Ok(())

@@ -35,7 +35,7 @@ pub const TARGETS: [(&str, &str); 8] = [
     ("image_archive", "image archives of `quai images import`"),
 ];
 
-const HEADING: &str = "## Fuzzing";
+pub const HEADING: &str = "## Fuzzing";
 
 /// What one target's run did.
 struct Figures {
