@@ -20,6 +20,8 @@ pub enum ArchiveError {
     NotPlain(String),
     #[error("`{0}` is not named in UTF-8: rename it before sending it")]
     NotUtf8(String),
+    #[error("`{0}` holds a NUL byte, which no file name may hold")]
+    NulInName(String),
     #[error("the archive is larger than {0} MB once unpacked")]
     TooLarge(u64),
     #[error("the archive holds more than {MAX_ENTRIES} entries")]
@@ -107,6 +109,9 @@ pub fn walk(
         // long name not in UTF-8) would stop the copy halfway.
         if raw.to_str().is_none() {
             return Err(ArchiveError::NotUtf8(shown));
+        }
+        if shown.contains('\0') {
+            return Err(ArchiveError::NulInName(shown.replace('\0', "\\0")));
         }
         let Some(path) = relative(&raw) else {
             if raw.components().all(|c| matches!(c, Component::CurDir)) {
@@ -310,6 +315,52 @@ mod tests {
             builder.append(&header, *data).unwrap();
         }
         builder.into_inner().unwrap()
+    }
+
+    #[test]
+    fn a_name_holding_a_nul_byte_is_refused_before_anything_is_copied() {
+        // Found by fuzzing: a long name with a NUL byte inside passed the check, and the
+        // clean copy a node receives could not write it.
+        let data = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../fuzz/regressions/upload_tar/long-name-with-nul"
+        ))
+        .unwrap();
+        let scanned = scan(data.as_slice(), 1024 * 1024);
+        let copied = copy_clean(data.as_slice(), 1024 * 1024, Vec::new(), |p| {
+            Some(p.to_path_buf())
+        });
+        assert!(
+            matches!(scanned, Err(ArchiveError::NulInName(_))),
+            "{scanned:?}"
+        );
+        assert_eq!(copied.err(), scanned.err());
+
+        let mut builder = tar::Builder::new(Vec::new());
+        let mut header = tar::Header::new_gnu();
+        header.set_size(2);
+        header.set_mode(0o644);
+        builder
+            .append_data(&mut header, "notes.txt", b"hi".as_slice())
+            .unwrap();
+        let mut long = tar::Header::new_gnu();
+        let name = b"docs/a\0b.txt\0";
+        long.set_entry_type(tar::EntryType::GNULongName);
+        long.set_size(name.len() as u64);
+        long.as_old_mut().name[..13].copy_from_slice(b"././@LongLink");
+        long.set_cksum();
+        builder.append(&long, name.as_slice()).unwrap();
+        let mut file = tar::Header::new_gnu();
+        file.set_size(2);
+        file.set_mode(0o644);
+        file.as_old_mut().name[..5].copy_from_slice(b"a.txt");
+        file.set_cksum();
+        builder.append(&file, b"hi".as_slice()).unwrap();
+        let data = builder.into_inner().unwrap();
+        match read(&data, 1024) {
+            Err(ArchiveError::NulInName(name)) => assert_eq!(name, "docs/a\\0b.txt"),
+            other => panic!("a NUL in a name was let through: {other:?}"),
+        }
     }
 
     #[test]
