@@ -3,7 +3,7 @@
 //!
 //! - **Held at once**: one typist (a shell session, keys into `cat` one at a time over the
 //!   socket) while K other sessions sit idle, each with its terminal open on a socket as a
-//!   page keeps it; K grows in steps (QUAI_BENCH_HOLD, `0,50,100,200,300` shell sessions;
+//!   page keeps it, left alone for over a minute (`ws::ports::QUICK_FOR`); K grows in steps (QUAI_BENCH_HOLD, `0,50,100,200,300` shell sessions;
 //!   QUAI_BENCH_HOLD_DOCKER, `0,4,8,16` docker sessions). At each step: the server's
 //!   resident memory (its slope is the memory per idle session), the machine's memory and
 //!   CPU, and the typist's echo beside its echo with none held.
@@ -175,8 +175,10 @@ async fn hold(profile: Profile, steps: &[usize]) -> (Vec<Held>, served::Leftover
                 }
             }
         }
-        // What starting them set going settles first.
-        tokio::time::sleep(Duration::from_secs(5)).await;
+        // Idle means left alone: what starting them set going settles, and the minute after
+        // each socket opened, in which its page's ports are looked at every second (as while
+        // a student types; `quai::ws::ports`), passes first.
+        tokio::time::sleep(quai::ws::ports::QUICK_FOR + Duration::from_secs(5)).await;
         let (cpu_before, _) = served.usage();
         let before = footprint(&served.instance);
         let window = Instant::now();

@@ -30,6 +30,9 @@ extern "C" {
     fn write_str(this: &Terminal, data: &str);
     #[wasm_bindgen(method, getter)]
     fn options(this: &Terminal) -> JsValue;
+    /// The element `open` made in its parent (`None` before `open`).
+    #[wasm_bindgen(method, getter)]
+    fn element(this: &Terminal) -> Option<HtmlElement>;
     #[wasm_bindgen(method, js_name = attachCustomKeyEventHandler)]
     fn attach_custom_key_event_handler(this: &Terminal, handler: &Function);
     #[wasm_bindgen(method, js_name = hasSelection)]
@@ -173,6 +176,15 @@ impl Xterm {
     /// context, shaders, a glyph atlas) costs tens of milliseconds that the first prompt
     /// would otherwise wait for.
     pub fn open(parent: &HtmlElement, font_size: u8) -> Result<Xterm, JsValue> {
+        if let Some(spare) = SPARE.with(|spare| spare.borrow_mut().take()) {
+            if let Some(xterm) = spare.adopt(parent, font_size) {
+                return Ok(xterm);
+            }
+        }
+        Xterm::open_new(parent, font_size)
+    }
+
+    fn open_new(parent: &HtmlElement, font_size: u8) -> Result<Xterm, JsValue> {
         let options = js_sys::JSON::parse(&default_options(font_size).to_string())?;
         let term = Terminal::new(&options)?;
         let fit = Fit::new()?;
@@ -262,6 +274,24 @@ impl Xterm {
         let _ = js_sys::Reflect::set(&self.term.options(), &"fontSize".into(), &size.into());
     }
 
+    fn set_cursor_blink(&self, blink: bool) {
+        let _ = js_sys::Reflect::set(&self.term.options(), &"cursorBlink".into(), &blink.into());
+    }
+
+    /// Moves this terminal, drawn already, into `parent` at `font_size`, and fits it there:
+    /// the spare `warm_up` keeps becomes a page's terminal. `None` (and it is disposed) when it
+    /// has no element to move.
+    fn adopt(mut self, parent: &HtmlElement, font_size: u8) -> Option<Xterm> {
+        let element = self.term.element()?;
+        let host = std::mem::replace(&mut self.parent, parent.clone());
+        parent.append_child(&element).ok()?;
+        host.remove();
+        self.set_font_size(font_size);
+        self.set_cursor_blink(true);
+        self.fit();
+        Some(self)
+    }
+
     /// The selected text, if any.
     pub fn selection(&self) -> Option<String> {
         if self.term.has_selection() {
@@ -330,24 +360,25 @@ impl Drop for Xterm {
     }
 }
 
-thread_local! {
-    /// Whether `warm_up` ran on this page.
-    static WARMED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
 /// What the warm-up writes: what a shell's first screen is made of (a keeper's redraw,
 /// colours, a prompt), so that xterm.js's parser has met it before the real one.
 const WARM_UP_SCREEN: &[u8] = b"\x1b[?1h\x1b=\x1b[H\x1b[2J\x1b[?12l\x1b[?25h\x1b[?1000l\x1b[?2004l\
 \x1b[1;1H\x1b[1;24r\x1b[1;1H\x1b[?25l\x1b[K\r\n\x1b[K\r\n\x1b[K\x1b[?12l\x1b[?25h\x1b[H\
 \x1b[32m\x1b[1mroot@node1\x1b(B\x1b[m:\x1b[34m\x1b[1m~\x1b(B\x1b[m# \x1b[?2004h\x1b[K\r\n";
 
-/// How long the warm-up's terminal stays after its write, for a frame to draw it.
-const WARM_UP_DRAWN_MS: u32 = 100;
+thread_local! {
+    /// Whether `warm_up` ran on this page.
+    static WARMED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// The terminal `warm_up` opened, drawn and emptied, for the next `Xterm::open` to take.
+    static SPARE: std::cell::RefCell<Option<Xterm>> = const { std::cell::RefCell::new(None) };
+}
 
-/// Opens a hidden terminal, writes a screen in it and throws it away, once per page: the
-/// browser then has xterm.js's code compiled and its styles worked out, and the first
-/// terminal of a playground opens in about half the time. Does nothing without xterm.js.
-pub fn warm_up() {
+/// Opens a hidden terminal with `font_size` pixel text and writes a screen in it, once per
+/// page, then empties it and keeps
+/// it as a spare: the first terminal of a playground takes it (`Xterm::open`) instead of
+/// starting xterm.js then, which costs tens of milliseconds of the click-to-prompt time (and
+/// xterm.js's code is compiled by then for any later terminal). Does nothing without xterm.js.
+pub fn warm_up(font_size: u8) {
     if WARMED.with(|warmed| warmed.replace(true)) {
         return;
     }
@@ -364,6 +395,7 @@ pub fn warm_up() {
     // page, and out of reach of the mouse, the keyboard and screen readers.
     let _ = host.set_attribute("aria-hidden", "true");
     let _ = host.set_attribute("inert", "");
+    let _ = host.set_attribute("data-test-id", "spare-terminal");
     let _ = host.set_attribute(
         "style",
         "position:fixed;left:0;top:0;width:640px;height:320px;opacity:0;pointer-events:none;z-index:-1",
@@ -371,15 +403,19 @@ pub fn warm_up() {
     if body.append_child(&host).is_err() {
         return;
     }
-    match Xterm::open(&host, 14) {
+    match Xterm::open_new(&host, font_size) {
         Ok(xterm) => {
+            // A spare blinks no cursor nobody sees.
+            xterm.set_cursor_blink(false);
             let xterm = std::rc::Rc::new(xterm);
             let kept = xterm.clone();
             xterm.write_then(&Uint8Array::from(WARM_UP_SCREEN), move || {
-                // Disposed once xterm.js has drawn it, after its own write loop returned.
+                // Emptied once xterm.js has drawn it, after its own write loop returned.
                 gloo::timers::callback::Timeout::new(WARM_UP_DRAWN_MS, move || {
-                    drop(kept);
-                    host.remove();
+                    kept.reset();
+                    if let Ok(xterm) = std::rc::Rc::try_unwrap(kept) {
+                        SPARE.with(|spare| spare.replace(Some(xterm)));
+                    }
                 })
                 .forget();
             });
@@ -387,6 +423,9 @@ pub fn warm_up() {
         Err(_) => host.remove(),
     }
 }
+
+/// How long the warm-up's screen stays before the spare is emptied, for a frame to draw it.
+const WARM_UP_DRAWN_MS: u32 = 100;
 
 thread_local! {
     /// Whether this page can have a WebGL2 context, once looked at.

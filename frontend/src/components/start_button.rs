@@ -11,7 +11,7 @@ use yew_router::prelude::*;
 use crate::app::Route;
 use crate::components::banner::Banner;
 use crate::i18n::{t, use_lang, Msg, Sentence};
-use crate::services::{api, socket, timing};
+use crate::services::{api, prefs, socket, timing};
 use crate::xterm;
 
 /// How long after the button shows xterm.js is warmed up: the page has painted by then.
@@ -38,7 +38,9 @@ pub fn start_button(props: &StartButtonProps) -> Html {
     let error = use_state(|| None::<Sentence>);
     let navigator = use_navigator();
     use_effect_with((), |_| {
-        let timer = gloo::timers::callback::Timeout::new(WARM_UP_AFTER_MS, xterm::warm_up);
+        let timer = gloo::timers::callback::Timeout::new(WARM_UP_AFTER_MS, || {
+            xterm::warm_up(prefs::font_size())
+        });
         move || drop(timer)
     });
 
