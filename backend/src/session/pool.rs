@@ -98,12 +98,36 @@ async fn make(
     {
         Ok(node) => {
             let first = sessions.first_terminal(&node).await;
+            if let Some(first) = &first {
+                prompted(first).await;
+            }
             Ok(Ready { id, node, first })
         }
         Err(err) => {
             let _ = runtime.destroy_session(&id).await;
             Err(err)
         }
+    }
+}
+
+/// Longest wait for a ready session's first shell to draw its prompt.
+const PROMPT_WAIT: Duration = Duration::from_secs(5);
+/// How long the first shell's output must have stopped for its prompt to count as drawn.
+const PROMPT_QUIET: Duration = Duration::from_millis(50);
+
+/// Waits until `first` has drawn its prompt (it printed, then stopped printing for
+/// `PROMPT_QUIET`), at most `PROMPT_WAIT`: a click on a busy machine must find the prompt
+/// in its replay, not a terminal still starting.
+async fn prompted(first: &Terminal) {
+    let deadline = tokio::time::Instant::now() + PROMPT_WAIT;
+    let mut seen = 0;
+    while tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(PROMPT_QUIET).await;
+        let produced = first.produced();
+        if produced > 0 && produced == seen {
+            return;
+        }
+        seen = produced;
     }
 }
 

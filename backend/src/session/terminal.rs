@@ -265,6 +265,11 @@ impl Terminal {
         self.acks.notify_waiters();
     }
 
+    /// Bytes the process has printed since the terminal started (history included).
+    pub fn produced(&self) -> u64 {
+        self.state.lock().expect("terminal state lock").produced
+    }
+
     pub fn has_exited(&self) -> bool {
         self.state
             .lock()
