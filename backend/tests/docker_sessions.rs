@@ -46,14 +46,7 @@ async fn a_terminal_asked_for_right_behind_hello_opens_after_its_answer() {
             version: quai_protocol::PROTOCOL_VERSION,
         })
         .await;
-    socket
-        .send(&ClientMsg::OpenTerminal {
-            term: 1,
-            node: "node1".into(),
-            cols: 80,
-            rows: 24,
-        })
-        .await;
+    socket.ask_terminal(1, 80, 24).await;
     socket.wait_for_prompt(1).await;
     let order: Vec<&str> = socket
         .messages
@@ -100,14 +93,7 @@ async fn a_shell_reattached_at_a_new_size_and_resized_at_once_keeps_the_last_siz
     let mut second = server.socket(&session).await;
     second.hello().await;
     for _ in 0..3 {
-        second
-            .send(&ClientMsg::OpenTerminal {
-                term: 1,
-                node: "node1".into(),
-                cols: 100,
-                rows: 30,
-            })
-            .await;
+        second.ask_terminal(1, 100, 30).await;
         second
             .send(&ClientMsg::Resize {
                 term: 1,

@@ -271,15 +271,20 @@ impl TestSocket {
             .await
     }
 
-    /// Opens terminal `term` on node1 and waits for a shell prompt.
-    pub async fn open_shell(&mut self, term: u16) {
+    /// Asks for terminal `term` on node1 at `cols`×`rows`, without waiting for it.
+    pub async fn ask_terminal(&mut self, term: u16, cols: u16, rows: u16) {
         self.send(&ClientMsg::OpenTerminal {
             term,
             node: "node1".into(),
-            cols: 80,
-            rows: 24,
+            cols,
+            rows,
         })
         .await;
+    }
+
+    /// Opens terminal `term` on node1 and waits for a shell prompt.
+    pub async fn open_shell(&mut self, term: u16) {
+        self.ask_terminal(term, 80, 24).await;
         self.wait_for_prompt(term).await;
     }
 
