@@ -70,13 +70,7 @@ async fn the_terminal_follows_resizes() {
     let mut socket = server.shell(&session).await;
     socket.type_in(1, "stty size\r").await;
     socket.wait_for_output(1, "24 80").await;
-    socket
-        .send(&ClientMsg::Resize {
-            term: 1,
-            cols: 132,
-            rows: 43,
-        })
-        .await;
+    socket.resize(1, 132, 43).await;
     socket.type_in(1, "stty size\r").await;
     socket.wait_for_output(1, "43 132").await;
     server.stop().await;
@@ -94,13 +88,7 @@ async fn a_shell_reattached_at_a_new_size_and_resized_at_once_keeps_the_last_siz
     second.hello().await;
     for _ in 0..3 {
         second.ask_terminal(1, 100, 30).await;
-        second
-            .send(&ClientMsg::Resize {
-                term: 1,
-                cols: 132,
-                rows: 43,
-            })
-            .await;
+        second.resize(1, 132, 43).await;
     }
     // The terminal keeper passes a burst of resizes on to the shell a moment later: the size
     // is read until it settles, which it must do on the last one.

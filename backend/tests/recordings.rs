@@ -9,7 +9,7 @@ mod common;
 
 use common::{plain, TestServer};
 use quai::recording::asciicast;
-use quai_protocol::{ApiError, ClientMsg, RecordingInfo, ASCIICAST};
+use quai_protocol::{ApiError, RecordingInfo, ASCIICAST};
 use reqwest::Method;
 
 #[tokio::test]
@@ -37,13 +37,7 @@ async fn a_recorded_terminal_downloads_as_asciicast_and_goes_with_its_session() 
 
     let seen = socket.run(1, "echo recorded-$((6*7))").await;
     assert!(seen.contains("recorded-42"), "{seen}");
-    socket
-        .send(&ClientMsg::Resize {
-            term: 1,
-            cols: 100,
-            rows: 30,
-        })
-        .await;
+    socket.resize(1, 100, 30).await;
     socket.run(1, "stty size").await;
     // While it records, the recording is listed and cannot be fetched yet.
     let listed: Vec<RecordingInfo> = server

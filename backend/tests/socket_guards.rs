@@ -95,13 +95,7 @@ async fn malformed_messages_and_absurd_sizes_get_errors_and_the_shell_goes_on() 
         "{code:?}: {message}"
     );
 
-    socket
-        .send(&ClientMsg::Resize {
-            term: 1,
-            cols: 65000,
-            rows: 0,
-        })
-        .await;
+    socket.resize(1, 65000, 0).await;
     let (code, message, term) = socket.next_error_naming().await;
     assert!(
         code == ErrorCode::BadRequest && message.contains("out of range"),

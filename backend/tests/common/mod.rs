@@ -282,6 +282,11 @@ impl TestSocket {
         .await;
     }
 
+    /// Sends a resize of terminal `term` to `cols`×`rows`.
+    pub async fn resize(&mut self, term: u16, cols: u16, rows: u16) {
+        self.send(&ClientMsg::Resize { term, cols, rows }).await;
+    }
+
     /// Opens terminal `term` on node1 and waits for a shell prompt.
     pub async fn open_shell(&mut self, term: u16) {
         self.ask_terminal(term, 80, 24).await;
