@@ -328,12 +328,8 @@ fn free_bytes(path: &str) -> u64 {
 
 #[tokio::test]
 async fn a_node_filling_its_disk_is_stopped_at_its_limit_and_the_others_work() {
-    // Writes here are bounded by the node's disk limit; make sure even a failing limit
-    // could not fill this machine.
-    assert!(
-        free_bytes("/var/lib/docker") > 4 << 30,
-        "less than 4 GiB free for the engine"
-    );
+    // A shell node's writable places are tmpfs bounded by the node's disk limit: the writes
+    // below go to memory, never to this machine's disk, and its root is read-only.
     let server = TestServer::start_with("diskfill", |c| {
         c.node_disk_mb = 128;
     })
@@ -372,11 +368,13 @@ async fn a_node_filling_its_disk_is_stopped_at_its_limit_and_the_others_work() {
 
 #[tokio::test]
 async fn a_docker_node_filling_its_disk_leaves_the_others_working_and_its_space_is_freed() {
-    // A docker node's engine data and home live on the host's disk: the writes are bounded
-    // here, well under what this machine has free.
+    // A docker node's engine data and home live on the host's disk: the test writes 512 MiB
+    // there, so it wants twice that free.
+    let free = free_bytes("/var/lib/docker");
     assert!(
-        free_bytes("/var/lib/docker") > 4 << 30,
-        "less than 4 GiB free for the engine"
+        free > 1 << 30,
+        "the engine's disk has {} MiB free, less than the 1024 MiB this test needs",
+        free >> 20
     );
     let server = TestServer::start("dockerfill").await;
     let filler = server.create(&DOCKER).await;

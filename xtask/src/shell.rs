@@ -78,6 +78,59 @@ pub fn run(cmd: &mut Command) -> Result<()> {
     Ok(())
 }
 
+/// Runs a command like [`run`], passing its output on as it comes while keeping a copy; when it
+/// fails, the error's lines after the first are what `pick` finds in that copy (the failing
+/// tests' own reports), for a summary printed after a long log.
+pub fn run_reporting(cmd: &mut Command, pick: fn(&str) -> Vec<String>) -> Result<()> {
+    use std::io::{BufRead, BufReader, Write};
+    use std::sync::{Arc, Mutex};
+
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("cannot start `{}`", display(cmd)))?;
+    let kept = Arc::new(Mutex::new(Vec::<u8>::new()));
+    let pass_on = |from: Box<dyn std::io::Read + Send>, to_stderr: bool| {
+        let kept = kept.clone();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(from);
+            let mut line = Vec::new();
+            while reader.read_until(b'\n', &mut line).unwrap_or(0) > 0 {
+                // Output this process cannot write (a closed pipe) is still kept.
+                let _ = if to_stderr {
+                    std::io::stderr().write_all(&line)
+                } else {
+                    std::io::stdout().write_all(&line)
+                };
+                kept.lock().unwrap().extend_from_slice(&line);
+                line.clear();
+            }
+        })
+    };
+    let readers = [
+        pass_on(Box::new(child.stdout.take().expect("piped")), false),
+        pass_on(Box::new(child.stderr.take().expect("piped")), true),
+    ];
+    let status = child
+        .wait()
+        .with_context(|| format!("cannot wait for `{}`", display(cmd)))?;
+    for reader in readers {
+        let _ = reader.join();
+    }
+    if !status.success() {
+        let kept = kept.lock().unwrap();
+        let picked = pick(&String::from_utf8_lossy(&kept));
+        let mut message = format!("`{}` failed ({status})", display(cmd));
+        for line in picked {
+            message.push('\n');
+            message.push_str(&line);
+        }
+        bail!(message);
+    }
+    Ok(())
+}
+
 /// Runs a command and returns its standard output; its error output becomes the error.
 pub fn output(cmd: &mut Command) -> Result<String> {
     let out = cmd

@@ -14,7 +14,7 @@ use crate::images::Images;
 use crate::run::{prepare, Ready};
 use crate::setup;
 use crate::shell::{self, cargo, step};
-use crate::{backend, frontend};
+use crate::{backend, failures, frontend};
 
 /// The result of one stage.
 struct Stage {
@@ -55,6 +55,19 @@ pub fn test() -> Result<()> {
         }
     }
     println!("xtask: {} passed, {failed} failed", stages.len() - failed);
+    // The failing tests' own reports, again, below the whole log.
+    for stage in &stages {
+        if let Err(err) = &stage.outcome {
+            let report = format!("{err:#}");
+            let details: Vec<&str> = report.lines().skip(1).collect();
+            if !details.is_empty() {
+                step(&format!("What failed in {}", stage.name));
+                for line in details {
+                    println!("{line}");
+                }
+            }
+        }
+    }
     if failed > 0 {
         bail!("{failed} of {} test stages failed", stages.len());
     }
@@ -109,10 +122,12 @@ fn run_stages(ready: &Ready, stages: &mut Vec<Stage>) {
         Ok(())
     });
     stage(stages, "unit and Docker tests (cargo test)", || {
-        shell::run(
+        // Every test binary runs, so one failing binary does not hide the others' failures.
+        shell::run_reporting(
             cargo()
-                .args(["test", "--workspace"])
+                .args(["test", "--workspace", "--no-fail-fast"])
                 .envs(ready.images.server_env()),
+            failures::cargo_tests,
         )
     });
     stage(stages, "fuzzing (20 s per target)", || {
@@ -162,13 +177,16 @@ fn browser_tests(binary: &Path, images: &Images) -> Result<()> {
         bail!("e2e/ holds no *.test.mjs file");
     }
     let chromium = setup::chromium_binary().ok_or_else(|| anyhow!("Chromium is not installed"))?;
-    shell::run(
+    shell::run_reporting(
         Command::new("node")
             .arg("--test")
+            // TAP, whether or not the output is a terminal: its failure blocks are picked out.
+            .arg("--test-reporter=tap")
             .args(&files)
             .env("QUAI_BIN", binary)
             .envs(images.server_env())
             .env("QUAI_E2E_CHROMIUM", chromium),
+        failures::node_tests,
     )
 }
 
