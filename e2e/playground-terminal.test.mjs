@@ -246,6 +246,45 @@ async function cuttableProxy(target) {
   };
 }
 
+test('a session link opened while the network fails a moment comes up at the prompt by itself', { timeout: 5 * TIMEOUT }, async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  context.setDefaultTimeout(TIMEOUT);
+  try {
+    const page = await context.newPage();
+    await page.goto(`${server.url}/`);
+    await page.locator('[data-test-id=start-shell]').click();
+    await page.waitForURL(/\/s\/[^/?#]+/);
+    const id = page.url().match(/\/s\/([^/?#]+)/)[1];
+    await waitForText(page, server, 'a shell prompt', hasPrompt);
+    await run(page, 'echo before-the-blip');
+    await waitForText(page, server, 'before-the-blip', (t) => t.includes('before-the-blip'));
+    const link = page.url();
+    await page.close();
+
+    // The next two reads of the session fail as a dropped connection does.
+    let failed = 0;
+    await context.route(`**/api/sessions/${id}`, (route) => {
+      if (route.request().method() === 'GET' && failed < 2) {
+        failed += 1;
+        return route.abort('connectionreset');
+      }
+      return route.continue();
+    });
+    const again = await context.newPage();
+    await again.goto(link);
+    await waitForText(again, server, 'the earlier output, after the failed reads', (t) => t.includes('before-the-blip'));
+    assert.equal(failed, 2, 'the page read the session through two network failures');
+    assert.equal(await again.locator('[data-test-id=error-banner]').count(), 0, 'no error banner');
+    await run(again, 'echo after-the-blip');
+    await waitForText(again, server, 'after-the-blip', (t) => t.includes('after-the-blip'));
+    await again.locator('[data-test-id=end-session]').click();
+    await again.locator('[data-test-id=session-ended]').waitFor();
+    await eventually(`the containers of session ${id} to be removed`, () => sessionContainers(id).length === 0);
+  } finally {
+    await context.close();
+  }
+});
+
 test('after the connection drops, every terminal comes back and takes commands', { timeout: 5 * TIMEOUT }, async () => {
   const proxy = await cuttableProxy(server.url);
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });

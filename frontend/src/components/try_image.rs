@@ -13,6 +13,7 @@ use yew_router::prelude::*;
 use crate::app::Route;
 use crate::i18n::{self, t, use_lang, Lang, Msg, Sentence};
 use crate::services::api::ApiFailure;
+use crate::services::clock::pause;
 use crate::services::files;
 
 /// Where starting an image stands.
@@ -207,16 +208,6 @@ pub fn try_image_field() -> Html {
             { outcome(lang, &trying, &on_pick) }
         </section>
     }
-}
-
-/// Waits `ms` milliseconds (a browser timer).
-async fn pause(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-        }
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
 #[cfg(test)]

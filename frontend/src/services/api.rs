@@ -9,6 +9,7 @@ use quai_protocol::{
 use serde::de::DeserializeOwned;
 
 use crate::i18n::{self, t, Lang, Msg};
+use crate::services::clock;
 
 /// Why an API call failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,6 +123,10 @@ thread_local! {
     static JUST_CREATED: std::cell::RefCell<Option<SessionInfo>> = const { std::cell::RefCell::new(None) };
 }
 
+/// Waits before each new try of a read the network failed (a server restarting, a connection
+/// the browser reused just as the server closed it), before the page says it failed.
+const RETRY_AFTER_MS: [i32; 3] = [250, 1000, 2000];
+
 /// Session `id`: as this page has just created it, or else `GET /api/sessions/{id}`.
 pub async fn session(id: &str) -> Result<SessionInfo, ApiFailure> {
     let kept = JUST_CREATED.with(|kept| kept.borrow_mut().take());
@@ -150,9 +155,18 @@ pub async fn remove_node(id: &str, name: &str) -> Result<(), ApiFailure> {
     no_content(Request::delete(&path).send().await).await
 }
 
-/// `GET /api/sessions/{id}`.
+/// `GET /api/sessions/{id}`, tried again a few times when the network fails.
 pub async fn get_session(id: &str) -> Result<SessionInfo, ApiFailure> {
-    parse(Request::get(&session_path(id)).send().await).await
+    let read = || async { parse(Request::get(&session_path(id)).send().await).await };
+    let mut result = read().await;
+    for ms in RETRY_AFTER_MS {
+        if !matches!(result, Err(ApiFailure::Network)) {
+            break;
+        }
+        clock::pause(ms).await;
+        result = read().await;
+    }
+    result
 }
 
 /// `DELETE /api/sessions/{id}`: ends the session and removes its containers.

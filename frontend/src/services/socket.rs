@@ -17,6 +17,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
 
+use crate::services::clock::pause;
+
 /// How often a `Ping` goes out while connected.
 pub const PING_EVERY_MS: u32 = 25_000;
 
@@ -100,15 +102,6 @@ pub async fn open_early(id: &str) {
 /// Longest wait for an early socket's handshake, and how often it is looked at.
 const EARLY_WAIT_MS: i32 = 100;
 const EARLY_POLL_MS: i32 = 4;
-
-/// Lets the browser run its other tasks (the socket's handshake) for `ms`.
-async fn pause(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        let _ = gloo::utils::window()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
-}
 
 fn open_early_socket(id: &str) -> Option<WebSocket> {
     let location = gloo::utils::window().location();
