@@ -70,6 +70,13 @@ impl Scrollback {
             self.bytes.drain(..overflow);
             self.truncated = true;
         }
+        // Grown by doubling as a `VecDeque` does, but never past the capacity: left to
+        // itself it could reserve up to twice it, for every terminal that printed enough.
+        let needed = self.bytes.len() + data.len();
+        if needed > self.bytes.capacity() {
+            let grown = (self.bytes.capacity() * 2).clamp(needed, self.capacity);
+            self.bytes.reserve_exact(grown - self.bytes.len());
+        }
         self.bytes.extend(data);
     }
 
@@ -461,6 +468,25 @@ impl Drop for Terminal {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scrollback_memory_never_grows_past_its_capacity() {
+        let capacity = 256 * 1024;
+        let mut ring = Scrollback::new(capacity);
+        let line = [b'x'; 100];
+        for _ in 0..10_000 {
+            ring.push(&line);
+            assert!(
+                ring.bytes.capacity() <= capacity,
+                "{}",
+                ring.bytes.capacity()
+            );
+        }
+        assert_eq!(ring.len(), capacity);
+        ring.push(&[b'y'; 300 * 1024]);
+        assert!(ring.bytes.capacity() <= capacity);
+        assert!(ring.snapshot().iter().all(|&c| c == b'y'));
+    }
 
     #[test]
     fn scrollback_keeps_everything_below_its_capacity() {
