@@ -247,15 +247,8 @@ async function cuttableProxy(target) {
 }
 
 test('a session link opened while the network fails a moment comes up at the prompt by itself', { timeout: 5 * TIMEOUT }, async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  context.setDefaultTimeout(TIMEOUT);
+  const { context, page, id } = await openPlayground(browser, server);
   try {
-    const page = await context.newPage();
-    await page.goto(`${server.url}/`);
-    await page.locator('[data-test-id=start-shell]').click();
-    await page.waitForURL(/\/s\/[^/?#]+/);
-    const id = page.url().match(/\/s\/([^/?#]+)/)[1];
-    await waitForText(page, server, 'a shell prompt', hasPrompt);
     await run(page, 'echo before-the-blip');
     await waitForText(page, server, 'before-the-blip', (t) => t.includes('before-the-blip'));
     const link = page.url();
@@ -277,9 +270,7 @@ test('a session link opened while the network fails a moment comes up at the pro
     assert.equal(await again.locator('[data-test-id=error-banner]').count(), 0, 'no error banner');
     await run(again, 'echo after-the-blip');
     await waitForText(again, server, 'after-the-blip', (t) => t.includes('after-the-blip'));
-    await again.locator('[data-test-id=end-session]').click();
-    await again.locator('[data-test-id=session-ended]').waitFor();
-    await eventually(`the containers of session ${id} to be removed`, () => sessionContainers(id).length === 0);
+    await endSession({ context, page: again, id });
   } finally {
     await context.close();
   }
