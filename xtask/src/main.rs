@@ -8,6 +8,7 @@
 
 mod backend;
 mod bench;
+mod disk;
 mod failures;
 mod frontend;
 mod fuzz;

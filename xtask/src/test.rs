@@ -14,13 +14,15 @@ use crate::images::Images;
 use crate::run::{prepare, Ready};
 use crate::setup;
 use crate::shell::{self, cargo, step};
-use crate::{backend, failures, frontend};
+use crate::{backend, disk, failures, frontend};
 
 /// The result of one stage.
 struct Stage {
     name: &'static str,
     outcome: Result<()>,
     elapsed: Duration,
+    /// Free disk when the stage ended, as [`disk::describe`] says it.
+    free_after: Vec<(String, u64)>,
 }
 
 fn stage(stages: &mut Vec<Stage>, name: &'static str, body: impl FnOnce() -> Result<()>) -> bool {
@@ -35,35 +37,56 @@ fn stage(stages: &mut Vec<Stage>, name: &'static str, body: impl FnOnce() -> Res
         name,
         outcome,
         elapsed: begin.elapsed(),
+        free_after: disk::free(),
     });
     passed
 }
 
 /// `cargo xtask test`.
 pub fn test() -> Result<()> {
+    let free = disk::free();
+    step(&format!("Disk: {}", disk::describe(&free)));
+    if disk::least(&free)
+        .is_some_and(|least| (least as f64) < disk::SUITE_NEEDS_GIB * f64::from(1u32 << 30))
+    {
+        shell::warn(&format!(
+            "a fresh run of the suite writes about {} GiB (builds, images, sessions): with less \
+             free, its tests fail on a full disk",
+            disk::SUITE_NEEDS_GIB
+        ));
+    }
     let ready = prepare(true)?;
     let mut stages = Vec::new();
     run_stages(&ready, &mut stages);
 
-    step("Summary");
+    // The summary goes to the error output too, where a log's tail is read first.
+    eprintln!("==> Summary");
     let failed = stages.iter().filter(|stage| stage.outcome.is_err()).count();
     for stage in &stages {
         let time = shell::seconds(stage.elapsed);
+        let free = disk::least(&stage.free_after)
+            .map(disk::gib)
+            .unwrap_or_default();
         match &stage.outcome {
-            Ok(()) => println!("  passed  {} ({time})", stage.name),
-            Err(err) => println!("  FAILED  {} ({time}): {}", stage.name, first_line(err)),
+            Ok(()) => eprintln!("  passed  {} ({time}, {free} free after)", stage.name),
+            Err(err) => eprintln!(
+                "  FAILED  {} ({time}, {free} free after): {}",
+                stage.name,
+                first_line(err)
+            ),
         }
     }
-    println!("xtask: {} passed, {failed} failed", stages.len() - failed);
+    eprintln!("xtask: {} passed, {failed} failed", stages.len() - failed);
+    eprintln!("disk at the end: {}", disk::describe(&disk::free()));
     // The failing tests' own reports, again, below the whole log.
     for stage in &stages {
         if let Err(err) = &stage.outcome {
             let report = format!("{err:#}");
             let details: Vec<&str> = report.lines().skip(1).collect();
             if !details.is_empty() {
-                step(&format!("What failed in {}", stage.name));
+                eprintln!("==> What failed in {}", stage.name);
                 for line in details {
-                    println!("{line}");
+                    eprintln!("{line}");
                 }
             }
         }

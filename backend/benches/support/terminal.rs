@@ -221,12 +221,17 @@ impl Sample {
     }
 }
 
-/// One key at a time into `cat`: from sending a letter to the first output after it.
+/// [`KEYS`] keys, one at a time, into `cat`: from sending a letter to the first output after it.
 pub async fn echo(t: &mut impl Transport) -> Sample {
+    echo_keys(t, KEYS).await
+}
+
+/// Like [`echo`], `keys` keys.
+pub async fn echo_keys(t: &mut impl Transport, keys: usize) -> Sample {
     t.send("cat >/dev/null\r").await;
     drain(t).await;
-    let mut times = Vec::with_capacity(KEYS);
-    for i in 0..KEYS {
+    let mut times = Vec::with_capacity(keys);
+    for i in 0..keys {
         let letter = ((b'a' + (i % 26) as u8) as char).to_string();
         let sent = Instant::now();
         t.send(&letter).await;
