@@ -13,13 +13,14 @@ pub const SUITE_NEEDS_GIB: f64 = 15.0;
 /// Where the suite writes: the project (its builds) and the Docker Engine's data.
 const PLACES: [(&str, &str); 2] = [(".", "builds"), ("/var/lib/docker", "Docker Engine")];
 
-/// Bytes free on each filesystem the suite writes to, once per filesystem, with what writes
-/// there; empty when `df` cannot tell.
+/// Bytes free on each filesystem the suite writes to, once per filesystem (a bind mount of the
+/// same device counts once), with what writes there; empty when `df` cannot tell.
 pub fn free() -> Vec<(String, u64)> {
-    let mut seen: Vec<(String, String, u64)> = Vec::new();
+    // (device, mount point, what writes there, bytes available)
+    let mut seen: Vec<(String, String, String, u64)> = Vec::new();
     for (path, what) in PLACES {
         let Ok(out) = Command::new("df")
-            .args(["--output=target,avail", "-B1", path])
+            .args(["--output=source,target,avail", "-B1", path])
             .output()
         else {
             continue;
@@ -28,25 +29,26 @@ pub fn free() -> Vec<(String, u64)> {
             continue;
         }
         let text = String::from_utf8_lossy(&out.stdout);
-        let Some((mount, avail)) = text.lines().nth(1).and_then(parse_row) else {
+        let Some((device, mount, avail)) = text.lines().nth(1).and_then(parse_row) else {
             continue;
         };
-        match seen.iter_mut().find(|(m, _, _)| *m == mount) {
-            Some((_, whats, _)) => whats.push_str(&format!(", {what}")),
-            None => seen.push((mount, what.to_string(), avail)),
+        match seen.iter_mut().find(|(d, _, _, _)| *d == device) {
+            Some((_, _, whats, _)) => whats.push_str(&format!(", {what}")),
+            None => seen.push((device, mount, what.to_string(), avail)),
         }
     }
     seen.into_iter()
-        .map(|(mount, what, avail)| (format!("{mount} ({what})"), avail))
+        .map(|(_, mount, what, avail)| (format!("{mount} ({what})"), avail))
         .collect()
 }
 
-/// One `df --output=target,avail` row: the mount point and the bytes available.
-fn parse_row(row: &str) -> Option<(String, u64)> {
+/// One `df --output=source,target,avail` row: the device, its mount point, the bytes available.
+fn parse_row(row: &str) -> Option<(String, String, u64)> {
     let mut fields = row.split_whitespace();
+    let device = fields.next()?.to_string();
     let mount = fields.next()?.to_string();
     let avail = fields.next()?.parse().ok()?;
-    Some((mount, avail))
+    Some((device, mount, avail))
 }
 
 /// Bytes as GiB with one decimal.
@@ -75,12 +77,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_df_row_gives_its_mount_and_bytes() {
+    fn a_df_row_gives_its_device_mount_and_bytes() {
         assert_eq!(
-            parse_row("/var/lib/docker   15032385536"),
-            Some(("/var/lib/docker".into(), 15_032_385_536))
+            parse_row("/dev/vda  /var/lib/docker   15032385536"),
+            Some(("/dev/vda".into(), "/var/lib/docker".into(), 15_032_385_536))
         );
-        assert_eq!(parse_row("Mounted on Avail"), None);
+        assert_eq!(parse_row("Filesystem Mounted on Avail"), None);
         assert_eq!(parse_row(""), None);
     }
 
