@@ -407,6 +407,8 @@ const md = [
   `| click → prompt written by xterm.js, ms | ${runs} | ${ms(click.min)} | **${ms(click.median)}** | ${ms(click.max)} |`,
   ...Object.entries(report.polled).map(([name, s]) => `| ${name}, ms | ${runs} | ${s.min} | ${s.median} | ${s.max} |`),
   '',
+  `The aim, click → prompt within 150 ms at the median: ${ms(click.median)} ms, ${click.median <= 150 ? '**met**' : '**not met**'}.`,
+  '',
   `Keystrokes, output and Ctrl-C, measured exactly on one playground, beside ${peerName} (\`docker exec -it\` of the same container under its pty, on a page of xterm.js speaking its socket) in the same run:`,
   '',
   `| in the browser | Quai | ${peerName} |`,

@@ -434,7 +434,7 @@ async fn main() {
     out.push('\n');
     out.push_str(&held_summary("shell", &shell));
     out.push_str(&format!(
-        "- the aim of at most {KIB_PER_SESSION:.0} KiB of server memory per idle session: {}\n\n",
+        "- the aim of at most {KIB_PER_SESSION:.0} KiB of server memory per idle session: {server_slope:.0} KiB, {}\n\n",
         if server_slope <= KIB_PER_SESSION {
             "**met**"
         } else {

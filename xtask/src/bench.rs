@@ -31,7 +31,7 @@ use crate::images::{self, Images};
 use crate::run::prepare;
 use crate::setup;
 use crate::shell::{self, step};
-use crate::{backend, frontend};
+use crate::{backend, frontend, glance};
 
 /// A part of the benchmarks that can be measured on its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -48,6 +48,8 @@ pub enum Part {
     Browser,
 }
 
+/// The page every figure is written to.
+const PAGE: &str = "docs/BENCHMARKS.md";
 const TRANSPORT: &str = "## Terminal transport, side by side";
 const SCALE: &str = "## Scale";
 const SOAK: &str = "## Soak";
@@ -61,14 +63,17 @@ fn engine_only() -> Result<Images> {
     images::ensure_all(false)
 }
 
-/// Rewrites one section of docs/BENCHMARKS.md.
-fn write_section(heading: &str, section: &str) -> Result<()> {
-    let page =
-        fs::read_to_string("docs/BENCHMARKS.md").context("cannot read docs/BENCHMARKS.md")?;
-    fs::write("docs/BENCHMARKS.md", with_section(&page, heading, section))
-        .context("cannot write docs/BENCHMARKS.md")?;
-    shell::ok("Wrote its section of docs/BENCHMARKS.md");
+/// Rewrites one section of docs/BENCHMARKS.md, and its glance.
+pub(crate) fn write_section(heading: &str, section: &str) -> Result<()> {
+    let page = fs::read_to_string(PAGE).unwrap_or_default();
+    write_page(&with_section(&page, heading, section))?;
+    shell::ok(&format!("Wrote its section of {PAGE} ({heading})"));
     Ok(())
+}
+
+/// Writes docs/BENCHMARKS.md with its glance rebuilt from its sections.
+fn write_page(page: &str) -> Result<()> {
+    fs::write(PAGE, glance::with_glance(page)).with_context(|| format!("cannot write {PAGE}"))
 }
 
 /// `cargo xtask bench [--runs N] [--only PART]`.
@@ -186,7 +191,7 @@ pub fn bench(runs: u32, only: Option<Part>) -> Result<()> {
     );
     // Fuzzing and the soak are run on their own (`cargo xtask fuzz`, `cargo xtask soak`):
     // their sections are kept.
-    let before = fs::read_to_string("docs/BENCHMARKS.md").unwrap_or_default();
+    let before = fs::read_to_string(PAGE).unwrap_or_default();
     let mut report = report.trim_end().to_string();
     for heading in [crate::fuzz::HEADING, SOAK] {
         if let Some(kept) = section_of(&before, heading) {
@@ -194,8 +199,8 @@ pub fn bench(runs: u32, only: Option<Part>) -> Result<()> {
         }
     }
     report.push('\n');
-    fs::write("docs/BENCHMARKS.md", report).context("cannot write docs/BENCHMARKS.md")?;
-    shell::ok("Wrote docs/BENCHMARKS.md");
+    write_page(&report)?;
+    shell::ok(&format!("Wrote {PAGE}"));
     Ok(())
 }
 

@@ -239,12 +239,7 @@ pub fn fuzz(seconds: u64, only: Option<&str>) -> Result<()> {
     }
     let page = fs::read_to_string("docs/BENCHMARKS.md").unwrap_or_default();
     let section = section(&page, &all, build_seconds, only.is_none());
-    fs::write(
-        "docs/BENCHMARKS.md",
-        crate::bench::with_section(&page, HEADING, &section),
-    )
-    .context("cannot write docs/BENCHMARKS.md")?;
-    shell::ok("Wrote the Fuzzing section of docs/BENCHMARKS.md");
+    crate::bench::write_section(HEADING, &section)?;
     let crashed: Vec<&str> = all.iter().filter(|f| f.crashed).map(|f| f.target).collect();
     if !crashed.is_empty() {
         bail!("fuzzing found failures in {}", crashed.join(", "));

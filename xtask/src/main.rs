@@ -12,6 +12,7 @@ mod disk;
 mod failures;
 mod frontend;
 mod fuzz;
+mod glance;
 mod images;
 mod run;
 mod setup;
