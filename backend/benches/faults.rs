@@ -651,6 +651,7 @@ fn verdict(ratio: f64, raw_ratio: f64) -> &'static str {
 
 #[tokio::main]
 async fn main() {
+    let settled = support::served::settle();
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     let load: Vec<&str> = load.split_whitespace().take(3).collect();
     let lessons = tempfile::tempdir().unwrap();
@@ -699,7 +700,7 @@ async fn main() {
         .unwrap_or(1);
     let mut out = format!(
         "Measured with `cargo bench -p quai-backend --bench faults` in one run, on the machine \
-         that ran it: {cores} cores, load average {} when it started. A `quai serve` at its \
+         that ran it: {cores} cores, load average {} when it started, {settled}. A `quai serve` at its \
          default settings; a typist (a shell session) whose keystroke echo ({} keys into `cat`, \
          one at a time) is timed through Quai's socket and, beside it, through a raw `docker \
          exec` TTY on the same container, first at idle, then during each fault in another \

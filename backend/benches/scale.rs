@@ -387,6 +387,7 @@ fn held_summary(profile: &str, rows: &[Held]) -> String {
 
 #[tokio::main]
 async fn main() {
+    let settled = served::settle();
     let load = served::load_average();
     let image = std::env::var("QUAI_BASE_IMAGE").unwrap_or_else(|_| "quai/base:latest".into());
 
@@ -420,7 +421,7 @@ async fn main() {
     let mut out = format!(
         "Measured with `cargo bench -p quai-backend --bench scale` against a `quai serve` \
          process (its memory and CPU from /proc), on the machine that ran it: {} cores, \
-         {:.0} GiB of memory, load average {load} when it started (the machine is shared: \
+         {:.0} GiB of memory, load average {load} when it started, {settled} (the machine is shared: \
          figures are noisy). Sessions are of one node each, started through `POST \
          /api/sessions` with the per-client limits lifted; each held session keeps its \
          terminal open on a socket of its own, as an open page does, and types nothing. The \

@@ -342,6 +342,7 @@ fn mib(rate: u64) -> String {
 
 #[tokio::main]
 async fn main() {
+    let settled = support::served::settle();
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     let load: Vec<&str> = load.split_whitespace().take(3).collect();
     let terminado_python = std::env::var("QUAI_BENCH_TERMINADO").ok();
@@ -421,7 +422,7 @@ async fn main() {
     let mut out = format!(
         "Measured with `cargo bench -p quai-backend --bench transport`, on one container (a shell \
          node of a `quai serve` at its default settings, output limit {}) in one run, on the \
-         machine that ran it: {cores} cores, load average {} when it started. Quai's terminal \
+         machine that ran it: {cores} cores, load average {} when it started, {settled}. Quai's terminal \
          is a `docker exec` of the node's tmux (the terminal keeper), pumped over the socket \
          and acknowledged as the page does; the raw TTY is bollard's exec of `bash -l` read \
          directly; terminado{} runs `docker exec -it` of the same container under its pty. \

@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 use quai::runtime::labels;
 
@@ -183,6 +184,54 @@ pub fn leftovers(instance: &str) -> Leftovers {
         containers: count("container"),
         networks: count("network"),
         volumes: count("volume"),
+    }
+}
+
+/// The share of the machine's CPU time spent idle over `window` (from `/proc/stat`).
+fn idle_share(window: Duration) -> f64 {
+    fn times() -> (u64, u64) {
+        let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+        let fields: Vec<u64> = stat
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .split_whitespace()
+            .skip(1)
+            .take(8)
+            .filter_map(|f| f.parse().ok())
+            .collect();
+        // user nice system idle iowait irq softirq steal
+        let idle = fields.get(3).copied().unwrap_or(0) + fields.get(4).copied().unwrap_or(0);
+        (idle, fields.iter().sum())
+    }
+    let (idle0, total0) = times();
+    std::thread::sleep(window);
+    let (idle1, total1) = times();
+    (idle1 - idle0) as f64 / (total1 - total0).max(1) as f64
+}
+
+/// Waits until what ran before (an earlier bench's sessions being removed, a build) has
+/// settled: at least 80 % of the CPU idle over 5 s, for at most 3 minutes. Says how long it
+/// waited, for the report.
+pub fn settle() -> String {
+    const QUIET: f64 = 0.8;
+    const LONGEST: Duration = Duration::from_secs(180);
+    let began = Instant::now();
+    loop {
+        let idle = idle_share(Duration::from_secs(5));
+        let waited = began.elapsed().as_secs();
+        if idle >= QUIET {
+            return format!(
+                "measured once the CPU was {:.0} % idle over 5 s ({waited} s waited)",
+                idle * 100.0
+            );
+        }
+        if began.elapsed() >= LONGEST {
+            return format!(
+                "measured though the CPU was only {:.0} % idle after {waited} s of waiting",
+                idle * 100.0
+            );
+        }
     }
 }
 
