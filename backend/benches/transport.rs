@@ -143,6 +143,42 @@ async fn flood(t: &mut impl Transport) -> f64 {
     mbps
 }
 
+/// The flood's MB/s through `t`, with how busy the machine's CPU was meanwhile (percent of
+/// all its cores) and, for Quai, the server's CPU (percent of one core).
+struct Output {
+    mbps: f64,
+    machine: f64,
+    server: Option<f64>,
+}
+
+impl Output {
+    /// "**21.5** (machine 97 % busy, server 45 % of a core)", for the table.
+    fn cell(&self) -> String {
+        match self.server {
+            Some(server) => format!(
+                "**{:.1}** (machine {:.0} % busy, server {server:.0} % of a core)",
+                self.mbps, self.machine
+            ),
+            None => format!("**{:.1}** (machine {:.0} % busy)", self.mbps, self.machine),
+        }
+    }
+}
+
+async fn output(t: &mut impl Transport, served: Option<&Served>) -> Output {
+    let machine = support::served::cpu_times();
+    let server = served.map(server_cpu);
+    let started = Instant::now();
+    let mbps = flood(t).await;
+    let seconds = started.elapsed().as_secs_f64();
+    Output {
+        mbps,
+        machine: support::served::busy_between(machine, support::served::cpu_times()) * 100.0,
+        server: served
+            .zip(server)
+            .map(|(s, before)| (server_cpu(s) - before) / seconds * 100.0),
+    }
+}
+
 /// Runs `yes` in each terminal, reading everything they print until `stop`, then Ctrl-C.
 fn spawn_yes<T: Transport + Send + 'static>(
     terms: Vec<T>,
@@ -230,7 +266,7 @@ async fn echo_beside_yes<T: Transport + Send + 'static>(
 /// The echo, the flood and the echo beside 20 `yes` of one Quai server.
 struct QuaiFigures {
     echo: Sample,
-    output: f64,
+    output: Output,
     echo_beside_yes: Sample,
     cpu: f64,
 }
@@ -238,7 +274,7 @@ struct QuaiFigures {
 async fn quai_at(served: &Served, session: &quai_protocol::SessionCreated) -> QuaiFigures {
     let mut quai = QuaiTerm::open(&served.base, session, 1).await;
     let echo = echo(&mut quai).await;
-    let output = flood(&mut quai).await;
+    let output = output(&mut quai, Some(served)).await;
     let mut flooders = Vec::new();
     for term in 2..2 + FLOODERS as u16 {
         flooders.push(QuaiTerm::open(&served.base, session, term).await);
@@ -368,10 +404,10 @@ async fn main() {
         None => None,
     };
     println!("output…");
-    let quai_out = flood(&mut quai).await;
-    let raw_out = flood(&mut raw).await;
+    let quai_out = output(&mut quai, Some(&served)).await;
+    let raw_out = output(&mut raw, None).await;
     let tnado_out = match tnado.as_mut() {
-        Some(t) => Some(flood(t).await),
+        Some(t) => Some(output(t, None).await),
         None => None,
     };
     drop(tnado);
@@ -442,34 +478,35 @@ async fn main() {
          |---|---|---|---|---|\n",
     );
     out.push_str(&format!(
-        "| Quai's socket | {:.2} | {:.2} | **{:.1}** | {:.1} (server CPU {:.0} % of a core) |\n",
+        "| Quai's socket | {:.2} | {:.2} | {} | {:.1} (server CPU {:.0} % of a core) |\n",
         quai_echo.pct(0.5),
         quai_echo.pct(0.99),
-        quai_out,
+        quai_out.cell(),
         quai_yes.pct(0.99),
         quai_cpu.unwrap_or(0.0),
     ));
     out.push_str(&format!(
-        "| raw `docker exec` TTY | {:.2} | {:.2} | **{:.1}** | {:.1} |\n",
+        "| raw `docker exec` TTY | {:.2} | {:.2} | {} | {:.1} |\n",
         raw_echo.pct(0.5),
         raw_echo.pct(0.99),
-        raw_out,
+        raw_out.cell(),
         raw_yes.pct(0.99),
     ));
     out.push_str(&format!(
-        "| Quai's socket, no terminal keeper (`--terminal-keeper none`) | {:.2} | {:.2} | **{:.1}** | {:.1} (server CPU {:.0} % of a core) |\n",
+        "| Quai's socket, no terminal keeper (`--terminal-keeper none`) | {:.2} | {:.2} | {} | {:.1} (server CPU {:.0} % of a core) |\n",
         keeperless.echo.pct(0.5),
         keeperless.echo.pct(0.99),
-        keeperless.output,
+        keeperless.output.cell(),
         keeperless.echo_beside_yes.pct(0.99),
         keeperless.cpu,
     ));
-    if let (Some(e), Some(o)) = (&tnado_echo, tnado_out) {
+    if let (Some(e), Some(o)) = (&tnado_echo, &tnado_out) {
         let version = terminado_version.clone().unwrap_or_default();
         out.push_str(&format!(
-            "| terminado {version} | {:.2} | {:.2} | **{o:.1}** | – |\n",
+            "| terminado {version} | {:.2} | {:.2} | {} | – |\n",
             e.pct(0.5),
             e.pct(0.99),
+            o.cell(),
         ));
     }
     out.push_str(&format!(
@@ -486,14 +523,14 @@ async fn main() {
     ));
     out.push_str(&format!(
         "- output at least {OUTPUT_OF_RAW}× the raw TTY's: {:.2}×, {}\n",
-        quai_out / raw_out,
-        yes_no(quai_out >= OUTPUT_OF_RAW * raw_out)
+        quai_out.mbps / raw_out.mbps,
+        yes_no(quai_out.mbps >= OUTPUT_OF_RAW * raw_out.mbps)
     ));
-    match tnado_out {
+    match &tnado_out {
         Some(o) => out.push_str(&format!(
             "- output at least {OUTPUT_OF_TERMINADO}× terminado's: {:.2}×, {}\n",
-            quai_out / o,
-            yes_no(quai_out >= OUTPUT_OF_TERMINADO * o)
+            quai_out.mbps / o.mbps,
+            yes_no(quai_out.mbps >= OUTPUT_OF_TERMINADO * o.mbps)
         )),
         None => {
             out.push_str("- output against terminado: not measured (QUAI_BENCH_TERMINADO unset)\n")
@@ -516,7 +553,7 @@ async fn main() {
         };
         out.push_str(&format!(
             "| {name} | {:.1} | {:.1} | {:.1} | {:.0} |\n",
-            f.output,
+            f.output.mbps,
             f.echo_beside_yes.pct(0.5),
             f.echo_beside_yes.pct(0.99),
             f.cpu
@@ -533,12 +570,31 @@ async fn main() {
          so a terminal flooding output delays the others only through the node's CPU, which \
          they share. `--terminal-keeper none` gives up shells surviving a server restart for \
          the keeperless figures.\n",
-        keeperless.output / raw_out,
-        yes_no(keeperless.output >= OUTPUT_OF_RAW * raw_out),
+        keeperless.output.mbps / raw_out.mbps,
+        yes_no(keeperless.output.mbps >= OUTPUT_OF_RAW * raw_out.mbps),
         tnado_out
-            .map(|o| format!("{:.2}×", keeperless.output / o))
+            .as_ref()
+            .map(|o| format!("{:.2}×", keeperless.output.mbps / o.mbps))
             .unwrap_or_else(|| "–".into()),
-        yes_no(tnado_out.is_some_and(|o| keeperless.output >= OUTPUT_OF_TERMINADO * o)),
+        yes_no(
+            tnado_out
+                .as_ref()
+                .is_some_and(|o| keeperless.output.mbps >= OUTPUT_OF_TERMINADO * o.mbps)
+        ),
+    ));
+    out.push_str(&format!(
+        "\nWhere the output's CPU goes: the flood (`base64` in the node), the container engine's \
+         copy of it and its reader share this machine's {cores} cores, busy {:.0} % during the \
+         raw TTY's flood, {:.0} % during Quai's and {:.0} % during Quai's without the keeper \
+         (in the table). Quai's path adds the server's copy onto the socket and the reader's \
+         WebSocket: {:.0} % of a core in the server with the keeper, {:.0} % without. When the \
+         cores are busy through every flood, the output is bounded by the machine's CPU, and \
+         each extra copy on the path slows it.\n",
+        raw_out.machine,
+        quai_out.machine,
+        keeperless.output.machine,
+        quai_out.server.unwrap_or(0.0),
+        keeperless.output.server.unwrap_or(0.0),
     ));
     out.push_str(&format!(
         "\nWhy the default limit is {}: the sweep shows the limit is not what bounds one flood \

@@ -187,27 +187,34 @@ pub fn leftovers(instance: &str) -> Leftovers {
     }
 }
 
-/// The share of the machine's CPU time spent idle over `window` (from `/proc/stat`).
+/// The machine's CPU time so far, idle and in all, in clock ticks (from `/proc/stat`).
+pub fn cpu_times() -> (u64, u64) {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let fields: Vec<u64> = stat
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .skip(1)
+        .take(8)
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq steal
+    let idle = fields.get(3).copied().unwrap_or(0) + fields.get(4).copied().unwrap_or(0);
+    (idle, fields.iter().sum())
+}
+
+/// The share of the machine's CPU time that was busy between two [`cpu_times`].
+pub fn busy_between(before: (u64, u64), after: (u64, u64)) -> f64 {
+    let total = after.1.saturating_sub(before.1).max(1) as f64;
+    1.0 - after.0.saturating_sub(before.0) as f64 / total
+}
+
+/// The share of the machine's CPU time spent idle over `window`.
 fn idle_share(window: Duration) -> f64 {
-    fn times() -> (u64, u64) {
-        let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
-        let fields: Vec<u64> = stat
-            .lines()
-            .next()
-            .unwrap_or_default()
-            .split_whitespace()
-            .skip(1)
-            .take(8)
-            .filter_map(|f| f.parse().ok())
-            .collect();
-        // user nice system idle iowait irq softirq steal
-        let idle = fields.get(3).copied().unwrap_or(0) + fields.get(4).copied().unwrap_or(0);
-        (idle, fields.iter().sum())
-    }
-    let (idle0, total0) = times();
+    let before = cpu_times();
     std::thread::sleep(window);
-    let (idle1, total1) = times();
-    (idle1 - idle0) as f64 / (total1 - total0).max(1) as f64
+    1.0 - busy_between(before, cpu_times())
 }
 
 /// Waits until what ran before (an earlier bench's sessions being removed, a build) has
