@@ -587,9 +587,7 @@ async fn main() {
          copy of it and its reader share this machine's {cores} cores, busy {:.0} % during the \
          raw TTY's flood, {:.0} % during Quai's and {:.0} % during Quai's without the keeper \
          (in the table). Quai's path adds the server's copy onto the socket and the reader's \
-         WebSocket: {:.0} % of a core in the server with the keeper, {:.0} % without. When the \
-         cores are busy through every flood, the output is bounded by the machine's CPU, and \
-         each extra copy on the path slows it.\n",
+         WebSocket: {:.0} % of a core in the server with the keeper, {:.0} % without.\n",
         raw_out.machine,
         quai_out.machine,
         keeperless.output.machine,
