@@ -652,8 +652,7 @@ fn verdict(ratio: f64, raw_ratio: f64) -> &'static str {
 #[tokio::main]
 async fn main() {
     let settled = support::served::settle();
-    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    let load: Vec<&str> = load.split_whitespace().take(3).collect();
+    let load = support::served::load_average();
     let lessons = tempfile::tempdir().unwrap();
     let instance = common::unique_instance("bench-faults");
     let database = std::env::temp_dir().join(format!("quai-bench-{instance}.db"));
@@ -708,7 +707,7 @@ async fn main() {
          | fault | Quai echo p50 / p99 (ms) | raw TTY echo p50 / p99 (ms) | Quai p99 / idle | raw TTY p99 / idle | what happened |\n\
          |---|---|---|---|---|---|\n\
          | idle | {:.2} / {:.2} | {:.2} / {:.2} | 1× | 1× | |\n",
-        load.join(" "),
+        load,
         KEYS,
         idle.quai.pct(0.5),
         idle.quai.pct(0.99),

@@ -379,8 +379,7 @@ fn mib(rate: u64) -> String {
 #[tokio::main]
 async fn main() {
     let settled = support::served::settle();
-    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    let load: Vec<&str> = load.split_whitespace().take(3).collect();
+    let load = support::served::load_average();
     let terminado_python = std::env::var("QUAI_BENCH_TERMINADO").ok();
 
     // One server at its defaults, one shell node: every transport on its container.
@@ -466,7 +465,7 @@ async fn main() {
          | base64` ({:.1} MB) to the end marker; beside `yes`: the same echo while {FLOODERS} \
          other terminals of the container print `yes`, each read to the end as it comes.\n\n",
         mib(DEFAULT_OUTPUT_RATE),
-        load.join(" "),
+        load,
         terminado_version
             .as_ref()
             .map(|v| format!(" {v}"))
