@@ -481,7 +481,7 @@ pub(super) fn engine_error(err: BollardError) -> RuntimeError {
     }
 }
 
-fn is_not_found(err: &BollardError) -> bool {
+pub(super) fn is_not_found(err: &BollardError) -> bool {
     matches!(
         err,
         BollardError::DockerResponseServerError {

@@ -20,7 +20,7 @@ use bollard::Docker;
 use futures::StreamExt;
 use sha2::{Digest, Sha256};
 
-use super::docker::engine_error;
+use super::docker::{engine_error, is_not_found};
 use super::RuntimeError;
 
 /// The name nodes reach the registry by, on their session network.
@@ -350,8 +350,9 @@ async fn push_catalog(
         // images (python:3.8 … python:3.13-alpine), and each push is a round of requests.
         for (path, tags) in repositories(entries) {
             let repo = format!("127.0.0.1:{port}/{path}");
+            let mut tagged = Vec::new();
             for (tag, id) in &tags {
-                docker
+                match docker
                     .tag_image(
                         id,
                         Some(TagImageOptions {
@@ -360,10 +361,20 @@ async fn push_catalog(
                         }),
                     )
                     .await
-                    .map_err(engine_error)?;
+                {
+                    Ok(()) => tagged.push(*tag),
+                    // Removed from the host since the catalog was listed: the rest is served.
+                    Err(err) if is_not_found(&err) => {
+                        tracing::warn!(image = %id, name = %format!("{path}:{tag}"), "a catalog image went away before it was served; left out");
+                    }
+                    Err(err) => return Err(engine_error(err)),
+                }
+            }
+            if tagged.is_empty() {
+                continue;
             }
             let pushed = push(docker, &repo, "").await;
-            for (tag, _) in &tags {
+            for tag in &tagged {
                 let _ = docker
                     .remove_image(
                         &format!("{repo}:{tag}"),
