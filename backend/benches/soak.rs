@@ -21,6 +21,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
+use quai::config::DEFAULT_SCROLLBACK;
 use quai_protocol::{Profile, SessionCreated};
 use support::bot::{self, slope, Bot, Failure, Sample};
 use support::served::{self, room_for, Served};
@@ -43,6 +44,8 @@ struct Seen {
     /// Per minute of the soak: echoes and commands (ms), failures.
     minutes: BTreeMap<u64, Minute>,
     failures: BTreeMap<String, usize>,
+    /// Bytes of terminal output the bots read, all together.
+    output: u64,
 }
 
 #[derive(Default)]
@@ -117,12 +120,14 @@ async fn student(
                 seen.lock().unwrap().failed(start, &failure);
                 // The page connects again; so does the bot.
                 if let Some(broken) = bot.take() {
+                    seen.lock().unwrap().output += broken.read;
                     broken.close().await;
                 }
             }
         }
     }
     if let Some(bot) = bot {
+        seen.lock().unwrap().output += bot.read;
         bot.close().await;
     }
 }
@@ -211,6 +216,17 @@ async fn main() {
             .collect(),
     );
     let mib_per_hour = slope(&memory) * 3600.0 / 1024.0;
+    // Once the terminals' scrollbacks are full, what is left of the slope is what would leak.
+    let last_third: Vec<(f64, f64)> = memory
+        .iter()
+        .filter(|s| s.0 >= minutes as f64 * 60.0 * 2.0 / 3.0)
+        .copied()
+        .collect();
+    let late_mib_per_hour = slope(&last_third) * 3600.0 / 1024.0;
+    let scrollbacks_mib = (sessions * DEFAULT_SCROLLBACK) as f64 / (1024.0 * 1024.0);
+    let per_terminal = seen.output as f64 / sessions.max(1) as f64;
+    let held_mib =
+        sessions as f64 * per_terminal.min(DEFAULT_SCROLLBACK as f64) / (1024.0 * 1024.0);
     let rss_at = |second: f64| {
         memory
             .iter()
@@ -258,8 +274,11 @@ async fn main() {
     out.push_str(&format!(
         "- failures by kind: {}\n\
          - the server's resident memory: {:.1} MiB at the start of the typing, {:.1} MiB at \
-         the end; its slope over the run **{mib_per_hour:+.1} MiB/hour** (least squares over a \
-         reading every {} s)\n\
+         the end; its slope over the run **{mib_per_hour:+.1} MiB/hour** and over its last \
+         third **{late_mib_per_hour:+.1} MiB/hour** (least squares over a reading every {} s). \
+         Each terminal keeps up to {} KiB of its output for replay, filled as the output \
+         comes: the bots read {:.0} KiB per terminal over the run, so the scrollbacks hold \
+         about {held_mib:.0} MiB at the end ({scrollbacks_mib:.0} MiB once all full).\n\
          - the server's CPU while they typed: {cpu:.0} % of a core\n\
          - stopping the server (every session ended): {:.1} s; left in the engine after: \
          **{left}**\n",
@@ -275,6 +294,8 @@ async fn main() {
         memory.first().map_or(0.0, |s| s.1 / 1024.0),
         memory.last().map_or(0.0, |s| s.1 / 1024.0),
         SAMPLE_EVERY.as_secs(),
+        DEFAULT_SCROLLBACK / 1024,
+        per_terminal / 1024.0,
         stopped.as_secs_f64(),
     ));
 

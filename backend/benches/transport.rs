@@ -12,7 +12,9 @@
 //!   `target/bench/terminado`); without it, its row is left out.
 //!
 //! For each: keystroke echo (one key at a time, each waiting for its echo, into `cat`) and
-//! output throughput (`head -c 50M /dev/urandom | base64`, read to an end marker). Then
+//! output throughput (`head -c 50M /dev/urandom | base64`, read to an end marker), the
+//! median of `ROUNDS` floods with the transports taking turns, beside a server without the
+//! terminal keeper on a node of its own. Then
 //! 20 terminals printing `yes` at once while the echo of another is timed, for Quai (with the
 //! server's CPU) and for the raw TTY. Last, Quai's output limit per terminal at several
 //! values, each a `quai serve` of its own. Writes Markdown to `target/bench/transport.md`
@@ -36,6 +38,11 @@ use support::terminal::{drain, echo, QuaiTerm, RawTerm, Sample, Transport, Ws, K
 use tokio_tungstenite::tungstenite::Message;
 /// Bytes of random data `head -c` reads; base64 prints 4/3 of it, in lines of 76.
 const FLOOD: u64 = 50 * 1024 * 1024;
+/// Floods per transport, the transports taking turns: one flood's pace varies by a third from
+/// one to the next on a shared machine, so each figure is the median of these.
+const ROUNDS: usize = 5;
+/// Floods per output limit in the sweep.
+const LIMIT_ROUNDS: usize = 3;
 /// Terminals printing `yes` at once beside the one whose echo is timed.
 const FLOODERS: usize = 20;
 /// What the shell prints once the flood is over (typed as arithmetic, so the echo of the
@@ -151,17 +158,51 @@ struct Output {
     server: Option<f64>,
 }
 
-impl Output {
-    /// "**21.5** (machine 97 % busy, server 45 % of a core)", for the table.
+/// One transport's floods of a run.
+#[derive(Default)]
+struct Floods(Vec<Output>);
+
+impl Floods {
+    /// The flood of median pace, with the machine's and the server's CPU during it.
+    fn median(&self) -> &Output {
+        let mut floods: Vec<&Output> = self.0.iter().collect();
+        floods.sort_by(|a, b| a.mbps.total_cmp(&b.mbps));
+        floods[floods.len() / 2]
+    }
+
+    fn mbps(&self) -> f64 {
+        self.median().mbps
+    }
+
+    /// The slowest and the fastest flood.
+    fn range(&self) -> (f64, f64) {
+        self.0.iter().fold((f64::MAX, 0.0_f64), |(lo, hi), o| {
+            (lo.min(o.mbps), hi.max(o.mbps))
+        })
+    }
+
+    /// "**21.5** (18.0–24.1; machine 97 % busy, server 45 % of a core)", for the table.
     fn cell(&self) -> String {
-        match self.server {
+        let m = self.median();
+        let (lo, hi) = self.range();
+        match m.server {
             Some(server) => format!(
-                "**{:.1}** (machine {:.0} % busy, server {server:.0} % of a core)",
-                self.mbps, self.machine
+                "**{:.1}** ({lo:.1}–{hi:.1}; machine {:.0} % busy, server {server:.0} % of a core)",
+                m.mbps, m.machine
             ),
-            None => format!("**{:.1}** (machine {:.0} % busy)", self.mbps, self.machine),
+            None => format!(
+                "**{:.1}** ({lo:.1}–{hi:.1}; machine {:.0} % busy)",
+                m.mbps, m.machine
+            ),
         }
     }
+}
+
+/// The median of `values`.
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted[sorted.len() / 2]
 }
 
 async fn output(t: &mut impl Transport, served: Option<&Served>) -> Output {
@@ -204,12 +245,24 @@ fn spawn_yes<T: Transport + Send + 'static>(
 /// (None: the default, tmux) and the terminals a session may open (the flood needs one more
 /// than `FLOODERS`).
 fn serve(output_rate: Option<u64>, keeper: Option<&str>) -> Served {
+    serve_with(output_rate, keeper, None)
+}
+
+/// The CPUs a node may use in the run beside the default one: enough for the flood and its
+/// keeper both.
+const WIDE_NODE_CPUS: u32 = 2;
+
+/// `serve`, with nodes allowed `node_cpus` CPUs (None: the default).
+fn serve_with(output_rate: Option<u64>, keeper: Option<&str>, node_cpus: Option<u32>) -> Served {
     let mut settings = vec![("QUAI_MAX_TERMINALS", (FLOODERS + 4).to_string())];
     if let Some(rate) = output_rate {
         settings.push(("QUAI_OUTPUT_RATE", rate.to_string()));
     }
     if let Some(keeper) = keeper {
         settings.push(("QUAI_TERMINAL_KEEPER", keeper.to_string()));
+    }
+    if let Some(cpus) = node_cpus {
+        settings.push(("QUAI_NODE_CPUS", cpus.to_string()));
     }
     Served::start("transport", &settings)
 }
@@ -263,28 +316,39 @@ async fn echo_beside_yes<T: Transport + Send + 'static>(
     (sample, cpu)
 }
 
-/// The echo, the flood and the echo beside 20 `yes` of one Quai server.
-struct QuaiFigures {
-    echo: Sample,
-    output: Output,
-    echo_beside_yes: Sample,
-    cpu: f64,
-}
-
-async fn quai_at(served: &Served, session: &quai_protocol::SessionCreated) -> QuaiFigures {
-    let mut quai = QuaiTerm::open(&served.base, session, 1).await;
-    let echo = echo(&mut quai).await;
-    let output = output(&mut quai, Some(served)).await;
+/// Quai's echo beside `FLOODERS` terminals of the same session printing `yes`, and the
+/// server's CPU meanwhile (percent of a core).
+async fn quai_beside_yes(
+    quai: &mut QuaiTerm,
+    served: &Served,
+    session: &quai_protocol::SessionCreated,
+) -> (Sample, f64) {
     let mut flooders = Vec::new();
     for term in 2..2 + FLOODERS as u16 {
         flooders.push(QuaiTerm::open(&served.base, session, term).await);
     }
-    let (echo_beside_yes, cpu) = echo_beside_yes(&mut quai, flooders, Some(served)).await;
-    QuaiFigures {
-        echo,
-        output,
+    let (sample, cpu) = echo_beside_yes(quai, flooders, Some(served)).await;
+    (sample, cpu.unwrap_or(0.0))
+}
+
+/// The floods and the echo beside 20 `yes` of one Quai server, for the output limit sweep.
+struct LimitFigures {
+    output: Floods,
+    echo_beside_yes: Sample,
+    cpu: f64,
+}
+
+async fn limit_at(served: &Served, session: &quai_protocol::SessionCreated) -> LimitFigures {
+    let mut quai = QuaiTerm::open(&served.base, session, 1).await;
+    let mut floods = Floods::default();
+    for _ in 0..LIMIT_ROUNDS {
+        floods.0.push(output(&mut quai, Some(served)).await);
+    }
+    let (echo_beside_yes, cpu) = quai_beside_yes(&mut quai, served, session).await;
+    LimitFigures {
+        output: floods,
         echo_beside_yes,
-        cpu: cpu.unwrap_or(0.0),
+        cpu,
     }
 }
 
@@ -382,10 +446,18 @@ async fn main() {
     let load = support::served::load_average();
     let terminado_python = std::env::var("QUAI_BENCH_TERMINADO").ok();
 
-    // One server at its defaults, one shell node: every transport on its container.
+    // One server at its defaults, one shell node: every transport on its container. Beside
+    // it, a server without the terminal keeper and its own node: what the keeper costs.
     let served = serve(None, None);
     let (session, container) = shell_session(&served).await;
+    let bare = serve(None, Some("none"));
+    let (bare_session, _) = shell_session(&bare).await;
+    // And one whose nodes may use more CPU: what bounds the keeper.
+    let wide = serve_with(None, None, Some(WIDE_NODE_CPUS));
+    let (wide_session, _) = shell_session(&wide).await;
     let mut quai = QuaiTerm::open(&served.base, &session, 1).await;
+    let mut keeperless = QuaiTerm::open(&bare.base, &bare_session, 1).await;
+    let mut widened = QuaiTerm::open(&wide.base, &wide_session, 1).await;
     let mut raw = RawTerm::open(&container).await;
     let terminado = terminado_python
         .as_deref()
@@ -395,20 +467,42 @@ async fn main() {
         None => None,
     };
 
-    println!("keystroke echo…");
-    let quai_echo = echo(&mut quai).await;
-    let raw_echo = echo(&mut raw).await;
-    let tnado_echo = match tnado.as_mut() {
-        Some(t) => Some(echo(t).await),
-        None => None,
-    };
-    println!("output…");
-    let quai_out = output(&mut quai, Some(&served)).await;
-    let raw_out = output(&mut raw, None).await;
-    let tnado_out = match tnado.as_mut() {
-        Some(t) => Some(output(t, None).await),
-        None => None,
-    };
+    let mut keys: [Vec<f64>; 5] = Default::default();
+    let (mut quai_out, mut keeperless_out, mut raw_out, mut wide_out) = (
+        Floods::default(),
+        Floods::default(),
+        Floods::default(),
+        Floods::default(),
+    );
+    let mut tnado_out = tnado.as_ref().map(|_| Floods::default());
+    let mut alone = Vec::new();
+    // The echoes first, on a quiet machine, then the floods.
+    for round in 1..=ROUNDS {
+        println!("echo, round {round} of {ROUNDS}…");
+        keys[0].extend(echo(&mut quai).await.0);
+        keys[1].extend(echo(&mut raw).await.0);
+        keys[2].extend(echo(&mut keeperless).await.0);
+        keys[3].extend(echo(&mut widened).await.0);
+        if let Some(t) = tnado.as_mut() {
+            keys[4].extend(echo(t).await.0);
+        }
+    }
+    for round in 1..=ROUNDS {
+        println!("output, round {round} of {ROUNDS}…");
+        quai_out.0.push(output(&mut quai, Some(&served)).await);
+        keeperless_out
+            .0
+            .push(output(&mut keeperless, Some(&bare)).await);
+        raw_out.0.push(output(&mut raw, None).await);
+        wide_out.0.push(output(&mut widened, Some(&wide)).await);
+        if let (Some(t), Some(floods)) = (tnado.as_mut(), tnado_out.as_mut()) {
+            floods.0.push(output(t, None).await);
+        }
+        alone.push(tmux_alone(&container));
+    }
+    let [quai_echo, raw_echo, keeperless_echo, wide_echo, tnado_keys] = keys.map(Sample::new);
+    let tnado_echo = tnado_out.as_ref().map(|_| tnado_keys);
+    let alone = median(&alone);
     drop(tnado);
     let terminado_version = terminado.map(|t| {
         let version = t.version.clone();
@@ -428,18 +522,16 @@ async fn main() {
         flooders.push(QuaiTerm::open(&served.base, &session, term).await);
     }
     let (quai_yes, quai_cpu) = echo_beside_yes(&mut quai, flooders, Some(&served)).await;
-    println!("the flood inside the node's own tmux, nobody attached…");
-    let alone = tmux_alone(&container);
+    println!("{FLOODERS} × yes beside Quai without a terminal keeper…");
+    let (keeperless_yes, keeperless_cpu) =
+        quai_beside_yes(&mut keeperless, &bare, &bare_session).await;
     drop(raw);
     drop(quai);
+    drop(keeperless);
+    drop(widened);
     served.stop();
-
-    // The same without a terminal keeper: what the keeper costs.
-    println!("without a terminal keeper…");
-    let bare = serve(None, Some("none"));
-    let (session, _) = shell_session(&bare).await;
-    let keeperless = quai_at(&bare, &session).await;
     bare.stop();
+    wide.stop();
 
     // Quai's output limit per terminal: each value a server and a node of its own.
     let mut limits = Vec::new();
@@ -447,7 +539,7 @@ async fn main() {
         println!("output limit {}…", mib(rate));
         let served = serve(Some(rate), None);
         let (session, _) = shell_session(&served).await;
-        limits.push((rate, quai_at(&served, &session).await));
+        limits.push((rate, limit_at(&served, &session).await));
         served.stop();
     }
 
@@ -461,15 +553,22 @@ async fn main() {
          is a `docker exec` of the node's tmux (the terminal keeper), pumped over the socket \
          and acknowledged as the page does; the raw TTY is bollard's exec of `bash -l` read \
          directly; terminado{} runs `docker exec -it` of the same container under its pty. \
-         Echo: {KEYS} keystrokes into `cat`, one at a time; output: `head -c 50M /dev/urandom \
-         | base64` ({:.1} MB) to the end marker; beside `yes`: the same echo while {FLOODERS} \
-         other terminals of the container print `yes`, each read to the end as it comes.\n\n",
+         Echo: {KEYS} keystrokes into `cat` per round, one at a time, {ROUNDS} rounds before \
+         the floods ({} keys in all); output: `head -c 50M /dev/urandom \
+         | base64` ({:.1} MB) to the end marker, {ROUNDS} floods each, the transports taking \
+         turns: the median in bold, the slowest and the fastest beside it, and the CPU during \
+         the median one (a flood's pace varies by a third from one to the next here); beside \
+         `yes`: the same echo while {FLOODERS} other terminals of the container print `yes`, \
+         each read to the end as it comes. A server without the keeper and one whose nodes \
+         may use {WIDE_NODE_CPUS} CPUs (1 is the default) run beside the first, each with a \
+         node of its own, and take their turns in the same rounds.\n\n",
         mib(DEFAULT_OUTPUT_RATE),
         load,
         terminado_version
             .as_ref()
             .map(|v| format!(" {v}"))
             .unwrap_or_default(),
+        KEYS * ROUNDS,
         printed() / 1e6,
     );
     out.push_str(
@@ -493,11 +592,17 @@ async fn main() {
     ));
     out.push_str(&format!(
         "| Quai's socket, no terminal keeper (`--terminal-keeper none`) | {:.2} | {:.2} | {} | {:.1} (server CPU {:.0} % of a core) |\n",
-        keeperless.echo.pct(0.5),
-        keeperless.echo.pct(0.99),
-        keeperless.output.cell(),
-        keeperless.echo_beside_yes.pct(0.99),
-        keeperless.cpu,
+        keeperless_echo.pct(0.5),
+        keeperless_echo.pct(0.99),
+        keeperless_out.cell(),
+        keeperless_yes.pct(0.99),
+        keeperless_cpu,
+    ));
+    out.push_str(&format!(
+        "| Quai's socket, its node allowed {WIDE_NODE_CPUS} CPUs (`--node-cpus {WIDE_NODE_CPUS}`) | {:.2} | {:.2} | {} | – |\n",
+        wide_echo.pct(0.5),
+        wide_echo.pct(0.99),
+        wide_out.cell(),
     ));
     if let (Some(e), Some(o)) = (&tnado_echo, &tnado_out) {
         let version = terminado_version.clone().unwrap_or_default();
@@ -510,8 +615,8 @@ async fn main() {
     }
     out.push_str(&format!(
         "\nThe same flood printed inside the node by a tmux of its own with nobody attached \
-         (what the keeper alone passes on, sharing the node's CPU with the flood): **{alone:.1} \
-         MB/s**.\n"
+         (what the keeper alone passes on, sharing the node's CPU with the flood), in the same \
+         rounds: **{alone:.1} MB/s** at the median.\n"
     ));
     out.push_str("\nThe aims, Quai against the others in this run:\n\n");
     let over = quai_echo.pct(0.99) - raw_echo.pct(0.99);
@@ -522,24 +627,26 @@ async fn main() {
     ));
     out.push_str(&format!(
         "- output at least {OUTPUT_OF_RAW}× the raw TTY's: {:.2}×, {}\n",
-        quai_out.mbps / raw_out.mbps,
-        yes_no(quai_out.mbps >= OUTPUT_OF_RAW * raw_out.mbps)
+        quai_out.mbps() / raw_out.mbps(),
+        yes_no(quai_out.mbps() >= OUTPUT_OF_RAW * raw_out.mbps())
     ));
     match &tnado_out {
         Some(o) => out.push_str(&format!(
             "- output at least {OUTPUT_OF_TERMINADO}× terminado's: {:.2}×, {}\n",
-            quai_out.mbps / o.mbps,
-            yes_no(quai_out.mbps >= OUTPUT_OF_TERMINADO * o.mbps)
+            quai_out.mbps() / o.mbps(),
+            yes_no(quai_out.mbps() >= OUTPUT_OF_TERMINADO * o.mbps())
         )),
         None => {
             out.push_str("- output against terminado: not measured (QUAI_BENCH_TERMINADO unset)\n")
         }
     }
-    out.push_str(
+    out.push_str(&format!(
         "\nQuai's output limit per terminal (`--output-rate`), each value a `quai serve` and a \
-         shell node of its own, after the run above: the same output, and the same echo beside \
-         20 `yes` with the server's CPU meanwhile.\n\n\
-         | output limit | output (MB/s) | echo p50 beside 20 `yes` (ms) | echo p99 beside 20 `yes` (ms) | server CPU beside 20 `yes` (% of a core) |\n\
+         shell node of its own, after the run above: the same output ({LIMIT_ROUNDS} floods, \
+         the median), and the same echo beside 20 `yes` with the server's CPU meanwhile.\n\n",
+    ));
+    out.push_str(
+        "| output limit | output (MB/s) | echo p50 beside 20 `yes` (ms) | echo p99 beside 20 `yes` (ms) | server CPU beside 20 `yes` (% of a core) |\n\
          |---|---|---|---|---|\n",
     );
     for (rate, f) in &limits {
@@ -552,34 +659,48 @@ async fn main() {
         };
         out.push_str(&format!(
             "| {name} | {:.1} | {:.1} | {:.1} | {:.0} |\n",
-            f.output.mbps,
+            f.output.mbps(),
             f.echo_beside_yes.pct(0.5),
             f.echo_beside_yes.pct(0.99),
             f.cpu
         ));
     }
 
+    let wide_of_raw = wide_out.mbps() / raw_out.mbps();
     out.push_str(&format!(
         "\nWithout the keeper, Quai's own transport against the same aims: output {:.2}× the raw \
-         TTY's ({}) and {} terminado's ({}). What the keeper costs is tmux itself: to give a \
-         later server the screen and its history, it parses every byte inside the node, on the \
-         node's CPU, and passes on what it has drawn ({alone:.1} MB/s with nobody attached, \
-         above); when its reader falls behind, it skips to a redraw of the screen rather than \
-         sending every line, as a terminal would. Each terminal has a tmux server of its own, \
-         so a terminal flooding output delays the others only through the node's CPU, which \
-         they share. `--terminal-keeper none` gives up shells surviving a server restart for \
-         the keeperless figures.\n",
-        keeperless.output.mbps / raw_out.mbps,
-        yes_no(keeperless.output.mbps >= OUTPUT_OF_RAW * raw_out.mbps),
+         TTY's ({}) and {} terminado's ({}). The keeper is tmux, and it runs inside the node: \
+         to give a later server the screen and its history it parses every byte, and its \
+         server and client count against the node's CPU limit, which the flood (`base64`, \
+         `head`) shares ({alone:.1} MB/s with nobody attached, above). With the node allowed \
+         {WIDE_NODE_CPUS} CPUs, Quai with the keeper prints {:.1} MB/s, {wide_of_raw:.2}× the \
+         raw TTY's against {:.2}× at 1 CPU: {}. When its reader falls behind, tmux skips to a \
+         redraw of the screen rather than sending every line, as a terminal would. Each \
+         terminal has a tmux server of its own, so a terminal flooding output delays the others \
+         only through the node's CPU, which they share. `--terminal-keeper none` gives up \
+         shells surviving a server restart for the keeperless figures; `--node-cpus` gives each \
+         node more of the machine.\n",
+        keeperless_out.mbps() / raw_out.mbps(),
+        yes_no(keeperless_out.mbps() >= OUTPUT_OF_RAW * raw_out.mbps()),
         tnado_out
             .as_ref()
-            .map(|o| format!("{:.2}×", keeperless.output.mbps / o.mbps))
+            .map(|o| format!("{:.2}×", keeperless_out.mbps() / o.mbps()))
             .unwrap_or_else(|| "–".into()),
         yes_no(
             tnado_out
                 .as_ref()
-                .is_some_and(|o| keeperless.output.mbps >= OUTPUT_OF_TERMINADO * o.mbps)
+                .is_some_and(|o| keeperless_out.mbps() >= OUTPUT_OF_TERMINADO * o.mbps())
         ),
+        wide_out.mbps(),
+        quai_out.mbps() / raw_out.mbps(),
+        if wide_of_raw >= OUTPUT_OF_RAW {
+            "the aim is met there, so what bounds a flood under the keeper is the node's CPU \
+             limit, not Quai's transport"
+        } else if wide_out.mbps() > quai_out.mbps() * 1.1 {
+            "more CPU lifts it, but not to the aim: tmux's own pace bounds it too"
+        } else {
+            "more CPU does not lift it: tmux's own pace bounds it, not the node's limit"
+        },
     ));
     out.push_str(&format!(
         "\nWhere the output's CPU goes: the flood (`base64` in the node), the container engine's \
@@ -587,11 +708,11 @@ async fn main() {
          raw TTY's flood, {:.0} % during Quai's and {:.0} % during Quai's without the keeper \
          (in the table). Quai's path adds the server's copy onto the socket and the reader's \
          WebSocket: {:.0} % of a core in the server with the keeper, {:.0} % without.\n",
-        raw_out.machine,
-        quai_out.machine,
-        keeperless.output.machine,
-        quai_out.server.unwrap_or(0.0),
-        keeperless.output.server.unwrap_or(0.0),
+        raw_out.median().machine,
+        quai_out.median().machine,
+        keeperless_out.median().machine,
+        quai_out.median().server.unwrap_or(0.0),
+        keeperless_out.median().server.unwrap_or(0.0),
     ));
     out.push_str(&format!(
         "\nWhy the default limit is {}: the sweep shows the limit is not what bounds one flood \

@@ -85,6 +85,8 @@ pub struct Bot {
     text: String,
     written: u64,
     acked: u64,
+    /// Bytes of output read since the socket opened, replays included.
+    pub read: u64,
     /// Commands typed so far, for markers no other command prints.
     typed: u64,
 }
@@ -113,6 +115,7 @@ impl Bot {
             text: String::new(),
             written: 0,
             acked: 0,
+            read: 0,
             typed: 0,
         };
         bot.send(&ClientMsg::Hello {
@@ -175,6 +178,7 @@ impl Bot {
                     return Ok(false);
                 }
                 self.written += frame.data.len() as u64;
+                self.read += frame.data.len() as u64;
                 self.text
                     .push_str(&crate::common::plain(&String::from_utf8_lossy(&frame.data)));
                 if self.text.len() > KEEP {

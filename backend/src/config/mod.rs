@@ -78,6 +78,10 @@ pub enum OnShutdown {
 /// case, not this rate.
 pub const DEFAULT_OUTPUT_RATE: u64 = 32 * 1024 * 1024;
 
+/// Bytes of output each terminal keeps for replay, unless `--scrollback-bytes` says otherwise:
+/// the server's memory grows by up to this much per terminal as its output comes.
+pub const DEFAULT_SCROLLBACK: usize = 256 * 1024;
+
 /// Everything `quai serve` can be told. Each flag also reads the `QUAI_*` variable named beside it.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Config {
@@ -181,7 +185,7 @@ pub struct Config {
     pub max_terminals: usize,
 
     /// Bytes of terminal output kept per terminal and replayed on reconnect.
-    #[arg(long, env = "QUAI_SCROLLBACK_BYTES", default_value_t = 256 * 1024)]
+    #[arg(long, env = "QUAI_SCROLLBACK_BYTES", default_value_t = DEFAULT_SCROLLBACK)]
     pub scrollback_bytes: usize,
 
     /// Bytes a terminal may print per second; a flood beyond it is slowed down.
@@ -403,7 +407,7 @@ impl Config {
             sweep_every: 60,
             pool_size: 0,
             max_terminals: 12,
-            scrollback_bytes: 256 * 1024,
+            scrollback_bytes: DEFAULT_SCROLLBACK,
             output_rate: DEFAULT_OUTPUT_RATE,
             node_memory_mb: 512,
             node_pids: 256,
