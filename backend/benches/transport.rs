@@ -198,13 +198,6 @@ impl Floods {
     }
 }
 
-/// The median of `values`.
-fn median(values: &[f64]) -> f64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    sorted[sorted.len() / 2]
-}
-
 async fn output(t: &mut impl Transport, served: Option<&Served>) -> Output {
     let machine = support::served::cpu_times();
     let server = served.map(server_cpu);
@@ -502,7 +495,7 @@ async fn main() {
     }
     let [quai_echo, raw_echo, keeperless_echo, wide_echo, tnado_keys] = keys.map(Sample::new);
     let tnado_echo = tnado_out.as_ref().map(|_| tnado_keys);
-    let alone = median(&alone);
+    let alone = Sample::new(alone).pct(0.5);
     drop(tnado);
     let terminado_version = terminado.map(|t| {
         let version = t.version.clone();
