@@ -216,7 +216,8 @@ async fn main() {
             .collect(),
     );
     let mib_per_hour = slope(&memory) * 3600.0 / 1024.0;
-    // Once the terminals' scrollbacks are full, what is left of the slope is what would leak.
+    // Late in a run long enough for the scrollbacks to fill, what is left of the slope is what
+    // would leak; in a shorter one the last third still holds their filling.
     let last_third: Vec<(f64, f64)> = memory
         .iter()
         .filter(|s| s.0 >= minutes as f64 * 60.0 * 2.0 / 3.0)
