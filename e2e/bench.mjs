@@ -36,6 +36,7 @@ import {
   sleep,
   startServer,
   waitForText,
+  warmSessions,
 } from './lib/quai.mjs';
 
 const runs = Number(process.env.QUAI_BENCH_RUNS ?? 5);
@@ -289,8 +290,9 @@ try {
     await page.goto(`${server.url}/`);
     const start = page.locator('[data-test-id=start-playground]');
     await start.waitFor();
-    // The pool refills after each claim: give it time, as between two students' clicks.
-    await sleep(run === 1 ? 3000 : 8000);
+    // The pool refills after each claim: the click comes when it is full again (2 ready
+    // sessions per profile, the default), as between two students' clicks.
+    await eventually('the warm pool to be full', async () => (await warmSessions(server)) >= 4, 120_000);
     const logFrom = server.log().length;
     await page.evaluate(() => window.__quaiBench.watchFor('[#$] $'));
     const clickAt = await page.evaluate(() => performance.now());

@@ -22,6 +22,7 @@ import {
   run,
   startServer,
   waitForText,
+  warmSessions,
 } from './lib/quai.mjs';
 
 let server;
@@ -39,8 +40,8 @@ after(async () => {
 });
 
 test('a playground from the warm pool opens at the prompt its shell printed before the click, at the page\'s size', { timeout: 4 * TIMEOUT }, async () => {
-  // One ready session per profile, each with its node running.
-  await eventually('the warm pool to be filled', () => instanceContainers(server.instance).length >= 2);
+  // One ready session per profile, each with its node running and its first shell prompted.
+  await eventually('the warm pool to be filled', async () => (await warmSessions(server)) >= 2);
   const ready = instanceContainers(server.instance).map((c) => c.session);
 
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });

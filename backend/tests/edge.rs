@@ -162,10 +162,14 @@ async fn health_tells_engine_details_only_to_loopback_and_the_operator_token() {
         outsider.docker.detail, None,
         "the engine's version is hidden"
     );
+    assert_eq!(outsider.warm, None, "the warm pool's size is hidden");
+    assert!(local.warm.is_some(), "{local:?}");
     let forged = health(true, Some("guess")).await;
     assert_eq!(forged.docker.detail, None);
+    assert_eq!(forged.warm, None);
     let operator = health(true, Some("s3cret-operator")).await;
     assert!(operator.docker.detail.is_some(), "{operator:?}");
+    assert!(operator.warm.is_some(), "{operator:?}");
     server.stop().await;
 }
 

@@ -179,6 +179,12 @@ export async function startServer({ lessonsDir, onShutdown = 'end', port, instan
 }
 
 /** Containers of this server's instance, as `docker ps -a` lists them: `[{ id, session, name }]`. */
+/** The ready sessions `server`'s warm pool holds (its `/healthz` tells a loopback client). */
+export async function warmSessions(server) {
+  const health = await (await fetch(`${server.url}/healthz`)).json();
+  return health.warm ?? 0;
+}
+
 export function instanceContainers(instance) {
   return execFileSync(
     'docker',

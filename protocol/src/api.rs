@@ -138,6 +138,10 @@ pub struct Health {
     pub status: String,
     pub docker: DockerHealth,
     pub sessions: usize,
+    /// Ready sessions the warm pool holds, all profiles together; only for loopback clients
+    /// and the bearer of the operator token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warm: Option<usize>,
     pub version: String,
 }
 
@@ -241,6 +245,7 @@ mod tests {
                 detail: Some("28.2.2".into()),
             },
             sessions: 3,
+            warm: Some(2),
             version: "0.1.0".into(),
         });
     }

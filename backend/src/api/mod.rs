@@ -191,6 +191,7 @@ async fn health(
         status: if docker.reachable { "ok" } else { "degraded" }.into(),
         docker,
         sessions: state.sessions.count(),
+        warm: details.then(|| state.sessions.pool.ids().len()),
         version: env!("CARGO_PKG_VERSION").into(),
     };
     (status, axum::Json(body)).into_response()
