@@ -1,11 +1,13 @@
 //! Wire types shared by the Quai backend and the browser frontend: the REST bodies
 //! (`api`, `lessons`, `files`, `classes`, `recordings`, `teaching`), the JSON control messages of the session socket (`socket`) and the binary
-//! terminal frames that carry keystrokes and output (`frame`). Serde only, wasm-safe.
+//! terminal frames that carry keystrokes and output (`frame`), and what the server writes to a
+//! terminal kept by `quai-keeper` (`keeper`). Serde only, wasm-safe.
 
 pub mod api;
 pub mod classes;
 pub mod files;
 pub mod frame;
+pub mod keeper;
 pub mod lessons;
 pub mod recordings;
 pub mod socket;

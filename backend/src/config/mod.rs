@@ -54,6 +54,11 @@ pub enum TerminalKeeper {
     /// tmux, its interface hidden: shells, running programs and the screen survive a
     /// restart of the server (nodes whose image lacks tmux get a plain shell).
     Tmux,
+    /// `quai-keeper`, Quai's own, copied into every node: shells and running programs
+    /// survive a restart of the server, and output passes through untouched (the keeper
+    /// keeps its last 256 KiB for the next server); nodes where it cannot run get a plain
+    /// shell.
+    Quai,
     /// A plain login shell, which ends with the server's connection to it.
     None,
 }
@@ -341,6 +346,11 @@ pub struct Config {
     #[arg(long, env = "QUAI_TERMINAL_KEEPER", value_enum, default_value_t = TerminalKeeper::Tmux)]
     pub terminal_keeper: TerminalKeeper,
 
+    /// The `quai-keeper` program copied into nodes for `--terminal-keeper quai`; the one
+    /// beside the server's own program when not given.
+    #[arg(long, env = "QUAI_KEEPER_BINARY")]
+    pub keeper_binary: Option<PathBuf>,
+
     /// What a stopping server does with its sessions: `keep` them for the next start to
     /// adopt, or `end` them.
     #[arg(long, env = "QUAI_ON_SHUTDOWN", value_enum, default_value_t = OnShutdown::Keep)]
@@ -353,6 +363,16 @@ pub struct Config {
 }
 
 impl Config {
+    /// The `quai-keeper` program to copy into nodes.
+    pub fn keeper_binary(&self) -> PathBuf {
+        self.keeper_binary.clone().unwrap_or_else(|| {
+            std::env::current_exe()
+                .ok()
+                .and_then(|exe| exe.parent().map(|dir| dir.join("quai-keeper")))
+                .unwrap_or_else(|| PathBuf::from("quai-keeper"))
+        })
+    }
+
     /// Where terminal recordings are written.
     pub fn recordings_dir(&self) -> PathBuf {
         self.recordings_dir.clone().unwrap_or_else(|| {
@@ -446,6 +466,7 @@ impl Config {
             ),
             recording_limit_mb: 20,
             terminal_keeper: TerminalKeeper::Tmux,
+            keeper_binary: None,
             on_shutdown: OnShutdown::End,
         }
     }

@@ -16,7 +16,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use bollard::container::{
     Config, CreateContainerOptions, ListContainersOptions, LogOutput, NetworkingConfig,
-    RemoveContainerOptions, StartContainerOptions,
+    RemoveContainerOptions, StartContainerOptions, UploadToContainerOptions,
 };
 use bollard::errors::Error as BollardError;
 use bollard::exec::{CreateExecOptions, ResizeExecOptions, StartExecOptions, StartExecResults};
@@ -317,6 +317,17 @@ impl DockerRuntime {
             pids_limit: Some(spec.pids),
             nano_cpus: Some(spec.nano_cpus),
             log_config: Some(super::dind::bounded_logs()),
+            binds: spec
+                .keeper
+                .as_ref()
+                .filter(|_| engine_is_local())
+                .map(|keeper| {
+                    vec![format!(
+                        "{}:{}:ro",
+                        keeper.host_path.display(),
+                        super::KEEPER_IN_NODE
+                    )]
+                }),
             ..Default::default()
         };
         match spec.profile {
@@ -439,6 +450,23 @@ impl DockerRuntime {
             container: created.id,
             user,
         };
+        if let Some(keeper) = spec.keeper.as_ref().filter(|_| !engine_is_local()) {
+            let copied = self
+                .docker
+                .upload_to_container(
+                    &node.container,
+                    Some(UploadToContainerOptions {
+                        path: "/",
+                        no_overwrite_dir_non_dir: "true",
+                    }),
+                    keeper.archive.clone(),
+                )
+                .await;
+            // A node whose root is read-only cannot take it: its terminals get plain shells.
+            if let Err(err) = copied {
+                tracing::warn!(node = %node.container, error = %err, "quai-keeper could not be copied into a node");
+            }
+        }
         if let Err(err) = self
             .docker
             .start_container(&node.container, None::<StartContainerOptions<String>>)
@@ -673,6 +701,7 @@ impl Runtime for DockerRuntime {
         node: &Node,
         cmd: &[String],
         size: TermSize,
+        tty: bool,
     ) -> Result<TerminalIo, RuntimeError> {
         let exec = self
             .docker
@@ -682,7 +711,7 @@ impl Runtime for DockerRuntime {
                     attach_stdin: Some(true),
                     attach_stdout: Some(true),
                     attach_stderr: Some(true),
-                    tty: Some(true),
+                    tty: Some(tty),
                     env: Some(vec!["TERM=xterm-256color", "LANG=C.UTF-8"]),
                     cmd: Some(cmd.iter().map(String::as_str).collect()),
                     user: node.user.as_deref(),
@@ -698,7 +727,7 @@ impl Runtime for DockerRuntime {
                 &exec.id,
                 Some(StartExecOptions {
                     detach: false,
-                    tty: true,
+                    tty,
                     output_capacity: Some(TERMINAL_READ),
                 }),
             )
@@ -710,7 +739,7 @@ impl Runtime for DockerRuntime {
             ));
         };
         // The TTY exists once the exec runs; the first resize may race its start, so retry once.
-        if self.resize_terminal(&exec.id, size).await.is_err() {
+        if tty && self.resize_terminal(&exec.id, size).await.is_err() {
             tokio::time::sleep(Duration::from_millis(50)).await;
             self.resize_terminal(&exec.id, size).await?;
         }

@@ -463,6 +463,7 @@ impl Runtime for FakeRuntime {
         node: &Node,
         _cmd: &[String],
         size: TermSize,
+        _tty: bool,
     ) -> Result<TerminalIo, RuntimeError> {
         let (exec, output, input) = {
             let mut state = self.enter(Op::OpenTerminal, &node.container, &[])?;
@@ -662,6 +663,7 @@ mod tests {
             pids: 0,
             nano_cpus: 0,
             disk_bytes: 0,
+            keeper: None,
         }
     }
 
@@ -671,7 +673,7 @@ mod tests {
         engine.create_network("s1").await.unwrap();
         let node = engine.create_node("s1", &spec("node1")).await.unwrap();
         let size = TermSize { cols: 80, rows: 24 };
-        let mut io = engine.open_terminal(&node, &[], size).await.unwrap();
+        let mut io = engine.open_terminal(&node, &[], size, true).await.unwrap();
         io.input.write_all(b"echo hi\rexit\r").await.unwrap();
         let mut printed = Vec::new();
         while let Some(chunk) = io.output.next().await {

@@ -49,6 +49,27 @@ pub struct NodeSpec {
     pub nano_cpus: i64,
     /// Size of each writable folder of a `shell` node.
     pub disk_bytes: i64,
+    /// The terminal keeper's program, put at `KEEPER_IN_NODE`.
+    pub keeper: Option<KeeperProgram>,
+}
+
+/// Where `quai-keeper` is in every node (see `session::keeper`).
+pub const KEEPER_IN_NODE: &str = "/usr/local/lib/quai/quai-keeper";
+
+/// `quai-keeper` for the nodes: an engine on this host mounts the server's own file
+/// read-only at `KEEPER_IN_NODE` (nothing copied, and a node's read-only root takes it);
+/// another engine unpacks `archive` into the node before it starts.
+#[derive(Clone)]
+pub struct KeeperProgram {
+    pub host_path: std::path::PathBuf,
+    /// A tar archive holding the program at `KEEPER_IN_NODE`.
+    pub archive: bytes::Bytes,
+}
+
+impl std::fmt::Debug for KeeperProgram {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "KeeperProgram({})", self.host_path.display())
+    }
 }
 
 /// A node the runtime created.
@@ -175,13 +196,15 @@ pub trait Runtime: Send + Sync + 'static {
     /// Whether the node's container still runs (false once the engine lost it).
     async fn node_running(&self, node: &Node) -> Result<bool, RuntimeError>;
 
-    /// Runs `cmd` (a terminal keeper's attach, or a login shell) with a TTY of `size` in
-    /// `node`.
+    /// Runs `cmd` (a terminal keeper's attach, or a login shell) in `node`: with a TTY of
+    /// `size` when `tty`, else with plain stdin and stdout (a keeper holding its own
+    /// pseudo-terminal, told the size in band).
     async fn open_terminal(
         &self,
         node: &Node,
         cmd: &[String],
         size: TermSize,
+        tty: bool,
     ) -> Result<TerminalIo, RuntimeError>;
 
     /// Changes the TTY size of a terminal's process.

@@ -9,8 +9,100 @@
 //! (`history`) and replays it before the attach's redraw, so the page shows the recent
 //! screen and what scrolled off it. The shell's exit status comes back as the
 //! attach's own. Nodes whose image has no tmux get a plain login shell.
+//!
+//! With `quai-keeper` (Quai's own, copied into every node at `QUAI_KEEPER`), terminal N is
+//! a keeper process holding the shell on a pseudo-terminal of its own; the server attaches
+//! with a plain exec (no TTY: the keeper's pseudo-terminal is the only one on the way), its
+//! stdin carrying keys and sizes as `quai_protocol::keeper` frames, its stdout the shell's
+//! output untouched. The attach first replays the keeper's last output, so no history is
+//! read apart; `has` tells whether the shell still runs, and a node where the keeper cannot
+//! run gets a plain login shell.
 
 use crate::config::TerminalKeeper;
+use crate::runtime::TermSize;
+
+/// Where `quai-keeper` is in every node.
+pub const QUAI_KEEPER: &str = crate::runtime::KEEPER_IN_NODE;
+
+/// `quai-keeper` (the program at `program`) for the nodes.
+pub fn program(program: &std::path::Path) -> Result<crate::runtime::KeeperProgram, std::io::Error> {
+    let program = program.canonicalize().map_err(|err| {
+        std::io::Error::new(
+            err.kind(),
+            format!(
+                "{}: {err} (build it with cargo xtask build)",
+                program.display()
+            ),
+        )
+    })?;
+    let bytes = std::fs::read(&program).map_err(|err| {
+        std::io::Error::new(
+            err.kind(),
+            format!(
+                "{}: {err} (build it with cargo xtask build)",
+                program.display()
+            ),
+        )
+    })?;
+    let mut header = tar::Header::new_gnu();
+    header.set_size(bytes.len() as u64);
+    header.set_mode(0o755);
+    header.set_uid(0);
+    header.set_gid(0);
+    header.set_entry_type(tar::EntryType::Regular);
+    let mut archive = tar::Builder::new(Vec::new());
+    archive.append_data(&mut header, QUAI_KEEPER.trim_start_matches('/'), &bytes[..])?;
+    Ok(crate::runtime::KeeperProgram {
+        host_path: program,
+        archive: archive.into_inner()?.into(),
+    })
+}
+
+/// How a terminal's process is started in its node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Launch {
+    pub command: Vec<String>,
+    /// A TTY exec, resized by the engine; `false` for `quai-keeper`, whose keys and sizes
+    /// travel in band (`quai_protocol::keeper`).
+    pub tty: bool,
+}
+
+impl Launch {
+    /// Whether keys and sizes go to the process as keeper frames.
+    pub fn in_band(&self) -> bool {
+        !self.tty
+    }
+}
+
+/// How terminal `term` starts with `keeper` (for `quai-keeper`, one that can run in the
+/// node), at `size`.
+pub fn launch(keeper: TerminalKeeper, term: u16, size: TermSize) -> Launch {
+    match keeper {
+        TerminalKeeper::Quai => Launch {
+            command: vec![
+                QUAI_KEEPER.into(),
+                "attach".into(),
+                term.to_string(),
+                size.cols.to_string(),
+                size.rows.to_string(),
+            ],
+            tty: false,
+        },
+        TerminalKeeper::Tmux => Launch {
+            command: attach(keeper, term),
+            tty: true,
+        },
+        TerminalKeeper::None => plain_shell(),
+    }
+}
+
+/// A plain login shell with a TTY, which ends with the server's connection to it.
+pub fn plain_shell() -> Launch {
+    Launch {
+        command: vec!["/bin/bash".into(), "-l".into()],
+        tty: true,
+    }
+}
 
 /// tmux as a terminal keeper: invisible, every key to the shell, no delay on Escape, its
 /// drawing in the normal screen so the browser's scrollback keeps what scrolls off.
@@ -101,8 +193,15 @@ pub fn history(term: u16) -> Vec<String> {
     script(TMUX_HISTORY, "quai-history", term)
 }
 
+/// The command asking `quai-keeper` whether terminal `term`'s shell runs: exit status 0
+/// when it does, `GONE` when not; any other (the keeper cannot run in this node) means a
+/// plain shell instead.
+pub fn quai_has(term: u16) -> Vec<String> {
+    vec![QUAI_KEEPER.into(), "has".into(), term.to_string()]
+}
+
 /// The command of terminal `term`'s TTY exec.
-pub fn attach(keeper: TerminalKeeper, term: u16) -> Vec<String> {
+fn attach(keeper: TerminalKeeper, term: u16) -> Vec<String> {
     match keeper {
         TerminalKeeper::Tmux => vec![
             "sh".into(),
@@ -112,18 +211,28 @@ pub fn attach(keeper: TerminalKeeper, term: u16) -> Vec<String> {
             term.to_string(),
             TMUX_CONF.into(),
         ],
-        TerminalKeeper::None => vec!["/bin/bash".into(), "-l".into()],
+        TerminalKeeper::Quai | TerminalKeeper::None => plain_shell().command,
     }
 }
 
-/// The command that ends terminal `term`'s shell for good (its attach ends with it).
-pub fn end(term: u16) -> Vec<String> {
-    script(TMUX_END, "quai-end", term)
+/// The command that ends terminal `term`'s shell for good (its attach ends with it); `None`
+/// when the keeper keeps no shell.
+pub fn end(keeper: TerminalKeeper, term: u16) -> Option<Vec<String>> {
+    match keeper {
+        TerminalKeeper::Tmux => Some(script(TMUX_END, "quai-end", term)),
+        TerminalKeeper::Quai => Some(vec![QUAI_KEEPER.into(), "end".into(), term.to_string()]),
+        TerminalKeeper::None => None,
+    }
 }
 
-/// The command printing the folder terminal `term`'s shell is in.
-pub fn cwd(term: u16) -> Vec<String> {
-    script(TMUX_CWD, "quai-cwd", term)
+/// The command printing the folder terminal `term`'s shell is in; `None` when the keeper
+/// keeps no shell.
+pub fn cwd(keeper: TerminalKeeper, term: u16) -> Option<Vec<String>> {
+    match keeper {
+        TerminalKeeper::Tmux => Some(script(TMUX_CWD, "quai-cwd", term)),
+        TerminalKeeper::Quai => Some(vec![QUAI_KEEPER.into(), "cwd".into(), term.to_string()]),
+        TerminalKeeper::None => None,
+    }
 }
 
 /// `sh -c SCRIPT NAME TERM`.
@@ -155,11 +264,30 @@ mod tests {
             attach(TerminalKeeper::None, 1),
             vec!["/bin/bash".to_string(), "-l".to_string()]
         );
-        assert_eq!(end(3)[4], "3");
-        assert_eq!(cwd(3)[4], "3");
+        assert_eq!(end(TerminalKeeper::Tmux, 3).unwrap()[4], "3");
+        assert_eq!(cwd(TerminalKeeper::Tmux, 3).unwrap()[4], "3");
         assert_eq!(history(3)[4], "3");
         for script in [TMUX_ATTACH, TMUX_HISTORY, TMUX_END, TMUX_CWD] {
             assert!(script.starts_with("L=\"quai-t$1\""), "{script}");
         }
+    }
+
+    #[test]
+    fn quai_keeper_attaches_without_a_tty_at_the_page_size() {
+        let size = TermSize {
+            cols: 132,
+            rows: 43,
+        };
+        let quai = launch(TerminalKeeper::Quai, 2, size);
+        assert!(quai.in_band());
+        assert_eq!(quai.command, [QUAI_KEEPER, "attach", "2", "132", "43"]);
+        assert!(launch(TerminalKeeper::Tmux, 2, size).tty);
+        assert_eq!(launch(TerminalKeeper::None, 2, size), plain_shell());
+        assert_eq!(quai_has(2), [QUAI_KEEPER, "has", "2"]);
+        assert_eq!(end(TerminalKeeper::None, 2), None);
+        assert_eq!(
+            cwd(TerminalKeeper::Quai, 2).unwrap(),
+            [QUAI_KEEPER, "cwd", "2"]
+        );
     }
 }

@@ -439,6 +439,73 @@ impl Session {
         }
     }
 
+    /// How terminal `term` of `node` starts with `keeper`, and what the server replays
+    /// before its output: the keeper's history of the shell when `restore` asks for it
+    /// (`quai-keeper` replays its own in the attach). Fails when `restore` requires a shell
+    /// that is gone.
+    async fn prepare(
+        runtime: &Arc<dyn Runtime>,
+        keeper: TerminalKeeper,
+        node: &Node,
+        term: u16,
+        size: TermSize,
+        restore: Restore,
+    ) -> Result<(keeper::Launch, Vec<u8>), SessionError> {
+        let gone = || {
+            SessionError::BadRequest(format!(
+                "the shell of terminal {term} ended while the server was away"
+            ))
+        };
+        match keeper {
+            TerminalKeeper::Quai => match Self::quai_keeps(runtime, node, term).await {
+                Some(running) => {
+                    if !running && restore == Restore::Required {
+                        return Err(gone());
+                    }
+                    Ok((keeper::launch(keeper, term, size), Vec::new()))
+                }
+                None if restore == Restore::Required => Err(gone()),
+                None => Ok((keeper::plain_shell(), Vec::new())),
+            },
+            TerminalKeeper::Tmux => {
+                let history = match restore {
+                    Restore::No => Vec::new(),
+                    Restore::IfThere => {
+                        Self::history(runtime, node, term).await.unwrap_or_default()
+                    }
+                    Restore::Required => {
+                        Self::history(runtime, node, term).await.ok_or_else(gone)?
+                    }
+                };
+                Ok((keeper::launch(keeper, term, size), history))
+            }
+            TerminalKeeper::None => Ok((keeper::plain_shell(), Vec::new())),
+        }
+    }
+
+    /// Whether `quai-keeper` runs terminal `term`'s shell in `node`; `None` when the keeper
+    /// cannot run there (an image it does not fit, a node made before it), logged.
+    async fn quai_keeps(runtime: &Arc<dyn Runtime>, node: &Node, term: u16) -> Option<bool> {
+        let command = keeper::quai_has(term);
+        let command: Vec<&str> = command.iter().map(String::as_str).collect();
+        // A restart with many terminals asks this of many nodes at once: give it time.
+        match runtime
+            .exec(node, &command, &[], std::time::Duration::from_secs(30))
+            .await
+        {
+            Ok(out) if out.exit_code == Some(0) => Some(true),
+            Ok(out) if out.exit_code == Some(keeper::GONE) => Some(false),
+            Ok(out) => {
+                tracing::warn!(node = %node.name, term, code = ?out.exit_code, output = %out.output.trim(), "quai-keeper cannot run in this node: a plain shell instead");
+                None
+            }
+            Err(err) => {
+                tracing::warn!(node = %node.name, term, error = %err, "quai-keeper cannot run in this node: a plain shell instead");
+                None
+            }
+        }
+    }
+
     /// A running terminal `term` on `node` to attach to, `None` when one may start, or why not.
     async fn attachable(
         &self,
@@ -467,20 +534,11 @@ impl Session {
             first.resize(runtime.as_ref(), size).await?;
             return Ok((first, false));
         }
-        let history = match restore {
-            Restore::No => Vec::new(),
-            _ if self.keeper != TerminalKeeper::Tmux => Vec::new(),
-            Restore::IfThere => Self::history(runtime, target, term)
-                .await
-                .unwrap_or_default(),
-            Restore::Required => Self::history(runtime, target, term).await.ok_or_else(|| {
-                SessionError::BadRequest(format!(
-                    "the shell of terminal {term} ended while the server was away"
-                ))
-            })?,
-        };
-        let command = keeper::attach(self.keeper, term);
-        let io = runtime.open_terminal(target, &command, size).await?;
+        let (launch, history) =
+            Self::prepare(runtime, self.keeper, target, term, size, restore).await?;
+        let io = runtime
+            .open_terminal(target, &launch.command, size, launch.tty)
+            .await?;
         let terminal = Arc::new(Terminal::start(
             term,
             target.name.clone(),
@@ -489,7 +547,8 @@ impl Session {
             limits,
             size,
             &history,
-            self.keeper == TerminalKeeper::Tmux,
+            self.keeper == TerminalKeeper::Tmux && launch.tty,
+            launch.in_band(),
         ));
         let mut terminals = self.terminals.lock().await;
         if let Some(first) = Self::admit_terminal(&terminals, term, &target.name, max_terminals)? {
@@ -546,9 +605,8 @@ impl Session {
     /// The folder terminal `term`'s shell is in, as the keeper (or the engine's host) says.
     pub async fn terminal_cwd(&self, runtime: &Arc<dyn Runtime>, term: u16) -> Option<String> {
         let terminal = self.terminal(term).await?;
-        if self.keeper == TerminalKeeper::Tmux {
+        if let Some(command) = keeper::cwd(self.keeper, term) {
             if let Some(node) = self.node(&terminal.node) {
-                let command = keeper::cwd(term);
                 let command: Vec<&str> = command.iter().map(String::as_str).collect();
                 let asked = runtime
                     .exec(&node, &command, &[], std::time::Duration::from_secs(5))
@@ -573,9 +631,8 @@ impl Session {
         let Some(terminal) = self.terminals.lock().await.remove(&term) else {
             return false;
         };
-        if self.keeper == TerminalKeeper::Tmux {
+        if let Some(command) = keeper::end(self.keeper, term) {
             if let Some(node) = self.node(&terminal.node) {
-                let command = keeper::end(term);
                 let command: Vec<&str> = command.iter().map(String::as_str).collect();
                 if let Err(err) = runtime
                     .exec(&node, &command, &[], std::time::Duration::from_secs(10))
@@ -593,6 +650,8 @@ impl Session {
 
 /// Every live session of this server.
 pub struct Sessions {
+    /// `quai-keeper`, copied into every node made, with `--terminal-keeper quai`.
+    keeper_program: Option<crate::runtime::KeeperProgram>,
     runtime: Arc<dyn Runtime>,
     config: Arc<Config>,
     live: Mutex<HashMap<String, Arc<Session>>>,
@@ -621,7 +680,16 @@ pub struct Sessions {
 
 impl Sessions {
     pub fn new(runtime: Arc<dyn Runtime>, config: Arc<Config>, store: Store) -> Self {
+        let keeper_program = (config.terminal_keeper == TerminalKeeper::Quai)
+            .then(|| keeper::program(&config.keeper_binary()))
+            .and_then(|made| {
+                made.map_err(|err| {
+                    tracing::error!(error = %err, "quai-keeper cannot be copied into nodes: their terminals get plain shells");
+                })
+                .ok()
+            });
         Sessions {
+            keeper_program,
             store,
             runtime,
             live: Mutex::new(HashMap::new()),
@@ -711,6 +779,7 @@ impl Sessions {
             pids: self.config.node_pids,
             nano_cpus: (self.config.node_cpus * 1e9) as i64,
             disk_bytes: (self.config.node_disk_mb * 1024 * 1024) as i64,
+            keeper: self.keeper_program.clone(),
         }
     }
 
@@ -866,9 +935,22 @@ impl Sessions {
     /// page to open terminal 1 attaches to it. `None`, logged, when it could not start: the
     /// page's `OpenTerminal` starts it then.
     pub async fn first_terminal(&self, node: &Node) -> Option<Arc<Terminal>> {
-        let command = keeper::attach(self.config.terminal_keeper, FIRST_TERM);
-        match self.runtime.open_terminal(node, &command, FIRST_SIZE).await {
-            Ok(io) => Some(Arc::new(Terminal::start(
+        let keeper = self.config.terminal_keeper;
+        let started = async {
+            let (launch, _) = Session::prepare(
+                &self.runtime,
+                keeper,
+                node,
+                FIRST_TERM,
+                FIRST_SIZE,
+                Restore::No,
+            )
+            .await?;
+            let io = self
+                .runtime
+                .open_terminal(node, &launch.command, FIRST_SIZE, launch.tty)
+                .await?;
+            Ok::<_, SessionError>(Arc::new(Terminal::start(
                 FIRST_TERM,
                 node.name.clone(),
                 io,
@@ -876,8 +958,12 @@ impl Sessions {
                 self.terminal_limits(),
                 FIRST_SIZE,
                 &[],
-                self.config.terminal_keeper == TerminalKeeper::Tmux,
-            ))),
+                keeper == TerminalKeeper::Tmux && launch.tty,
+                launch.in_band(),
+            )))
+        };
+        match started.await {
+            Ok(terminal) => Some(terminal),
             Err(err) => {
                 tracing::warn!(node = %node.container, error = %err, "could not start a ready session's first terminal");
                 None

@@ -170,6 +170,9 @@ pub struct Terminal {
     input_budget: Arc<Semaphore>,
     /// Leave out the browser's answers to the terminal keeper's queries.
     keeper_answers: bool,
+    /// Keys and sizes go to the process as `quai_protocol::keeper` frames (`quai-keeper`'s
+    /// attach, which has no TTY of the engine's to resize).
+    in_band: bool,
     acks: Arc<Notify>,
     /// Taken by each resize for its engine call: resizes reach the process in the order asked.
     resizing: Arc<tokio::sync::Mutex<()>>,
@@ -189,6 +192,7 @@ impl Terminal {
         size: TermSize,
         history: &[u8],
         keeper_answers: bool,
+        in_band: bool,
     ) -> Self {
         let TerminalIo {
             exec,
@@ -234,6 +238,7 @@ impl Terminal {
             input: input_tx,
             input_budget: Arc::new(Semaphore::new(INPUT_BUDGET)),
             keeper_answers,
+            in_band,
             acks,
             resizing: Default::default(),
             tasks: [pump, writer],
@@ -301,7 +306,27 @@ impl Terminal {
         let Ok(permit) = self.input_budget.clone().acquire_many_owned(cost).await else {
             return false;
         };
+        let bytes = if self.in_band {
+            let mut framed = Vec::with_capacity(bytes.len() + 3);
+            quai_protocol::keeper::encode_input(&bytes, &mut framed);
+            Bytes::from(framed)
+        } else {
+            bytes
+        };
         self.input.send((bytes, permit)).is_ok()
+    }
+
+    /// Sends the process its new size in band, in order with the keys queued before it.
+    async fn resize_in_band(&self, size: TermSize) -> bool {
+        let Ok(permit) = self.input_budget.clone().acquire_many_owned(1).await else {
+            return false;
+        };
+        let frame = quai_protocol::keeper::encode_size(size.cols, size.rows);
+        if self.input.send((Bytes::from(frame), permit)).is_err() {
+            return false;
+        }
+        resized(&self.state, &self.events, size);
+        true
     }
 
     /// Bytes of input queued and not yet written to the process.
@@ -315,6 +340,10 @@ impl Terminal {
         size: TermSize,
     ) -> Result<(), crate::runtime::RuntimeError> {
         let _turn = self.resizing.lock().await;
+        if self.in_band {
+            self.resize_in_band(size).await;
+            return Ok(());
+        }
         runtime.resize_terminal(&self.exec, size).await?;
         resized(&self.state, &self.events, size);
         Ok(())
@@ -326,6 +355,11 @@ impl Terminal {
     /// only logged: the process is gone, which its pump reports.
     pub async fn resize_soon(&self, runtime: Arc<dyn Runtime>, size: TermSize) {
         let turn = self.resizing.clone().lock_owned().await;
+        if self.in_band {
+            // Queued at once, in order: nothing to wait for.
+            self.resize_in_band(size).await;
+            return;
+        }
         let (exec, state, events) = (self.exec.clone(), self.state.clone(), self.events.clone());
         tokio::spawn(async move {
             let _turn = turn;
@@ -520,7 +554,17 @@ mod tests {
             output_rate: 1024 * 1024,
         };
         let size = TermSize { cols: 80, rows: 24 };
-        let terminal = Terminal::start(1, "node1".into(), io, runtime, limits, size, &[], false);
+        let terminal = Terminal::start(
+            1,
+            "node1".into(),
+            io,
+            runtime,
+            limits,
+            size,
+            &[],
+            false,
+            false,
+        );
         let paste = || Bytes::from(vec![b'x'; INPUT_BUDGET / 4]);
         for _ in 0..4 {
             assert!(terminal.send_input(paste()).await);

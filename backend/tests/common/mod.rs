@@ -655,9 +655,10 @@ impl Runtime for Stalled {
         node: &Node,
         cmd: &[String],
         size: TermSize,
+        tty: bool,
     ) -> Result<TerminalIo, RuntimeError> {
         self.hold(Stall::OpenTerminal).await;
-        self.inner.open_terminal(node, cmd, size).await
+        self.inner.open_terminal(node, cmd, size, tty).await
     }
     async fn resize_terminal(&self, exec: &str, size: TermSize) -> Result<(), RuntimeError> {
         self.inner.resize_terminal(exec, size).await
