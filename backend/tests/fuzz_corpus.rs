@@ -51,6 +51,11 @@ fn socket_frames_replay() {
 }
 
 #[test]
+fn keeper_frames_replay() {
+    replay("keeper_frames");
+}
+
+#[test]
 fn client_messages_replay() {
     replay("client_msg");
 }

@@ -15,8 +15,9 @@ use anyhow::{bail, Context, Result};
 use crate::shell::{self, find_program, step};
 
 /// Every fuzz target, with the parser it feeds (as in fuzz/Cargo.toml and `quai::fuzzing`).
-pub const TARGETS: [(&str, &str); 8] = [
+pub const TARGETS: [(&str, &str); 9] = [
     ("socket_frame", "binary frames of the session socket"),
+    ("keeper_frames", "keeper frames read by `quai-keeper`"),
     ("client_msg", "JSON control messages of the session socket"),
     ("upload_tar", "upload archives (tar, tar.gz)"),
     (

@@ -9,14 +9,15 @@ mod socket;
 
 pub use files::{upload_tar, workspace_archive};
 pub use lessons::{killercoda_index, lesson_markdown, lesson_toml};
-pub use socket::{client_msg, socket_frame};
+pub use socket::{client_msg, keeper_frames, socket_frame};
 
 /// A target's body: panics when the input makes the parser break a promise.
 pub type Body = fn(&[u8]);
 
 /// Every fuzz target by name, as `fuzz/fuzz_targets/<name>.rs` and `fuzz/corpus/<name>/`.
-pub const TARGETS: [(&str, Body); 8] = [
+pub const TARGETS: [(&str, Body); 9] = [
     ("socket_frame", socket_frame),
+    ("keeper_frames", keeper_frames),
     ("client_msg", client_msg),
     ("upload_tar", upload_tar),
     ("workspace_archive", workspace_archive),

@@ -1,5 +1,6 @@
 //! The session socket's input: binary frames and JSON control messages, decoded and
-//! checked as the socket handlers do.
+//! checked as the socket handlers do; and the keeper frames `quai-keeper` reads from its
+//! attach (which any program of the node's user may connect to).
 
 use quai_protocol::{ClientMsg, Frame, MAX_COLS, MAX_ROWS, MIN_COLS, MIN_ROWS};
 
@@ -51,4 +52,44 @@ pub fn client_msg(data: &[u8]) {
             taken.rows
         );
     }
+}
+
+/// Bytes sent to `quai-keeper`, in pieces of any size: what decodes re-encodes to the bytes
+/// it came from, and a stream cut anywhere decodes to the same frames.
+pub fn keeper_frames(data: &[u8]) {
+    use quai_protocol::keeper::{encode_input, encode_size, KeeperDecoder, KeeperFrame};
+    let whole = KeeperDecoder::default().push(data);
+    let mut pieces = KeeperDecoder::default();
+    let cut = data.first().map_or(1, |b| usize::from(*b % 7) + 1);
+    let mut frames = Vec::new();
+    let mut failed = false;
+    for piece in data.chunks(cut) {
+        match pieces.push(piece) {
+            Ok(more) => frames.extend(more),
+            Err(_) => {
+                failed = true;
+                break;
+            }
+        }
+    }
+    let Ok(whole) = whole else {
+        assert!(failed, "bytes refused whole were taken in pieces");
+        return;
+    };
+    assert!(!failed, "bytes taken whole were refused in pieces");
+    assert_eq!(whole, frames, "pieces decoded to other frames");
+    let mut again = Vec::new();
+    for frame in &whole {
+        match frame {
+            // An empty input frame is valid on the wire; the encoder never makes one.
+            KeeperFrame::Input(keys) if keys.is_empty() => again.extend([0, 0, 0]),
+            KeeperFrame::Input(keys) => encode_input(keys, &mut again),
+            KeeperFrame::Size { cols, rows } => again.extend(encode_size(*cols, *rows)),
+        }
+    }
+    assert_eq!(
+        again,
+        data[..again.len()],
+        "frames did not re-encode to their bytes"
+    );
 }

@@ -583,6 +583,50 @@ mod tests {
         assert_eq!(terminal.input_queued(), 0);
     }
 
+    #[tokio::test]
+    async fn a_keeper_in_band_gets_keys_and_sizes_as_frames_in_order() {
+        use tokio::io::AsyncReadExt;
+        let (mut keeper, input) = tokio::io::duplex(4096);
+        let io = TerminalIo {
+            exec: "no-exec".into(),
+            output: Box::pin(futures::stream::pending()),
+            input: Box::pin(input),
+        };
+        let runtime = Arc::new(crate::runtime::DockerRuntime::connect("in-band").unwrap());
+        let limits = Limits {
+            scrollback: 1024,
+            output_rate: 1024 * 1024,
+        };
+        let size = TermSize { cols: 80, rows: 24 };
+        let terminal = Terminal::start(
+            1,
+            "node1".into(),
+            io,
+            runtime.clone(),
+            limits,
+            size,
+            &[],
+            false,
+            true,
+        );
+        assert!(terminal.send_input(Bytes::from_static(b"ls")).await);
+        let wide = TermSize {
+            cols: 200,
+            rows: 50,
+        };
+        // No engine call: the size goes with the keys.
+        terminal.resize(runtime.as_ref(), wide).await.unwrap();
+        assert!(terminal.send_input(Bytes::from_static(b"\r")).await);
+        let mut expected = Vec::new();
+        quai_protocol::keeper::encode_input(b"ls", &mut expected);
+        expected.extend(quai_protocol::keeper::encode_size(200, 50));
+        quai_protocol::keeper::encode_input(b"\r", &mut expected);
+        let mut got = vec![0; expected.len()];
+        keeper.read_exact(&mut got).await.unwrap();
+        assert_eq!(got, expected);
+        assert_eq!(terminal.size(), wide);
+    }
+
     #[test]
     fn scrollback_takes_a_chunk_larger_than_itself() {
         let mut ring = Scrollback::new(4);

@@ -130,16 +130,28 @@ fn serve(term: u16, cols: u16, rows: u16) -> std::io::Result<()> {
 }
 
 /// Copies the shell's output to the ring and the attached client until its terminal closes.
+/// A read takes what is there, then whatever more is already waiting, so that a flood goes
+/// on in large writes rather than in the terminal's small chunks.
 fn pump(master: &mut File, output: &Mutex<Output>) {
     let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        let n = match master.read(&mut buf) {
+    let mut open = true;
+    while open {
+        let mut n = match master.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => n,
             Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
             // EIO: nothing holds the shell's side any more.
             Err(_) => break,
         };
+        while n + 4096 <= buf.len() && waiting(master) {
+            match master.read(&mut buf[n..]) {
+                Ok(0) | Err(_) => {
+                    open = false;
+                    break;
+                }
+                Ok(more) => n += more,
+            }
+        }
         let mut output = output.lock().unwrap_or_else(PoisonError::into_inner);
         output.ring.push(&buf[..n]);
         if let Some(client) = output.client.as_mut() {
@@ -148,6 +160,17 @@ fn pump(master: &mut File, output: &Mutex<Output>) {
             }
         }
     }
+}
+
+/// Whether the shell's terminal has output waiting, without waiting for any.
+fn waiting(master: &File) -> bool {
+    use rustix::event::{poll, PollFd, PollFlags, Timespec};
+    let mut fds = [PollFd::new(master, PollFlags::IN)];
+    let now = Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    matches!(poll(&mut fds, Some(&now)), Ok(1)) && fds[0].revents().contains(PollFlags::IN)
 }
 
 /// Takes a new attach: reads its size, replaces the client before it, replays the ring to
