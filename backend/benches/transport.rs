@@ -14,7 +14,8 @@
 //! For each: keystroke echo (one key at a time, each waiting for its echo, into `cat`) and
 //! output throughput (`head -c 50M /dev/urandom | base64`, read to an end marker), the
 //! median of `ROUNDS` floods with the transports taking turns, beside a server without the
-//! terminal keeper on a node of its own. Then
+//! terminal keeper, one whose nodes may use more CPU and one with Quai's own keeper
+//! (`quai-keeper`), each on a node of its own. Then
 //! 20 terminals printing `yes` at once while the echo of another is timed, for Quai (with the
 //! server's CPU) and for the raw TTY. Last, Quai's output limit per terminal at several
 //! values, each a `quai serve` of its own. Writes Markdown to `target/bench/transport.md`
@@ -448,9 +449,13 @@ async fn main() {
     // And one whose nodes may use more CPU: what bounds the keeper.
     let wide = serve_with(None, None, Some(WIDE_NODE_CPUS));
     let (wide_session, _) = shell_session(&wide).await;
+    // And one with Quai's own keeper, which passes output through.
+    let own = serve(None, Some("quai"));
+    let (own_session, _) = shell_session(&own).await;
     let mut quai = QuaiTerm::open(&served.base, &session, 1).await;
     let mut keeperless = QuaiTerm::open(&bare.base, &bare_session, 1).await;
     let mut widened = QuaiTerm::open(&wide.base, &wide_session, 1).await;
+    let mut owned = QuaiTerm::open(&own.base, &own_session, 1).await;
     let mut raw = RawTerm::open(&container).await;
     let terminado = terminado_python
         .as_deref()
@@ -460,8 +465,9 @@ async fn main() {
         None => None,
     };
 
-    let mut keys: [Vec<f64>; 5] = Default::default();
-    let (mut quai_out, mut keeperless_out, mut raw_out, mut wide_out) = (
+    let mut keys: [Vec<f64>; 6] = Default::default();
+    let (mut quai_out, mut keeperless_out, mut raw_out, mut wide_out, mut own_out) = (
+        Floods::default(),
         Floods::default(),
         Floods::default(),
         Floods::default(),
@@ -476,6 +482,7 @@ async fn main() {
         keys[1].extend(echo(&mut raw).await.0);
         keys[2].extend(echo(&mut keeperless).await.0);
         keys[3].extend(echo(&mut widened).await.0);
+        keys[5].extend(echo(&mut owned).await.0);
         if let Some(t) = tnado.as_mut() {
             keys[4].extend(echo(t).await.0);
         }
@@ -488,12 +495,14 @@ async fn main() {
             .push(output(&mut keeperless, Some(&bare)).await);
         raw_out.0.push(output(&mut raw, None).await);
         wide_out.0.push(output(&mut widened, Some(&wide)).await);
+        own_out.0.push(output(&mut owned, Some(&own)).await);
         if let (Some(t), Some(floods)) = (tnado.as_mut(), tnado_out.as_mut()) {
             floods.0.push(output(t, None).await);
         }
         alone.push(tmux_alone(&container));
     }
-    let [quai_echo, raw_echo, keeperless_echo, wide_echo, tnado_keys] = keys.map(Sample::new);
+    let [quai_echo, raw_echo, keeperless_echo, wide_echo, tnado_keys, own_echo] =
+        keys.map(Sample::new);
     let tnado_echo = tnado_out.as_ref().map(|_| tnado_keys);
     let alone = Sample::new(alone).pct(0.5);
     drop(tnado);
@@ -522,9 +531,11 @@ async fn main() {
     drop(quai);
     drop(keeperless);
     drop(widened);
+    drop(owned);
     served.stop();
     bare.stop();
     wide.stop();
+    own.stop();
 
     // Quai's output limit per terminal: each value a server and a node of its own.
     let mut limits = Vec::new();
@@ -552,9 +563,10 @@ async fn main() {
          turns: the median in bold, the slowest and the fastest beside it, and the CPU during \
          the median one (a flood's pace varies by a third from one to the next here); beside \
          `yes`: the same echo while {FLOODERS} other terminals of the container print `yes`, \
-         each read to the end as it comes. A server without the keeper and one whose nodes \
-         may use {WIDE_NODE_CPUS} CPUs (1 is the default) run beside the first, each with a \
-         node of its own, and take their turns in the same rounds.\n\n",
+         each read to the end as it comes. A server without the keeper, one whose nodes \
+         may use {WIDE_NODE_CPUS} CPUs (1 is the default) and one with Quai's own keeper run \
+         beside the first, each with a node of its own, and take their turns in the same \
+         rounds.\n\n",
         mib(DEFAULT_OUTPUT_RATE),
         load,
         terminado_version
@@ -596,6 +608,12 @@ async fn main() {
         wide_echo.pct(0.5),
         wide_echo.pct(0.99),
         wide_out.cell(),
+    ));
+    out.push_str(&format!(
+        "| Quai's socket, Quai's own keeper (`--terminal-keeper quai`) | {:.2} | {:.2} | {} | – |\n",
+        own_echo.pct(0.5),
+        own_echo.pct(0.99),
+        own_out.cell(),
     ));
     if let (Some(e), Some(o)) = (&tnado_echo, &tnado_out) {
         let version = terminado_version.clone().unwrap_or_default();
@@ -694,6 +712,25 @@ async fn main() {
         } else {
             "more CPU does not lift it: tmux's own pace bounds it, not the node's limit"
         },
+    ));
+    let own_over = own_echo.pct(0.99) - raw_echo.pct(0.99);
+    out.push_str(&format!(
+        "\nWith Quai's own keeper (`quai-keeper`, which keeps shells across a server restart \
+         as tmux does, but passes the output through untouched and keeps its last bytes \
+         rather than a parsed screen): echo p99 {own_over:+.2} ms over the raw TTY's ({}), \
+         output {:.2}× the raw TTY's ({}) and {} terminado's ({}).\n",
+        yes_no(own_over <= ECHO_P99_OVER_RAW_MS),
+        own_out.mbps() / raw_out.mbps(),
+        yes_no(own_out.mbps() >= OUTPUT_OF_RAW * raw_out.mbps()),
+        tnado_out
+            .as_ref()
+            .map(|o| format!("{:.2}×", own_out.mbps() / o.mbps()))
+            .unwrap_or_else(|| "–".into()),
+        yes_no(
+            tnado_out
+                .as_ref()
+                .is_some_and(|o| own_out.mbps() >= OUTPUT_OF_TERMINADO * o.mbps())
+        ),
     ));
     out.push_str(&format!(
         "\nWhere the output's CPU goes: the flood (`base64` in the node), the container engine's \

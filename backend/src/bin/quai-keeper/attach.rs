@@ -1,8 +1,9 @@
 //! `quai-keeper attach N COLS ROWS`, the server's TTY-less exec into a node: connects to
-//! terminal N's keeper (starting one, detached from the exec, when none runs), says its size,
-//! then copies its stdin (the server's keeper frames) to the keeper and the keeper's output
-//! to its stdout. It ends with the shell's exit status when the shell ended, with 0 when a
-//! newer attach took the terminal, and when the server closes its stdin.
+//! terminal N's keeper (starting one, detached from the exec, when none runs), says its size
+//! and hands the keeper its stdout (`SCM_RIGHTS`), which the keeper writes the shell's output
+//! to; then copies its stdin (the server's keeper frames) to the keeper. It ends with the
+//! shell's exit status when the shell ended, with 0 when a newer attach took the terminal,
+//! and when the server closes its stdin.
 
 use std::fs::File;
 use std::io::{Read, Write};
@@ -37,7 +38,7 @@ fn attach(term: u16, cols: u16, rows: u16) -> std::io::Result<ExitCode> {
         Ok(stream) => stream,
         Err(_) => start(term, cols, rows, &socket)?,
     };
-    stream.write_all(&quai_protocol::keeper::encode_size(cols, rows))?;
+    hand_over(&stream, cols, rows)?;
     let mut to_keeper = stream.try_clone()?;
     let mut stdin = File::from(std::io::stdin().as_fd().try_clone_to_owned()?);
     std::thread::spawn(move || {
@@ -45,8 +46,9 @@ fn attach(term: u16, cols: u16, rows: u16) -> std::io::Result<ExitCode> {
         // The server closed its side: this attach ends, the shell goes on.
         std::process::exit(0);
     });
-    let mut stdout = File::from(std::io::stdout().as_fd().try_clone_to_owned()?);
-    relay(&mut stream, &mut stdout);
+    // The keeper says nothing here: the socket closes when the shell ended or a newer
+    // attach took over.
+    relay(&mut stream, &mut std::io::sink());
     let exit = paths::exit_file(term);
     match std::fs::read_to_string(&exit) {
         Ok(code) => {
@@ -55,6 +57,27 @@ fn attach(term: u16, cols: u16, rows: u16) -> std::io::Result<ExitCode> {
         }
         Err(_) => Ok(ExitCode::SUCCESS),
     }
+}
+
+/// Sends the keeper this attach's size, with its stdout for the shell's output.
+fn hand_over(stream: &UnixStream, cols: u16, rows: u16) -> std::io::Result<()> {
+    use rustix::net::{sendmsg, SendAncillaryBuffer, SendAncillaryMessage, SendFlags};
+    let hello = quai_protocol::keeper::encode_size(cols, rows);
+    let stdout = std::io::stdout();
+    let fds = [stdout.as_fd()];
+    let mut space = [std::mem::MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
+    let mut control = SendAncillaryBuffer::new(&mut space);
+    control.push(SendAncillaryMessage::ScmRights(&fds));
+    let sent = sendmsg(
+        stream,
+        &[std::io::IoSlice::new(&hello)],
+        &mut control,
+        SendFlags::empty(),
+    )?;
+    if sent != hello.len() {
+        return Err(std::io::Error::other("the keeper took part of the size"));
+    }
+    Ok(())
 }
 
 /// Copies `from` to `to` chunk by chunk as it comes, unbuffered, until either side ends.

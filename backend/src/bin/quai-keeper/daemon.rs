@@ -1,10 +1,12 @@
 //! The keeper proper (`quai-keeper serve N COLS ROWS`, started by the first `attach`): opens
 //! a pseudo-terminal, runs the node user's login shell on it (`setsid -c`, so the shell
-//! leads a session of its own with that terminal), and listens on terminal N's socket. The
-//! shell's output goes to the ring and, untouched, to the one attached client; a newer attach
-//! replaces the client (a server killed halfway leaves a stale one). The client's frames
-//! (`quai_protocol::keeper`) bring keys and sizes. When the shell ends, its status goes to
-//! the exit file for the attach, and the keeper ends.
+//! leads a session of its own with that terminal), and listens on terminal N's socket. An
+//! attach hands over its stdout with its first frame (`SCM_RIGHTS`): the shell's output goes
+//! to the ring and, untouched, straight to that stdout (the engine's pipe to the server, so
+//! the bytes cross no other process on the way); a newer attach replaces the one before (a
+//! server killed halfway leaves a stale one). The attach's frames (`quai_protocol::keeper`)
+//! bring keys and sizes. When the shell ends, its status goes to the exit file for the
+//! attach, and the keeper ends.
 
 use std::fs::File;
 use std::io::{Read, Write};
@@ -33,10 +35,22 @@ const HELLO_WAIT: Duration = Duration::from_secs(5);
 /// hold its terminal open for longer).
 const LAST_OUTPUT_WAIT: Duration = Duration::from_millis(300);
 
+/// A read at least this large means the shell prints faster than it is read (a flood).
+const FLOODING: usize = 1024;
+/// How long the pump lets a flood gather before reading on (the terminal holds up to 64 KiB,
+/// far more than a millisecond of any flood here).
+const GATHER: Duration = Duration::from_millis(1);
+
+/// How long a write to an attach's stdout may wait for its reader before the attach is
+/// dropped (a server that went away reads no more).
+const STALL: Duration = Duration::from_secs(30);
+
 /// The output side: what the ring keeps and where output goes.
 struct Output {
     ring: Ring,
-    client: Option<UnixStream>,
+    /// The attached client's stdout, and which attach it was.
+    client: Option<(Arc<File>, u64)>,
+    attaches: u64,
 }
 
 pub fn run(term: u16, cols: u16, rows: u16) -> ExitCode {
@@ -89,6 +103,7 @@ fn serve(term: u16, cols: u16, rows: u16) -> std::io::Result<()> {
     let output = Arc::new(Mutex::new(Output {
         ring: Ring::new(KEPT),
         client: None,
+        attaches: 0,
     }));
     // The attached client's stream, to shut it down without waiting for `output`'s lock
     // (held while a write to a client that stopped reading blocks).
@@ -122,9 +137,13 @@ fn serve(term: u16, cols: u16, rows: u16) -> std::io::Result<()> {
     let _ = std::fs::remove_file(&socket);
     let _ = std::fs::remove_file(paths::pid_file(term));
     std::fs::write(paths::exit_file(term), code.to_string())?;
-    let output = output.lock().unwrap_or_else(PoisonError::into_inner);
-    if let Some(client) = output.client.as_ref() {
-        let _ = client.shutdown(Shutdown::Both);
+    output.lock().unwrap_or_else(PoisonError::into_inner).client = None;
+    if let Some(conn) = attached
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .as_ref()
+    {
+        let _ = conn.shutdown(Shutdown::Both);
     }
     Ok(())
 }
@@ -143,6 +162,11 @@ fn pump(master: &mut File, output: &Mutex<Output>) {
             // EIO: nothing holds the shell's side any more.
             Err(_) => break,
         };
+        if n >= FLOODING {
+            // A flood: let it fill the terminal's buffer a moment, then take it in large
+            // reads, rather than waking for every few lines it prints.
+            std::thread::sleep(GATHER);
+        }
         while n + 4096 <= buf.len() && waiting(master) {
             match master.read(&mut buf[n..]) {
                 Ok(0) | Err(_) => {
@@ -152,14 +176,63 @@ fn pump(master: &mut File, output: &Mutex<Output>) {
                 Ok(more) => n += more,
             }
         }
-        let mut output = output.lock().unwrap_or_else(PoisonError::into_inner);
-        output.ring.push(&buf[..n]);
-        if let Some(client) = output.client.as_mut() {
-            if client.write_all(&buf[..n]).is_err() {
-                output.client = None;
+        let client = {
+            let mut output = output.lock().unwrap_or_else(PoisonError::into_inner);
+            output.ring.push(&buf[..n]);
+            output.client.clone()
+        };
+        if let Some((out, id)) = client {
+            let current = || current(output, id);
+            if !write_out(&out, &buf[..n], &current) {
+                drop_client(output, id);
             }
         }
     }
+}
+
+/// Whether attach `id` is still the attached one.
+fn current(output: &Mutex<Output>, id: u64) -> bool {
+    let output = output.lock().unwrap_or_else(PoisonError::into_inner);
+    output.client.as_ref().is_some_and(|(_, at)| *at == id)
+}
+
+/// Lets attach `id`'s stdout go, when it is still the attached one.
+fn drop_client(output: &Mutex<Output>, id: u64) {
+    let mut output = output.lock().unwrap_or_else(PoisonError::into_inner);
+    if output.client.as_ref().is_some_and(|(_, at)| *at == id) {
+        output.client = None;
+    }
+}
+
+/// Writes `data` to an attach's stdout (non-blocking), waiting for its reader while the
+/// attach is `still` the current one and at most `STALL`; false when it must be dropped.
+fn write_out(out: &File, mut data: &[u8], still: &dyn Fn() -> bool) -> bool {
+    use rustix::event::{poll, PollFd, PollFlags, Timespec};
+    let mut writer = out;
+    let mut stalled = Instant::now();
+    while !data.is_empty() {
+        match writer.write(data) {
+            Ok(0) => return false,
+            Ok(n) => {
+                data = &data[n..];
+                stalled = Instant::now();
+            }
+            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => {
+                if stalled.elapsed() > STALL || !still() {
+                    return false;
+                }
+                let mut fds = [PollFd::new(out, PollFlags::OUT)];
+                let tick = Timespec {
+                    tv_sec: 0,
+                    tv_nsec: 100_000_000,
+                };
+                let _ = poll(&mut fds, Some(&tick));
+            }
+            Err(_) => return false,
+        }
+    }
+    true
 }
 
 /// Whether the shell's terminal has output waiting, without waiting for any.
@@ -173,18 +246,37 @@ fn waiting(master: &File) -> bool {
     matches!(poll(&mut fds, Some(&now)), Ok(1)) && fds[0].revents().contains(PollFlags::IN)
 }
 
-/// Takes a new attach: reads its size, replaces the client before it, replays the ring to
-/// it, then feeds its keys and sizes to the shell until it goes.
+/// Takes a new attach: reads its size and its stdout, shuts the attach before it out,
+/// replays the ring to it, then feeds its keys and sizes to the shell until it goes.
 fn take(
-    mut conn: UnixStream,
+    conn: UnixStream,
     master: &File,
-    output: &Mutex<Output>,
+    output: &Arc<Mutex<Output>>,
     attached: &Mutex<Option<UnixStream>>,
 ) -> std::io::Result<()> {
+    use rustix::net::{recvmsg, RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags};
     let mut decoder = KeeperDecoder::default();
     conn.set_read_timeout(Some(HELLO_WAIT))?;
     let mut first = [0u8; 7];
-    conn.read_exact(&mut first)?;
+    let mut space = [std::mem::MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
+    let mut control = RecvAncillaryBuffer::new(&mut space);
+    let got = recvmsg(
+        &conn,
+        &mut [std::io::IoSliceMut::new(&mut first)],
+        &mut control,
+        RecvFlags::WAITALL,
+    )?;
+    let mut stdout: Option<OwnedFd> = None;
+    for message in control.drain() {
+        if let RecvAncillaryMessage::ScmRights(fds) = message {
+            for fd in fds {
+                stdout.get_or_insert(fd);
+            }
+        }
+    }
+    let (Some(stdout), 7) = (stdout, got.bytes) else {
+        return Ok(());
+    };
     let Ok(frames) = decoder.push(&first) else {
         return Ok(());
     };
@@ -192,6 +284,10 @@ fn take(
         return Ok(());
     };
     conn.set_read_timeout(None)?;
+    let stdout = File::from(stdout);
+    let flags = rustix::fs::fcntl_getfl(&stdout)?;
+    rustix::fs::fcntl_setfl(&stdout, flags | OFlags::NONBLOCK)?;
+    let stdout = Arc::new(stdout);
     let before = attached
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
@@ -199,25 +295,33 @@ fn take(
     if let Some(before) = before {
         let _ = before.shutdown(Shutdown::Both);
     }
-    {
-        let mut writer = conn.try_clone()?;
-        let mut output = output.lock().unwrap_or_else(PoisonError::into_inner);
-        writer.write_all(&output.ring.snapshot())?;
-        output.client = Some(writer);
-    }
+    let id = {
+        let mut out = output.lock().unwrap_or_else(PoisonError::into_inner);
+        out.attaches += 1;
+        let id = out.attaches;
+        out.client = None;
+        let replay = out.ring.snapshot();
+        if !write_out(&stdout, &replay, &|| true) {
+            return Ok(());
+        }
+        out.client = Some((stdout, id));
+        id
+    };
     resize(master, cols, rows);
     let mut master = master.try_clone()?;
+    let output = output.clone();
     std::thread::spawn(move || {
+        let mut conn = conn;
         let mut buf = vec![0u8; 16 * 1024];
         loop {
             let n = match conn.read(&mut buf) {
-                Ok(0) | Err(_) => return,
+                Ok(0) | Err(_) => break,
                 Ok(n) => n,
             };
             let Ok(frames) = decoder.push(&buf[..n]) else {
-                // Not keeper frames: this client is dropped, the shell goes on.
+                // Not keeper frames: this attach is dropped, the shell goes on.
                 let _ = conn.shutdown(Shutdown::Both);
-                return;
+                break;
             };
             for frame in frames {
                 match frame {
@@ -230,6 +334,8 @@ fn take(
                 }
             }
         }
+        // The attach went: its stdout goes with it, so the engine sees its exec end.
+        drop_client(&output, id);
     });
     Ok(())
 }
