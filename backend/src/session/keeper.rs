@@ -26,7 +26,7 @@ pub const QUAI_KEEPER: &str = crate::runtime::KEEPER_IN_NODE;
 
 /// `quai-keeper` (the program at `program`) for the nodes.
 pub fn program(program: &std::path::Path) -> Result<crate::runtime::KeeperProgram, std::io::Error> {
-    let program = program.canonicalize().map_err(|err| {
+    let unreadable = |err: std::io::Error| {
         std::io::Error::new(
             err.kind(),
             format!(
@@ -34,16 +34,9 @@ pub fn program(program: &std::path::Path) -> Result<crate::runtime::KeeperProgra
                 program.display()
             ),
         )
-    })?;
-    let bytes = std::fs::read(&program).map_err(|err| {
-        std::io::Error::new(
-            err.kind(),
-            format!(
-                "{}: {err} (build it with cargo xtask build)",
-                program.display()
-            ),
-        )
-    })?;
+    };
+    let program = program.canonicalize().map_err(unreadable)?;
+    let bytes = std::fs::read(&program).map_err(unreadable)?;
     let mut header = tar::Header::new_gnu();
     header.set_size(bytes.len() as u64);
     header.set_mode(0o755);

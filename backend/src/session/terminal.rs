@@ -538,17 +538,17 @@ mod tests {
         assert_eq!(ring.snapshot(), b"second\n");
     }
 
-    #[tokio::test]
-    async fn input_a_process_does_not_read_waits_within_a_byte_budget() {
-        use futures::FutureExt;
-        // A process that reads nothing: its input pipe holds 4 KiB, then writes block.
-        let (unread, input) = tokio::io::duplex(4096);
+    /// A terminal at 80×24 over `input`, its process printing nothing.
+    fn silent_terminal(
+        input: tokio::io::DuplexStream,
+        in_band: bool,
+    ) -> (Terminal, Arc<crate::runtime::DockerRuntime>) {
         let io = TerminalIo {
             exec: "no-exec".into(),
             output: Box::pin(futures::stream::pending()),
             input: Box::pin(input),
         };
-        let runtime = Arc::new(crate::runtime::DockerRuntime::connect("input-budget").unwrap());
+        let runtime = Arc::new(crate::runtime::DockerRuntime::connect("silent").unwrap());
         let limits = Limits {
             scrollback: 1024,
             output_rate: 1024 * 1024,
@@ -558,13 +558,22 @@ mod tests {
             1,
             "node1".into(),
             io,
-            runtime,
+            runtime.clone(),
             limits,
             size,
             &[],
             false,
-            false,
+            in_band,
         );
+        (terminal, runtime)
+    }
+
+    #[tokio::test]
+    async fn input_a_process_does_not_read_waits_within_a_byte_budget() {
+        use futures::FutureExt;
+        // A process that reads nothing: its input pipe holds 4 KiB, then writes block.
+        let (unread, input) = tokio::io::duplex(4096);
+        let (terminal, _) = silent_terminal(input, false);
         let paste = || Bytes::from(vec![b'x'; INPUT_BUDGET / 4]);
         for _ in 0..4 {
             assert!(terminal.send_input(paste()).await);
@@ -587,28 +596,7 @@ mod tests {
     async fn a_keeper_in_band_gets_keys_and_sizes_as_frames_in_order() {
         use tokio::io::AsyncReadExt;
         let (mut keeper, input) = tokio::io::duplex(4096);
-        let io = TerminalIo {
-            exec: "no-exec".into(),
-            output: Box::pin(futures::stream::pending()),
-            input: Box::pin(input),
-        };
-        let runtime = Arc::new(crate::runtime::DockerRuntime::connect("in-band").unwrap());
-        let limits = Limits {
-            scrollback: 1024,
-            output_rate: 1024 * 1024,
-        };
-        let size = TermSize { cols: 80, rows: 24 };
-        let terminal = Terminal::start(
-            1,
-            "node1".into(),
-            io,
-            runtime.clone(),
-            limits,
-            size,
-            &[],
-            false,
-            true,
-        );
+        let (terminal, runtime) = silent_terminal(input, true);
         assert!(terminal.send_input(Bytes::from_static(b"ls")).await);
         let wide = TermSize {
             cols: 200,
