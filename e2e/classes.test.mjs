@@ -79,6 +79,9 @@ test('an instructor signs in through the printed link, creates a class, and a st
   await teacher.page.locator('[data-test-id=new-class-title]').fill('Containers, morning group');
   await teacher.page.locator('[data-test-id=new-class-seats]').fill('2');
   await teacher.page.locator('[data-test-id=new-class-lesson]').selectOption('blank:shell');
+  // The lessons come into the list after the page draws: a choice made before stays.
+  await teacher.page.locator('[data-test-id=new-class-lesson] option[value=first-container]').waitFor({ state: 'attached' });
+  assert.equal(await teacher.page.locator('[data-test-id=new-class-lesson]').inputValue(), 'blank:shell');
   await teacher.page.locator('[data-test-id=new-class-submit]').click();
   const row = teacher.page.locator('[data-test-id=class-row]');
   await row.waitFor();

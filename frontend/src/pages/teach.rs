@@ -274,7 +274,9 @@ fn new_class_form(props: &NewClassProps) -> Html {
     let lang = use_lang();
     let title = use_node_ref();
     let seats = use_node_ref();
-    let what = use_node_ref();
+    // The choice lives in state, not only in the DOM: the lesson options arrive after the page
+    // draws, and a choice made before they do must be the one the class gets.
+    let what = use_state(|| String::from("blank:docker"));
     let starts_in = use_node_ref();
     let minutes = use_node_ref();
     let error = use_state(|| None::<ApiFailure>);
@@ -290,10 +292,7 @@ fn new_class_form(props: &NewClassProps) -> Html {
         let (error, busy, done) = (error.clone(), busy.clone(), props.on_created.clone());
         Callback::from(move |event: SubmitEvent| {
             event.prevent_default();
-            let chosen = what
-                .cast::<HtmlSelectElement>()
-                .map(|s| s.value())
-                .unwrap_or_default();
+            let chosen = (*what).clone();
             let (lesson, profile) = match chosen.as_str() {
                 "blank:shell" => (None, Some(Profile::Shell)),
                 "blank:docker" | "" => (None, Some(Profile::Docker)),
@@ -329,6 +328,14 @@ fn new_class_form(props: &NewClassProps) -> Html {
             });
         })
     };
+    let choose = {
+        let what = what.clone();
+        Callback::from(move |event: Event| {
+            if let Some(select) = event.target_dyn_into::<HtmlSelectElement>() {
+                what.set(select.value());
+            }
+        })
+    };
     html! {
         <div class="card class-card class-new">
             <h2>{ t(lang, Msg::NewClassTitle) }</h2>
@@ -344,11 +351,11 @@ fn new_class_form(props: &NewClassProps) -> Html {
                 </label>
                 <label class="class-field class-wide">
                     <span>{ t(lang, Msg::ClassLesson) }</span>
-                    <select ref={what} class="class-input" data-test-id="new-class-lesson">
-                        <option value="blank:docker">{ t(lang, Msg::BlankDocker) }</option>
-                        <option value="blank:shell">{ t(lang, Msg::BlankShell) }</option>
+                    <select class="class-input" data-test-id="new-class-lesson" onchange={choose}>
+                        <option value="blank:docker" selected={*what == "blank:docker"}>{ t(lang, Msg::BlankDocker) }</option>
+                        <option value="blank:shell" selected={*what == "blank:shell"}>{ t(lang, Msg::BlankShell) }</option>
                         { for props.lessons.iter().filter(|l| l.missing_images.is_empty()).map(|l| html! {
-                            <option value={l.slug.clone()}>{ l.title.clone() }</option>
+                            <option value={l.slug.clone()} selected={*what == l.slug}>{ l.title.clone() }</option>
                         }) }
                     </select>
                 </label>
