@@ -307,7 +307,10 @@ async fn two_terminals_of_one_node_are_independent_shells() {
 async fn a_terminal_an_earlier_quai_kept_in_the_nodes_one_tmux_server_is_taken_back() {
     // Quai once kept every terminal of a node in one tmux server (socket `quai`); a node it
     // started then and kept across an upgrade still has its shells there.
-    let server = TestServer::start("legacykeeper").await;
+    let server = TestServer::start_with("legacykeeper", |config| {
+        config.terminal_keeper = quai::config::TerminalKeeper::Tmux;
+    })
+    .await;
     let session = server.create_session().await;
     let mut socket = server.shell(&session).await;
     let (code, out) = common::exec_in_node(

@@ -1,8 +1,9 @@
 //! Terminals kept by `quai-keeper` (`--terminal-keeper quai`), against the real engine: the
-//! program is copied into each node, output reaches the page byte for byte, sizes reach the
+//! program is mounted in each node, output reaches the page byte for byte, sizes reach the
 //! shell in order with the keys, keys that look like the keeper's own frames stay keys, the
 //! shell's exit status comes back, and a killed server's successor takes the same shell
-//! back with what it printed. A node where the keeper cannot run gets a plain shell.
+//! back with what it printed (tmux, the other keeper, too). A node where the keeper cannot
+//! run gets a plain shell.
 
 mod common;
 
@@ -86,15 +87,26 @@ async fn a_node_where_the_keeper_cannot_run_gets_a_plain_shell() {
 
 #[tokio::test]
 async fn a_killed_servers_successor_takes_the_same_shell_back_with_what_it_printed() {
+    same_shell_after_a_kill("quai").await;
+}
+
+#[tokio::test]
+async fn with_tmux_as_the_keeper_a_killed_servers_successor_takes_the_same_shell_back() {
+    same_shell_after_a_kill("tmux").await;
+}
+
+/// A server with `keeper` killed with SIGKILL, and its successor: the same shell (pid,
+/// background job), what it printed before (scrolled off included), the new size.
+async fn same_shell_after_a_kill(keeper: &str) {
     let lessons = tempfile::tempdir().unwrap();
-    let instance = unique_instance("quai-keeper-restart");
+    let instance = unique_instance(&format!("{keeper}-keeper-restart"));
     let database = std::env::temp_dir().join(format!("quai-keeper-{instance}.db"));
     let _cleanup = Cleanup {
         instance: instance.clone(),
         database: database.clone(),
     };
     let launch = Launch::new(&instance, &database, lessons.path())
-        .with("QUAI_TERMINAL_KEEPER", "quai")
+        .with("QUAI_TERMINAL_KEEPER", keeper)
         .with("QUAI_KEEPER_BINARY", env!("CARGO_BIN_EXE_quai-keeper"));
     let served = Served::spawn(launch);
     let server = served.client().await;

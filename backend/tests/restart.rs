@@ -352,12 +352,9 @@ async fn sessions_whose_containers_died_or_time_ran_out_while_the_server_was_awa
         .args([
             "exec",
             &kept_node[0],
-            "tmux",
-            "-L",
-            "quai-t2",
-            "kill-session",
-            "-t",
-            "=t2",
+            "/usr/local/lib/quai/quai-keeper",
+            "end",
+            "2",
         ])
         .status()
         .unwrap();

@@ -51,14 +51,15 @@ pub enum Egress {
 /// What keeps a terminal's shell alive inside its node.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum TerminalKeeper {
-    /// tmux, its interface hidden: shells, running programs and the screen survive a
-    /// restart of the server (nodes whose image lacks tmux get a plain shell).
-    Tmux,
-    /// `quai-keeper`, Quai's own, copied into every node: shells and running programs
-    /// survive a restart of the server, and output passes through untouched (the keeper
-    /// keeps its last 256 KiB for the next server); nodes where it cannot run get a plain
-    /// shell.
+    /// `quai-keeper`, Quai's own, mounted read-only in every node: shells and running
+    /// programs survive a restart of the server, and output passes through untouched (the
+    /// keeper keeps its last 256 KiB for the next server); nodes where it cannot run get a
+    /// plain shell.
     Quai,
+    /// tmux, its interface hidden: shells, running programs and the screen survive a
+    /// restart of the server, with slower output than quai-keeper's (tmux parses what
+    /// programs print and draws it again); nodes whose image lacks tmux get a plain shell.
+    Tmux,
     /// A plain login shell, which ends with the server's connection to it.
     None,
 }
@@ -343,7 +344,7 @@ pub struct Config {
     pub recording_limit_mb: u64,
 
     /// What keeps terminals' shells alive in their node across server restarts.
-    #[arg(long, env = "QUAI_TERMINAL_KEEPER", value_enum, default_value_t = TerminalKeeper::Tmux)]
+    #[arg(long, env = "QUAI_TERMINAL_KEEPER", value_enum, default_value_t = TerminalKeeper::Quai)]
     pub terminal_keeper: TerminalKeeper,
 
     /// The `quai-keeper` program copied into nodes for `--terminal-keeper quai`; the one
@@ -363,14 +364,26 @@ pub struct Config {
 }
 
 impl Config {
-    /// The `quai-keeper` program to copy into nodes.
+    /// The `quai-keeper` program to mount in nodes: the one given, else the one beside the
+    /// server's program (cargo builds both into one folder; its test programs sit one
+    /// folder below, in `deps`).
     pub fn keeper_binary(&self) -> PathBuf {
-        self.keeper_binary.clone().unwrap_or_else(|| {
-            std::env::current_exe()
-                .ok()
-                .and_then(|exe| exe.parent().map(|dir| dir.join("quai-keeper")))
-                .unwrap_or_else(|| PathBuf::from("quai-keeper"))
-        })
+        if let Some(given) = &self.keeper_binary {
+            return given.clone();
+        }
+        let Some(dir) = std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.parent().map(PathBuf::from))
+        else {
+            return PathBuf::from("quai-keeper");
+        };
+        let beside = dir.join("quai-keeper");
+        match dir.parent() {
+            Some(up) if !beside.exists() && dir.file_name() == Some("deps".as_ref()) => {
+                up.join("quai-keeper")
+            }
+            _ => beside,
+        }
     }
 
     /// Where terminal recordings are written.
@@ -465,7 +478,7 @@ impl Config {
                 std::env::temp_dir().join(format!("quai-test-{instance}-recordings")),
             ),
             recording_limit_mb: 20,
-            terminal_keeper: TerminalKeeper::Tmux,
+            terminal_keeper: TerminalKeeper::Quai,
             keeper_binary: None,
             on_shutdown: OnShutdown::End,
         }

@@ -183,7 +183,7 @@ tar -x --no-same-owner --no-same-permissions -C "$real" -f - || exit 5
         let mut cmd = vec![
             "bash",
             "-c",
-            r#"cd / && set -- $(for d in "$@"; do [ -d "$d" ] && printf '%s\n' "$d"; done); [ $# -eq 0 ] && exit 0; exec tar -cf - --exclude='tmp/quai-[0-9]*' --exclude='tmp/tmux-[0-9]*' -- "$@""#,
+            r#"cd / && set -- $(for d in "$@"; do [ -d "$d" ] && printf '%s\n' "$d"; done); [ $# -eq 0 ] && exit 0; exec tar -cf - --exclude='tmp/quai-[0-9]*' --exclude='tmp/tmux-[0-9]*' --exclude='tmp/quai-keeper-[0-9]*' -- "$@""#,
             "quai",
         ];
         cmd.extend(dirs.iter().map(String::as_str));
