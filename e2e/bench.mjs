@@ -71,7 +71,7 @@ const HOOK = () => {
       }
       const watch = bench.watch;
       if (watch) {
-        // What a person reads: escape sequences (tmux's drawing, colours) left out.
+        // What a person reads: escape sequences (colours, cursor moves) left out.
         watch.tail = (watch.tail + text).slice(-512).replace(PLAIN, '');
         watch.bytes += bytes;
         if (watch.pattern.test(watch.tail)) {

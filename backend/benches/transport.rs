@@ -14,9 +14,8 @@
 //! For each: keystroke echo (one key at a time, each waiting for its echo, into `cat`) and
 //! output throughput (`head -c 50M /dev/urandom | base64`, read to an end marker), the
 //! median of `ROUNDS` floods with the transports taking turns, beside a server without the
-//! terminal keeper, one whose nodes may use more CPU and one with Quai's own keeper
-//! (`quai-keeper`), each on a node of its own. Then
-//! 20 terminals printing `yes` at once while the echo of another is timed, for Quai (with the
+//! terminal keeper, one whose nodes may use more CPU and one with tmux as the keeper
+//! (`--terminal-keeper tmux`), each on a node of its own. Then 20 terminals printing `yes` at once while the echo of another is timed, for Quai (with the
 //! server's CPU) and for the raw TTY. Last, Quai's output limit per terminal at several
 //! values, each a `quai serve` of its own. Writes Markdown to `target/bench/transport.md`
 //! (or QUAI_BENCH_OUT).
@@ -236,7 +235,7 @@ fn spawn_yes<T: Transport + Send + 'static>(
 }
 
 /// A server at its default settings but for `output_rate` (None: the default), `keeper`
-/// (None: the default, tmux) and the terminals a session may open (the flood needs one more
+/// (None: the default, quai-keeper) and the terminals a session may open (the flood needs one more
 /// than `FLOODERS`).
 fn serve(output_rate: Option<u64>, keeper: Option<&str>) -> Served {
     serve_with(output_rate, keeper, None)
@@ -397,8 +396,9 @@ impl Terminado {
     }
 }
 
-/// Prints the flood inside the node under a tmux of its own with nobody attached, as the
-/// keeper does for a terminal; MB/s. What the keeper alone can pass on, on the node's CPU.
+/// Prints the flood inside the node under a tmux of its own with nobody attached, as tmux
+/// does for a terminal when it is the keeper; MB/s. What tmux alone can pass on, on the
+/// node's CPU.
 const TMUX_ALONE: &str = r#"tm() { tmux -L quai-bench -f /dev/null "$@"; }
 tm new-session -d -x 120 -y 40 bash && tm set -g status off >/dev/null && tm set -g history-limit 5000 >/dev/null
 sleep 0.3
@@ -449,13 +449,13 @@ async fn main() {
     // And one whose nodes may use more CPU: what bounds the keeper.
     let wide = serve_with(None, None, Some(WIDE_NODE_CPUS));
     let (wide_session, _) = shell_session(&wide).await;
-    // And one with Quai's own keeper, which passes output through.
-    let own = serve(None, Some("quai"));
-    let (own_session, _) = shell_session(&own).await;
+    // And one with tmux as the keeper, the other keeper Quai offers.
+    let tmuxed = serve(None, Some("tmux"));
+    let (tmux_session, _) = shell_session(&tmuxed).await;
     let mut quai = QuaiTerm::open(&served.base, &session, 1).await;
     let mut keeperless = QuaiTerm::open(&bare.base, &bare_session, 1).await;
     let mut widened = QuaiTerm::open(&wide.base, &wide_session, 1).await;
-    let mut owned = QuaiTerm::open(&own.base, &own_session, 1).await;
+    let mut under_tmux = QuaiTerm::open(&tmuxed.base, &tmux_session, 1).await;
     let mut raw = RawTerm::open(&container).await;
     let terminado = terminado_python
         .as_deref()
@@ -466,7 +466,7 @@ async fn main() {
     };
 
     let mut keys: [Vec<f64>; 6] = Default::default();
-    let (mut quai_out, mut keeperless_out, mut raw_out, mut wide_out, mut own_out) = (
+    let (mut quai_out, mut keeperless_out, mut raw_out, mut wide_out, mut tmux_out) = (
         Floods::default(),
         Floods::default(),
         Floods::default(),
@@ -482,7 +482,7 @@ async fn main() {
         keys[1].extend(echo(&mut raw).await.0);
         keys[2].extend(echo(&mut keeperless).await.0);
         keys[3].extend(echo(&mut widened).await.0);
-        keys[5].extend(echo(&mut owned).await.0);
+        keys[5].extend(echo(&mut under_tmux).await.0);
         if let Some(t) = tnado.as_mut() {
             keys[4].extend(echo(t).await.0);
         }
@@ -495,13 +495,15 @@ async fn main() {
             .push(output(&mut keeperless, Some(&bare)).await);
         raw_out.0.push(output(&mut raw, None).await);
         wide_out.0.push(output(&mut widened, Some(&wide)).await);
-        own_out.0.push(output(&mut owned, Some(&own)).await);
+        tmux_out
+            .0
+            .push(output(&mut under_tmux, Some(&tmuxed)).await);
         if let (Some(t), Some(floods)) = (tnado.as_mut(), tnado_out.as_mut()) {
             floods.0.push(output(t, None).await);
         }
         alone.push(tmux_alone(&container));
     }
-    let [quai_echo, raw_echo, keeperless_echo, wide_echo, tnado_keys, own_echo] =
+    let [quai_echo, raw_echo, keeperless_echo, wide_echo, tnado_keys, tmux_echo] =
         keys.map(Sample::new);
     let tnado_echo = tnado_out.as_ref().map(|_| tnado_keys);
     let alone = Sample::new(alone).pct(0.5);
@@ -531,11 +533,11 @@ async fn main() {
     drop(quai);
     drop(keeperless);
     drop(widened);
-    drop(owned);
+    drop(under_tmux);
     served.stop();
     bare.stop();
     wide.stop();
-    own.stop();
+    tmuxed.stop();
 
     // Quai's output limit per terminal: each value a server and a node of its own.
     let mut limits = Vec::new();
@@ -554,8 +556,9 @@ async fn main() {
         "Measured with `cargo bench -p quai-backend --bench transport`, on one container (a shell \
          node of a `quai serve` at its default settings, output limit {}) in one run, on the \
          machine that ran it: {cores} cores, load average {} when it started, {settled}. Quai's terminal \
-         is a `docker exec` of the node's tmux (the terminal keeper), pumped over the socket \
-         and acknowledged as the page does; the raw TTY is bollard's exec of `bash -l` read \
+         is a `docker exec` attached to the node's quai-keeper (the terminal keeper, which \
+         holds the shell on a pseudo-terminal of its own), pumped over the socket and \
+         acknowledged as the page does; the raw TTY is bollard's exec of `bash -l` read \
          directly; terminado{} runs `docker exec -it` of the same container under its pty. \
          Echo: {KEYS} keystrokes into `cat` per round, one at a time, {ROUNDS} rounds before \
          the floods ({} keys in all); output: `head -c 50M /dev/urandom \
@@ -564,7 +567,7 @@ async fn main() {
          the median one (a flood's pace varies by a third from one to the next here); beside \
          `yes`: the same echo while {FLOODERS} other terminals of the container print `yes`, \
          each read to the end as it comes. A server without the keeper, one whose nodes \
-         may use {WIDE_NODE_CPUS} CPUs (1 is the default) and one with Quai's own keeper run \
+         may use {WIDE_NODE_CPUS} CPUs (1 is the default) and one with tmux as the keeper run \
          beside the first, each with a node of its own, and take their turns in the same \
          rounds.\n\n",
         mib(DEFAULT_OUTPUT_RATE),
@@ -610,10 +613,10 @@ async fn main() {
         wide_out.cell(),
     ));
     out.push_str(&format!(
-        "| Quai's socket, Quai's own keeper (`--terminal-keeper quai`) | {:.2} | {:.2} | {} | – |\n",
-        own_echo.pct(0.5),
-        own_echo.pct(0.99),
-        own_out.cell(),
+        "| Quai's socket, tmux as the keeper (`--terminal-keeper tmux`) | {:.2} | {:.2} | {} | – |\n",
+        tmux_echo.pct(0.5),
+        tmux_echo.pct(0.99),
+        tmux_out.cell(),
     ));
     if let (Some(e), Some(o)) = (&tnado_echo, &tnado_out) {
         let version = terminado_version.clone().unwrap_or_default();
@@ -626,8 +629,8 @@ async fn main() {
     }
     out.push_str(&format!(
         "\nThe same flood printed inside the node by a tmux of its own with nobody attached \
-         (what the keeper alone passes on, sharing the node's CPU with the flood), in the same \
-         rounds: **{alone:.1} MB/s** at the median.\n"
+         (what tmux alone passes on as a keeper, sharing the node's CPU with the flood), in the \
+         same rounds: **{alone:.1} MB/s** at the median.\n"
     ));
     out.push_str("\nThe aims, Quai against the others in this run:\n\n");
     let over = quai_echo.pct(0.99) - raw_echo.pct(0.99);
@@ -680,17 +683,14 @@ async fn main() {
     let wide_of_raw = wide_out.mbps() / raw_out.mbps();
     out.push_str(&format!(
         "\nWithout the keeper, Quai's own transport against the same aims: output {:.2}× the raw \
-         TTY's ({}) and {} terminado's ({}). The keeper is tmux, and it runs inside the node: \
-         to give a later server the screen and its history it parses every byte, and its \
-         server and client count against the node's CPU limit, which the flood (`base64`, \
-         `head`) shares ({alone:.1} MB/s with nobody attached, above). With the node allowed \
-         {WIDE_NODE_CPUS} CPUs, Quai with the keeper prints {:.1} MB/s, {wide_of_raw:.2}× the \
-         raw TTY's against {:.2}× at 1 CPU: {}. When its reader falls behind, tmux skips to a \
-         redraw of the screen rather than sending every line, as a terminal would. Each \
-         terminal has a tmux server of its own, so a terminal flooding output delays the others \
-         only through the node's CPU, which they share. `--terminal-keeper none` gives up \
-         shells surviving a server restart for the keeperless figures; `--node-cpus` gives each \
-         node more of the machine.\n",
+         TTY's ({}) and {} terminado's ({}). The keeper, quai-keeper, runs inside the node: it \
+         holds the shell on a pseudo-terminal of its own, keeps its last 256 KiB for a later \
+         server and writes the output straight into the engine's pipe, without parsing it; \
+         it counts against the node's CPU limit, which the flood (`base64`, `head`) shares. \
+         With the node allowed {WIDE_NODE_CPUS} CPUs, Quai with the keeper prints {:.1} MB/s, \
+         {wide_of_raw:.2}× the raw TTY's against {:.2}× at 1 CPU. `--terminal-keeper none` \
+         gives up shells surviving a server restart for the keeperless figures; `--node-cpus` \
+         gives each node more of the machine.\n",
         keeperless_out.mbps() / raw_out.mbps(),
         yes_no(keeperless_out.mbps() >= OUTPUT_OF_RAW * raw_out.mbps()),
         tnado_out
@@ -704,33 +704,28 @@ async fn main() {
         ),
         wide_out.mbps(),
         quai_out.mbps() / raw_out.mbps(),
-        if wide_of_raw >= OUTPUT_OF_RAW {
-            "the aim is met there, so what bounds a flood under the keeper is the node's CPU \
-             limit, not Quai's transport"
-        } else if wide_out.mbps() > quai_out.mbps() * 1.1 {
-            "more CPU lifts it, but not to the aim: tmux's own pace bounds it too"
-        } else {
-            "more CPU does not lift it: tmux's own pace bounds it, not the node's limit"
-        },
     ));
-    let own_over = own_echo.pct(0.99) - raw_echo.pct(0.99);
+    let tmux_over = tmux_echo.pct(0.99) - raw_echo.pct(0.99);
     out.push_str(&format!(
-        "\nWith Quai's own keeper (`quai-keeper`, which keeps shells across a server restart \
-         as tmux does, but passes the output through untouched and keeps its last bytes \
-         rather than a parsed screen): echo p99 {own_over:+.2} ms over the raw TTY's ({}), \
-         output {:.2}× the raw TTY's ({}) and {} terminado's ({}).\n",
-        yes_no(own_over <= ECHO_P99_OVER_RAW_MS),
-        own_out.mbps() / raw_out.mbps(),
-        yes_no(own_out.mbps() >= OUTPUT_OF_RAW * raw_out.mbps()),
+        "\nWith tmux as the keeper (`--terminal-keeper tmux`, which gives a later server the \
+         screen as drawn rather than the last bytes): echo p99 {tmux_over:+.2} ms over the raw \
+         TTY's ({}), output {:.2}× the raw TTY's ({}) and {} terminado's ({}). tmux parses \
+         every byte to keep the screen, and when its reader falls behind it skips to a redraw \
+         rather than sending every line; alone in the node it passes {alone:.1} MB/s (above), \
+         {:.2}× what Quai passes with quai-keeper.\n",
+        yes_no(tmux_over <= ECHO_P99_OVER_RAW_MS),
+        tmux_out.mbps() / raw_out.mbps(),
+        yes_no(tmux_out.mbps() >= OUTPUT_OF_RAW * raw_out.mbps()),
         tnado_out
             .as_ref()
-            .map(|o| format!("{:.2}×", own_out.mbps() / o.mbps()))
+            .map(|o| format!("{:.2}×", tmux_out.mbps() / o.mbps()))
             .unwrap_or_else(|| "–".into()),
         yes_no(
             tnado_out
                 .as_ref()
-                .is_some_and(|o| own_out.mbps() >= OUTPUT_OF_TERMINADO * o.mbps())
+                .is_some_and(|o| tmux_out.mbps() >= OUTPUT_OF_TERMINADO * o.mbps())
         ),
+        alone / quai_out.mbps(),
     ));
     out.push_str(&format!(
         "\nWhere the output's CPU goes: the flood (`base64` in the node), the container engine's \
@@ -744,14 +739,29 @@ async fn main() {
         quai_out.median().server.unwrap_or(0.0),
         keeperless_out.median().server.unwrap_or(0.0),
     ));
-    out.push_str(&format!(
-        "\nWhy the default limit is {}: the sweep shows the limit is not what bounds one flood \
-         (the keeper is), so it sits above what the keeper passes on and still bounds what one \
-         terminal can cost the server; with 20 floods at once the server's CPU is the same at \
-         every limit: the browser's acknowledgements hold each terminal to the page's pace, \
-         and the node's CPU limit, which the keeper shares with the floods, holds them all.\n",
-        mib(DEFAULT_OUTPUT_RATE)
-    ));
+    let (at_default, unlimited) = (
+        limits.iter().find(|(rate, _)| *rate == DEFAULT_OUTPUT_RATE),
+        limits.iter().max_by_key(|(rate, _)| *rate),
+    );
+    if let (Some((_, at_default)), Some((_, unlimited))) = (at_default, unlimited) {
+        out.push_str(&format!(
+            "\nWhy the default limit is {}: it sits above what one flood passes (at the default \
+             {:.1} MB/s, with no limit in effect {:.1}, and the raw TTY {:.1} in the run above), \
+             and still bounds what one terminal can cost the server. With 20 floods at once, \
+             the sweep shows the server's CPU at every limit ({}): the browser's \
+             acknowledgements hold each terminal to the page's pace, and the node's CPU limit, \
+             which the keeper shares with the floods, holds them all.\n",
+            mib(DEFAULT_OUTPUT_RATE),
+            at_default.output.mbps(),
+            unlimited.output.mbps(),
+            raw_out.mbps(),
+            limits
+                .iter()
+                .map(|(rate, f)| format!("{} {:.0} %", mib(*rate), f.cpu))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ));
+    }
 
     let path = std::env::var("QUAI_BENCH_OUT").unwrap_or_else(|_| {
         concat!(env!("CARGO_MANIFEST_DIR"), "/../target/bench/transport.md").to_string()

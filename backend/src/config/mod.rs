@@ -73,16 +73,16 @@ pub enum OnShutdown {
     End,
 }
 
-/// Bytes a terminal may print per second by default (`--output-rate`): 32 MiB/s, chosen from
+/// Bytes a terminal may print per second by default (`--output-rate`): 64 MiB/s, chosen from
 /// the figures of docs/BENCHMARKS.md ("Terminal transport, side by side"). At 8 MiB/s a
-/// flood printed at a third of a raw `docker exec` TTY's speed; a terminal with no limit
-/// reaches about 25 MiB/s (tmux in the node is the bottleneck), so 32 MiB/s no longer slows
-/// one flood down while it still bounds what one terminal costs the server. With many floods
-/// at once (20 `yes`), the server's CPU was the same at every limit from 8 MiB/s up and the
-/// echo of another terminal followed no trend: flow control by the browser's
-/// acknowledgements and the node's CPU limit (tmux shares it with the floods) bound that
-/// case, not this rate.
-pub const DEFAULT_OUTPUT_RATE: u64 = 32 * 1024 * 1024;
+/// flood printed at a third of a raw `docker exec` TTY's speed. With quai-keeper, which
+/// passes output through, one flood in a node of 1 CPU reaches 24–30 MB/s and a raw TTY on
+/// this machine up to about 49 MB/s: 32 MiB/s (33.5 MB/s) would be within a flood's reach,
+/// 64 MiB/s stays above it while it still bounds what one terminal costs the server. With
+/// many floods at once (20 `yes`), the server's CPU was the same at every limit from 8 MiB/s
+/// up: flow control by the browser's acknowledgements and the node's CPU limit (the keeper
+/// shares it with the floods) bound that case, not this rate.
+pub const DEFAULT_OUTPUT_RATE: u64 = 64 * 1024 * 1024;
 
 /// Bytes of output each terminal keeps for replay, unless `--scrollback-bytes` says otherwise:
 /// the server's memory grows by up to this much per terminal as its output comes.
