@@ -347,8 +347,8 @@ pub struct Config {
     #[arg(long, env = "QUAI_TERMINAL_KEEPER", value_enum, default_value_t = TerminalKeeper::Quai)]
     pub terminal_keeper: TerminalKeeper,
 
-    /// The `quai-keeper` program copied into nodes for `--terminal-keeper quai`; the one
-    /// beside the server's own program when not given.
+    /// The `quai-keeper` program mounted read-only in nodes (`--terminal-keeper quai`, the
+    /// default); the one beside the server's own program when not given.
     #[arg(long, env = "QUAI_KEEPER_BINARY")]
     pub keeper_binary: Option<PathBuf>,
 
