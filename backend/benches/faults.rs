@@ -1,6 +1,6 @@
 //! `cargo bench -p quai-backend --bench faults`: faults a server meets, each while another
 //! session types, its keystroke echo timed through Quai's socket beside a raw `docker exec`
-//! TTY on the same container (the peer), against both at idle:
+//! TTY on the same container (the peer), key by key in turn, against both at idle:
 //!
 //! - a node's `yes` flood (read and acknowledged as a page does);
 //! - a node's fork bomb, held by the node's pids limit, then the node ended;
@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 
 use common::served::{Cleanup, Launch, Served};
 use quai_protocol::{CreateSession, Profile, SessionCreated};
-use support::terminal::{drain, echo_keys, QuaiTerm, RawTerm, Sample, Transport};
+use support::terminal::{drain, echo_side_by_side, QuaiTerm, RawTerm, Sample, Transport};
 
 const SHELL: CreateSession = CreateSession {
     nodes: Some(1),
@@ -79,11 +79,11 @@ impl Typist {
         }
     }
 
+    /// Both timed key by key in turn: a fault's course (a write that ends, a flood that
+    /// slows) weighs on both alike.
     async fn echo(&mut self) -> Echo {
-        Echo {
-            quai: echo_keys(&mut self.quai, KEYS).await,
-            raw: echo_keys(&mut self.raw, KEYS).await,
-        }
+        let (quai, raw) = echo_side_by_side(&mut self.quai, &mut self.raw, KEYS).await;
+        Echo { quai, raw }
     }
 }
 
@@ -702,8 +702,8 @@ async fn main() {
          that ran it: {cores} cores, load average {} when it started, {settled}. A `quai serve` at its \
          default settings; a typist (a shell session) whose keystroke echo ({} keys into `cat`, \
          one at a time) is timed through Quai's socket and, beside it, through a raw `docker \
-         exec` TTY on the same container, first at idle, then during each fault in another \
-         session. The aim: the typist's echo p99 through Quai within 2× of its idle p99.\n\n\
+         exec` TTY on the same container, key by key in turn (both under the same moment of \
+         the fault), first at idle, then during each fault in another session. The aim: the typist's echo p99 through Quai within 2× of its idle p99.\n\n\
          | fault | Quai echo p50 / p99 (ms) | raw TTY echo p50 / p99 (ms) | Quai p99 / idle | raw TTY p99 / idle | what happened |\n\
          |---|---|---|---|---|---|\n\
          | idle | {:.2} / {:.2} | {:.2} / {:.2} | 1× | 1× | |\n",

@@ -844,6 +844,39 @@ mod tests {
     }
 
     #[test]
+    fn the_terminal_on_screen_is_asked_for_before_its_view_starts_and_hidden_ones_wait() {
+        let s = apply(
+            PlaygroundState::default(),
+            [Action::Session(with_terms(&[
+                (1, "node1"),
+                (2, "node1"),
+                (3, "node2"),
+            ]))],
+        );
+        assert_eq!(s.workspace.visible(), Some(1));
+        assert!(to_open(&s).is_empty(), "nothing opens without a socket");
+        // The greeting opens the terminal on screen while xterm.js is still being drawn.
+        let s = apply(s, [Action::Greeted]);
+        assert_eq!(to_open(&s), [1]);
+        let s = apply(s, [Action::TermAsked(1), Action::TermOpened(1)]);
+        assert!(s.terminals.is_open(1));
+        // The others open when first shown.
+        assert!(to_open(&s).is_empty());
+        assert_eq!(phase(&s, 3), Phase::Closed);
+        let s = apply(s, [Action::TermViewed(3)]);
+        assert_eq!(to_open(&s), [3]);
+        // After a drop, the one on screen comes back on the next socket, viewed or not.
+        let s = apply(
+            s,
+            [
+                Action::Conn(Conn::Reconnecting),
+                Action::Conn(Conn::Connected),
+            ],
+        );
+        assert_eq!(to_open(&s), [1, 3]);
+    }
+
+    #[test]
     fn input_typed_before_a_terminal_opens_waits_and_goes_out_in_order() {
         let s = apply(
             PlaygroundState::default(),

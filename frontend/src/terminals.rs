@@ -1,5 +1,6 @@
 //! The terminals of a playground as its socket sees them, as pure data: for each terminal of
-//! the workspace, its node, whether its view has started, its phase on the current socket
+//! the workspace, its node, whether its view has started (or it is the one shown first, which
+//! is opened before its view, at the page's last size), its phase on the current socket
 //! (closed, opening, open, exited, or failed with the server's sentence) and the input the
 //! page typed into it before it was open. The socket driver (`services::link`) moves them
 //! along and performs what they ask for: a terminal `Opening` not yet asked for is opened,
@@ -33,6 +34,9 @@ pub struct TermState {
     pub node: String,
     /// Its xterm.js view has started: it can be measured, so opened.
     pub viewed: bool,
+    /// It was on screen when it appeared: it is opened without waiting for its view (at the
+    /// size the page last had), so that its shell starts while xterm.js is being drawn.
+    pub eager: bool,
     pub phase: Phase,
     /// Typed by the page (a click-to-run block) before it was open: sent, in order, once it
     /// is.
@@ -40,6 +44,11 @@ pub struct TermState {
 }
 
 impl TermState {
+    /// Whether it may be opened: its view has started, or it is shown first.
+    fn openable(&self) -> bool {
+        self.viewed || self.eager
+    }
+
     /// Whether it is attached on the current socket or about to be.
     fn live(&self) -> bool {
         matches!(self.phase, Phase::Opening { .. } | Phase::Open)
@@ -79,7 +88,7 @@ impl Terminals {
     pub fn to_open(&self) -> impl Iterator<Item = (u16, &str)> {
         self.terms
             .iter()
-            .filter(|(_, t)| t.viewed && t.phase == Phase::Opening { asked: false })
+            .filter(|(_, t)| t.openable() && t.phase == Phase::Opening { asked: false })
             .map(|(term, t)| (*term, t.node.as_str()))
     }
 
@@ -91,14 +100,17 @@ impl Terminals {
             .map(|(term, t)| (*term, t.pending.as_slice()))
     }
 
-    /// Follows the workspace: its new terminals start closed, those it dropped are forgotten.
+    /// Follows the workspace: its new terminals start closed, those it dropped are forgotten;
+    /// a new one on screen is opened without waiting for its view.
     pub fn follow(&mut self, workspace: &Workspace) {
         self.terms
             .retain(|term, _| workspace.terms.iter().any(|t| t.term == *term));
+        let visible = workspace.visible();
         for t in &workspace.terms {
             self.terms.entry(t.term).or_insert_with(|| TermState {
                 node: t.node.clone(),
                 viewed: false,
+                eager: visible == Some(t.term),
                 phase: Phase::Closed,
                 pending: Vec::new(),
             });
@@ -121,7 +133,7 @@ impl Terminals {
     /// they are (the socket dropping closed every other one).
     pub fn connected(&mut self) {
         for t in self.terms.values_mut() {
-            if t.viewed && !self.held.contains(&t.node) && t.phase == Phase::Closed {
+            if t.openable() && !self.held.contains(&t.node) && t.phase == Phase::Closed {
                 t.phase = Phase::Opening { asked: false };
             }
         }
@@ -246,7 +258,7 @@ impl Terminals {
         let Some(t) = self.terms.get_mut(&term) else {
             return;
         };
-        if t.viewed && t.phase == Phase::Closed && !self.held.contains(&t.node) {
+        if t.openable() && t.phase == Phase::Closed && !self.held.contains(&t.node) {
             t.phase = Phase::Opening { asked: false };
         }
     }

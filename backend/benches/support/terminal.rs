@@ -226,6 +226,38 @@ pub async fn echo(t: &mut impl Transport) -> Sample {
     echo_keys(t, KEYS).await
 }
 
+/// `keys` keys into `cat` on `a` and on `b` in turn, one key each at a time, so that both
+/// are timed under the same conditions (a fault that changes over its course included).
+pub async fn echo_side_by_side(
+    a: &mut impl Transport,
+    b: &mut impl Transport,
+    keys: usize,
+) -> (Sample, Sample) {
+    a.send("cat >/dev/null\r").await;
+    drain(a).await;
+    b.send("cat >/dev/null\r").await;
+    drain(b).await;
+    let (mut times_a, mut times_b) = (Vec::with_capacity(keys), Vec::with_capacity(keys));
+    for i in 0..keys {
+        let letter = ((b'a' + (i % 26) as u8) as char).to_string();
+        times_a.push(echo_one(a, &letter).await);
+        times_b.push(echo_one(b, &letter).await);
+    }
+    a.send("\x03").await;
+    drain(a).await;
+    b.send("\x03").await;
+    drain(b).await;
+    (Sample::new(times_a), Sample::new(times_b))
+}
+
+/// Milliseconds from sending `key` to the first output after it.
+async fn echo_one(t: &mut impl Transport, key: &str) -> f64 {
+    let sent = Instant::now();
+    t.send(key).await;
+    t.recv().await;
+    sent.elapsed().as_secs_f64() * 1000.0
+}
+
 /// Like [`echo`], `keys` keys.
 pub async fn echo_keys(t: &mut impl Transport, keys: usize) -> Sample {
     t.send("cat >/dev/null\r").await;

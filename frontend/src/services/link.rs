@@ -3,8 +3,10 @@
 //! warnings, ports, terminals attached, exited or failed, the end), then performs what the
 //! state asks for — `OpenTerminal` for the terminals waiting to be opened, the input
 //! waiting for those now open — and writes their output, acknowledging what xterm.js has
-//! written (flow control, see `flow`). Keystrokes, resizes and the exited line go straight
-//! through. The xterm.js handles and the flow counters are the link's own; which terminals
+//! written (flow control, see `flow`). The terminal shown first is opened before its view
+//! has started (at the size the page last had, corrected once xterm.js has measured its box),
+//! and what it prints meanwhile waits for the view. Keystrokes, resizes and the exited line go
+//! straight through. The xterm.js handles and the flow counters are the link's own; which terminals
 //! exist and where each stands are the state's (`terminals`).
 //!
 //! Terminals and the socket call back into the link synchronously, so no borrow of its
@@ -17,10 +19,10 @@ use std::rc::{Rc, Weak};
 use gloo::timers::callback::Timeout;
 use quai_protocol::{ClientMsg, ErrorCode, ServerMsg, MAX_COLS, MAX_ROWS, MIN_COLS, MIN_ROWS};
 
-use super::api;
 use super::flow::{AckCounter, ACK_DELAY_MS};
 use super::socket::{socket_url, SessionSocket, SocketEvent};
 use super::timing;
+use super::{api, prefs};
 use crate::i18n::{self, t, Lang, Msg, Sentence};
 use crate::state::{late_warning, Action, Conn, Ended};
 use crate::store::Store;
@@ -54,6 +56,8 @@ struct Inner {
     bench: Option<js_sys::Function>,
     /// Steps of the first prompt marked already: output arrived, output written.
     marked: Cell<(bool, bool)>,
+    /// Output of terminals opened before their view started, for the view to write.
+    unseen: RefCell<BTreeMap<u16, Vec<js_sys::Uint8Array>>>,
 }
 
 /// What the link keeps of a terminal whose view has started.
@@ -76,6 +80,7 @@ impl SessionLink {
             ack_timer: RefCell::new(None),
             bench: timing::hook(),
             marked: Cell::new((false, false)),
+            unseen: RefCell::new(BTreeMap::new()),
         });
         let location = gloo::utils::window().location();
         let url = socket_url(
@@ -91,6 +96,9 @@ impl SessionLink {
             }
         });
         inner.socket.replace(Some(socket));
+        // A socket the start button opened early greets during `connect`, before it was
+        // kept: the terminal on screen is asked for now.
+        inner.drive();
         SessionLink { inner }
     }
 
@@ -117,6 +125,10 @@ impl SessionLink {
             },
         );
         self.inner.store.dispatch(Action::TermViewed(term));
+        let unseen = self.inner.unseen.borrow_mut().remove(&term);
+        for data in unseen.into_iter().flatten() {
+            self.inner.output(term, data);
+        }
         self.inner.drive();
     }
 
@@ -169,8 +181,9 @@ impl SessionLink {
             return;
         };
         xterm.fit();
+        let (cols, rows) = clamp_size(xterm.cols(), xterm.rows());
+        prefs::set_term_size(cols, rows);
         if self.inner.store.get().terminals.is_attached(term) {
-            let (cols, rows) = clamp_size(xterm.cols(), xterm.rows());
             self.inner.send(&ClientMsg::Resize { term, cols, rows });
         }
         xterm.focus();
@@ -248,8 +261,9 @@ impl Inner {
                 });
                 // The server replays the scrollback next: start from a clean screen so
                 // it shows once.
-                if let Some(xterm) = xterm {
-                    xterm.write_text(FULL_RESET);
+                match xterm {
+                    Some(xterm) => xterm.write_text(FULL_RESET),
+                    None => drop(self.unseen.borrow_mut().remove(&term)),
                 }
                 self.drive();
             }
@@ -320,6 +334,9 @@ impl Inner {
         self.views
             .borrow_mut()
             .retain(|term, _| terminals.get(*term).is_some());
+        self.unseen
+            .borrow_mut()
+            .retain(|term, _| terminals.get(*term).is_some());
         for (term, node) in terminals.to_open() {
             if self.open_term(term, node) {
                 timing::mark("terminal-asked");
@@ -337,15 +354,19 @@ impl Inner {
         }
     }
 
-    /// Sends `OpenTerminal` for `term` at the size of its view; `false` when it has no
-    /// view yet or there is no socket.
+    /// Sends `OpenTerminal` for `term` at the size of its view, or, before its view has
+    /// started, at the size the page's terminals had last (the view's first `shown` sends its
+    /// own); `false` when there is no socket.
     fn open_term(&self, term: u16, node: &str) -> bool {
-        let Some(xterm) = self.xterm(term) else {
-            return false;
+        let (cols, rows) = match self.xterm(term) {
+            Some(xterm) => {
+                // A hidden terminal cannot be measured and keeps its last size until shown.
+                xterm.fit();
+                (xterm.cols(), xterm.rows())
+            }
+            None => prefs::term_size(),
         };
-        // A hidden terminal cannot be measured and keeps its last size until shown.
-        xterm.fit();
-        let (cols, rows) = clamp_size(xterm.cols(), xterm.rows());
+        let (cols, rows) = clamp_size(cols, rows);
         self.send(&ClientMsg::OpenTerminal {
             term,
             node: node.to_string(),
@@ -363,6 +384,11 @@ impl Inner {
             .get(&term)
             .map(|view| (view.xterm.clone(), view.generation))
         else {
+            // Opened before its view: kept for it. Unacknowledged, it stays within the
+            // server's flow-control window.
+            if self.store.get().terminals.get(term).is_some() {
+                self.unseen.borrow_mut().entry(term).or_default().push(data);
+            }
             return;
         };
         let (arrived, shown) = self.marked.get();
@@ -470,8 +496,9 @@ impl Inner {
     }
 
     fn resized(&self, term: u16, cols: u16, rows: u16) {
+        let (cols, rows) = clamp_size(cols, rows);
+        prefs::set_term_size(cols, rows);
         if self.store.get().terminals.is_attached(term) {
-            let (cols, rows) = clamp_size(cols, rows);
             self.send(&ClientMsg::Resize { term, cols, rows });
         }
     }

@@ -1,6 +1,7 @@
 //! Preferences kept in the browser's localStorage: the terminals' font size, the language
-//! chosen in the header, whether the files panel is open, and the session last started for
-//! each lesson (so that its page can offer to continue in it).
+//! chosen in the header, whether the files panel is open, the size the terminals last had
+//! (a playground's first terminal is opened at it, before xterm.js has measured its box), and
+//! the session last started for each lesson (so that its page can offer to continue in it).
 
 /// Smallest, default and largest terminal font size, in CSS pixels.
 pub const MIN_FONT: u8 = 10;
@@ -91,6 +92,39 @@ pub fn set_files_open(open: bool) {
     }
 }
 
+const TERM_SIZE_KEY: &str = "quai.termSize";
+
+/// The size a terminal is opened at before its view has measured it, when none was kept.
+pub const DEFAULT_TERM_SIZE: (u16, u16) = (80, 24);
+
+/// Reads a stored terminal size, `COLSxROWS`; anything unreadable is the default. The caller
+/// keeps it inside what the server accepts.
+pub fn parse_term_size(stored: Option<&str>) -> (u16, u16) {
+    stored
+        .and_then(|s| s.trim().split_once('x'))
+        .and_then(|(cols, rows)| Some((cols.parse().ok()?, rows.parse().ok()?)))
+        .unwrap_or(DEFAULT_TERM_SIZE)
+}
+
+/// The size (columns, rows) this browser's terminals had last.
+pub fn term_size() -> (u16, u16) {
+    parse_term_size(
+        storage()
+            .and_then(|s| s.get_item(TERM_SIZE_KEY).ok().flatten())
+            .as_deref(),
+    )
+}
+
+/// Remembers the size of a terminal on screen.
+pub fn set_term_size(cols: u16, rows: u16) {
+    if term_size() == (cols, rows) {
+        return;
+    }
+    if let Some(storage) = storage() {
+        let _ = storage.set_item(TERM_SIZE_KEY, &format!("{cols}x{rows}"));
+    }
+}
+
 fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
 }
@@ -114,5 +148,15 @@ mod tests {
         assert_eq!(parse_font(Some("18")), 18);
         assert_eq!(parse_font(Some(" 30 ")), 24);
         assert_eq!(parse_font(Some("big")), DEFAULT_FONT);
+    }
+
+    #[test]
+    fn stored_terminal_sizes_are_read_back_or_defaulted() {
+        assert_eq!(parse_term_size(None), DEFAULT_TERM_SIZE);
+        assert_eq!(parse_term_size(Some("132x43")), (132, 43));
+        assert_eq!(parse_term_size(Some(" 90x30 ")), (90, 30));
+        assert_eq!(parse_term_size(Some("wide")), DEFAULT_TERM_SIZE);
+        assert_eq!(parse_term_size(Some("99999999x3")), DEFAULT_TERM_SIZE);
+        assert_eq!(parse_term_size(Some("80x")), DEFAULT_TERM_SIZE);
     }
 }
