@@ -1,10 +1,10 @@
 //! The warm pool: sessions made ahead of time — network and `node1` created and started,
 //! Docker Engine already up in `docker` nodes, and `node1`'s first terminal already running
 //! (the terminal keeper and its login shell, its prompt waiting in the scrollback) — so a
-//! click gets a prompt at once. It holds
-//! `pool_size` ready sessions per profile; a task refills it in the background after each
-//! claim. Ready sessions are ordinary labelled engine objects under a session id chosen in
-//! advance, so leftovers are cleaned like any session's.
+//! click gets a prompt at once. It holds `pool_size` ready sessions per profile; a task
+//! refills it in the background, starting a moment after each claim (once the claimed
+//! session's first prompt is out). Ready sessions are ordinary labelled engine objects under
+//! a session id chosen in advance, so leftovers are cleaned like any session's.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -131,6 +131,9 @@ async fn prompted(first: &Terminal) {
     }
 }
 
+/// How long after a claim the pool starts refilling.
+const REFILL_AFTER: Duration = Duration::from_millis(500);
+
 /// Spawns the refill task; abort the handle to stop it (then `Sessions::end_all` removes
 /// what the pool holds).
 pub fn spawn(sessions: Arc<Sessions>) -> JoinHandle<()> {
@@ -151,8 +154,14 @@ pub fn spawn(sessions: Arc<Sessions>) -> JoinHandle<()> {
                     }
                 }
             }
-            let _ = tokio::time::timeout(Duration::from_secs(5), sessions.pool.claimed.notified())
-                .await;
+            let claimed =
+                tokio::time::timeout(Duration::from_secs(5), sessions.pool.claimed.notified())
+                    .await;
+            if claimed.is_ok() {
+                // The claimed session's first prompt goes out first: starting the next
+                // container meanwhile would take the CPU a small server gives the page.
+                tokio::time::sleep(REFILL_AFTER).await;
+            }
         }
     })
 }
