@@ -52,6 +52,8 @@ struct Echo {
     raw: Sample,
     /// How busy the machine's CPU was while they were timed, in percent.
     busy: f64,
+    /// The server's CPU meanwhile, in percent of a core.
+    server: f64,
 }
 
 /// One fault's row.
@@ -67,10 +69,12 @@ struct Row {
 struct Typist {
     quai: QuaiTerm,
     raw: RawTerm,
+    /// The server's process, whose CPU is read around each measure.
+    server: u32,
 }
 
 impl Typist {
-    async fn open(base: &str, session: &SessionCreated) -> Typist {
+    async fn open(base: &str, session: &SessionCreated, server: u32) -> Typist {
         let container = common::containers_labelled("quai.session", &session.session.id)
             .await
             .pop()
@@ -78,16 +82,26 @@ impl Typist {
         Typist {
             quai: QuaiTerm::open(base, session, 1).await,
             raw: RawTerm::open(&container).await,
+            server,
         }
     }
 
     /// Both timed key by key in turn: a fault's course (a write that ends, a flood that
     /// slows) weighs on both alike.
     async fn echo(&mut self) -> Echo {
-        let before = support::served::cpu_times();
+        let (before, server_before) = (
+            support::served::cpu_times(),
+            support::served::cpu_of(self.server),
+        );
+        let started = Instant::now();
         let (quai, raw) = echo_side_by_side(&mut self.quai, &mut self.raw, KEYS).await;
-        let busy = support::served::busy_between(before, support::served::cpu_times());
-        Echo { quai, raw, busy }
+        let seconds = started.elapsed().as_secs_f64().max(0.001);
+        Echo {
+            quai,
+            raw,
+            busy: support::served::busy_between(before, support::served::cpu_times()) * 100.0,
+            server: (support::served::cpu_of(self.server) - server_before) / seconds * 100.0,
+        }
     }
 }
 
@@ -462,7 +476,7 @@ async fn server_killed(lessons: &std::path::Path) -> Row {
         .iter()
         .filter(|a| kept.contains(&a.session.id))
         .count();
-    let mut typist = Typist::open(&base, &typist_session).await;
+    let mut typist = Typist::open(&base, &typist_session, served.pid()).await;
     let echo = typist.echo().await;
     drop(typist);
     let _ = served.terminate();
@@ -510,6 +524,7 @@ async fn dockerd_restarted(lessons: &std::path::Path) -> Option<Row> {
             .with("RUST_LOG", "quai=error"),
     );
     let base = format!("http://127.0.0.1:{}", served.launch.ports.0);
+    let server = served.pid();
     let open = |session: SessionCreated| {
         let base = base.clone();
         let engine = engine.clone();
@@ -518,6 +533,7 @@ async fn dockerd_restarted(lessons: &std::path::Path) -> Option<Row> {
             Typist {
                 quai: QuaiTerm::open(&base, &session, 1).await,
                 raw: RawTerm::open_on(&engine, &container).await,
+                server,
             }
         }
     };
@@ -627,7 +643,7 @@ fn row(out: &mut String, idle: &Echo, r: &Row) {
     let ratio = r.echo.quai.pct(0.99) / idle.quai.pct(0.99);
     let raw_ratio = r.echo.raw.pct(0.99) / idle.raw.pct(0.99);
     out.push_str(&format!(
-        "| {} | {:.2} / {:.2} | {:.2} / {:.2} | {:.2}× {} | {:.2}× | {:.0} % | {} |\n",
+        "| {} | {:.2} / {:.2} | {:.2} / {:.2} | {:.2}× {} | {:.2}× | {:.0} % | {:.0} % | {} |\n",
         r.fault,
         r.echo.quai.pct(0.5),
         r.echo.quai.pct(0.99),
@@ -637,6 +653,7 @@ fn row(out: &mut String, idle: &Echo, r: &Row) {
         verdict(ratio, raw_ratio, r.echo.busy),
         raw_ratio,
         r.echo.busy,
+        r.echo.server,
         r.notes
     ));
 }
@@ -676,7 +693,7 @@ async fn main() {
     );
     let base = format!("http://127.0.0.1:{}", served.launch.ports.0);
     let typist_session = create(&base, &SHELL).await;
-    let mut typist = Typist::open(&base, &typist_session).await;
+    let mut typist = Typist::open(&base, &typist_session, served.pid()).await;
 
     println!("idle…");
     let idle = typist.echo().await;
@@ -712,9 +729,9 @@ async fn main() {
          one at a time) is timed through Quai's socket and, beside it, through a raw `docker \
          exec` TTY on the same container, key by key in turn (both under the same moment of \
          the fault), first at idle, then during each fault in another session. The aim: the typist's echo p99 through Quai within 2× of its idle p99.\n\n\
-         | fault | Quai echo p50 / p99 (ms) | raw TTY echo p50 / p99 (ms) | Quai p99 / idle | raw TTY p99 / idle | machine's CPU busy meanwhile | what happened |\n\
-         |---|---|---|---|---|---|---|\n\
-         | idle | {:.2} / {:.2} | {:.2} / {:.2} | 1× | 1× | {:.0} % | |\n",
+         | fault | Quai echo p50 / p99 (ms) | raw TTY echo p50 / p99 (ms) | Quai p99 / idle | raw TTY p99 / idle | machine's CPU busy meanwhile | server's CPU meanwhile (of a core) | what happened |\n\
+         |---|---|---|---|---|---|---|---|\n\
+         | idle | {:.2} / {:.2} | {:.2} / {:.2} | 1× | 1× | {:.0} % | {:.0} % | |\n",
         load,
         KEYS,
         idle.quai.pct(0.5),
@@ -722,6 +739,7 @@ async fn main() {
         idle.raw.pct(0.5),
         idle.raw.pct(0.99),
         idle.busy,
+        idle.server,
     );
     for r in &rows {
         row(&mut out, &idle, r);

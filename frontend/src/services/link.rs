@@ -4,10 +4,10 @@
 //! state asks for — `OpenTerminal` for the terminals waiting to be opened, the input
 //! waiting for those now open — and writes their output, acknowledging what xterm.js has
 //! written (flow control, see `flow`). The terminal shown first is opened before its view
-//! has started (at the size the page last had, corrected once xterm.js has measured its box),
-//! and what it prints meanwhile waits for the view. Keystrokes, resizes and the exited line go
-//! straight through. The xterm.js handles and the flow counters are the link's own; which terminals
-//! exist and where each stands are the state's (`terminals`).
+//! has started (at the size the page last had, corrected once xterm.js has measured its
+//! box), and what it prints meanwhile waits for the view. Keystrokes, resizes and the exited
+//! line go straight through. The xterm.js handles and the flow counters are the link's own;
+//! which terminals exist and where each stands are the state's (`terminals`).
 //!
 //! Terminals and the socket call back into the link synchronously, so no borrow of its
 //! views is held across a call into either of them; the store re-renders the page later.
