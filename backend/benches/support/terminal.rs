@@ -265,10 +265,7 @@ pub async fn echo_keys(t: &mut impl Transport, keys: usize) -> Sample {
     let mut times = Vec::with_capacity(keys);
     for i in 0..keys {
         let letter = ((b'a' + (i % 26) as u8) as char).to_string();
-        let sent = Instant::now();
-        t.send(&letter).await;
-        t.recv().await;
-        times.push(sent.elapsed().as_secs_f64() * 1000.0);
+        times.push(echo_one(t, &letter).await);
     }
     t.send("\x03").await;
     drain(t).await;
