@@ -101,7 +101,7 @@ impl Terminals {
     }
 
     /// Follows the workspace: its new terminals start closed, those it dropped are forgotten;
-    /// a new one on screen is opened without waiting for its view.
+    /// a new one on screen is opened on the next greeting without waiting for its view.
     pub fn follow(&mut self, workspace: &Workspace) {
         self.terms
             .retain(|term, _| workspace.terms.iter().any(|t| t.term == *term));

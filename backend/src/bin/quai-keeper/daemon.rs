@@ -250,7 +250,8 @@ fn waiting(master: &File) -> bool {
 }
 
 /// Takes a new attach: reads its size and its stdout, shuts the attach before it out,
-/// replays the ring to it (without the questions to the terminal in it), then feeds its keys and sizes to the shell until it goes.
+/// replays the ring to it (without the questions to the terminal in it), then feeds its keys
+/// and sizes to the shell until it goes.
 fn take(
     conn: UnixStream,
     master: &File,
