@@ -38,9 +38,10 @@ use support::terminal::{drain, echo, QuaiTerm, RawTerm, Sample, Transport, Ws, K
 use tokio_tungstenite::tungstenite::Message;
 /// Bytes of random data `head -c` reads; base64 prints 4/3 of it, in lines of 76.
 const FLOOD: u64 = 50 * 1024 * 1024;
-/// Floods per transport, the transports taking turns: one flood's pace varies by a third from
-/// one to the next on a shared machine, so each figure is the median of these.
-const ROUNDS: usize = 5;
+/// Rounds of echo and floods per transport, the transports taking turns: one flood's pace
+/// varies from one to the next on this 2-core machine by up to half (the raw TTY's ran 17.8 to
+/// 34.5 MB/s in one run of five), so each figure is the median of these.
+const ROUNDS: usize = 9;
 /// Floods per output limit in the sweep.
 const LIMIT_ROUNDS: usize = 3;
 /// Terminals printing `yes` at once beside the one whose echo is timed.
@@ -502,6 +503,17 @@ async fn main() {
             floods.0.push(output(t, None).await);
         }
         alone.push(tmux_alone(&container));
+        let last = |f: &Floods| f.0.last().map_or(0.0, |o| o.mbps);
+        println!(
+            "  MB/s: Quai {:.1}, raw TTY {:.1}, no keeper {:.1}, 2 CPUs {:.1}, tmux {:.1}, \
+             terminado {:.1}",
+            last(&quai_out),
+            last(&raw_out),
+            last(&keeperless_out),
+            last(&wide_out),
+            last(&tmux_out),
+            tnado_out.as_ref().map_or(0.0, last),
+        );
     }
     let [quai_echo, raw_echo, keeperless_echo, wide_echo, tnado_keys, tmux_echo] =
         keys.map(Sample::new);
